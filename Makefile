@@ -1,0 +1,34 @@
+# cxresearch — two commands: `make reproduce` and `make test`.
+# Each bootstraps .venv (plain python3 -m venv + pip) when it is missing or when
+# pyproject.toml changed, and is quick when it is already there.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: reproduce test lab bench lint clean-venv
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+reproduce: $(STAMP)
+	$(BIN)/cxresearch reproduce --jobs $(JOBS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check cxresearch tests benchmarks
+
+clean-venv:
+	rm -rf $(VENV)

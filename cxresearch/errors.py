@@ -1,0 +1,73 @@
+"""Exceptions and warnings shared by every cxresearch module.
+
+Input validation raises ``ValueError``/``TypeError`` (or the subclasses below, which are
+both) with messages that name the argument and the offending value; warnings are typed so
+that callers and tests can filter them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CodebookError",
+    "CxWarning",
+    "IngestError",
+    "SmallCellWarning",
+    "SyntheticDataWarning",
+    "UnorderedCategoryWarning",
+]
+
+
+class CodebookError(ValueError):
+    """A codebook (instrument YAML) is malformed or contradicts itself.
+
+    ``problems`` holds every problem found, so that all are reported at once.
+    """
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"codebook {source!s} has {len(self.problems)} problem(s):\n{lines}")
+
+
+class IngestError(ValueError):
+    """A raw export failed validation against its codebook.
+
+    ``problems`` is a list of dicts with keys ``row`` (1-based row number in the source
+    file, counting the header as row 1, or ``None`` for file-level problems), ``column``,
+    ``value``, ``problem`` and ``hint``; every problem found is reported at once.
+    """
+
+    def __init__(self, source: str, problems: list[dict]):
+        self.source = source
+        self.problems = list(problems)
+        lines = []
+        for p in self.problems[:200]:
+            where = f"row {p['row']}" if p.get("row") is not None else "file"
+            col = f", column {p['column']!r}" if p.get("column") is not None else ""
+            val = f", value {p['value']!r}" if p.get("value") is not None else ""
+            hint = f" (hint: {p['hint']})" if p.get("hint") else ""
+            lines.append(f"  - {where}{col}{val}: {p['problem']}{hint}")
+        more = len(self.problems) - 200
+        if more > 0:
+            lines.append(f"  ... and {more} more problem(s)")
+        super().__init__(
+            f"{source}: {len(self.problems)} problem(s) found, nothing was written:\n"
+            + "\n".join(lines)
+        )
+
+
+class CxWarning(UserWarning):
+    """Base class of cxresearch warnings."""
+
+
+class SmallCellWarning(CxWarning):
+    """Expected or observed cell counts are too small for an asymptotic result."""
+
+
+class UnorderedCategoryWarning(CxWarning):
+    """An unordered categorical was used where an ordered one is expected."""
+
+
+class SyntheticDataWarning(CxWarning):
+    """A result is based on reconstructed (synthetic) data."""

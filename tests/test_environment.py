@@ -1,0 +1,80 @@
+"""The conda environment file lists the same dependencies, with the same lower bounds, as
+pyproject.toml (core and [dev]); the Makefile and CI call the documented commands."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# conda-forge names that differ from PyPI names
+CONDA_NAMES = {"pyyaml": "pyyaml"}
+
+
+def _split(req: str) -> tuple[str, str]:
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+    assert m, req
+    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+
+
+def _pyproject() -> dict[str, str]:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = list(meta["dependencies"]) + list(meta["optional-dependencies"]["dev"])
+    return dict(_split(r) for r in reqs)
+
+
+def _conda() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    out = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, str):
+            name, spec = _split(dep)
+            if name not in {"python", "pip"}:
+                out[name] = spec
+    return out
+
+
+def test_environment_matches_pyproject():
+    py, conda = _pyproject(), _conda()
+    py = {CONDA_NAMES.get(k, k): v for k, v in py.items()}
+    missing = sorted(set(py) - set(conda))
+    extra = sorted(set(conda) - set(py))
+    differ = sorted(k for k in set(py) & set(conda) if py[k] != conda[k])
+    assert not missing, f"in pyproject.toml but not environment.yml: {missing}"
+    assert not extra, f"in environment.yml but not pyproject.toml: {extra}"
+    assert not differ, f"version bounds differ: {[(k, py[k], conda[k]) for k in differ]}"
+
+
+def test_python_floor_matches():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda_py = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert conda_py.replace("python", "") == meta["requires-python"]
+
+
+def test_ci_runs_make_test():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("reproduce:", "test:", "lab:", "bench:"):
+        assert target in makefile
+
+
+def test_readme_opens_with_the_two_commands():
+    head = (ROOT / "README.md").read_text()[:1500]
+    assert "make reproduce" in head and "make test" in head
+
+
+def test_public_namespace_resolves():
+    import cxresearch as cx
+
+    unresolved = []
+    for name in cx.__all__:
+        try:
+            getattr(cx, name)
+        except (AttributeError, ImportError) as exc:
+            unresolved.append(f"{name}: {exc}")
+    assert not unresolved, "\n".join(unresolved)
