@@ -5,7 +5,7 @@ Sub-commands
 ``cxresearch ingest PATH --instrument NAME --wave LABEL [--on-error fail|quarantine] [--replace]``
 ``cxresearch check-published [--study S] [--out DIR]``
 ``cxresearch reconstruct STUDY [--seed N] [--set name=value ...] [--replace]``
-``cxresearch reproduce [--study S] [--wave W] [--jobs N]``
+``cxresearch reproduce [--study S] [--wave W] [--jobs N] [--out DIR] [--param NAME=VALUE ...]``
 
 Every sub-command exits 0 on success, 1 when the input is bad (with every problem printed) and
 2 for a usage error.
@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="reports folder (default reports/<run>/)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="extra notebook parameter, e.g. n_reconstructions=5")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="time limit per notebook cell, in seconds")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--notebooks", default=None, metavar="DIR",
+                   help="run the notebooks in DIR instead of notebooks/")
+    p.add_argument("--no-examples", action="store_true",
+                   help="do not ingest data/examples/ into the run")
     return parser
 
 
