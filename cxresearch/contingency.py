@@ -3,8 +3,8 @@
 ``two_by_two`` gives the risk ratio, odds ratio and risk difference of an exposure on an
 outcome (the "k times more likely" of the reports) with Wald intervals, and Fisher's exact
 test with the conditional-MLE odds ratio; from a weighted or complex design the same measures
-with linearized (design-based) standard errors. ``crosstab_test`` (module ``crosstab``) tests
-an r x c table.
+with linearized (design-based) standard errors. ``crosstab_test`` (defined in
+``cxresearch.crosstab``, re-exported here) tests an r x c table.
 
 Hand-written here: the linearized scores of the ratio measures (no maintained Python library
 does design-based 2 x 2 measures); the exact conditional odds ratio comes from
@@ -18,8 +18,9 @@ import pandas as pd
 from scipy import stats
 
 from ._relbase import column, design_weights, dropped_note, resolve, total_variance
+from .crosstab import CrosstabResult, crosstab_test
 
-__all__ = ["crosstab_test", "two_by_two"]
+__all__ = ["CrosstabResult", "crosstab_test", "two_by_two"]
 
 COLUMNS = ["measure", "estimate", "se", "ci_low", "ci_high", "p_value", "n", "n_eff", "deff",
            "method"]
@@ -251,11 +252,4 @@ def _two_by_two_design(design, x, y, ok, tu, z, conf_level, note) -> pd.DataFram
         f = _fisher_row(tw, conf_level, n, weighted=True)
     rows.append(f)
     return pd.DataFrame(rows)[COLUMNS]
-
-
-def crosstab_test(*args, **kwargs):
-    """See :func:`cxresearch.crosstab.crosstab_test` (r x c tables, Rao-Scott)."""
-    from .crosstab import crosstab_test as _ct
-
-    return _ct(*args, **kwargs)
 
