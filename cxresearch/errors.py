@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CodebookError",
+    "ConvergenceWarning",
     "CxWarning",
     "IngestError",
     "SmallCellWarning",
@@ -71,3 +72,7 @@ class UnorderedCategoryWarning(CxWarning):
 
 class SyntheticDataWarning(CxWarning):
     """A result is based on reconstructed (synthetic) data."""
+
+
+class ConvergenceWarning(CxWarning):
+    """An iterative procedure (e.g. raking) stopped before reaching its tolerance."""
