@@ -115,7 +115,7 @@ def ordinal_association(table, conf_level: float = 0.95) -> pd.DataFrame:
     Examples
     --------
     >>> ordinal_association([[10, 5], [3, 12]])["statistic"].round(3).tolist()
-    [0.778, 0.467]
+    [0.778, 0.471]
     >>> # In R: DescTools::GoodmanKruskalGamma(tab, conf.level = 0.95)
     """
     t = np.asarray(table, dtype=float)
