@@ -268,7 +268,8 @@ def _weights_of(w) -> tuple[np.ndarray, object]:
 
 
 def trim_weights(w, lower: float | None = None, upper: float | None = None, *,
-                 relative: bool = False, redistribute: bool = True, max_iter: int = 100):
+                 relative: bool = False, redistribute: bool = True,
+                 spread: str = "proportional", max_iter: int = 100):
     """Trim weights to ``[lower, upper]``, keeping their total.
 
     Parameters
@@ -282,6 +283,10 @@ def trim_weights(w, lower: float | None = None, upper: float | None = None, *,
         proportionally over the weights that are inside the bounds, repeatedly until every
         weight respects the bounds, so the total is unchanged (as ``survey::trimWeights``).
         When False weights are only clipped and the total changes.
+    spread : {"proportional", "equal"}
+        How the trimmed amount is redistributed: in proportion to each weight (default; keeps
+        the ratios of the untrimmed weights), or in equal additive shares, as
+        ``survey::trimWeights(strict=TRUE)`` does.
 
     Returns
     -------
@@ -291,11 +296,15 @@ def trim_weights(w, lower: float | None = None, upper: float | None = None, *,
 
     Examples
     --------
-    >>> trim_weights([1.0, 1, 1, 9], upper=4).tolist()
-    [2.0, 2.0, 2.0, 4.0]
-    >>> # In R: weights(trimWeights(des, upper=4))
+    >>> trim_weights([1.0, 2, 3, 10], upper=6).tolist()
+    [1.6666666666666667, 3.3333333333333335, 5.0, 6.0]
+    >>> trim_weights([1.0, 2, 3, 10], upper=6, spread="equal").tolist()
+    [2.333333333333333, 3.333333333333333, 4.333333333333333, 6.0]
+    >>> # In R: weights(trimWeights(des, upper=6, strict=TRUE))  # the "equal" spread
     """
     arr, orig = _weights_of(w)
+    if spread not in ("proportional", "equal"):
+        raise ValueError(f"spread must be 'proportional' or 'equal', got {spread!r}")
     mean = arr.mean()
     lo = -np.inf if lower is None else float(lower) * (mean if relative else 1.0)
     hi = np.inf if upper is None else float(upper) * (mean if relative else 1.0)
@@ -318,14 +327,17 @@ def trim_weights(w, lower: float | None = None, upper: float | None = None, *,
         free = ~fixed
         if not free.any():
             break
-        out[free] *= (total - out[fixed].sum()) / out[free].sum()
+        if spread == "proportional":
+            out[free] *= (total - out[fixed].sum()) / out[free].sum()
+        else:
+            out[free] += (total - out.sum()) / free.sum()
     if isinstance(orig, Design):
         return orig.with_weights(out)
     if isinstance(orig, pd.Series):
         s = pd.Series(out, index=orig.index, name=orig.name)
         s.attrs["method"] = (
             f"trimmed to [{lo:g}, {hi:g}]; {int(fixed.sum())} weight(s) at a bound; "
-            + ("excess redistributed proportionally over the others, total kept"
+            + (f"excess redistributed ({spread}) over the others, total kept"
                if redistribute else "clipped only, total changed"))
         return s
     return out
