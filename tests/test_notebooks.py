@@ -56,7 +56,7 @@ def test_notebooks_match_their_cell_sources():
     spec.loader.exec_module(mod)
     for path in NOTEBOOKS:
         built = mod.build(path.stem, mod.NOTEBOOKS[path.stem])
-        assert nbformat.writes(built) == path.read_text(encoding="utf-8"), (
+        assert nbformat.writes(built).rstrip() == path.read_text(encoding="utf-8").rstrip(), (
             f"{path.name} differs from notebooks/_cells.py: run python notebooks/_build.py")
 
 
