@@ -161,6 +161,8 @@ class Calibration:
     def residualize(self, z: np.ndarray) -> np.ndarray:
         """Residuals of each column of z (n × k) on the calibration variables."""
         z = np.asarray(z, dtype=float)
+        if z.ndim == 1:
+            return (z[:, None] - self.fitted(z[:, None]))[:, 0]
         return z - self.fitted(z)
 
 

@@ -292,6 +292,17 @@ def _order(out: pd.DataFrame, gtable: pd.DataFrame, lead: list[str]) -> pd.DataF
     return out[[*gtable.columns, *lead, *COLUMNS]]
 
 
+def _plain_ci(x, n, method: str, alpha: float):
+    """statsmodels' interval; Jeffreys with the boundary rule of Brown et al. (2001)."""
+    x, n = np.atleast_1d(np.asarray(x, dtype=float)), np.atleast_1d(np.asarray(n, dtype=float))
+    lo, hi = proportion_confint(x, n, alpha=alpha, method=_PLAIN[method])
+    lo, hi = np.array(lo, dtype=float, ndmin=1), np.array(hi, dtype=float, ndmin=1)
+    if method == "jeffreys":
+        lo = np.where(x <= 0, 0.0, lo)
+        hi = np.where(x >= n, 1.0, hi)
+    return lo, hi
+
+
 def design_prop_ci(method: str, conf_level: float, srs_counts: bool):
     """Interval function (est, se, n, df, deff) -> (lo, hi, text) for a design proportion."""
     if method not in _DESIGN_ONLY and method not in _PLAIN:
@@ -330,8 +341,8 @@ def design_prop_ci(method: str, conf_level: float, srs_counts: bool):
             m = n / deff if np.isfinite(deff) and deff > 0 else n
             x = p * m
             txt = f"{method} CI on effective n (n/deff)"
-        lo, hi = proportion_confint(x, m, alpha=alpha, method=_PLAIN[method])
-        return float(lo), float(hi), txt
+        lo, hi = _plain_ci(x, m, method, alpha)
+        return float(lo[0]), float(hi[0]), txt
 
     return ci
 
@@ -398,13 +409,14 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
             want = [level] if np.isscalar(level) else list(level)
             unknown = [x for x in want if x not in levels]
             if unknown:
-                raise ValueError(f"level {unknown!r} is not a level of {term!r} "
+                raise ValueError(f"level {unknown[0]!r} is not a level of {term!r} "
                                  f"(levels: {levels[:20]})")
             levels = want
         vals = s.to_numpy(dtype=object)
     A = np.zeros((des.n, len(levels)))
+    vok = vals[ok]
     for j, lv in enumerate(levels):
-        A[:, j] = (vals == lv) & ok
+        A[ok, j] = vok == lv
     srs_counts = des.srs
     res = ratio_estimates(des, A, ok.astype(float), ok, gcode, gtable, f"answer to {term!r}")
     out = assemble(gtable, res, {"term": [term] * len(levels), "level": levels}, conf_level, df,
@@ -440,13 +452,13 @@ def proportion_ci(x, n, method: str = "wilson", *, conf_level: float = 0.95) -> 
                          "logit and beta intervals need a design: use proportion()")
     xa = np.atleast_1d(np.asarray(x, dtype=float))
     na = np.atleast_1d(np.asarray(n, dtype=float))
-    xa, na = np.broadcast_arrays(xa, na)
+    xa, na = (np.array(a) for a in np.broadcast_arrays(xa, na))
     if np.any(na <= 0) or np.any(xa < 0) or np.any(xa > na) or np.any(xa != np.round(xa)):
         raise ValueError(f"need whole counts with 0 <= x <= n and n > 0, got x={x}, n={n}")
     if not 0 < conf_level < 1:
         raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
     p = xa / na
-    lo, hi = proportion_confint(xa, na, alpha=1 - conf_level, method=_PLAIN[method])
+    lo, hi = _plain_ci(xa, na, method, 1 - conf_level)
     return pd.DataFrame({"x": xa.astype(int), "estimate": p, "se": np.sqrt(p * (1 - p) / na),
                          "ci_low": np.asarray(lo, dtype=float),
                          "ci_high": np.asarray(hi, dtype=float),
