@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import paths
 
-__all__ = ["BOUNDS", "COLUMNS", "STUDIES", "UNITS", "decimals", "interval", "published"]
+__all__ = ["BOUNDS", "COLUMNS", "STUDIES", "UNITS", "as_ledger", "decimals", "interval", "published"]
 
 COLUMNS = ["id", "study", "wave", "source", "section", "metric", "group", "value", "unit",
            "bound", "n", "note", "passage"]
@@ -41,7 +41,7 @@ def _ledger_path(path=None) -> Path:
     return Path(path) if path is not None else paths.published_dir() / "ledger.csv"
 
 
-def _validate(raw: pd.DataFrame, source: str) -> list[str]:
+def _validate(raw: pd.DataFrame, source: str, require_passage: bool = True) -> list[str]:
     problems: list[str] = []
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
@@ -60,13 +60,14 @@ def _validate(raw: pd.DataFrame, source: str) -> list[str]:
         if pd.isna(value):
             problems.append(f"{where}: missing or non-numeric value {row['value']!r}")
         n = row["n"]
-        if isinstance(n, str) and n.strip():
+        if isinstance(n, str) and n.strip() and n.strip().lower() not in ("nan", "<na>", "none"):
             try:
                 if float(n) != int(float(n)) or float(n) <= 0:
                     raise ValueError
             except ValueError:
                 problems.append(f"{where}: n must be a positive integer, got {n!r}")
-        if not isinstance(row["passage"], str) or not row["passage"].strip():
+        if require_passage and (not isinstance(row["passage"], str)
+                                or not row["passage"].strip()):
             problems.append(f"{where}: empty passage (every figure must be traceable)")
         if not isinstance(row["metric"], str) or not re.fullmatch(r"[a-z0-9_]+", row["metric"]):
             problems.append(f"{where}: metric {row['metric']!r} is not snake_case")
@@ -119,10 +120,42 @@ def published(study: str | None = None, *, path=None) -> pd.DataFrame:
     if not file.is_file():
         raise FileNotFoundError(f"published ledger not found: {file}")
     raw = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
-    problems = _validate(raw, str(file))
+    out = _typed(raw, str(file), require_passage=True)
+    if study is not None:
+        out = out[out["study"] == study].reset_index(drop=True)
+    return out
+
+
+def as_ledger(ledger, study: str | None = None) -> pd.DataFrame:
+    """A ledger given as ``None`` (the repository's), a path, or a DataFrame, typed and checked.
+
+    A DataFrame may leave out ``source, section, note, passage`` (hand-made ledgers in tests);
+    ``id, study, wave, metric, group, value, unit, bound`` are required, ``n`` is optional.
+    """
+    if ledger is None:
+        return published(study)
+    if isinstance(ledger, str | Path):
+        return published(study, path=ledger)
+    if not isinstance(ledger, pd.DataFrame):
+        raise TypeError(f"ledger must be None, a path or a DataFrame, got {type(ledger).__name__}")
+    raw = ledger.copy()
+    for col in ("source", "section", "note", "passage", "n"):
+        if col not in raw.columns:
+            raw[col] = pd.NA
+    raw = raw.reset_index(drop=True)
+    raw = raw.astype({c: "object" for c in raw.columns}).where(raw.notna(), None)
+    raw = raw.map(lambda x: x if x is None or isinstance(x, str) else str(x))
+    out = _typed(raw, "ledger argument", require_passage=False)
+    if study is not None:
+        out = out[out["study"] == study].reset_index(drop=True)
+    return out
+
+
+def _typed(raw: pd.DataFrame, source: str, require_passage: bool) -> pd.DataFrame:
+    problems = _validate(raw, source, require_passage)
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
-        raise ValueError(f"ledger {file} has {len(problems)} problem(s):\n{lines}")
+        raise ValueError(f"ledger {source} has {len(problems)} problem(s):\n{lines}")
     out = raw[COLUMNS].copy()
     for col in ("id", "source", "section", "metric", "group", "note", "passage"):
         out[col] = out[col].astype("string")
@@ -132,8 +165,6 @@ def published(study: str | None = None, *, path=None) -> pd.DataFrame:
     out["value"] = pd.to_numeric(out["value"]).astype("Float64")
     out["wave"] = pd.to_numeric(out["wave"]).astype("Int64")
     out["n"] = pd.to_numeric(out["n"]).astype("Int64")
-    if study is not None:
-        out = out[out["study"] == study].reset_index(drop=True)
     return out
 
 
