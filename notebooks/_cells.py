@@ -219,7 +219,8 @@ res.head()
 """),
         ("md", "## Agreement with each statement"),
         ("code", """
-fig = cx.agreement_bars(w, [i for d in dims for i in inst.indices[d]], synthetic=w.synthetic)
+fig = cx.agreement_bars(w, items=[i for d in dims for i in inst.indices[d]],
+                        synthetic=w.synthetic)
 cx.save_figure(fig, "mopinion_agreement", waves=[w], synthetic=w.synthetic)
 """),
     ],
@@ -264,29 +265,36 @@ for y in outcomes:
     cx.save_table(ct.row_shares, f"maturity_by_{y}", synthetic=w.synthetic)
     t = ct.tests.assign(outcome=y)
     tests.append(t)
-    main = t.iloc[0]
-    family.add(f"{y}: {main['test']}", main["p_value"])
+    family.add(y, ct)
 tests = pd.concat(tests, ignore_index=True)
 cx.save_table(tests, "maturity_tests", synthetic=w.synthetic)
 tests
 """),
         ("code", """
-fig = cx.stacked_bars(w, "omnichannel_maturity", "revenue_growth", synthetic=w.synthetic)
+fig = cx.stacked_bars(w, outcome="revenue_growth", group="omnichannel_maturity",
+                      synthetic=w.synthetic)
 cx.save_figure(fig, "maturity_revenue_growth", waves=[w], synthetic=w.synthetic)
 """),
         ("md", "## Ordinal models with the respondent's role as a control"),
         ("code", """
+from scipy import stats
+
 ordered = [y for y in outcomes if w.data[y].cat.ordered]
-models = []
+models, lr = [], []
 for y in ordered:
     fit = cx.ordinal_logit(w, y, ["omnichannel_maturity", "role"])
-    coef = fit.coefficients.assign(outcome=y)
+    base = cx.ordinal_logit(w, y, ["role"])
+    coef = fit.coef[fit.coef["kind"] == "coefficient"].assign(outcome=y)
     models.append(coef)
-    family.add(f"{y}: ordinal trend", fit.lr_test["p_value"].iloc[0]
-               if hasattr(fit, "lr_test") else coef["p_value"].min())
+    k = int(coef["term"].str.startswith("omnichannel_maturity").sum())
+    chi2 = 2 * (fit.loglik - base.loglik)
+    lr.append({"outcome": y, "lr_chi2": chi2, "df": k, "p_value": stats.chi2.sf(chi2, k)})
+    family.add(f"{y}: ordinal model, maturity given role (LR)", lr[-1]["p_value"])
 models = pd.concat(models, ignore_index=True)
+lr = pd.DataFrame(lr)
+cx.save_table(lr, "maturity_ordinal_lr_tests", synthetic=w.synthetic)
 cx.save_table(models, "maturity_ordinal_models", synthetic=w.synthetic)
-models
+models[["outcome", "term", "odds_ratio", "or_ci_low", "or_ci_high", "p_value"]]
 """),
         ("md", "## NPS and CSAT by maturity"),
         ("code", """
@@ -389,7 +397,7 @@ mean_nps = cx.mean(w, "nps", by="cx_owner")
 classic = cx.nps(w, "nps", by="cx_owner")
 cx.save_table(mean_nps, "nps_mean_by_owner", synthetic=w.synthetic)
 cx.save_table(classic, "nps_classic_by_owner", synthetic=w.synthetic)
-fig = cx.estimate_bars(mean_nps, group="cx_owner", synthetic=w.synthetic)
+fig = cx.estimate_bars(mean_nps, label="cx_owner", synthetic=w.synthetic)
 cx.save_figure(fig, "nps_by_owner", data=mean_nps, waves=[w], synthetic=w.synthetic)
 mean_nps
 """),
@@ -461,26 +469,34 @@ quick = False
         ("code", SETUP),
         ("code", """
 ledger = cx.published(study)
-shares = ledger[(ledger["unit"] == "percent") & ledger["note"].isna()].copy()
-n_report = int(ledger.loc[ledger["metric"] == "respondents", "value"].min())
-story.say(f"{len(shares)} published shares; the report's sample size is taken as "
-          f"n = {n_report} (the smallest respondent count it states).")
+shares = ledger[(ledger["unit"] == "percent") & (ledger["group"] == "all")].reset_index(drop=True)
+sizes = sorted(ledger.loc[ledger["metric"] == "respondents", "value"].astype(int).unique())
+story.say(
+    f"{len(shares)} published shares of all respondents. The report states "
+    f"{' and '.join(str(n) for n in sizes)} respondents in different places; every interval "
+    "below is given at each of them (at the smaller n it is wider)."
+)
 """),
         ("md", "## Every share with its 95% interval at the report's n"),
         ("code", """
-x = (shares["value"].astype(float) / 100 * n_report).round()
-ci = cx.proportion_ci(x.to_numpy(), n_report, method="wilson")
-table = pd.concat([shares[["id", "metric", "group", "value", "bound"]].reset_index(drop=True),
-                   ci.reset_index(drop=True)], axis=1)
+tables = []
+for n in sizes:
+    x = (shares["value"].astype(float) / 100 * n).round().astype(int).to_numpy()
+    ci = cx.proportion_ci(x, n, method="wilson")
+    tables.append(pd.concat([shares[["id", "metric", "value", "bound"]],
+                             ci[["estimate", "ci_low", "ci_high", "n"]]], axis=1))
+table = pd.concat(tables, ignore_index=True)
 cx.save_table(table, "cxn_shares_intervals")
 widest = table.assign(width=table["ci_high"] - table["ci_low"]).sort_values("width").iloc[-1]
-story.say(f"At n = {n_report} the widest interval is ±{50 * widest['width']:.1f} points "
-          f"({widest['metric']}).")
-table
+story.say(f"The widest interval is ±{50 * widest['width']:.1f} points "
+          f"({widest['metric']} at n = {widest['n']}).")
+table.pivot_table(index="metric", columns="n", values=["ci_low", "ci_high"]).round(3)
 """),
         ("code", """
-fig = cx.estimate_bars(table.assign(item=table["metric"]), group="item")
-cx.save_figure(fig, "cxn_shares", data=table)
+at_n = table[table["n"] == sizes[0]]
+fig = cx.estimate_bars(at_n, label="metric", percent=True,
+                       source=f"CX Network (2021); 95% Wilson intervals at n = {sizes[0]}")
+cx.save_figure(fig, "cxn_shares", data=at_n)
 """),
         ("md", "## What the complementary figures imply"),
         ("code", """
@@ -493,7 +509,7 @@ checks[["check_id", "kind", "verdict", "explanation"]]
 w = story.analysis_wave(study, wave, seed=seed)
 story.say(story.describe_wave(w))
 single = [i for i, it in w.instrument.items.items() if it.type == "single"]
-props = pd.concat([cx.proportion(w, i).assign(item=i) for i in single], ignore_index=True)
+props = pd.concat([cx.proportion(w, i) for i in single], ignore_index=True)
 cx.save_table(props, "cxn_wave_shares", synthetic=w.synthetic)
 props
 """),
