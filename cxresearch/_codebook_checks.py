@@ -47,7 +47,7 @@ def _is_num(x: Any) -> bool:
 
 
 def _norm(text: Any) -> str:
-    from .instruments import normalise_label
+    from ._items import normalise_label
 
     return normalise_label(text)
 
@@ -335,7 +335,7 @@ def _item(raw: dict, k: int, ctx: dict, p: Problems, Item, Level, Option):
 
 def _headers(items: dict, ignore: list[str], p: Problems) -> tuple[dict, dict]:
     """Export header -> wave column tables; explicit ids/aliases may not collide."""
-    from .instruments import normalise_label
+    from ._items import normalise_label
 
     explicit: dict[str, str] = {}
     for it in items.values():
