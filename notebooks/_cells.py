@@ -137,7 +137,7 @@ cx.save_table(scores, "mopinion_scores", waves=[w], synthetic=w.synthetic)
 scores
 """),
         ("code", """
-dim_rows = scores[scores["item"].isin(dims)] if "item" in scores else scores
+dim_rows = scores[scores["kind"] == "index"]
 pub = ledger[ledger["metric"] == "dimension_score"].drop_duplicates("group")
 cmp_ = pub[["group", "value"]].merge(dim_rows, left_on="group", right_on="item")
 story.say("; ".join(
@@ -155,8 +155,11 @@ the published statements bound the unpublished ones (with the rounding interval 
 """),
         ("code", """
 checks = cx.check_consistency(study)
-implied = checks[checks["kind"].astype(str).str.contains("composite|implied", regex=True)]
-implied
+implied = checks[checks["kind"].astype(str) == "composite"]
+cx.save_table(implied, "mopinion_implied_statements")
+for r in implied.itertuples():
+    story.say(f"- {r.explanation}")
+implied[["check_id", "verdict", "derived", "derived_low", "derived_high"]]
 """),
         ("md", "## What a score means under 1–5 and 0–4 coding"),
         ("code", """
@@ -164,8 +167,8 @@ coding = pd.concat(
     [cx.likert_index(w, d, coding=c).assign(dimension=d, coding=c)
      for d in dims for c in ("1-5", "0-4")], ignore_index=True
 )
-wide = coding[coding["item"].isin(dims)].pivot(index="dimension", columns="coding",
-                                                 values="estimate")
+wide = coding[coding["kind"] == "index"].pivot(index="dimension", columns="coding",
+                                               values="estimate")
 cx.save_table(wide.reset_index(), "mopinion_coding", synthetic=w.synthetic)
 r = wide.iloc[0]
 story.say(
@@ -175,9 +178,14 @@ story.say(
 )
 wide
 """),
-        ("md", "## Reliability of each dimension"),
+        ("md", """
+## Reliability of each dimension
+
+On a reconstruction, alpha and omega restate the inter-item correlation the reconstruction
+assumed; they say something about the survey only on observed data.
+"""),
         ("code", """
-rel = pd.concat([cx.reliability(w, inst.indices[d]).assign(dimension=d) for d in dims],
+rel = pd.concat([cx.reliability(w, inst.indices[d]).scale.assign(dimension=d) for d in dims],
                 ignore_index=True)
 cx.save_table(rel, "mopinion_reliability", synthetic=w.synthetic)
 rel
@@ -689,7 +697,7 @@ print(f"rows read {w.manifest.get('rows_read')}, kept {w.manifest.get('rows_kept
 """),
         ("md", "## Reliability of each scale"),
         ("code", """
-rel = pd.concat([cx.reliability(w, items).assign(scale=name)
+rel = pd.concat([cx.reliability(w, items).scale.assign(scale=name)
                  for name, items in inst.indices.items() if len(items) > 1], ignore_index=True)
 cx.save_table(rel, "ecsi_reliability")
 rel
