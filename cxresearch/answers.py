@@ -251,6 +251,7 @@ def _texts(item, col, tally: Counter):
     values[na] = pd.NA
     tally["text"] += int((~na).sum())
     tally["missing"] += int(missing.sum())
+    tally["empty"] += int(empty.sum())
     return values, empty
 
 
@@ -260,15 +261,17 @@ def convert_item(item, header, col, probs: Problems, tally: Counter, declared=No
     ``declared`` marks cells the source file itself declares missing (SPSS user-missing).
     """
     t = item.type
+    if declared is not None:  # the file itself says these cells are missing: NA, not checked
+        col = pc.if_else(pa.array(declared), "", col)
     if t in _FLOAT:
         vals, empty = _numbers(item, header, col, probs, tally)
     elif t in ("likert", "rating", "nps_0_10", "single"):
         vals, empty = _coded(item, header, col, probs, tally)
     else:  # id, text, strata, psu
         vals, empty = _texts(item, col, tally)
-    if declared is not None:  # the file itself says these cells are missing
-        vals[declared] = np.nan if isinstance(vals, np.ndarray) else pd.NA
+    if declared is not None:
         empty = empty & ~declared
+        tally["empty"] -= int(declared.sum())
         tally["missing_declared_in_file"] += int(declared.sum())
     if t in _FLOAT:
         na = np.isnan(vals)

@@ -25,8 +25,10 @@ Rules (what a researcher can rely on):
   ``on_error="fail"`` nothing is written; with ``on_error="quarantine"`` rows with problems go
   to ``quarantine.csv`` with their reasons and are counted in the manifest. File- and
   column-level problems (unreadable file, missing required item, ...) always fail.
-* **Examples** (files under ``data/examples/``) are made-up illustrative respondents: their
-  waves are marked ``synthetic: true, example: true``.
+* **Made-up examples** (the exports that ``data/examples/make_examples.py`` writes, listed by
+  sha256 in ``data/examples/made_up.json``) are illustrative respondents, not data of any
+  study: their waves are marked ``synthetic: true, example: true``. Every other file is
+  observed data (``synthetic: false``) unless the caller says otherwise.
 
 Validation is vectorized: each column is dictionary-encoded once and only its distinct values
 are looked up, so a million rows cost little more than reading them.
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import sys
 import warnings
 from collections import Counter, defaultdict
@@ -205,9 +208,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _is_example(path: Path) -> bool:
-    """Files under ``data/examples/`` hold made-up illustrative respondents."""
-    return path.resolve().is_relative_to(paths.examples_dir().resolve())
+def _made_up(sha256: str) -> str | None:
+    """The note of a made-up example export (listed by sha256 in data/examples/made_up.json)."""
+    listing = paths.examples_dir() / "made_up.json"
+    if not listing.is_file():
+        return None
+    doc = json.loads(listing.read_text(encoding="utf-8"))
+    return doc.get("note", "made up") if sha256 in doc.get("files", {}).values() else None
 
 
 _DESIGN_NEEDED = {"weight": "missing weight", "id": "missing respondent id",
@@ -295,8 +302,9 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     root : path, optional
         Folder of waves (default ``paths.waves_dir()``).
     synthetic : bool, optional
-        Label the wave synthetic. Default: True for files under ``data/examples/`` (made-up
-        illustrative respondents, also marked ``example: true``), else False.
+        Label the wave synthetic. Default: True for the made-up example exports (their
+        sha256 is listed in ``data/examples/made_up.json``; the manifest also gets
+        ``example: true``), else False — real exports, including the real ECSI example.
     encoding, sheet : str, optional
         Force a text encoding; choose an XLSX worksheet.
 
@@ -350,13 +358,13 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     keep = ~probs.bad
     data = _assemble(inst, cols, keep, raw.n)
     quarantine = _quarantine(raw, probs) if (probs.bad.any() or raw.bad_rows) else None
-    example = _is_example(path)
+    sha = _sha256(path)
+    made_up = _made_up(sha)
     manifest = {
         "study": inst.name, "wave": wave,
-        "synthetic": bool(example if synthetic is None else synthetic),
-        **({"example": True, "synthetic_reason": "made-up illustrative respondents "
-            "(a file under data/examples/)"} if example else {}),
-        "source_file": path.name, "source_sha256": _sha256(path),
+        "synthetic": bool(made_up is not None if synthetic is None else synthetic),
+        **({"example": True, "synthetic_reason": made_up} if made_up else {}),
+        "source_file": path.name, "source_sha256": sha,
         "source_bytes": path.stat().st_size,
         "reading": raw.info,
         "rows_read": int(raw.n + len(raw.bad_rows)),

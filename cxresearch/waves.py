@@ -153,8 +153,9 @@ class Wave:
     def design(self):
         """The survey design of this wave, from the codebook's weight/strata/psu/fpc columns.
 
-        Columns that the codebook declares but the wave does not hold (an optional weight that
-        the export did not carry) are left out, which gives unit weights.
+        A design column that the codebook declares but the export did not carry (absent, or
+        entirely NA, as ingest stores an absent optional item) is left out: no weight column
+        gives unit weights.
 
         Returns
         -------
@@ -164,7 +165,8 @@ class Wave:
 
         cols = self.instrument.design_columns()
         kwargs = {
-            key: (col if col is not None and col in self.data.columns else None)
+            key: (col if col is not None and col in self.data.columns
+                  and self.data[col].notna().any() else None)
             for key, col in cols.items()
             if key in ("weights", "strata", "psu", "fpc")
         }
