@@ -293,13 +293,14 @@ def _order(out: pd.DataFrame, gtable: pd.DataFrame, lead: list[str]) -> pd.DataF
 
 
 def _plain_ci(x, n, method: str, alpha: float):
-    """statsmodels' interval; Jeffreys with the boundary rule of Brown et al. (2001)."""
+    """statsmodels' interval, with exact end points at x = 0 and x = n."""
     x, n = np.atleast_1d(np.asarray(x, dtype=float)), np.atleast_1d(np.asarray(n, dtype=float))
     lo, hi = proportion_confint(x, n, alpha=alpha, method=_PLAIN[method])
     lo, hi = np.array(lo, dtype=float, ndmin=1), np.array(hi, dtype=float, ndmin=1)
-    if method == "jeffreys":
-        lo = np.where(x <= 0, 0.0, lo)
-        hi = np.where(x >= n, 1.0, hi)
+    # at x = 0 (x = n) every method's lower (upper) end is 0 (1): remove rounding noise, and
+    # apply the boundary rule of Brown et al. (2001) to Jeffreys
+    lo = np.where(x <= 0, 0.0, np.maximum(lo, 0.0))
+    hi = np.where(x >= n, 1.0, np.minimum(hi, 1.0))
     return lo, hi
 
 
@@ -348,7 +349,7 @@ def design_prop_ci(method: str, conf_level: float, srs_counts: bool):
 
 
 def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
-               conf_level: float = 0.95, df=None) -> pd.DataFrame:
+               conf_level: float = 0.95, df=None, label: str | None = None) -> pd.DataFrame:
     """Proportion per level of a categorical column, or of a condition.
 
     Parameters
@@ -366,6 +367,9 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
         the design df. The plain-count methods use the counts for a simple random sample and
         the effective sample size ``n / deff`` for other designs. At p = 0 or 1 the logit
         interval is undefined and the Korn–Graubard interval is given (stated in ``method``).
+    label : str, optional
+        Name shown in the ``term`` column when ``var`` is a condition (default
+        ``"condition"``).
 
     Returns
     -------
@@ -393,7 +397,7 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
         if arr.shape != (des.n,):
             raise ValueError(f"var must be a column name or an array of length {des.n}")
         s = pd.Series(arr, index=des.data.index)
-        term = getattr(var, "name", None) or "condition"
+        term = label or "condition"
     ok = ~s.isna().to_numpy()
     is_bool = pd.api.types.is_bool_dtype(s.dtype) or (
         s.dtype == object and set(pd.unique(s[ok])) <= {True, False})

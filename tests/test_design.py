@@ -186,3 +186,13 @@ def test_calibration_residualizes_on_margin_dummies():
     np.testing.assert_allclose(cal.residualize(z), z - X @ beta, atol=1e-10)
     # a margin dummy is fully explained: its residual is zero
     np.testing.assert_allclose(cal.residualize((a == 1).astype(float)), 0, atol=1e-10)
+
+
+@pytest.mark.parametrize("module", ["cxresearch.design", "cxresearch.estimates",
+                                    "cxresearch.indices", "cxresearch.weighting"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert res.attempted > 0 and res.failed == 0
