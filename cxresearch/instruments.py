@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -245,19 +246,33 @@ class Instrument:
 
 
 def _to_categorical(s: pd.Series, item: Item, dt: pd.CategoricalDtype) -> pd.Series:
-    if isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == list(dt.categories):
-        return s.astype(dt)
-    by_code = {str(lv.code): lv.value for lv in item.levels}
-    obj = s.astype(object)
+    """Cast to the item's categorical; level values or codes in, nothing dropped silently.
+
+    Works on the distinct values only, so a million-row column costs one factorisation.
+    """
     known = set(dt.categories)
-    mapped = obj.map(lambda v: v if (v in known or _is_blank(v)) else by_code.get(
-        str(_as_int(v)) if _as_int(v) is not None else "\0", v))
-    bad = sorted({str(v) for v in mapped.dropna().unique() if v not in known})
+    if isinstance(s.dtype, pd.CategoricalDtype) and set(s.cat.categories) <= known:
+        return s.astype(dt)
+    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    by_code = {lv.code: lv.value for lv in item.levels}
+    values, bad = [], []
+    for u in uniques:
+        if u in known:
+            values.append(u)
+        elif _is_blank(u):
+            values.append(None)
+        elif _as_int(u) in by_code:
+            values.append(by_code[_as_int(u)])
+        else:
+            values.append(None)
+            bad.append(str(u))
     if bad:
-        raise ValueError(f"values {bad[:10]} are not levels of item {item.id!r} "
+        raise ValueError(f"values {sorted(bad)[:10]} are not levels of item {item.id!r} "
                          f"(levels: {', '.join(dt.categories)})")
-    return pd.Series(pd.Categorical(mapped.where(mapped.notna(), None), dtype=dt),
-                     index=s.index, name=s.name)
+    lookup = pd.Categorical(values, dtype=dt)
+    cat_codes = np.where(codes >= 0, lookup.codes[np.maximum(codes, 0)], -1) if len(values) \
+        else np.full(len(s), -1)
+    return pd.Series(pd.Categorical.from_codes(cat_codes, dtype=dt), index=s.index, name=s.name)
 
 
 # ---------------------------------------------------------------------- loading

@@ -588,3 +588,18 @@ def test_codebook_table_lists_every_item():
     tab = cx.load_instrument("mopinion_dcxm").codebook_table("zh")
     assert len(tab) == 17 and tab.loc[tab.item == "measure_all_channels", "assumed"].item()
     assert "非常同意" in tab.loc[tab.item == "measure_all_channels", "answers"].item()
+
+
+def test_apply_dtypes_from_categoricals_and_a_replaced_item_keeps_its_lookups():
+    import dataclasses
+
+    inst = _load(BASE)
+    parquet_like = pd.DataFrame({"team": pd.Categorical(["customer_service", None])})
+    out = inst.apply_dtypes(parquet_like)
+    assert list(out["team"].cat.categories) == ["marketing", "customer_service"]
+    assert out["team"].iloc[0] == "customer_service" and pd.isna(out["team"].iloc[1])
+    with pytest.raises(ValueError, match=r"\['sales'\] are not levels"):
+        inst.apply_dtypes(pd.DataFrame({"team": pd.Categorical(["sales", "marketing"])}))
+    chan = dataclasses.replace(inst.items["chan"], max_choices=None)  # as the ingester does
+    assert chan.split_multi("Email;SMS;Voice, phone") == {"email", "sms", "voice"}
+    assert chan.option_for("短信") == "sms"
