@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+import types
 from pathlib import Path
 
 import pandas as pd
@@ -46,7 +48,7 @@ def _validate(raw: pd.DataFrame, source: str, require_passage: bool = True) -> l
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
         return [f"missing column(s) {missing}; expected {COLUMNS}"]
-    for i, row in raw.iterrows():
+    for i, row in enumerate(raw.to_dict("records")):
         where = f"row {i + 2} (id {row['id']!r})"  # +2: header is line 1, rows are 0-based
         if not isinstance(row["id"], str) or not row["id"].strip():
             problems.append(f"row {i + 2}: empty id")
@@ -73,7 +75,7 @@ def _validate(raw: pd.DataFrame, source: str, require_passage: bool = True) -> l
             problems.append(f"{where}: metric {row['metric']!r} is not snake_case")
     dup = raw["id"][raw["id"].duplicated(keep=False)]
     for rid in sorted(set(dup.dropna())):
-        lines = [str(i + 2) for i in raw.index[raw["id"] == rid]]
+        lines = [str(i + 2) for i, x in enumerate(raw["id"]) if x == rid]
         problems.append(f"duplicate id {rid!r} in rows {', '.join(lines)}")
     return problems
 
@@ -216,3 +218,18 @@ def interval(value, unit: str = "percent", bound: str = "eq", ndigits: int | Non
     if bound in ("gt", "ge"):
         return (v, hi_lim, bound == "gt", False)
     raise ValueError(f"bound must be one of {BOUNDS}, got {bound!r}")
+
+
+class _CallableModule(types.ModuleType):
+    """``cx.published(...)`` must work even after ``import cxresearch.published``.
+
+    Importing a submodule rebinds the package attribute of the same name (``cx.published``) to
+    the module, hiding the function; making the module callable keeps ``cx.published(study)``
+    working whichever was imported first.
+    """
+
+    def __call__(self, *args, **kwargs):
+        return published(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
