@@ -379,6 +379,9 @@ def build_instrument_parts(doc: Any, p: Problems, expect_name: str | None,
         return {}
     for key in set(doc) - _TOP_KEYS:
         p.append(f"unknown top-level key {key!r} (allowed: {', '.join(sorted(_TOP_KEYS))})")
+    if doc.get("format_version", 1) != 1:
+        p.append(f"format_version {doc.get('format_version')!r} is not supported (this "
+                 "version of cxresearch reads format 1)")
     name = doc.get("study")
     if not isinstance(name, str) or not _SNAKE.match(name):
         p.append(f"study must be a snake_case study id, got {name!r}")

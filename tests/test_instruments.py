@@ -336,6 +336,10 @@ def _bad_group(d):
     _item(d, "team")["groups"] = {"front": ["marketing", "sales"]}
 
 
+def _format_version(d):
+    d["format_version"] = 2
+
+
 def _double_underscore_id(d):
     _item(d, "pct")["id"] = "p__ct"
 
@@ -379,6 +383,7 @@ CONTRADICTIONS = [
     (_ignore_is_alias, ["ignore_columns lists 'Q1'"]),
     (_bad_group, ["item 'team'", "group 'front'", "sales"]),
     (_double_underscore_id, ["'p__ct'", "without '__'"]),
+    (_format_version, ["format_version 2 is not supported"]),
 ]
 
 
