@@ -309,9 +309,9 @@ def _wave_summary(run_waves: Path) -> list[dict]:
     table = list_waves(root=run_waves)
     rows = []
     for r in table.itertuples(index=False):
+        manifest = json.loads((Path(r.path) / "manifest.json").read_text(encoding="utf-8"))
         kind = ("reconstructed" if str(r.wave).endswith(RECONSTRUCTED_SUFFIX)
-                else "example" if str(r.wave).startswith(EXAMPLE_WAVE)
-                else "observed")
+                else "example" if manifest.get("example") else "observed")
         rows.append({"study": r.study, "wave": r.wave, "kind": kind,
                      "synthetic": bool(r.synthetic) if r.synthetic is not None else None,
                      "rows_kept": _int(r.rows_kept), "rows_rejected": _int(r.rows_rejected),

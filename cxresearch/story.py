@@ -6,7 +6,8 @@ The notebooks in ``notebooks/`` are thin: a ``parameters`` cell, narrative, and 
 - :func:`analysis_wave` — the wave a study notebook analyses: an observed wave when a ``wave``
   parameter names one (e.g. a new wave just ingested), otherwise the study's reconstruction
   (read from the run's data folder when the reproduce pipeline made it, generated otherwise);
-- :func:`previous_wave` — the wave a new wave is compared with;
+- :func:`previous_wave` and :func:`compare_waves` — the wave a new wave is compared with, and
+  the comparison (differences with intervals, tests adjusted together);
 - :func:`describe_wave` and :func:`say` — narrative built from computed values only;
 - :func:`scorecard` / :func:`write_scorecard` — every ledger figure against its reproduction,
   with the consistency and claim checks (``00_scorecard``, ``reports/<run>/scorecard.md``).
@@ -25,7 +26,9 @@ from . import paths
 
 __all__ = [
     "Scorecard",
+    "WaveComparison",
     "analysis_wave",
+    "compare_waves",
     "describe_wave",
     "fit_report",
     "previous_wave",
@@ -138,6 +141,109 @@ def fit_report(wave) -> pd.DataFrame:
                          "(only reconstructions have one)")
     rows = fit.get("rows", fit.get("targets")) if isinstance(fit, dict) else fit
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- wave comparison
+
+_NUMERIC = ("likert", "rating", "nps_0_10", "numeric")
+
+
+@dataclass
+class WaveComparison:
+    """Estimates per wave, their differences, and the tests adjusted as one family."""
+
+    estimates: pd.DataFrame  # item, level, wave, estimate, se, ci_low, ci_high, n, ...
+    differences: pd.DataFrame  # item, level, difference, se, ci_low, ci_high, p_value
+    tests: pd.DataFrame  # one test per item, with p_adjusted (TestFamily.table)
+
+
+def compare_waves(old, new, items=None, *, method: str = "holm",
+                  conf_level: float = 0.95) -> WaveComparison:
+    """Compare two waves of one study item by item.
+
+    Numeric items (Likert, ratings, 0–10, numeric): difference of the design-based means,
+    SE of the difference as for independent samples (``sqrt(se_old² + se_new²)``; two waves are
+    separate samples), normal interval and Wald test; each option of a multi-select item
+    likewise, as the share choosing it. Single-choice items: the share of each
+    level in both waves and its difference likewise, plus one omnibus test per item: the
+    Rao–Scott corrected chi-square of wave × answer on the stacked waves
+    (:func:`cxresearch.crosstab_test`, with the codebook's weights when both waves carry them,
+    unit weights otherwise).
+    All item tests form one family adjusted by ``method`` (Holm by default).
+
+    Parameters
+    ----------
+    old, new : Wave
+    items : list of str, optional
+        Default: every numeric and single-choice item present in both waves.
+
+    Examples
+    --------
+    >>> cmp = compare_waves(cx.load_wave("mitto_cx", "2021"), cx.load_wave("mitto_cx", "2024"))
+    ... # doctest: +SKIP
+    >>> # In R: svyttest(nps ~ wave, des) per item; svychisq(~wave + cx_owner, des)
+    """
+    import numpy as np
+    from scipy import stats
+
+    import cxresearch as cx
+
+    inst = new.instrument
+    if items is None:
+        items = [i for i, it in inst.items.items() if it.type in (*_NUMERIC, "single", "multi")]
+    # a multi-select item is one yes/no column per option: each option is compared on its own
+    cols = []
+    for i in items:
+        if inst.items[i].type == "multi":
+            cols += [(f"{i}__{o.value}", "option") for o in inst.items[i].options]
+        else:
+            cols.append((i, "numeric" if inst.items[i].type in _NUMERIC else "single"))
+    # only what both waves asked (an option not offered in a wave has no answers there)
+    cols = [(c, k) for c, k in cols
+            if c in old.data and c in new.data
+            and old.data[c].notna().any() and new.data[c].notna().any()]
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    weight = inst.design_columns().get("weights")
+    both_weighted = weight is not None and all(
+        weight in w.data and w.data[weight].notna().all() for w in (old, new))
+    est, diff = [], []
+    family = cx.TestFamily("wave differences")
+    for item, kind in cols:
+        numeric = kind == "numeric"
+        per_wave = {}
+        for w in (old, new):
+            if numeric:
+                e = cx.mean(w, item, conf_level=conf_level)
+            else:
+                e = cx.proportion(w, item, level=True if kind == "option" else None,
+                                  conf_level=conf_level)
+            e = e.assign(item=item, wave=w.label)
+            if numeric:
+                e["level"] = None
+            per_wave[w.label] = e.set_index("level")
+            est.append(e)
+        a, b = per_wave[old.label], per_wave[new.label]
+        for level in b.index.intersection(a.index, sort=False):
+            d = float(b.loc[level, "estimate"] - a.loc[level, "estimate"])
+            se = float(np.hypot(a.loc[level, "se"], b.loc[level, "se"]))
+            p = float(2 * stats.norm.sf(abs(d / se))) if se > 0 else float("nan")
+            diff.append({"item": item, "level": level, "difference": d, "se": se,
+                         "ci_low": d - z * se, "ci_high": d + z * se, "p_value": p})
+        if kind != "single":
+            family.add(item, diff[-1]["p_value"],
+                       test="Wald z, difference of " + ("means" if numeric else "shares"))
+        else:
+            cols = [item] + ([weight] if both_weighted else [])
+            stacked = pd.concat([w.data[cols].assign(wave=w.label) for w in (old, new)],
+                                ignore_index=True)
+            for c in (item,):  # align categories of the two waves
+                stacked[c] = stacked[c].astype(str).where(stacked[c].notna())
+            design = cx.Design(stacked, weights=weight) if both_weighted else stacked
+            family.add(item, cx.crosstab_test(design, "wave", item))
+    estimates = pd.concat(est, ignore_index=True) if est else pd.DataFrame()
+    lead = ["item", "level", "wave"]
+    estimates = estimates[lead + [c for c in estimates.columns if c not in lead + ["term"]]]
+    return WaveComparison(estimates, pd.DataFrame(diff), family.table(method=method))
 
 
 # --------------------------------------------------------------------------- scorecard

@@ -623,45 +623,38 @@ story.say(f"New: {story.describe_wave(new)}  \\nPrevious: {story.describe_wave(o
 print(f"rows read {new.manifest.get('rows_read')}, kept {new.manifest.get('rows_kept')}, "
       f"rejected {new.manifest.get('rows_rejected')}")
 """),
-        ("md", "## The study's headline estimates in both waves"),
-        ("code", """
-inst = new.instrument
-numeric = [i for i, it in inst.items.items()
-           if it.type in ("likert", "rating", "nps_0_10", "numeric") and i in new.data
-           and i in old.data]
-rows = []
-for w in (old, new):
-    for i in numeric:
-        rows.append(cx.mean(w, i).assign(item=i, wave=w.label))
-both = pd.concat(rows, ignore_index=True)
-cx.save_table(both, f"{study}_wave_estimates", waves=[old, new],
-              synthetic=old.synthetic or new.synthetic)
-both
-"""),
-        ("md", "## Differences between the waves, with intervals and adjusted tests"),
-        ("code", """
-import numpy as np
-from scipy import stats
+        ("md", """
+## Every item in both waves, and the differences
 
-family = cx.TestFamily("wave differences")
-diff = []
-for i in numeric:
-    a = both[(both["item"] == i) & (both["wave"] == old.label)].iloc[0]
-    b = both[(both["item"] == i) & (both["wave"] == new.label)].iloc[0]
-    d, se = b["estimate"] - a["estimate"], float(np.hypot(a["se"], b["se"]))
-    p = 2 * stats.norm.sf(abs(d / se)) if se > 0 else np.nan
-    diff.append({"item": i, "difference": d, "se": se, "ci_low": d - 1.96 * se,
-                 "ci_high": d + 1.96 * se, "p_value": p})
-    family.add(i, p)
-diff = pd.DataFrame(diff)
-adjusted = family.table(method="holm")
-cx.save_table(diff, f"{study}_wave_differences", synthetic=old.synthetic or new.synthetic)
-adjusted
+Numeric items: means; single-choice items: the share of each answer. Differences between the
+waves have 95% intervals (the waves are independent samples); each item gets one test (Wald for
+means, Rao–Scott chi-square of wave × answer for choices), and the tests are adjusted together
+(Holm).
 """),
         ("code", """
-fig = cx.wave_comparison(both, item="item", wave="wave", synthetic=old.synthetic or new.synthetic)
-cx.save_figure(fig, f"{study}_wave_comparison", data=both, waves=[old, new],
-               synthetic=old.synthetic or new.synthetic)
+cmp = story.compare_waves(old, new)
+synthetic = old.synthetic or new.synthetic
+cx.save_table(cmp.estimates, f"{study}_wave_estimates", waves=[old, new], synthetic=synthetic)
+cx.save_table(cmp.differences, f"{study}_wave_differences", waves=[old, new],
+              synthetic=synthetic)
+cx.save_table(cmp.tests, f"{study}_wave_tests", waves=[old, new], synthetic=synthetic)
+changed = cmp.tests[cmp.tests["reject"]]
+story.say(
+    f"{len(cmp.tests)} items compared; {len(changed)} differ between `{old.label}` and "
+    f"`{new.label}` after Holm's adjustment"
+    + (f": {', '.join(changed['name'][:8])}" + (f" and {len(changed) - 8} more"
+                                               if len(changed) > 8 else "") + "."
+       if len(changed) else ".")
+)
+cmp.tests[["name", "test", "p_value", "p_adjusted", "reject"]]
+"""),
+        ("code", """
+means = cmp.estimates[cmp.estimates["level"].isna()]
+if len(means):
+    fig = cx.wave_comparison(means, item="item", wave="wave", synthetic=synthetic)
+    cx.save_figure(fig, f"{study}_wave_comparison", data=means, waves=[old, new],
+                   synthetic=synthetic)
+cmp.differences.round(3)
 """),
     ],
 }
