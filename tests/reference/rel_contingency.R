@@ -111,6 +111,19 @@ out$svy22 <- list(
   log_or = ctr(quote(log(`TRUE` / (1 - `TRUE`)) - log(`FALSE` / (1 - `FALSE`)))),
   rd = ctr(quote(`TRUE` - `FALSE`)))
 
+# raked cluster design (?rake example margins): calibrate(calfun = "raking") gives the variance
+# of the calibration estimator (residuals on all margins jointly); rake() approximates it with
+# sequential post-stratification residuals, so its statistics differ slightly.
+pop.types <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
+pop.schwide <- data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122))
+dclus1b <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
+dr <- rake(dclus1b, list(~stype, ~sch.wide), list(pop.types, pop.schwide),
+           control = list(maxit = 100, epsilon = 1e-10))
+dc <- calibrate(dclus1b, ~stype + sch.wide, c(6194, 755, 1018, 5122), calfun = "raking",
+                epsilon = 1e-12, maxit = 200)
+out$svychisq_raked <- list(rake = chis(~ell4 + comp.imp, dr), calibrate = chis(~ell4 + comp.imp, dc),
+                           weights_calibrate = unname(weights(dc)))
+
 # ---- p.adjust ----------------------------------------------------------------------------------
 p <- c(0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216, 0.5, 0.9)
 out$p_adjust <- list(p = p)
