@@ -23,7 +23,8 @@ A run does four things, in order, and writes everything under one folder
 Notebooks declare what they need in their metadata (``metadata["cxresearch"]``):
 ``studies`` (the studies the notebook covers; ``["*"]`` for every study, the scorecard and the
 new-wave comparison, which take a ``study`` parameter) and ``reconstruct`` (the studies whose
-reconstruction it reads; default none). ``--study`` selects the notebooks covering that study;
+reconstruction it reads; default none; ``"study@2023"`` for a study reconstructed per survey
+year, passed as ``year=2023``). ``--study`` selects the notebooks covering that study;
 ``--wave`` (with ``--study``) runs them on that wave. Parameters are passed only to notebooks
 whose ``parameters`` cell declares them.
 """
@@ -292,13 +293,25 @@ def _reconstruct_one(task: dict) -> dict:
         import cxresearch as cx
         from cxresearch.waves import write_wave
 
-        wave = cx.reconstruct(task["study"], seed=task["seed"])
+        wave = cx.reconstruct(task["study"], seed=task["seed"], **task["assumptions"])
         write_wave(wave, replace=True)
         return {"study": task["study"], "wave": wave.label, "ok": True,
                 "seconds": time.perf_counter() - t0}
     except Exception as exc:
         return {"study": task["study"], "ok": False, "seconds": time.perf_counter() - t0,
                 "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _recon_study(entry: str) -> str:
+    return entry.split("@", 1)[0]
+
+
+def _recon_assumptions(entry: str) -> dict:
+    """``"gscx_trends@2023"`` -> ``{"year": 2023}`` (a study reconstructed per survey year)."""
+    if "@" not in entry:
+        return {}
+    year = entry.split("@", 1)[1]
+    return {"year": int(year) if year.isdigit() else year}
 
 
 def _wave_summary(run_waves: Path) -> list[dict]:
@@ -518,13 +531,16 @@ def reproduce(
                          f"--wave {wave})")
 
     # 2. reconstructions -------------------------------------------------------
-    needed = sorted({st for s in specs for st in s.reconstruct})
+    # a notebook covering every study ("*") run for one study needs only that study's
+    needed = sorted({r for s in specs for r in s.reconstruct
+                     if study is None or "*" not in s.studies or _recon_study(r) == study})
     seed = int(parameters.get("seed", 0))
     env = {"CXRESEARCH_DATA": str(run_data), "CXRESEARCH_REPORTS": str(run_dir),
            "PYDEVD_DISABLE_FILE_VALIDATION": "1", "MPLBACKEND": "Agg"}
     ctx = multiprocessing.get_context("spawn")
     if needed:
-        tasks = [{"study": st, "seed": seed, "env": env} for st in needed]
+        tasks = [{"study": _recon_study(r), "assumptions": _recon_assumptions(r), "seed": seed,
+                  "env": env} for r in needed]
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
             futures = [pool.submit(_reconstruct_one, t) for t in tasks]
             for fut in _progress(as_completed(futures), len(futures), "reconstructions",

@@ -33,6 +33,7 @@ __all__ = [
     "fit_report",
     "previous_wave",
     "reconstruction",
+    "reconstructions",
     "say",
     "scorecard",
     "write_scorecard",
@@ -81,6 +82,18 @@ def reconstruction(study: str, seed: int = 0, **assumptions):
     import cxresearch as cx
 
     return cx.reconstruct(study, seed=seed, **assumptions)
+
+
+def reconstructions(study: str, seed: int = 0) -> list:
+    """Every reconstruction of a study: one per survey year when the codebook lists several
+    (``meta.waves``, e.g. GSCX 2023 and 2024, passed as ``year=``), else one."""
+    from .instruments import load_instrument
+
+    years = (load_instrument(study).meta or {}).get("waves") or []
+    if len(years) > 1:
+        return [reconstruction(study, seed=seed, year=int(y) if str(y).isdigit() else y)
+                for y in years]
+    return [reconstruction(study, seed=seed)]
 
 
 def analysis_wave(study: str, wave: str | None = None, seed: int = 0):
@@ -284,10 +297,13 @@ def scorecard(study: str | None = None, seed: int = 0) -> Scorecard:
     studies = sorted(ledger["study"].astype(str).unique())
     fits = []
     for st in studies:
-        fit = fit_report(reconstruction(st, seed=seed))
-        fit.insert(0, "study", st)
-        fits.append(fit)
-    fit = pd.concat(fits, ignore_index=True) if fits else pd.DataFrame(columns=["id"])
+        for w in reconstructions(st, seed=seed):
+            fit = fit_report(w)
+            fit.insert(0, "study", st)
+            fits.append(fit)
+    fit = pd.concat(fits, ignore_index=True) if fits else pd.DataFrame(columns=["id", "met"])
+    # a figure of a study reconstructed per year is fitted in its own year's wave only
+    fit = fit.sort_values("met", na_position="first").drop_duplicates("id", keep="last")
     rep = ledger[["id", "study", "metric", "group", "value", "unit", "bound"]].merge(
         fit.drop(columns=[c for c in ("study", "metric", "group", "unit", "bound")
                           if c in fit.columns]), on="id", how="left")

@@ -23,7 +23,8 @@ NOTEBOOKS: dict[str, dict] = {}
 # --------------------------------------------------------------------------- 00 scorecard
 NOTEBOOKS["00_scorecard"] = {
     "studies": ["*"],
-    "reconstruct": ["mopinion_dcxm", "mitto_cx", "cxn_dcx", "gscx_trends"],
+    "reconstruct": ["mopinion_dcxm", "mitto_cx", "cxn_dcx", "gscx_trends@2023",
+                    "gscx_trends@2024"],
     "cells": [
         ("md", """
 # 00 · Scorecard: every published figure, checked and reproduced
@@ -527,7 +528,7 @@ props
 # --------------------------------------------------------------------------- 05 trends
 NOTEBOOKS["05_cx_trends"] = {
     "studies": ["gscx_trends"],
-    "reconstruct": ["gscx_trends"],
+    "reconstruct": ["gscx_trends@2023", "gscx_trends@2024"],
     "cells": [
         ("md", """
 # 05 · Global State of CX: trends and investment priorities, 2023 and 2024
@@ -551,42 +552,48 @@ ledger = cx.published(study)
 trend = ledger[ledger["metric"] == "trend_share"]
 trend.pivot_table(index="group", columns="wave", values="value", observed=True)
 """),
-        ("md", "## Shares by year from the respondent-level data"),
+        ("md", """
+## Shares by year from the respondent-level data
+
+Each option of a multi-select question is its own yes/no variable: the share choosing it, with
+its interval. A respondent names at most three options, so the shares add up to at most 300%.
+"""),
         ("code", """
-w = story.analysis_wave(study, wave, seed=seed)
-story.say(story.describe_wave(w))
-multi = [i for i, it in w.instrument.items.items() if it.type == "multi"]
-year_col = next((c for c in ("year", "survey_year", "wave_year") if c in w.data), None)
-shares = pd.concat(
-    [cx.proportion(w, f"{i}__{o.value}", by=year_col).assign(item=i, option=o.value)
-     for i in multi for o in w.instrument.items[i].options], ignore_index=True
-)
-cx.save_table(shares, "gscx_shares", synthetic=w.synthetic)
-shares.head(12)
+older = story.reconstruction(study, seed=seed, year=2023)
+newer = (story.analysis_wave(study, wave, seed=seed) if wave is not None
+         else story.reconstruction(study, seed=seed, year=2024))
+story.say(f"2023: {story.describe_wave(older)}  \n2024: {story.describe_wave(newer)}")
+questions = [i for i in ("top_trends", "investment_priorities") if i in newer.instrument.items]
+for w in (older, newer):
+    for q in questions:
+        chosen = w.data.filter(like=f"{q}__").astype("Float64").sum(axis=1)
+        story.say(f"{w.label}, `{q}`: options chosen per respondent "
+                  f"{int(chosen.min())}–{int(chosen.max())}, mean {chosen.mean():.2f}.")
 """),
         ("md", "## Changes between 2023 and 2024, with intervals and adjusted tests"),
         ("code", """
-family = cx.TestFamily("trend changes")
-changes = []
-for r in trend["group"].unique():
-    col = f"trends__{r}"
-    if col not in w.data or year_col is None:
-        continue
-    frame = w.data[[year_col, col]].dropna()
-    t = cx.two_by_two(frame.assign(later=frame[year_col].astype(str) == "2024"),
-                      exposure="later", outcome=col)
-    d = t[t["measure"] == "risk_difference"].assign(option=r)
-    changes.append(d)
-    family.add(r, d["p_value"].iloc[0])
-changes = pd.concat(changes, ignore_index=True) if changes else pd.DataFrame()
-adjusted = family.table(method="holm") if changes.size else pd.DataFrame()
-cx.save_table(changes, "gscx_changes", synthetic=w.synthetic)
-adjusted
+cmp = story.compare_waves(older, newer, items=questions)
+synthetic = older.synthetic or newer.synthetic
+shares = cmp.estimates
+cx.save_table(shares, "gscx_shares", waves=[older, newer], synthetic=synthetic)
+cx.save_table(cmp.differences, "gscx_changes", waves=[older, newer], synthetic=synthetic)
+cx.save_table(cmp.tests, "gscx_change_tests", waves=[older, newer], synthetic=synthetic)
+story.say(
+    f"{len(cmp.tests)} options were offered in both years; "
+    f"{int(cmp.tests['reject'].sum())} changed after Holm's adjustment."
+)
+cmp.tests[["name", "p_value", "p_adjusted", "reject"]]
 """),
         ("code", """
-if changes.size:
-    fig = cx.forest_plot(changes, label="option", synthetic=w.synthetic)
-    cx.save_figure(fig, "gscx_changes", data=changes, waves=[w], synthetic=w.synthetic)
+fig = cx.wave_comparison(shares, item="item", wave="wave", synthetic=synthetic)
+cx.save_figure(fig, "gscx_changes", data=shares, waves=[older, newer], synthetic=synthetic)
+cmp.differences.round(3)
+"""),
+        ("md", "## Published shares against the reconstructions"),
+        ("code", """
+fits = pd.concat([story.fit_report(w).assign(wave=w.label) for w in (older, newer)
+                  if w.label.endswith("-reconstructed")], ignore_index=True)
+fits[fits["id"].isin(trend["id"])]
 """),
     ],
 }
