@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from ._relbase import column, design_weights, dropped_note, resolve, total_variance
-from .errors import SmallCellWarning
+from .errors import SmallCellWarning, UnorderedCategoryWarning
 
 __all__ = ["CrosstabResult", "crosstab_test", "ordinal_association"]
 
@@ -306,6 +306,14 @@ def crosstab_test(d, row, col, *, ordered: bool | None = None, row_scores=None,
                          f"col={col!r} ({clev})")
     if ordered is None:
         ordered = rord and cord
+    elif ordered:
+        loose = [name for name, ser in ((row, rs_), (col, cs_))
+                 if isinstance(ser.dtype, pd.CategoricalDtype) and not ser.cat.ordered
+                 or pd.api.types.is_string_dtype(ser.dtype)]
+        if loose:
+            warnings.warn(f"ordered=True but {loose} have no declared order; using the category "
+                          "(or sorted) order of their levels for gamma, tau-b and the trend test",
+                          UnorderedCategoryWarning, stacklevel=2)
     w = design_weights(design, len(rc)) if design is not None else np.ones(len(rc))
     cell = np.where(ok, rc * nc + cc, 0)
     t = np.bincount(cell, weights=w * ok, minlength=nr * nc).reshape(nr, nc)

@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 
 import cxresearch as cx
 from cxresearch.design import Design
-from cxresearch.errors import SmallCellWarning
+from cxresearch.errors import SmallCellWarning, UnorderedCategoryWarning
 
 REF = Path(__file__).parent / "reference"
 R = json.loads((REF / "rel_contingency.json").read_text())
@@ -266,3 +266,10 @@ def test_svychisq_raked_design(api):
                         err_msg=name)
         assert_allclose(_t(res, name, "p_value"), np.ravel(ref[rname]["p"])[0], rtol=1e-6,
                         err_msg=name)
+
+
+def test_forced_order_on_unordered_warns(housing_long):
+    df = housing_long.assign(Sat=housing_long["Sat"].cat.as_unordered())
+    with pytest.warns(UnorderedCategoryWarning, match="no declared order"):
+        res = cx.crosstab_test(df, "Sat", "Infl", ordered=True)
+    assert_allclose(_t(res, "gamma"), R["ordinal"]["gamma"], rtol=1e-10)
