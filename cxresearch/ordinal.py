@@ -379,9 +379,14 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
 
     Examples
     --------
-    >>> import cxresearch as cx
-    >>> # res = cx.ordinal_logit(housing, "Sat", ["Infl", "Type", "Cont"], weights="Freq")
-    >>> # In R: MASS::polr(Sat ~ Infl + Type + Cont, weights = Freq, data = housing, Hess = TRUE)
+    >>> import pandas as pd, cxresearch as cx
+    >>> df = pd.DataFrame({"sat": pd.Categorical(list("LMHLMHHHLM"), categories=list("LMH"),
+    ...                                          ordered=True),
+    ...                    "ceo": [0, 0, 1, 0, 1, 1, 1, 0, 0, 1], "w": [5, 3, 4, 2, 6, 3, 1, 4, 2, 2]})
+    >>> res = cx.ordinal_logit(df, "sat", ["ceo"], weights="w")
+    >>> res.coef["term"].tolist()
+    ['L|M', 'M|H', 'ceo']
+    >>> # In R: MASS::polr(sat ~ ceo, weights = w, data = df, Hess = TRUE)
     """
     if link not in _LINKS:
         raise ValueError(f"link must be one of {_LINKS}, got {link!r}")
