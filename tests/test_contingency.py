@@ -273,3 +273,19 @@ def test_forced_order_on_unordered_warns(housing_long):
     with pytest.warns(UnorderedCategoryWarning, match="no declared order"):
         res = cx.crosstab_test(df, "Sat", "Infl", ordered=True)
     assert_allclose(_t(res, "gamma"), R["ordinal"]["gamma"], rtol=1e-10)
+
+
+def test_wave_like_input_uses_its_design(api):
+    """A Wave (anything with .design() and .manifest) is analysed through its design."""
+
+    class FakeWave:
+        manifest = {"synthetic": False}
+
+        def design(self):
+            return api[1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallCellWarning)
+        res = cx.crosstab_test(FakeWave(), "awards", "both")
+    ref = R["svychisq"]["clus1_awards_both"]["F"]
+    assert_allclose(_t(res, "rao_scott_f"), ref["statistic"], rtol=1e-8)
