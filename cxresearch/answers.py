@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .instruments import normalise_label
-from .readers import RawTable
+from .readers import RawTable, to_numpy
 
 __all__ = ["Problems", "convert_item", "multi_from_column", "multi_from_options"]
 
@@ -107,11 +107,15 @@ class Problems:
 # --------------------------------------------------------------------------- helpers
 
 
-def _encode(col: pa.Array) -> tuple[list[str], np.ndarray]:
-    """Distinct values and, per row, the index of its value."""
+def _encode(col) -> tuple[list[str], np.ndarray]:
+    """Distinct values and, per row, the index of its value (one hash pass, no copy of the
+    strings; the chunks of an encoded chunked array share one dictionary)."""
     enc = pc.dictionary_encode(col)
     if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
+        if enc.num_chunks == 0:
+            return [], np.zeros(0, dtype=np.int32)
+        idx = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks])
+        return enc.chunk(enc.num_chunks - 1).dictionary.to_pylist(), idx
     return enc.dictionary.to_pylist(), enc.indices.to_numpy(zero_copy_only=False)
 
 
@@ -167,9 +171,10 @@ def _closest(item, text: str) -> str:
 
 
 def _coded(item, header, col, probs: Problems, tally: Counter):
-    """Codes per row (float, NaN for NA) and the mask of empty cells."""
+    """Per distinct value: code (int), NA flag, empty flag; and per row the value's index."""
     uniques, idx = _encode(col)
-    codes = np.full(len(uniques), np.nan)
+    codes = np.zeros(len(uniques), dtype=np.int64)
+    na = np.ones(len(uniques), dtype=bool)
     empty = np.zeros(len(uniques), dtype=bool)
     counts = np.bincount(idx, minlength=len(uniques))
     kind_of = _Kinds(item)
@@ -186,18 +191,18 @@ def _coded(item, header, col, probs: Problems, tally: Counter):
             continue
         tally[kind_of(text, code)] += int(counts[u])
         if code is not None:
-            codes[u] = code
+            codes[u], na[u] = code, False
         empty[u] = text.strip() == ""
-    return codes[idx], empty[idx]
+    return codes, na, empty, idx
 
 
 def _numbers(item, header, col, probs: Problems, tally: Counter):
     """Floats per row (NaN for NA) and the mask of empty cells, checked as whole vectors."""
-    ok = pc.match_substring_regex(col, _NUM_RE).to_numpy(zero_copy_only=False)
+    ok = to_numpy(pc.match_substring_regex(col, _NUM_RE))
     vals = np.full(len(col), np.nan)
     if ok.any():
         txt = pc.utf8_trim_whitespace(col if ok.all() else col.filter(pa.array(ok)))
-        vals[ok] = pc.cast(txt, pa.float64()).to_numpy(zero_copy_only=False)
+        vals[ok] = to_numpy(pc.cast(txt, pa.float64()))
     missing = np.isin(vals, item.missing_codes) if item.missing_codes else np.zeros(len(col), bool)
     vals[missing] = np.nan
     empty = np.zeros(len(col), dtype=bool)
@@ -238,17 +243,17 @@ def _numbers(item, header, col, probs: Problems, tally: Counter):
 
 
 def _texts(item, col, tally: Counter):
-    """Stripped text per row with missing labels/codes and blanks as NA."""
+    """Stripped text per row (Arrow-backed pandas strings), missing labels and blanks NA."""
     stripped = pc.utf8_trim_whitespace(col)
-    empty = pc.equal(stripped, "").to_numpy(zero_copy_only=False)
+    empty = to_numpy(pc.equal(stripped, ""))
     missing = np.zeros(len(col), dtype=bool)
     if item.missing:
         keys = pa.array(sorted({normalise_label(m) for m in item.missing}))
-        missing = pc.is_in(pc.utf8_lower(stripped), value_set=keys).to_numpy(
-            zero_copy_only=False) & ~empty
-    values = pd.array(stripped.to_numpy(zero_copy_only=False), dtype="string")
+        missing = to_numpy(pc.is_in(pc.utf8_lower(stripped), value_set=keys)) & ~empty
     na = empty | missing
-    values[na] = pd.NA
+    if na.any():
+        stripped = pc.if_else(pa.array(na), pa.scalar(None, pa.string()), stripped)
+    values = pd.array(stripped, dtype=pd.StringDtype())
     tally["text"] += int((~na).sum())
     tally["missing"] += int(missing.sum())
     tally["empty"] += int(empty.sum())
@@ -265,29 +270,26 @@ def convert_item(item, header, col, probs: Problems, tally: Counter, declared=No
         col = pc.if_else(pa.array(declared), "", col)
     if t in _FLOAT:
         vals, empty = _numbers(item, header, col, probs, tally)
+        na = np.isnan(vals)
+        vals[na] = 0.0
+        out = pd.arrays.FloatingArray(vals, na)
     elif t in ("likert", "rating", "nps_0_10", "single"):
-        vals, empty = _coded(item, header, col, probs, tally)
+        codes, na, empty, idx = _coded(item, header, col, probs, tally)
+        empty = empty[idx]
+        if t == "single":  # category position per distinct value, then one gather
+            pos = {lv.code: i for i, lv in enumerate(item.levels)}
+            cat = np.array([-1 if na[u] else pos[int(c)] for u, c in enumerate(codes)],
+                           dtype=np.int64)
+            out = pd.Categorical.from_codes(cat[idx] if len(cat) else cat, dtype=item.dtype())
+        else:
+            out = pd.arrays.IntegerArray(codes[idx], na[idx])
     else:  # id, text, strata, psu
-        vals, empty = _texts(item, col, tally)
+        out, empty = _texts(item, col, tally)
     if declared is not None:
         empty = empty & ~declared
         tally["empty"] -= int(declared.sum())
         tally["missing_declared_in_file"] += int(declared.sum())
-    if t in _FLOAT:
-        na = np.isnan(vals)
-        return pd.arrays.FloatingArray(np.where(na, 0.0, vals), na), empty
-    if t == "single":
-        lut = {lv.code: i for i, lv in enumerate(item.levels)}
-        codes = np.array(sorted(lut), dtype=float)
-        na = np.isnan(vals)
-        pos = np.full(len(vals), -1, dtype=np.int64)
-        where = np.searchsorted(codes, vals[~na])
-        pos[~na] = np.array([lut[int(c)] for c in codes], dtype=np.int64)[where]
-        return pd.Categorical.from_codes(pos, dtype=item.dtype()), empty
-    if t in ("likert", "rating", "nps_0_10"):
-        na = np.isnan(vals)
-        return pd.arrays.IntegerArray(np.where(na, 0, vals).astype(np.int64), na), empty
-    return vals, empty
+    return out, empty
 
 
 # --------------------------------------------------------------------------- multi-select
@@ -355,10 +357,11 @@ def multi_from_column(item, header, col, probs: Problems, tally: Counter, n: int
 
 def check_ids(values, header, probs: Problems, raw: RawTable):
     """Duplicate respondent ids: every occurrence is a problem naming the other rows."""
+    arr = pa.array(values).drop_null()
+    if len(pc.unique(arr)) == len(arr):  # the usual case, in one hash pass
+        return
     s = pd.Series(values)
     dup = s.duplicated(keep=False) & s.notna()
-    if not dup.any():
-        return
     pos = np.flatnonzero(dup.to_numpy())
     ids = s[dup]
     rows = pd.Series(raw.rows[pos], index=ids.index).groupby(ids, sort=False)

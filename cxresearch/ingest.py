@@ -395,10 +395,14 @@ def _assemble(inst, cols: dict, keep: np.ndarray, n: int) -> pd.DataFrame:
     """The wave frame: every codebook column (absent items as NA), kept rows only."""
     frame = {c: cols[c] if c in cols else pd.array([pd.NA] * n, dtype=inst.dtype(c))
              for c in inst.columns()}
-    df = pd.DataFrame(frame)
+    df = pd.DataFrame(frame, copy=False)
     if not keep.all():
         df = df.loc[keep].reset_index(drop=True)
-    return inst.apply_dtypes(df)
+    # the converters build the codebook dtypes already; cast (a copy) only what differs
+    off = [c for c in df.columns if df[c].dtype != inst.dtype(c)]
+    if off:
+        df[off] = inst.apply_dtypes(df[off])
+    return df
 
 
 def _quarantine(raw: RawTable, probs: Problems) -> pd.DataFrame:

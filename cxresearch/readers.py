@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 
 from .errors import IngestError
 
-__all__ = ["QUALTRICS_METADATA", "RawTable", "read_export"]
+__all__ = ["QUALTRICS_METADATA", "RawTable", "read_export", "to_numpy"]
 
 DELIMITERS = [",", ";", "\t", "|"]
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -60,7 +60,7 @@ class RawTable:
     """A raw export as text: what the file says, before any codebook is applied."""
 
     headers: list[str]
-    columns: list[pa.Array]  # string arrays, "" for empty, one per header
+    columns: list  # Arrow string (chunked) arrays, "" for empty, one per header
     rows: np.ndarray  # source row number of each record (int64)
     info: dict = field(default_factory=dict)  # format, encoding, delimiter, ... with reasons
     problems: list[dict] = field(default_factory=list)  # unreadable records (row-level)
@@ -72,6 +72,13 @@ class RawTable:
     @property
     def n(self) -> int:
         return len(self.rows)
+
+
+def to_numpy(arr) -> np.ndarray:
+    """An Arrow array or chunked array as a numpy array (copies only when it must)."""
+    if isinstance(arr, pa.ChunkedArray):
+        return arr.to_numpy()
+    return arr.to_numpy(zero_copy_only=False)
 
 
 def _fatal(path, problem: str, hint: str | None = None, row=None, column=None, value=None):
@@ -99,8 +106,14 @@ def _sniff_format(path: Path, head: bytes) -> str:
     return "csv"
 
 
-def _detect_encoding(path: Path, head: bytes, forced: str | None) -> tuple[str, str, int]:
-    """Return (python codec, reason, BOM length)."""
+def _detect_encoding(path: Path, head: bytes, forced: str | None,
+                     full: bool = False) -> tuple[str, str, int]:
+    """Return (python codec, reason, BOM length).
+
+    Without ``full``, a file whose first 64 KiB are valid UTF-8 is taken as UTF-8: the CSV
+    parser validates every later byte and :func:`_read_csv` comes back with ``full=True`` (a
+    scan of the whole file) when it finds an invalid one.
+    """
     if forced:
         codecs.lookup(forced)  # LookupError names an unknown codec
         return forced, f"given by the caller (encoding={forced!r})", 0
@@ -125,6 +138,12 @@ def _detect_encoding(path: Path, head: bytes, forced: str | None) -> tuple[str, 
     if sample and ctrl > 0.01 * len(sample):
         _fatal(path, f"the file is binary, not a text export ({ctrl} control bytes in the "
                f"first {len(sample)})", "export the survey as CSV, XLSX, SPSS .sav or Parquet")
+    if not full:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+            return "utf-8", "no byte-order mark; the whole file is valid UTF-8", 0
+        except UnicodeDecodeError:
+            pass
     bad = _first_invalid(path, "utf-8")
     if bad is None:
         return "utf-8", "no byte-order mark; the whole file is valid UTF-8", 0
@@ -203,10 +222,10 @@ def _sniff_delimiter(text: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------- CSV
 
 
-def _read_csv(path: Path, head: bytes, encoding: str | None) -> RawTable:
+def _read_csv(path: Path, head: bytes, encoding: str | None, full: bool = False) -> RawTable:
     import pyarrow.csv as pacsv
 
-    enc, enc_reason, bom = _detect_encoding(path, head, encoding)
+    enc, enc_reason, bom = _detect_encoding(path, head, encoding, full)
     text_head = head[bom:].decode(enc, errors="ignore")
     if not text_head.strip():
         _fatal(path, "the file is empty", "export the survey again; the file has no header")
@@ -228,10 +247,12 @@ def _read_csv(path: Path, head: bytes, encoding: str | None) -> RawTable:
     try:
         table = pacsv.read_csv(path, read_opts, parse_opts, conv_opts)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if "utf8" in str(exc).lower() and not full and encoding is None:
+            return _read_csv(path, head, encoding, full=True)  # invalid UTF-8 past the sample
         _fatal(path, f"the CSV could not be parsed: {exc}",
                "check quoting (an unclosed quote swallows the rest of the file)")
-    cols = [table.column(i).combine_chunks() for i in range(k)]
-    headers = [c.as_py() for c in (col[0] for col in cols)] if table.num_rows else header
+    cols = [table.column(i) for i in range(k)]  # chunked: no copy
+    headers = [col[0].as_py() for col in cols] if table.num_rows else header
     cols = [col.slice(1) for col in cols]
     n = table.num_rows - 1
     raw = RawTable(headers=[str(h) for h in headers], columns=cols, rows=np.arange(2, n + 2),
@@ -273,7 +294,7 @@ def _drop_blank_lines(raw: RawTable) -> None:
         return
     blank = np.ones(raw.n, dtype=bool)
     for col in raw.columns:
-        blank &= pc.equal(col, "").to_numpy(zero_copy_only=False)
+        blank &= to_numpy(pc.equal(col, ""))
         if not blank.any():
             return
     keep = pa.array(~blank)

@@ -1,0 +1,149 @@
+"""Ingest speed: a 1,000,000-respondent × 50-column CSV, validated against a 50-item codebook.
+
+Set-up (not timed): ``benchmarks/_data/`` (git-ignored) receives a generated codebook
+``bench_cx.yaml`` (id, weight, 30 five-point agreement items, 8 0–10 items, 5 single-choice items
+answered as text labels, 3 numeric items, 1 free-text item, 1 multi-select joined with ";") and
+``bench_1m.csv`` (about 150 MB; 1 % of the agreement answers are the missing code −99, 10 % of
+two agreement columns are written as labels, a few numeric answers say "Don't know").
+
+Timed: ``cx.ingest`` of that file, writing the wave to a temporary folder (reading, encoding
+and delimiter detection, mapping, validation of every cell, Parquet + manifest), and beside it
+plain ``pandas.read_csv`` of the same file (C engine, and the pyarrow engine), which only
+parses. Each case runs in its own process (``benchmarks/run.py``), so the peak memory reported
+is that of the case. Targets (issue 2): ingest under 30 s and under 2 GB peak.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "_data"
+CSV = DATA / "bench_1m.csv"
+CODEBOOK = DATA / "bench_cx.yaml"
+N = 1_000_000
+BENCH = "ingest CSV 1M × 50"
+
+AGREE = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+ROLES = ["Marketing", "Customer service", "Sales"]
+OPTIONS = ["Email", "Voice", "SMS", "Social media", "Live chat", "Other"]
+
+
+def _codebook() -> str:
+    lines = ["format_version: 1", "study: bench_cx", "meta:", "  title: ingest benchmark",
+             "  publisher: cxresearch", "  fieldwork_year: 2024", "  population: generated",
+             "  source: [benchmarks/bench_ingest.py]", "  languages: [en]", "scales:",
+             "  agree5:", "    ordered: true", "    levels:"]
+    lines += [f"      - {{code: {k}, value: l{k}, labels: {{en: {lab}}}}}"
+              for k, lab in enumerate(AGREE, start=1)]
+    lines += ["    missing:", "      - {code: -99, labels: {en: \"Don't know\"}}", "items:",
+              "  - {id: respondent_id, type: id, required: true, wording: {en: id}}",
+              "  - {id: weight, type: weight, wording: {en: weight}}"]
+    lines += [f"  - {{id: agree_{i:02d}, type: likert, scale: agree5, wording: {{en: s{i}}}}}"
+              for i in range(30)]
+    lines += [f"  - {{id: score_{i}, type: nps_0_10, wording: {{en: r{i}}}, "
+              "missing: [-99]}" for i in range(8)]
+    for i in range(5):
+        lines += [f"  - id: role_{i}", "    type: single", "    wording: {en: role}",
+                  "    levels:"]
+        lines += [f"      - {{code: {k}, value: v{k}, labels: {{en: {lab}}}}}"
+                  for k, lab in enumerate(ROLES, start=1)]
+    lines += [f"  - {{id: amount_{i}, type: numeric, scale_min: 0, scale_max: 100, "
+              f"wording: {{en: a{i}}}, missing: [\"Don't know\"]}}" for i in range(3)]
+    lines += ["  - {id: comment, type: text, wording: {en: comment}}",
+              "  - id: channels", "    type: multi", "    max_choices: 3",
+              "    wording: {en: channels}", "    options:"]
+    lines += [f"      - {{code: {k}, value: o{k}, labels: {{en: {lab}}}}}"
+              for k, lab in enumerate(OPTIONS, start=1)]
+    return "\n".join(lines) + "\n"
+
+
+def _generate() -> None:
+    """Write the codebook and the CSV once (column blocks via Arrow; not timed)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    DATA.mkdir(exist_ok=True)
+    CODEBOOK.write_text(_codebook(), encoding="utf-8")
+    if CSV.exists():
+        return
+    rng = np.random.default_rng(0)
+    cols: dict[str, pa.Array] = {}
+    cols["respondent_id"] = pa.array(np.char.add("R", np.arange(N).astype(str)))
+    cols["weight"] = pa.array(np.round(rng.gamma(4.0, 0.25, N), 4))
+    for i in range(30):
+        codes = rng.integers(1, 6, N)
+        codes[rng.random(N) < 0.01] = -99
+        txt = codes.astype(str).astype(object)
+        if i < 2:  # a couple of columns partly written as labels
+            lab = rng.random(N) < 0.1
+            txt[lab & (codes > 0)] = np.array(AGREE, dtype=object)[codes[lab & (codes > 0)] - 1]
+        cols[f"agree_{i:02d}"] = pa.array(txt, type=pa.string())
+    for i in range(8):
+        cols[f"score_{i}"] = pa.array(rng.integers(0, 11, N))
+    for i in range(5):
+        cols[f"role_{i}"] = pa.array(np.array(ROLES, dtype=object)[rng.integers(0, 3, N)],
+                                     type=pa.string())
+    for i in range(3):
+        vals = np.round(rng.uniform(0, 100, N), 1).astype(str).astype(object)
+        vals[rng.random(N) < 0.005] = "Don't know"
+        cols[f"amount_{i}"] = pa.array(vals, type=pa.string())
+    cols["comment"] = pa.array(np.where(rng.random(N) < 0.9, "",
+                                        np.char.add("note ", rng.integers(0, 10**6, N).astype(
+                                            str))))
+    combos = [";".join(OPTIONS[j] for j in sorted(rng.choice(6, k, replace=False)))
+              for k in (1, 2, 3) for _ in range(40)]
+    cols["channels"] = pa.array(np.array(combos, dtype=object)[rng.integers(0, len(combos), N)],
+                                type=pa.string())
+    tmp = CSV.with_suffix(".tmp")
+    pacsv.write_csv(pa.table(cols), tmp,
+                    pacsv.WriteOptions(quoting_style="none", batch_size=65536))  # no value needs quotes
+    tmp.replace(CSV)
+
+
+def case_ingest() -> list[dict]:
+    sys.path.insert(0, str(HERE.parent))
+    _generate()
+    import cxresearch as cx
+    from cxresearch.instruments import load_instrument
+
+    inst = load_instrument(CODEBOOK)
+    with tempfile.TemporaryDirectory() as root:
+        t0 = time.perf_counter()
+        w = cx.ingest(CSV, inst, "bench", root=root)
+        sec = time.perf_counter() - t0
+    m = w.manifest
+    assert m["rows_kept"] == N, m["rejections"]
+    return [{"benchmark": BENCH, "implementation": "cxresearch", "seconds": sec,
+             "note": f"cx.ingest incl. validation of {N * 50:,} cells + Parquet write; "
+                     f"{m['rows_kept']:,} rows kept, {CSV.stat().st_size / 1e6:.0f} MB file"}]
+
+
+def case_read_csv() -> list[dict]:
+    _generate()
+    import pandas as pd
+
+    rows = []
+    for engine in ("c", "pyarrow"):
+        t0 = time.perf_counter()
+        df = pd.read_csv(CSV, engine=engine)
+        sec = time.perf_counter() - t0
+        assert len(df) == N
+        del df
+        rows.append({"benchmark": BENCH, "implementation": f"pandas.read_csv ({engine} engine)",
+                     "seconds": sec, "note": "parse only, no validation"})
+    return rows
+
+
+CASES = {"ingest_1m": case_ingest, "read_csv_1m": case_read_csv}
+
+
+if __name__ == "__main__":  # quick manual run: python benchmarks/bench_ingest.py
+    for name, fn in CASES.items():
+        for row in fn():
+            print(name, row)
