@@ -461,3 +461,20 @@ def test_bad_arguments(tmp_path, data):
     with pytest.raises(FileNotFoundError, match="no such export file"):
         cx.ingest(tmp_path / "nope.csv", "mitto_cx", "w1")
     assert not os.listdir(data / "waves")
+
+
+def test_invalid_utf8_after_the_sniffed_sample(tmp_path, data):
+    # the first 64 KiB are plain ASCII; the bad byte comes late: the parser must catch it
+    many = [[f"R{i}", "Marketing", "CEO", "2", "7", "50", "", "1"] for i in range(1, 3000)]
+    text = _csv(many) + "R9999,Très,CEO,2,7,50,,1\n"
+    assert len(text) > 70_000
+    err = _fails(_write(tmp_path, text, encoding="cp1252"), "encoding is not recognised")
+    assert err.problems[0]["row"] == 3001
+
+
+def test_gb18030_after_the_sniffed_sample(tmp_path, data):
+    many = [[f"R{i}", "Marketing", "CEO", "2", "7", "50", "", "1"] for i in range(1, 3000)]
+    text = _csv(many + [["R9999", "营销", "首席执行官", "2", "7", "50", "", "1"]])
+    w = cx.ingest(_write(tmp_path, text, encoding="gb18030"), "mitto_cx", "w1", write=False)
+    assert w.manifest["reading"]["encoding"] == "gb18030"
+    assert w.data["role"].astype(str).iloc[-1] == "marketing"
