@@ -240,7 +240,6 @@ def estimate_bars(
         finish(fig, th, data=out, synthetic=synth, source=source, note=note, title=title,
                chart="estimate_bars")
         fit_height(fig, ax, y_end, th, height_mm)
-        fig.canvas.draw()
     return fig
 
 
@@ -390,7 +389,6 @@ def forest_plot(
         finish(fig, th, data=out, synthetic=synth, source=source, note=note, title=title,
                chart="forest_plot")
         fit_height(fig, ax, y_end, th, height_mm)
-        fig.canvas.draw()
     return fig
 
 

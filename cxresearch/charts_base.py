@@ -207,7 +207,7 @@ def finish(fig: Figure, th: Theme, *, data: pd.DataFrame | None, synthetic: bool
 def fit_xlabels(fig: Figure) -> None:
     """Wrap x-axis labels that are wider than their axes (constrained layout does not move
     axes sideways for a long centred label, so it would run off the figure)."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         lab = ax.xaxis.label
@@ -220,11 +220,11 @@ def fit_xlabels(fig: Figure) -> None:
             lab.set_text("\n".join(lines))
 
 
-def freeze_layout(fig: Figure, rounds: int = 2) -> None:
+def freeze_layout(fig: Figure, rounds: int = 1) -> None:
     """Run the layout a few times, then fix the axes positions (label placement depends on
     the axes' size, so the layout must not move afterwards)."""
     for _ in range(rounds):
-        fig.canvas.draw()
+        fig.draw_without_rendering()
     fig.set_layout_engine("none")
 
 
@@ -266,8 +266,8 @@ def place_share_labels(ax, segments: pd.DataFrame, *, size: float, core: tuple[f
     seg = segments.copy()
     seg = seg[(seg["share"] > 0) | show_zero].reset_index(drop=True)
     seg["text"] = [format_share(p) for p in seg["share"]]
-    wh = [_text_width_pt(fig, renderer, t, size) for t in seg["text"]]
-    seg["tw"] = [w for w, _ in wh]
+    widths = {t: _text_width_pt(fig, renderer, t, size)[0] for t in set(seg["text"])}
+    seg["tw"] = [widths[t] for t in seg["text"]]
     lo, hi = core
     pad = 0.01 * (hi - lo)
     lo, hi = lo - pad, hi + pad
@@ -410,18 +410,18 @@ def row_positions(th, entries):
 
 
 def fit_height(fig, ax, units: float, th, height_mm) -> None:
-    """Set the figure height so that one row unit is one pitch (unless ``height_mm``)."""
+    """Set the figure height so that one row unit is one pitch (unless ``height_mm``);
+    ``ax`` may be one Axes or a list whose heights add up. Long x labels are wrapped first."""
+    axes = ax if isinstance(ax, (list, tuple)) else [ax]
+    fit_xlabels(fig)
     if height_mm is not None:
         fig.set_size_inches(fig.get_figwidth(), height_mm / 25.4)
-        fit_xlabels(fig)
         return
     want = units * pitch_pt(th)
-    fit_xlabels(fig)
-    for _ in range(2):
-        fig.canvas.draw()
-        have = ax.get_window_extent().height * 72 / fig.dpi
-        h = fig.get_figheight() + (want - have) / 72
-        fig.set_size_inches(fig.get_figwidth(), max(h, 1.0))
+    fig.draw_without_rendering()
+    have = sum(a.get_window_extent().height for a in axes) * 72 / fig.dpi
+    h = fig.get_figheight() + (want - have) / 72
+    fig.set_size_inches(fig.get_figwidth(), max(h, 1.0))
 
 
 def share_ticks(ax, core, diverging: bool) -> None:

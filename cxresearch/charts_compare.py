@@ -12,10 +12,9 @@ from .charts_base import (
     default_wrap,
     find_column,
     finish,
-    fit_xlabels,
+    fit_height,
     is_synthetic,
     new_figure,
-    pitch_pt,
     pretty,
     row_positions,
     to_frame,
@@ -34,16 +33,7 @@ def _num(s: pd.Series) -> np.ndarray:
 
 
 def _fit_multi(fig, axes, units, th, height_mm):
-    if height_mm is not None:
-        fig.set_size_inches(fig.get_figwidth(), height_mm / 25.4)
-        fit_xlabels(fig)
-        return
-    want = sum(units) * pitch_pt(th)
-    fit_xlabels(fig)
-    for _ in range(2):
-        fig.canvas.draw()
-        have = sum(a.get_window_extent().height for a in axes) * 72 / fig.dpi
-        fig.set_size_inches(fig.get_figwidth(), max(fig.get_figheight() + (want - have) / 72, 1))
+    fit_height(fig, list(axes), sum(units), th, height_mm)
 
 
 # ----------------------------------------------------------------------------- waves
@@ -52,6 +42,7 @@ def wave_comparison(
     *,
     wave: str = "wave",
     label: str | None = None,
+    item: str | None = None,
     estimate: str = "estimate",
     ci: tuple[str, str] = ("ci_low", "ci_high"),
     changes: pd.DataFrame | None = None,
@@ -75,7 +66,8 @@ def wave_comparison(
         Tidy rows ``wave, <label>, estimate`` with optional ``ci_low, ci_high, se`` (e.g. the
         GSCX trend shares of 2023 and 2024, or ``cx.proportion`` on two waves).
     wave, label : str
-        The wave column and the item column (default: the first non-statistic column).
+        The wave column and the item column (default: the first non-statistic column);
+        ``item=`` is accepted as another name for ``label=``.
     changes : DataFrame, optional
         The change test per item (columns ``<label>`` and ``p_value`` or ``significant``), e.g.
         from ``compare_groups``. Without it, a ``p_value``/``significant`` column on the later
@@ -113,6 +105,10 @@ def wave_comparison(
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    if item is not None:
+        if label is not None and label != item:
+            raise ValueError(f"label={label!r} and item={item!r} name different columns")
+        label = item
     th = current_theme()
     df = to_frame(data).copy()
     synth = is_synthetic(synthetic, data, df)
@@ -172,7 +168,7 @@ def wave_comparison(
             txt = "" if not np.isfinite(ch) else f"{ch:+.1f}".replace("-", "\u2212")
             if txt and percent:
                 txt += " pp"
-            if txt and sig is True:
+            if txt and pd.notna(sig) and bool(sig):
                 txt += "*"
             notes.append(txt)
         if len(waves) > 1:
@@ -194,7 +190,6 @@ def wave_comparison(
         finish(fig, th, data=out, synthetic=synth, source=source, note=note, title=title,
                chart="wave_comparison")
         _fit_multi(fig, [ax], [y_end], th, height_mm)
-        fig.canvas.draw()
     return fig
 
 
@@ -376,5 +371,4 @@ def published_vs_reproduced(
         finish(fig, th, data=df, synthetic=synth, source=source, note=note, title=title,
                chart="published_vs_reproduced")
         _fit_multi(fig, list(axes), units_h, th, height_mm)
-        fig.canvas.draw()
     return fig

@@ -364,7 +364,9 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
     ax.spines[["left"]].set_visible(False)
     core = (float(min(segs["bar_left"].min(), 0)) if len(segs) else -50,
             float(max(segs["bar_right"].max(), 0)) if len(segs) else 50)
-    ax.set_xticks([core[0], 0, core[1]], ["", "0", ""])
+    # end labels as wide as any final tick label, so the frozen layout leaves room for them
+    ax.set_xlim(core)
+    ax.set_xticks([core[0], 0, core[1]], ["100", "0", "100"])
     ax.set_xlabel("% of respondents")
     finish(fig, th, data=None, synthetic=synth, source=source, note=note, title=title,
            chart="agreement_bars")
@@ -375,7 +377,6 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
     data = tidy.drop(columns=["_li"])[["dimension", "item", "item_label", "level",
                                        "level_label", "share", "n"]]
     fig.cx_data = data.reset_index(drop=True)
-    fig.canvas.draw()
     return fig
 
 
@@ -463,7 +464,7 @@ def stacked_bars(
                                                        outcome_levels, group_levels)
         else:
             outcome = find_column(df, outcome, ("level", "outcome"), "outcome")
-            skip = set({outcome, vcol, "synthetic", "measure", "item"}) | set(
+            skip = set({outcome, vcol, "synthetic", "measure", "item", "term"}) | set(
                 ("se", "ci_low", "ci_high", "n", "n_eff", "deff", "method"))
             group = find_column(df, group, [c for c in df.columns if c not in skip], "group")
             tidy, olv, glv = _stacked_from_tidy(df, outcome, group, vcol, outcome_levels,
@@ -551,6 +552,7 @@ def _draw_stacked(th, tidy, olv, glv, labels, group_labels, show_n, wrap, legend
     ax.tick_params(axis="y", length=0)
     ax.spines[["left"]].set_visible(False)
     ax.set_ylim(y_end, 0)
+    ax.set_xlim(0, 100)
     ax.set_xticks([0, 50, 100])
     ax.set_xlabel("% within group")
     finish(fig, th, data=None, synthetic=synth, source=source, note=note, title=title,
@@ -562,5 +564,4 @@ def _draw_stacked(th, tidy, olv, glv, labels, group_labels, show_n, wrap, legend
     data = tidy.copy()
     data["level_label"] = [lab[olv.index(v)] for v in data["level"]]
     fig.cx_data = data[["group", "level", "level_label", "share", "n"]].reset_index(drop=True)
-    fig.canvas.draw()
     return fig

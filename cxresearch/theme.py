@@ -45,6 +45,7 @@ Examples
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 
 import matplotlib as mpl
@@ -207,7 +208,7 @@ def diverging_palette(n: int, neutral: bool | None = None) -> list[str]:
     if neutral and n % 2 == 0 or not neutral and n % 2 == 1:
         raise ValueError(f"a {'neutral' if neutral else 'two-sided'} scale needs "
                          f"{'an odd' if neutral else 'an even'} n, got n={n}")
-    lmax, lmin = 78.0, 28.0
+    lmax, lmin = 80.0, 25.0
     steps = [lmax - j * (lmax - lmin) / max(2 * k - 1, 1) for j in range(2 * k)]
     neg = [_lch(steps[2 * i], 20 + 40 * (i + 1) / k, 55) for i in range(k)]  # mild -> strong
     pos = [_lch(steps[2 * i + 1], 20 + 30 * (i + 1) / k, 255) for i in range(k)]
@@ -409,3 +410,15 @@ def current_theme() -> Theme:
     if _GLOBAL is not None:
         return _GLOBAL
     return Theme()
+
+
+# ``cx.theme`` names both this module and the function above. Importing the module (as every
+# chart module does) makes Python bind the *module* to ``cxresearch.theme``, shadowing the lazy
+# public name; a callable module keeps ``cx.theme()`` and ``cx.theme(set_global=True)`` working
+# whichever of the two the attribute holds.
+class _CallableModule(type(mpl)):
+    def __call__(self, *args, **kwargs) -> Theme:
+        return theme(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,388 @@
+"""Charts: each type renders on ordinary and edge-case inputs (one group, a zero share, a 100%
+share, long labels, many items); share labels on stacked bars never overlap, never leave the
+figure and never vanish (checked on the drawn text bounding boxes); synthetic data always
+carry the visible note; the data behind each figure is attached for save_figure.
+
+Oracles: shares computed by hand (weighted counts / weighted total); the z test of a change by
+hand from the two standard errors; geometry from matplotlib's own text extents.
+"""
+
+from __future__ import annotations
+
+import itertools
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import cxresearch as cx
+from cxresearch.charts_base import SYNTHETIC_NOTE, format_share
+
+LEVELS = ["strongly_disagree", "disagree", "neutral", "agree", "strongly_agree"]
+
+
+def likert(shares: dict[str, list[float]], dims: dict[str, str] | None = None, n=200):
+    rows = []
+    for item, ps in shares.items():
+        for lv, p in zip(LEVELS, ps, strict=True):
+            rows.append({"dimension": (dims or {}).get(item, ""), "item": item, "level": lv,
+                         "estimate": p, "n": n})
+    df = pd.DataFrame(rows)
+    if dims is None:
+        df = df.drop(columns="dimension")
+    return df
+
+
+def random_likert(k, seed=0, dims=True):
+    rng = np.random.default_rng(seed)
+    shares = {f"item_{i:02d}": list(rng.dirichlet([0.6, 1, 1.5, 3, 2])) for i in range(k)}
+    d = {f"item_{i:02d}": ["measure", "manage", "master"][i % 3] for i in range(k)} if dims \
+        else None
+    return likert(shares, d)
+
+
+# ----------------------------------------------------------------------------- geometry
+def _boxes(fig, gids=("cx_share", "cx_share_chip")):
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        for t in ax.texts:
+            if t.get_gid() in gids and t.get_visible() and t.get_text():
+                patch = t.get_bbox_patch()
+                bb = patch.get_window_extent(r) if patch is not None else t.get_window_extent(r)
+                out.append((t, bb))
+    return out
+
+
+def assert_no_overlaps(fig):
+    boxes = _boxes(fig)
+    for (t1, b1), (t2, b2) in itertools.combinations(boxes, 2):
+        inter = (min(b1.x1, b2.x1) - max(b1.x0, b2.x0), min(b1.y1, b2.y1) - max(b1.y0, b2.y0))
+        assert not (inter[0] > 0.5 and inter[1] > 0.5), (
+            f"labels {t1.get_text()!r} and {t2.get_text()!r} overlap")
+    fb = fig.bbox
+    r = fig.canvas.get_renderer()
+    ticks = [lab.get_window_extent(r) for ax in fig.axes for lab in ax.get_yticklabels()
+             if lab.get_text()]
+    for t, b in boxes:
+        assert b.x0 >= fb.x0 - 0.5 and b.x1 <= fb.x1 + 0.5 and b.y0 >= fb.y0 - 0.5 and \
+            b.y1 <= fb.y1 + 0.5, f"label {t.get_text()!r} leaves the figure"
+        for tb in ticks:
+            assert not (min(b.x1, tb.x1) - max(b.x0, tb.x0) > 0.5 and
+                        min(b.y1, tb.y1) - max(b.y0, tb.y0) > 0.5), (
+                f"label {t.get_text()!r} overlaps an axis label")
+    return boxes
+
+
+def assert_every_share_labelled(fig, shares_percent):
+    texts = sorted(t.get_text() for t, _ in _boxes(fig))
+    expected = sorted(format_share(p) for p in shares_percent if p > 0)
+    assert texts == expected
+
+
+def inside_labels_fit(fig):
+    """Labels drawn inside a bar segment lie within that segment."""
+    r = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    for t, bb in _boxes(fig, gids=("cx_share",)):
+        x, y = t.get_position()
+        seg = [p for p in ax.patches if p.get_y() <= y <= p.get_y() + p.get_height()
+               and p.get_x() <= x <= p.get_x() + p.get_width()]
+        assert seg, f"no segment under label {t.get_text()!r}"
+        sb = seg[0].get_window_extent(r)
+        assert bb.x0 >= sb.x0 - 0.5 and bb.x1 <= sb.x1 + 0.5
+
+
+def has_synthetic_note(fig):
+    return any(SYNTHETIC_NOTE.split(" \u2014")[0] in t.get_text() for t in fig.texts)
+
+
+@pytest.fixture(autouse=True)
+def _no_pyplot_leak():
+    before = set(plt.get_fignums())
+    yield
+    assert set(plt.get_fignums()) == before, "charts must not register pyplot figures"
+
+
+# ----------------------------------------------------------------------------- agreement bars
+@pytest.mark.parametrize("case", ["ordinary", "zero_share", "full_share", "tiny_shares",
+                                  "one_item", "long_labels"])
+def test_agreement_bars_edge_cases_no_overlap(case):
+    shares = {
+        "ordinary": {"a": [.05, .1, .2, .4, .25], "b": [.1, .2, .3, .3, .1]},
+        "zero_share": {"a": [0, .1, .2, .45, .25], "b": [.0, .0, .0, .5, .5]},
+        "full_share": {"a": [0, 0, 0, 0, 1.0], "b": [1.0, 0, 0, 0, 0]},
+        "tiny_shares": {"a": [.004, .01, .02, .006, .96], "b": [.01, .01, .01, .01, .96],
+                        "c": [.2, .2, .2, .2, .2]},
+        "one_item": {"a": [.05, .1, .2, .4, .25]},
+        "long_labels": {"We measure the customer experience across every digital channel, "
+                        "consistently, and report it monthly to the board": [.1, .15, .2, .3, .25],
+                        "short": [.3, .3, .1, .2, .1]},
+    }[case]
+    df = likert(shares)
+    fig = cx.agreement_bars(df)
+    assert fig.get_figwidth() == pytest.approx(85 / 25.4)
+    assert_no_overlaps(fig)
+    assert_every_share_labelled(fig, [100 * p for ps in shares.values() for p in ps])
+    inside_labels_fit(fig)
+    assert not has_synthetic_note(fig)
+    got = fig.cx_data.groupby("item")["share"].sum()
+    assert np.allclose(got, 100)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", ["single", "double"])
+def test_agreement_bars_many_items_grouped_by_dimension(width):
+    df = random_likert(30, seed=3)
+    fig = cx.agreement_bars(df, width=width, sort=True)
+    boxes = assert_no_overlaps(fig)
+    assert_every_share_labelled(fig, 100 * df["estimate"].to_numpy())
+    inside_labels_fit(fig)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert {"Measure", "Manage", "Master"} <= set(ticks)
+    # items stay under their own dimension heading
+    order = [t for t in ticks if t.startswith("item") or t in ("Measure", "Manage", "Master")]
+    current = None
+    dim_of = dict(zip(df["item"], df["dimension"], strict=False))
+    for t in order:
+        if t in ("Measure", "Manage", "Master"):
+            current = t.lower()
+        else:
+            assert dim_of[t] == current
+    assert len(boxes) == (df["estimate"] > 0).sum()
+
+
+def test_agreement_bars_neutral_is_centred_on_zero():
+    df = likert({"a": [.1, .2, .3, .25, .15]})
+    fig = cx.agreement_bars(df)
+    ax = fig.axes[0]
+    bars = sorted(ax.patches, key=lambda p: p.get_x())
+    neutral = bars[2]
+    assert neutral.get_x() == pytest.approx(-15)
+    assert neutral.get_x() + neutral.get_width() == pytest.approx(15)
+    assert bars[0].get_x() == pytest.approx(-45)
+
+
+def test_agreement_bars_percent_input_and_checks():
+    df = likert({"a": [5, 10, 20, 40, 25]})
+    fig = cx.agreement_bars(df)
+    assert fig.cx_data["share"].sum() == pytest.approx(100)
+    bad = likert({"a": [.1, .1, .1, .1, .1]})
+    with pytest.raises(ValueError, match="add up to 1"):
+        cx.agreement_bars(bad)
+    with pytest.raises(ValueError, match="middle level"):
+        cx.agreement_bars(df, neutral="agree")
+    with pytest.raises(TypeError, match="DataFrame"):
+        cx.agreement_bars([1, 2, 3])
+
+
+def _wave(n=60, seed=1, synthetic=True):
+    rng = np.random.default_rng(seed)
+    data = pd.DataFrame({
+        "q1": pd.array(rng.integers(1, 6, n), dtype="Int64"),
+        "q2": pd.array(rng.integers(1, 6, n), dtype="Int64"),
+        "w": rng.uniform(0.5, 2, n),
+        "stage": pd.Categorical(rng.choice(["low", "mid", "high"], n),
+                                categories=["low", "mid", "high"], ordered=True),
+        "loyal": pd.Categorical(rng.choice(["no", "some", "yes"], n),
+                                categories=["no", "some", "yes"], ordered=True),
+    })
+    data.loc[0, "q1"] = pd.NA
+    levels = [SimpleNamespace(code=i + 1, value=v, labels={"en": v.replace("_", " ").title()})
+              for i, v in enumerate(LEVELS)]
+    items = {q: SimpleNamespace(id=q, levels=levels, dimension=d, wording={"en": f"Statement {q}"})
+             for q, d in (("q1", "measure"), ("q2", "manage"))}
+    inst = SimpleNamespace(items=items, design_columns=lambda: {"weights": "w", "strata": None,
+                                                                "psu": None, "fpc": None})
+    return SimpleNamespace(data=data, instrument=inst, synthetic=synthetic,
+                           manifest={"study": "demo", "wave": "2023-reconstructed",
+                                     "synthetic": synthetic})
+
+
+def test_agreement_bars_from_a_wave_uses_weights_codebook_and_is_synthetic():
+    w = _wave()
+    fig = cx.agreement_bars(w, items=["q1", "q2"])
+    d = w.data
+    ok = d["q1"].notna()
+    expected = 100 * d.loc[ok & (d["q1"] == 4), "w"].sum() / d.loc[ok, "w"].sum()
+    got = fig.cx_data.query("item == 'q1' and level == 4")["share"].iloc[0]
+    assert got == pytest.approx(expected)
+    assert fig.cx_data.query("item == 'q1'")["n"].iloc[0] == ok.sum()
+    assert has_synthetic_note(fig)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Strongly Agree" in " ".join(legend).replace("\n", " ")
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "Statement q1" in ticks and "Measure" in ticks
+    assert_no_overlaps(fig)
+
+
+def test_synthetic_detection_and_contradiction():
+    df = likert({"a": [.05, .1, .2, .4, .25]})
+    df.attrs["synthetic"] = True
+    assert has_synthetic_note(cx.agreement_bars(df))
+    with pytest.raises(ValueError, match="synthetic=False"):
+        cx.agreement_bars(df, synthetic=False)
+    plain = likert({"a": [.05, .1, .2, .4, .25]})
+    assert has_synthetic_note(cx.agreement_bars(plain, synthetic=True))
+    col = plain.assign(synthetic=True)
+    assert has_synthetic_note(cx.agreement_bars(col))
+
+
+def test_source_caption():
+    fig = cx.agreement_bars(likert({"a": [.05, .1, .2, .4, .25]}), source="Mopinion (2023)")
+    assert any(t.get_text().startswith("Source: Mopinion (2023).") for t in fig.texts)
+
+
+# ----------------------------------------------------------------------------- stacked bars
+@pytest.mark.parametrize("case", ["ordinary", "one_group", "zero_and_full", "tiny"])
+def test_stacked_bars_edge_cases(case):
+    data = {
+        "ordinary": {"low": [.4, .3, .2, .1], "mid": [.25, .25, .3, .2], "high": [.02, .08, .3, .6]},
+        "one_group": {"all": [.1, .2, .3, .4]},
+        "zero_and_full": {"low": [0, 0, 0, 1.0], "high": [0, .5, 0, .5]},
+        "tiny": {"low": [.005, .005, .01, .98], "high": [.97, .01, .01, .01]},
+    }[case]
+    rows = [{"stage": g, "level": lv, "estimate": p, "n": 50}
+            for g, ps in data.items() for lv, p in zip(["a", "b", "c", "d"], ps, strict=True)]
+    fig = cx.stacked_bars(pd.DataFrame(rows), outcome="level", group="stage")
+    assert_no_overlaps(fig)
+    assert_every_share_labelled(fig, [100 * p for ps in data.values() for p in ps])
+    inside_labels_fit(fig)
+
+
+def test_stacked_bars_from_respondents_weighted():
+    w = _wave(n=80, seed=4, synthetic=False)
+    fig = cx.stacked_bars(w, outcome="loyal", group="stage")
+    d = w.data
+    m = d["stage"] == "high"
+    expected = 100 * d.loc[m & (d["loyal"] == "yes"), "w"].sum() / d.loc[m, "w"].sum()
+    got = fig.cx_data.query("group == 'high' and level == 'yes'")["share"].iloc[0]
+    assert got == pytest.approx(expected)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks[0].startswith("Low") and ticks[-1].startswith("High")  # ordered group
+    assert not has_synthetic_note(fig)
+
+
+def test_stacked_bars_warns_on_unordered_outcome():
+    df = pd.DataFrame({"g": ["a", "b"] * 10, "y": pd.Categorical(["x", "y"] * 10)})
+    with pytest.warns(cx.errors.UnorderedCategoryWarning):
+        cx.stacked_bars(df, outcome="y", group="g")
+
+
+# ----------------------------------------------------------------------------- estimate bars
+def _estimates(k=4, long=False):
+    rng = np.random.default_rng(k)
+    est = rng.uniform(4, 9, k)
+    lab = [("A very long group label that needs wrapping onto several lines " if long else "")
+           + f"group {i}" for i in range(k)]
+    return pd.DataFrame({"group": lab, "estimate": est, "ci_low": est - .5, "ci_high": est + .5,
+                         "n": rng.integers(20, 200, k)})
+
+
+@pytest.mark.parametrize("kind", ["bar", "point"])
+@pytest.mark.parametrize("k,long", [(1, False), (4, True), (25, False)])
+def test_estimate_bars_render(kind, k, long):
+    df = _estimates(k, long)
+    fig = cx.estimate_bars(df, kind=kind, show_n=True, xlabel="NPS (0-10 mean)", width="double")
+    ax = fig.axes[0]
+    assert len(ax.get_yticks()) == k
+    assert fig.get_figwidth() == pytest.approx(180 / 25.4)
+    values = [t for t in ax.texts if t.get_gid() == "cx_value"]
+    assert len(values) == k
+    fig.canvas.draw()
+    assert ax.get_window_extent().x1 <= fig.bbox.x1
+
+
+def test_estimate_bars_hue_percent_and_checks():
+    df = pd.DataFrame({"dimension": ["Measure", "Manage"] * 2, "wave": ["2023"] * 2 + ["2024"] * 2,
+                       "estimate": [.6, .5, .65, .45], "ci_low": [.55, .45, .6, .4],
+                       "ci_high": [.65, .55, .7, .5]})
+    fig = cx.estimate_bars(df, label="dimension", hue="wave", percent=True)
+    assert fig.cx_data["plotted_estimate"].max() == pytest.approx(65)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["2023", "2024"]
+    bad = df.assign(ci_low=df["estimate"] + .1)
+    with pytest.raises(ValueError, match="ci_low <= estimate"):
+        cx.estimate_bars(bad, label="dimension", hue="wave")
+    with pytest.raises(ValueError, match="kind"):
+        cx.estimate_bars(df, kind="pie")
+
+
+# ----------------------------------------------------------------------------- forest plot
+def test_forest_plot_log_scale_reference_and_edge_cases():
+    df = pd.DataFrame({"study": ["a", "a", "b", "b"], "claim": ["x", "y", "z", "zero cell"],
+                       "measure": "risk_ratio", "estimate": [2.0, 0.5, 1.1, 0.0],
+                       "ci_low": [1.2, 0.3, 0.9, 0.0], "ci_high": [3.3, 0.8, 1.4, np.inf]})
+    fig = cx.forest_plot(df, group="study")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert any(np.allclose(line.get_xdata(), [1, 1]) for line in ax.lines)
+    assert "Risk ratio" in ax.get_xlabel()
+    notes = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert "2.00 [1.20, 3.30]" in notes and "0.00 [0.00, \u221e]" in notes
+    one = cx.forest_plot(df.iloc[[0]])
+    assert len(one.axes[0].get_yticks()) == 1
+
+
+def test_forest_plot_checks():
+    df = pd.DataFrame({"claim": ["x", "y"], "measure": ["risk_ratio", "odds_ratio"],
+                       "estimate": [2.0, 1.5], "ci_low": [1.0, 1.1], "ci_high": [3.0, 2.0]})
+    with pytest.raises(ValueError, match="several measures"):
+        cx.forest_plot(df)
+    assert "Odds ratio" in cx.forest_plot(df, measure="odds_ratio").axes[0].get_xlabel()
+    with pytest.raises(ValueError, match="must not be negative"):
+        cx.forest_plot(df.assign(estimate=[-1, 1.5], ci_low=[-2, 1.1]), measure="risk_ratio")
+
+
+# ----------------------------------------------------------------------------- waves
+def test_wave_comparison_marks_significant_changes():
+    df = pd.DataFrame({"wave": [2023] * 3 + [2024] * 3, "item": ["AI", "Omni", "Privacy"] * 2,
+                       "estimate": [.30, .25, .12, .42, .24, .13], "se": [.02] * 6})
+    df["ci_low"], df["ci_high"] = df["estimate"] - 1.96 * df["se"], df["estimate"] + 1.96 * df["se"]
+    fig = cx.wave_comparison(df, percent=True, synthetic=True)
+    d = fig.cx_data.drop_duplicates("item").set_index("item")
+    z = (42 - 30) / np.hypot(2, 2)
+    assert d.loc["AI", "p_value"] == pytest.approx(2 * stats.norm.sf(z))
+    assert bool(d.loc["AI", "significant"]) and not bool(d.loc["Omni", "significant"])
+    notes = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert notes[0] == "+12.0 pp*" and notes[1] == "\u22121.0 pp"
+    assert has_synthetic_note(fig)
+
+
+def test_wave_comparison_given_changes_one_wave_and_item_alias():
+    df = pd.DataFrame({"wave": ["2023", "2024"], "option": ["x", "x"], "estimate": [.2, .3]})
+    ch = pd.DataFrame({"option": ["x"], "p_value": [0.2]})
+    fig = cx.wave_comparison(df, item="option", changes=ch)
+    assert fig.cx_data["significant"].iloc[0] == False  # noqa: E712 - pandas boolean
+    one = cx.wave_comparison(df.iloc[[0]], item="option")
+    assert len(one.axes) == 1
+
+
+# ----------------------------------------------------------------------------- published
+def test_published_vs_reproduced_bounds_and_panels():
+    df = pd.DataFrame({
+        "id": ["a.eq", "b.approx", "c.lt", "d.le", "e.gt", "f.ge"],
+        "value": [53, 18, 25, 3.0, 50, 600], "bound": ["eq", "approx", "lt", "le", "gt", "ge"],
+        "unit": ["percent", "percent", "percent", "ratio", "percent", "count"],
+        "reproduced": [53.2, 17.5, 23.0, 2.9, 51.0, 612], "met": [True] * 5 + [False]})
+    fig = cx.published_vs_reproduced(df, synthetic=True)
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Percent", "Ratio", "Count"]
+    markers = {line.get_marker() for ax in fig.axes for line in ax.lines}
+    assert {"D", "<", ">", "o"} <= markers
+    legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    assert "\u2264" in legend and "\u2265" in legend and "misses" in legend
+    assert has_synthetic_note(fig)
+    with pytest.raises(ValueError, match="bound must be one of"):
+        cx.published_vs_reproduced(df.assign(bound="about"))
+
+
+def test_every_chart_attaches_its_data():
+    figs = [cx.agreement_bars(likert({"a": [.05, .1, .2, .4, .25]})),
+            cx.estimate_bars(_estimates(2)),
+            cx.forest_plot(pd.DataFrame({"claim": ["x"], "estimate": [2.0], "ci_low": [1.0],
+                                         "ci_high": [4.0]}))]
+    for fig in figs:
+        assert isinstance(fig.cx_data, pd.DataFrame) and len(fig.cx_data)

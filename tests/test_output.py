@@ -1,0 +1,311 @@
+"""save_figure / save_table: files, embedded fonts, PNG resolution, provenance entries whose
+hashes match the files, determinism, parallel manifest updates, rounding rules, and small-cell
+suppression that hides every small cell.
+
+Oracles: hashlib on the written bytes; the PDF font dictionaries parsed in Python (what
+``pdffonts`` reports, without needing poppler); Pillow's reading of the PNG pHYs chunk;
+Python's html.parser; rounding by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing as mp
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxresearch as cx
+from cxresearch.errors import SyntheticDataWarning
+from cxresearch.output import pdf_fonts, png_dpi
+from cxresearch.output_tables import format_table, round_half_up
+
+ENTRY_KEYS = {"kind", "name", "created", "notebook", "parameters", "git", "package", "versions",
+              "waves", "synthetic", "files"}
+
+
+@pytest.fixture()
+def reports(tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+    monkeypatch.setenv("CXRESEARCH_REPORTS", str(out))
+    monkeypatch.setenv("CXRESEARCH_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("CXRESEARCH_NOTEBOOK", raising=False)
+    monkeypatch.delenv("CXRESEARCH_PARAMETERS", raising=False)
+    return out
+
+
+def _fig(synthetic=None):
+    df = pd.DataFrame({"item": ["q1"] * 5 + ["q2"] * 5, "level": list(range(1, 6)) * 2,
+                       "estimate": [.05, .1, .2, .4, .25, .02, .03, .15, .5, .3]})
+    return cx.agreement_bars(df, synthetic=synthetic, source="test data")
+
+
+def _manifest(reports):
+    return json.loads((reports / "manifest.json").read_text())
+
+
+def _sha(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# ----------------------------------------------------------------------------- figures
+def test_save_figure_writes_files_and_complete_entry(reports, monkeypatch):
+    monkeypatch.setenv("CXRESEARCH_NOTEBOOK", "01_demo.ipynb")
+    monkeypatch.setenv("CXRESEARCH_PARAMETERS", json.dumps({"quick": True, "seed": 3}))
+    wave = {"study": "demo", "wave": "2023-reconstructed", "synthetic": True, "seed": 3}
+    entry = cx.save_figure(_fig(synthetic=True), "agree", waves=[wave])
+    assert ENTRY_KEYS <= set(entry)
+    assert set(entry["files"]) == {"pdf", "svg", "png", "csv"}
+    assert entry["notebook"] == "01_demo.ipynb"
+    assert entry["parameters"] == {"quick": True, "seed": 3}
+    assert entry["synthetic"] is True  # from the wave
+    assert entry["package"]["version"] == cx.__version__
+    assert entry["waves"][0]["study"] == "demo" and entry["waves"][0]["synthetic"] is True
+    assert re.fullmatch(r"[0-9a-f]{64}", entry["waves"][0]["manifest_sha256"])
+    git = entry["git"]
+    assert git["commit"] is None or re.fullmatch(r"[0-9a-f]{40}", git["commit"])
+    assert git["dirty"] in (True, False, None)
+    assert entry["figure"]["width_mm"] == pytest.approx(85.0)
+    doc = _manifest(reports)
+    assert doc["entries"] == [json.loads(json.dumps(entry))]
+    for rec in entry["files"].values():
+        path = reports / rec["path"]
+        assert path.is_file() and _sha(path) == rec["sha256"]
+        assert path.stat().st_size == rec["bytes"]
+    assert not list((reports / "figures").glob(".*"))  # no temporary files left
+    csv = pd.read_csv(reports / entry["files"]["csv"]["path"])
+    assert {"item", "level", "share"} <= set(csv.columns)
+
+
+def test_pdf_fonts_are_embedded_truetype(reports):
+    entry = cx.save_figure(_fig(synthetic=True), "fonts")
+    fonts = pdf_fonts(reports / entry["files"]["pdf"]["path"])
+    assert fonts, "no fonts found in the PDF"
+    for f in fonts:
+        assert f["embedded"], f
+        assert "Type3" not in f["subtype"] and "Type1" not in f["subtype"], f
+        assert "DejaVuSans" in f["name"]
+    # the bold synthetic note is there too
+    assert any("Bold" in f["name"] for f in fonts)
+
+
+def test_pdf_font_check_detects_unembedded_fonts(tmp_path):
+    # a minimal PDF with a standard-14 font that is referenced but not embedded
+    pdf = (b"%PDF-1.4\n1 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj\n"
+           b"2 0 obj << /Type /Font /Subtype /TrueType /BaseFont /Arial /FontDescriptor 3 0 R >>"
+           b" endobj\n3 0 obj << /Type /FontDescriptor /FontName /Arial >> endobj\n%%EOF\n")
+    p = tmp_path / "bad.pdf"
+    p.write_bytes(pdf)
+    assert [f["embedded"] for f in pdf_fonts(p)] == [False, False]
+
+
+def test_png_resolution_and_svg_text(reports):
+    entry = cx.save_figure(_fig(), "res")
+    dpi = png_dpi(reports / entry["files"]["png"]["path"])
+    assert dpi[0] >= 300 and dpi[1] >= 300
+    from PIL import Image
+
+    with Image.open(reports / entry["files"]["png"]["path"]) as im:
+        assert im.size[0] == pytest.approx(85 / 25.4 * 300, abs=2)
+    svg = (reports / entry["files"]["svg"]["path"]).read_text()
+    assert "<text" in svg and "Source: test data." in svg
+    with pytest.raises(ValueError, match="dpi"):
+        cx.save_figure(_fig(), "low", dpi=150)
+
+
+def test_save_figure_is_deterministic_and_replaces_entry(reports):
+    e1 = cx.save_figure(_fig(), "same", parameters={"a": 1})
+    e2 = cx.save_figure(_fig(), "same", parameters={"a": 1})
+    strip = [{k: v for k, v in e.items() if k != "created"} for e in (e1, e2)]
+    assert strip[0] == strip[1]  # same CSV, PDF, SVG and PNG hashes, same entry
+    entries = _manifest(reports)["entries"]
+    assert [e["name"] for e in entries] == ["same"]
+
+
+def test_save_figure_waves_hash_the_manifest_file(reports, tmp_path):
+    folder = tmp_path / "data" / "waves" / "demo" / "2024"
+    folder.mkdir(parents=True)
+    manifest = {"study": "demo", "wave": "2024", "synthetic": False, "source_sha256": "ab"}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    wave = SimpleNamespace(manifest=manifest, study="demo", label="2024", synthetic=False)
+    entry = cx.save_figure(_fig(), "w", waves=wave)
+    rec = entry["waves"][0]
+    assert rec["manifest_hashed"] == "file"
+    assert rec["manifest_sha256"] == _sha(folder / "manifest.json")
+    assert rec["source_sha256"] == "ab" and entry["synthetic"] is False
+    by_path = cx.save_figure(_fig(), "w2", waves=[str(folder)])
+    assert by_path["waves"][0]["manifest_sha256"] == rec["manifest_sha256"]
+
+
+def test_synthetic_rules(reports):
+    fig = _fig()  # no note
+    with pytest.warns(SyntheticDataWarning, match="no note"):
+        entry = cx.save_figure(fig, "syn", synthetic=True)
+    assert entry["synthetic"] is True
+    assert any(t.get_text().startswith("Reconstructed (synthetic) data") for t in fig.texts)
+    with pytest.raises(ValueError, match="synthetic=False"):
+        cx.save_figure(_fig(synthetic=True), "x", synthetic=False)
+    with pytest.raises(ValueError, match="synthetic=False"):
+        cx.save_figure(_fig(), "x", synthetic=False, waves=[{"study": "s", "wave": "1",
+                                                              "synthetic": True}])
+
+
+def test_save_figure_checks_and_outdir(tmp_path):
+    with pytest.raises(ValueError, match="name"):
+        cx.save_figure(_fig(), "../escape", outdir=tmp_path)
+    with pytest.raises(TypeError, match="Figure"):
+        cx.save_figure("not a figure", "x", outdir=tmp_path)
+    entry = cx.save_figure(_fig(), "here", outdir=tmp_path / "out", formats=("png",))
+    assert set(entry["files"]) == {"png", "csv"}
+    assert (tmp_path / "out" / "manifest.json").is_file()
+    assert entry["files"]["png"]["path"] == "here.png"
+
+
+def _worker(args):
+    outdir, i = args
+    df = pd.DataFrame({"group": ["a"], "estimate": [0.1 * i], "n": [10 + i]})
+    cx.save_table(df, f"t{i:02d}", outdir=outdir)
+    return i
+
+
+@pytest.mark.slow
+def test_parallel_saves_keep_every_entry(tmp_path):
+    outdir = str(tmp_path / "par")
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        done = pool.map(_worker, [(outdir, i) for i in range(16)])
+    assert sorted(done) == list(range(16))
+    doc = json.loads((Path(outdir) / "manifest.json").read_text())
+    assert [e["name"] for e in doc["entries"]] == [f"t{i:02d}" for i in range(16)]
+
+
+# ----------------------------------------------------------------------------- tables
+def test_rounding_rules():
+    assert round_half_up(2.675, 2) == "2.68"  # binary 2.67499.. still rounds up as printed
+    assert round_half_up(0.125, 2) == "0.13"
+    assert round_half_up(-1.25, 1) == "-1.3"
+    assert round_half_up(-0.04, 1) == "0.0"
+    df = pd.DataFrame({"group": ["a", "b", "c"], "estimate": [0.41234, 0.5, 0.675],
+                       "ci_low": [0.3, 0.41, 0.6], "ci_high": [0.5, 0.6, 0.745],
+                       "n": [120, 80, 40], "p_value": [0.0004, 0.0456, 1.0],
+                       "share_pct": [12.34, 50.0, 99.95]})
+    table, info = format_table(df)
+    assert list(table.columns) == ["group", "estimate", "95% CI", "n", "p_value", "share_pct"]
+    assert table["estimate"].tolist() == ["0.41", "0.50", "0.68"]
+    assert table["95% CI"].tolist() == ["[0.30, 0.50]", "[0.41, 0.60]", "[0.60, 0.75]"]
+    assert table["p_value"].tolist() == ["<0.001", "0.046", "1.000"]
+    assert table["share_pct"].tolist() == ["12.3", "50.0", "100.0"]
+    assert table["n"].tolist() == ["120", "80", "40"]
+    prop, _ = format_table(df, formats={"estimate": "prop"})
+    assert prop["estimate"].tolist() == ["41.2", "50.0", "67.5"]
+    assert prop["95% CI"].tolist()[0] == "[30.0, 50.0]"
+    with pytest.raises(ValueError, match="p-values"):
+        format_table(pd.DataFrame({"p": [1.5]}))
+
+
+def test_suppression_hides_every_small_cell(reports):
+    rng = np.random.default_rng(7)
+    n = rng.integers(0, 12, 60)
+    x = np.minimum(rng.integers(0, 12, 60), n)
+    df = pd.DataFrame({"segment": [f"s{i}" for i in range(60)], "n": n, "yes": x,
+                       "share": np.where(n > 0, x / np.maximum(n, 1), np.nan)})
+    entry = cx.save_table(df, "small", count_columns=["n", "yes"], caption="Cells")
+    table = pd.read_csv(reports / entry["files"]["csv"]["path"], dtype=str,
+                        keep_default_na=False)
+    for i in range(60):
+        small_row = n[i] < 5 or x[i] < 5
+        if n[i] < 5:
+            assert table.at[i, "n"] == "<5"
+        if x[i] < 5:
+            assert table.at[i, "yes"] == "<5"
+        if small_row:
+            assert table.at[i, "share"] == "\u2013"  # the share is suppressed too
+            assert not re.search(r"\d", table.at[i, "share"])
+        else:
+            assert table.at[i, "n"] == str(n[i]) and table.at[i, "share"] not in ("<5", "\u2013")
+    n_small = int((n < 5).sum() + (x < 5).sum())
+    assert entry["table"]["small_count_cells"] == n_small
+    tex = (reports / entry["files"]["tex"]["path"]).read_text()
+    html = (reports / entry["files"]["html"]["path"]).read_text()
+    for text in (tex, html):
+        assert "fewer than 5 respondents" in text
+    # no small count value survives anywhere in the rendered tables
+    for i in np.flatnonzero(n < 5):
+        row = [ln for ln in tex.splitlines() if ln.startswith(f"s{i} &")][0]
+        assert row.split(" & ")[1] == r"\textless{}5"
+
+
+def test_suppression_with_based_on_and_off():
+    df = pd.DataFrame({"g": ["a", "b"], "n_a": [3, 50], "n_b": [40, 2], "share_a": [.2, .4],
+                       "share_b": [.5, .6]})
+    t, info = format_table(df, based_on={"share_a": "n_a", "share_b": "n_b"})
+    assert t.loc[0, "share_a"] == "\u2013" and t.loc[0, "share_b"] == "0.50"
+    assert t.loc[1, "share_b"] == "\u2013" and t.loc[1, "share_a"] == "0.40"
+    off, info = format_table(df, suppress_below=None)
+    assert off.loc[0, "n_a"] == "3" and not info["notes"]
+    with pytest.raises(ValueError, match="suppress_below"):
+        format_table(df, suppress_below=0)
+
+
+class _Cells(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.rows, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "tr":
+            self.rows.append([])
+
+    def handle_data(self, data):
+        if self.tags and self.tags[-1] in ("td", "th") and self.rows:
+            self.rows[-1].append(data)
+
+    def handle_endtag(self, tag):
+        self.tags.pop()
+
+
+def test_latex_and_html_are_well_formed(reports):
+    df = pd.DataFrame({"owner": ["CEO & board", "Head_of_marketing", "No clear owner"],
+                       "estimate": [8.5, 7.04, 5.8], "ci_low": [8.1, 6.6, 5.2],
+                       "ci_high": [8.9, 7.5, 6.4], "n": [150, 4, 140],
+                       "p_value": [0.0001, 0.2, 0.03]})
+    df.attrs["synthetic"] = True
+    entry = cx.save_table(df, "nps", caption="Mean NPS by CX owner (95% CI)", source="Mitto")
+    assert entry["synthetic"] is True
+    tex = (reports / entry["files"]["tex"]["path"]).read_text()
+    for cmd in (r"\toprule", r"\midrule", r"\bottomrule", r"\begin{tabular}{lrrrr}",
+                r"\end{tabular}", r"\caption{Mean NPS by CX owner (95\% CI) (reconstructed"):
+        assert cmd in tex
+    assert tex.index(r"\toprule") < tex.index(r"\midrule") < tex.index(r"\bottomrule")
+    body = tex.split("\\midrule\n")[1].split("\\bottomrule")[0].strip().splitlines()
+    assert len(body) == 3 and all(r.count(" & ") == 4 and r.endswith(r"\\") for r in body)
+    assert r"CEO \& board" in tex and r"Head\_of\_marketing" in tex
+    assert "Reconstructed (synthetic) data" in tex
+    html = (reports / entry["files"]["html"]["path"]).read_text()
+    p = _Cells()
+    p.feed(html)
+    assert not p.tags  # every tag closed
+    assert p.rows[0] == ["owner", "estimate", "95% CI", "n", "p_value"]
+    assert p.rows[1] == ["CEO & board", "8.50", "[8.10, 8.90]", "150", "<0.001"]
+    assert p.rows[2][3] == "<5" and p.rows[2][1] == "\u2013"
+    for rec in entry["files"].values():
+        assert _sha(reports / rec["path"]) == rec["sha256"]
+
+
+def test_save_table_deterministic(reports):
+    df = pd.DataFrame({"g": ["a", "b"], "estimate": [1 / 3, 2 / 3], "n": [10, 20]})
+    e1 = cx.save_table(df, "det")
+    csv1 = (reports / e1["files"]["csv"]["path"]).read_bytes()
+    e2 = cx.save_table(df, "det")
+    assert (reports / e2["files"]["csv"]["path"]).read_bytes() == csv1
+    assert {k: v for k, v in e1.items() if k != "created"} == \
+        {k: v for k, v in e2.items() if k != "created"}
+    kinds = [(e["kind"], e["name"]) for e in _manifest(reports)["entries"]]
+    assert kinds == [("table", "det")]
