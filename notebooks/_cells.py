@@ -569,7 +569,7 @@ its interval. A respondent names at most three options, so the shares add up to 
 older = story.reconstruction(study, seed=seed, year=2023)
 newer = (story.analysis_wave(study, wave, seed=seed) if wave is not None
          else story.reconstruction(study, seed=seed, year=2024))
-story.say(f"2023: {story.describe_wave(older)}  \n2024: {story.describe_wave(newer)}")
+story.say(f"2023: {story.describe_wave(older)}  \\n2024: {story.describe_wave(newer)}")
 questions = [i for i in ("top_trends", "investment_priorities") if i in newer.instrument.items]
 for w in (older, newer):
     for q in questions:
