@@ -122,8 +122,13 @@ def _register_ipython() -> None:
     if ip is None:
         return
     fmt = ip.display_formatter.formatters.get("image/png")
-    if fmt is None or fmt.lookup_by_type(Figure, default=None) is not None:
+    if fmt is None:
         return
+    try:
+        fmt.lookup_by_type(Figure)
+        return  # already registered (e.g. by the inline backend)
+    except KeyError:
+        pass
     from IPython.core.pylabtools import print_figure
 
     fmt.for_type(Figure, lambda fig: print_figure(fig, "png", dpi=150))

@@ -386,3 +386,22 @@ def test_every_chart_attaches_its_data():
                                          "ci_high": [4.0]}))]
     for fig in figs:
         assert isinstance(fig.cx_data, pd.DataFrame) and len(fig.cx_data)
+
+
+def test_figures_display_once_in_ipython(monkeypatch):
+    """A bare Figure gets a PNG formatter in IPython/JupyterLab (pyplot is not used)."""
+    import IPython
+    from IPython.core.formatters import PNGFormatter
+    from matplotlib.figure import Figure
+
+    from cxresearch import charts_base
+
+    fmt = PNGFormatter()
+    fake = SimpleNamespace(display_formatter=SimpleNamespace(formatters={"image/png": fmt}))
+    with monkeypatch.context() as m:
+        m.setattr(IPython, "get_ipython", lambda: fake)
+        charts_base._register_ipython()
+        charts_base._register_ipython()  # idempotent
+    png = fmt(cx.estimate_bars(_estimates(2)))
+    assert png[:4] == b"\x89PNG"
+    assert fmt.lookup_by_type(Figure) is not None
