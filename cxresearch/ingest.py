@@ -37,7 +37,6 @@ are looked up, so a million rows cost little more than reading them.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import sys
 import types
@@ -55,6 +54,7 @@ from .answers import Problems, check_ids, convert_item, multi_from_column, multi
 from .errors import CxWarning, IngestError
 from .instruments import list_instruments, load_instrument, normalise_label
 from .readers import QUALTRICS_METADATA, RawTable, read_export
+from .waves import Wave, WaveExistsError, sha256_file, wave_dir, write_wave
 
 __all__ = ["UnknownColumnsWarning", "ingest", "run_cli", "summary"]
 
@@ -201,14 +201,6 @@ def _judge_unknown(inst, raw, unknown, assigned, dropped, probs: Problems) -> No
 # --------------------------------------------------------------------------- the ingest
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 22):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _made_up(sha256: str) -> str | None:
     """The note of a made-up example export (listed by sha256 in data/examples/made_up.json)."""
     listing = paths.examples_dir() / "made_up.json"
@@ -330,8 +322,6 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     >>> w.manifest["rows_kept"], w.manifest["rejections"]        # doctest: +SKIP
     >>> # In R (no direct equivalent): haven::read_sav("export.sav") + validation by hand
     """
-    from .waves import Wave, WaveExistsError, wave_dir
-
     if on_error not in ("fail", "quarantine"):
         raise ValueError(f"on_error must be 'fail' or 'quarantine', got {on_error!r}")
     inst = load_instrument(instrument)
@@ -359,7 +349,7 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     keep = ~probs.bad
     data = _assemble(inst, cols, keep, raw.n)
     quarantine = _quarantine(raw, probs) if (probs.bad.any() or raw.bad_rows) else None
-    sha = _sha256(path)
+    sha = sha256_file(path)
     made_up = _made_up(sha)
     manifest = {
         "study": inst.name, "wave": wave,
@@ -385,8 +375,6 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     }
     out = Wave(data, inst, manifest, quarantine=quarantine)
     if write:
-        from .waves import write_wave
-
         write_wave(out, replace=replace, root=root)
     return out
 
@@ -423,22 +411,17 @@ def _quarantine(raw: RawTable, probs: Problems) -> pd.DataFrame:
 
 def run_cli(args, parse_sets) -> int:
     """``cxresearch ingest PATH --instrument NAME --wave LABEL [--on-error] [--replace]``."""
-    from .waves import wave_dir
-
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnknownColumnsWarning)
             w = ingest(args.path, args.instrument, args.wave, on_error=args.on_error,
                        replace=args.replace)
-    except IngestError as exc:
-        print(f"cxresearch ingest: {exc}", file=sys.stderr)
-        return 1
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # IngestError lists every problem; exit status 1
         print(f"cxresearch ingest: {exc}", file=sys.stderr)
         return 1
     for c in caught:
         print(f"warning: {c.message}", file=sys.stderr)
-    print(summary(w, wave_dir(w.study, w.label)))
+    print(summary(w, w.path))
     return 0
 
 

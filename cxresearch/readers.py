@@ -25,7 +25,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import os
 import unicodedata
 from dataclasses import dataclass, field
@@ -531,7 +530,3 @@ def read_export(path: str | os.PathLike, *, encoding: str | None = None,
                                       for h in dup])
     return raw
 
-
-def json_safe(obj):
-    """Round-trip through JSON (manifest-ready copy)."""
-    return json.loads(json.dumps(obj, default=str))
