@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import html
 import math
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
 import pandas as pd
@@ -41,11 +41,18 @@ _COUNT_NAMES = {"n", "count", "counts", "n_respondents", "unweighted_n", "freque
 def round_half_up(x: float, decimals: int) -> str:
     """``x`` rounded half away from zero to ``decimals`` places, as text."""
     try:
-        d = Decimal(repr(float(x)))
-    except (InvalidOperation, ValueError):
+        xf = float(x)
+    except (TypeError, ValueError):
         return str(x)
+    if math.isnan(xf):
+        return ""
+    if math.isinf(xf):
+        return "\u221e" if xf > 0 else "\u2212\u221e"
+    d = Decimal(repr(xf))
     q = Decimal(1).scaleb(-decimals)
-    out = d.copy_abs().quantize(q, rounding=ROUND_HALF_UP)
+    with localcontext() as ctx:
+        ctx.prec = max(28, d.adjusted() + decimals + 5)
+        out = d.copy_abs().quantize(q, rounding=ROUND_HALF_UP)
     s = f"{out:.{decimals}f}"
     return ("-" + s) if d < 0 and out != 0 else s
 
@@ -213,7 +220,7 @@ def format_table(
 
 
 # ----------------------------------------------------------------------------- renderers
-_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+_LATEX_SPECIAL = {"\u221e": r"$\infty$", "\u2212": "$-$", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
                   "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
                   "\\": r"\textbackslash{}", "<": r"\textless{}", ">": r"\textgreater{}",
                   SUPPRESSED: "--", "\u2014": "---", "\u201c": "``", "\u201d": "''"}

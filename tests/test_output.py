@@ -191,6 +191,8 @@ def test_rounding_rules():
     assert round_half_up(0.125, 2) == "0.13"
     assert round_half_up(-1.25, 1) == "-1.3"
     assert round_half_up(-0.04, 1) == "0.0"
+    assert round_half_up(float("inf"), 2) == "\u221e" and round_half_up(float("nan"), 1) == ""
+    assert round_half_up(1e30, 2) == "1" + "0" * 30 + ".00"  # beyond Decimal's default precision
     df = pd.DataFrame({"group": ["a", "b", "c"], "estimate": [0.41234, 0.5, 0.675],
                        "ci_low": [0.3, 0.41, 0.6], "ci_high": [0.5, 0.6, 0.745],
                        "n": [120, 80, 40], "p_value": [0.0004, 0.0456, 1.0],
