@@ -494,6 +494,14 @@ def read_export(path: str | os.PathLike, *, encoding: str | None = None,
     ------
     IngestError
         The file is empty, binary, undecodable or not parseable; the error names why.
+
+    Examples
+    --------
+    >>> from cxresearch.readers import read_export
+    >>> raw = read_export("data/examples/mitto_cx/mitto_cx_qualtrics.csv")  # doctest: +SKIP
+    >>> raw.info["qualtrics"], raw.rows[:2]                                  # doctest: +SKIP
+    (True, array([4, 5]))
+    >>> # In R: readr::read_csv(f, skip = 3, col_names = names, col_types = cols(.default = "c"))
     """
     path = Path(path)
     if not path.is_file():

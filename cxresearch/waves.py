@@ -346,6 +346,12 @@ def list_waves(study: str | None = None, root: str | os.PathLike | None = None) 
     pandas.DataFrame
         Columns ``study, wave, synthetic, rows_kept, rows_rejected, source_file, created,
         path``, sorted by study and wave.
+
+    Examples
+    --------
+    >>> from cxresearch.waves import list_waves
+    >>> list_waves("mitto_cx")[["wave", "synthetic", "rows_kept"]]    # doctest: +SKIP
+    >>> # In R: list.dirs("data/waves/mitto_cx", recursive = FALSE)
     """
     base = Path(root) if root is not None else paths.waves_dir()
     cols = ["study", "wave", "synthetic", "rows_kept", "rows_rejected", "source_file",
