@@ -554,7 +554,7 @@ def reproduce(
         say("  (none)")
     for w in report.waves:
         rej = f", {w['rows_rejected']} rejected" if w["rows_rejected"] else ""
-        src = f" from {w['source_file']}" if w["source_file"] else ""
+        src = f" from {w['source_file']}" if isinstance(w["source_file"], str) else ""
         say(f"  {w['study']}/{w['wave']}: {w['rows_kept']} respondents{rej}, {w['kind']}"
             f"{' (synthetic)' if w['synthetic'] else ''}{src}")
     for p in report.problems:

@@ -167,3 +167,16 @@ def test_example_exports_labels(tmp_path, monkeypatch):
     assert got == [("one", "example", "export.csv"), ("two", "example-a-b", "a b.xlsx"),
                    ("two", "example-c", "c.sav")]
     assert [g[0] for g in pipeline.example_exports("two")] == ["two", "two"]
+
+
+def test_reconstruction_entries_per_year():
+    assert pipeline._recon_study("gscx_trends@2023") == "gscx_trends"
+    assert pipeline._recon_assumptions("gscx_trends@2023") == {"year": 2023}
+    assert pipeline._recon_assumptions("mitto_cx") == {}
+
+
+def test_parameters_reach_only_notebooks_declaring_them(books):
+    good, bad = pipeline.discover_notebooks(books)
+    assert pipeline._notebook_parameters(good, "study_a", None, {"quick": True, "n": 2}) == {
+        "quick": True, "n": 2}
+    assert pipeline._notebook_parameters(bad, None, None, {"quick": True, "n": 2}) == {"n": 2}
