@@ -34,6 +34,7 @@ from .charts_base import (
     finish,
     fit_height,
     is_synthetic,
+    legend_top,
     new_figure,
     pretty,
     row_positions,
@@ -93,6 +94,7 @@ def estimate_bars(
     *,
     label: str | None = None,
     hue: str | None = None,
+    group: str | None = None,
     estimate: str = "estimate",
     ci: tuple[str, str] = ("ci_low", "ci_high"),
     kind: str = "bar",
@@ -121,6 +123,9 @@ def estimate_bars(
     hue : str, optional
         A second grouping drawn side by side within each label (e.g. wave or role), in the
         qualitative palette with a different marker per hue (readable in greyscale).
+    group : str, optional
+        Column whose values become bold section headings (e.g. ``dimension``), rows listed
+        under their own heading.
     kind : {"bar", "point"}
         Bars from ``ref`` (default 0) or points; whiskers are the CI either way.
     ref : float, optional
@@ -155,9 +160,10 @@ def estimate_bars(
     th = current_theme()
     df = to_frame(data).copy()
     synth = is_synthetic(synthetic, data, df)
-    lab = _label_col(df, label, exclude=(hue,) if hue else ())
-    if hue is not None and hue not in df.columns:
-        raise ValueError(f"hue={hue!r} is not a column; columns are {list(df.columns)}")
+    lab = _label_col(df, label, exclude=tuple(c for c in (hue, group) if c))
+    for nm, c in (("hue", hue), ("group", group)):
+        if c is not None and c not in df.columns:
+            raise ValueError(f"{nm}={c!r} is not a column; columns are {list(df.columns)}")
     est = _num(df, find_column(df, estimate, (), "estimate"), "estimate")
     has_ci = all(c in df.columns for c in ci)
     lo = _num(df, ci[0], "ci_low") if has_ci else np.full(len(df), np.nan)
@@ -165,19 +171,29 @@ def estimate_bars(
     _check_ci(est, lo, hi, df[lab].astype(str).to_numpy())
     k = 100.0 if percent else 1.0
     est, lo, hi = est * k, lo * k, hi * k
-    groups = list(order) if order is not None else list(pd.unique(df[lab]))
+    labels = list(order) if order is not None else list(pd.unique(df[lab]))
     hues = list(pd.unique(df[hue])) if hue else [None]
     wrap = _wrap_default(wrap, th, width)
-    texts = []
-    for g in groups:
+    # rows: (group value or None, label value); headings where the group changes
+    rows_spec = []
+    for gv in (list(pd.unique(df[group])) if group else [None]):
+        in_g = df if gv is None else df[df[group] == gv]
+        for g in labels:
+            if (in_g[lab] == g).any():
+                rows_spec.append((gv, g))
+    entries, keys = [], []
+    for idx, (gv, g) in enumerate(rows_spec):
+        if group and (idx == 0 or rows_spec[idx - 1][0] != gv):
+            entries.append(("heading", gv, pretty(gv), idx > 0))
+            keys.append(None)
+        m = (df[lab] == g) & ((df[group] == gv) if group else True)
         t = str(pretty(g))
-        n = df.loc[df[lab] == g, "n"] if "n" in df.columns else pd.Series([], dtype=float)
+        n = df.loc[m, "n"] if "n" in df.columns else pd.Series([], dtype=float)
         if show_n and len(n.dropna()) and not hue:
             t += f" (n\u00a0=\u00a0{int(n.dropna().iloc[0]):,})"
-        texts.append(t)
+        entries.append(("item", g, wrap_label(t, wrap), False))
+        keys.append((gv, g))
     with th:
-        entries = [("item", g, wrap_label(t, wrap), False) for g, t in zip(groups, texts,
-                                                                            strict=True)]
         scale = max(1.0, 0.55 * len(hues) + 0.2) if hue else 1.0
         pos, ticklabels, y_end = row_positions(th, entries)
         pos = [p * scale for p in pos]
@@ -191,8 +207,13 @@ def estimate_bars(
         handles = []
         for j, hv in enumerate(hues):
             sel = np.ones(len(df), bool) if hv is None else (df[hue] == hv).to_numpy()
-            for gi, g in enumerate(groups):
+            for gi, key in enumerate(keys):
+                if key is None:
+                    continue
+                gv, g = key
                 m = sel & (df[lab] == g).to_numpy()
+                if group:
+                    m &= (df[group] == gv).to_numpy()
                 if not m.any():
                     continue
                 i = np.flatnonzero(m)[0]
@@ -222,6 +243,9 @@ def estimate_bars(
         if ref is not None or kind == "bar":
             ax.axvline(base, color=INK if kind == "bar" else RULE, linewidth=0.6, zorder=2)
         ax.set_yticks(pos, ticklabels)
+        for gi, key in enumerate(keys):
+            if key is None:
+                ax.get_yticklabels()[gi].set_fontweight("bold")
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         ax.set_ylim(y_end, 0)
@@ -233,8 +257,8 @@ def estimate_bars(
         if xlabel or percent:
             ax.set_xlabel(xlabel or "%")
         if handles:
-            fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 4),
-                       title=pretty(hue), title_fontsize=th.small)
+            legend_top(fig, th, None, [h.get_label() for h in handles], title=pretty(hue),
+                       handles=handles)
         out = df.copy()
         out["plotted_estimate"], out["plotted_ci_low"], out["plotted_ci_high"] = est, lo, hi
         finish(fig, th, data=out, synthetic=synth, source=source, note=note, title=title,

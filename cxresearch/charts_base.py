@@ -337,10 +337,28 @@ def place_share_labels(ax, segments: pd.DataFrame, *, size: float, core: tuple[f
 
 
 # ----------------------------------------------------------------------------- row layout
+_ACRONYMS = {"ai", "aht", "b2b", "b2c", "ceo", "ces", "cfo", "cio", "clv", "cmo", "coo", "crm",
+             "csat", "cto", "cx", "dcx", "eu", "fcr", "it", "ivr", "kpi", "kpis", "nps", "roi",
+             "sms", "uk", "us", "ux", "vp", "voc"}
+
+
+def _acronym(word: str) -> str:
+    w = word.lower()
+    if w not in _ACRONYMS:
+        return word
+    return "KPIs" if w == "kpis" else w.upper()
+
+
 def pretty(value) -> str:
+    """Display text of a snake_case value: ``top_trends__digital_cx`` -> "Top trends: digital
+    CX"; text that already has spaces only gets a capital first letter."""
     s = str(value)
-    if "_" in s and " " not in s:
-        s = s.replace("_", " ")
+    if " " not in s and "_" in s:
+        parts = s.split("__")
+        words = [[_acronym(w) for w in p.split("_") if w] for p in parts]
+        s = ": ".join(" ".join(w) for w in words if w)
+    elif " " not in s and s.lower() in _ACRONYMS:
+        s = _acronym(s)
     return s[:1].upper() + s[1:]
 
 
@@ -368,10 +386,13 @@ def _row_major(items: list, ncol: int) -> list:
     return out
 
 
-def legend_top(fig, th, colors, labels, title=None):
+def legend_top(fig, th, colors, labels, title=None, handles=None):
+    """A legend above the axes, as many columns as fit the figure width, read row by row.
+    ``handles`` (artists) replace the colour patches built from ``colors``."""
     labels = [wrap_label(lab, 18) for lab in labels]
     ncol = _legend_ncols(fig, th, labels, handle_pt=th.small * 2.2 + 4)
-    handles = [Patch(facecolor=c, edgecolor="none") for c in colors]
+    if handles is None:
+        handles = [Patch(facecolor=c, edgecolor="none") for c in colors]
     pairs = _row_major(list(zip(handles, labels, strict=True)), ncol)
     return fig.legend([p[0] for p in pairs], [p[1] for p in pairs], loc="outside upper center",
                       ncols=ncol, title=title, title_fontsize=th.small, fontsize=th.small)

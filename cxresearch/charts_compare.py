@@ -14,6 +14,7 @@ from .charts_base import (
     finish,
     fit_height,
     is_synthetic,
+    legend_top,
     new_figure,
     pretty,
     row_positions,
@@ -161,11 +162,13 @@ def wave_comparison(
         ax.xaxis.grid(True)
         ax.set_xlabel(xlabel or ("%" if percent else "Estimate"))
         notes = []
+        big = np.nanmax(np.abs(est)) if np.isfinite(est).any() else 1.0
+        dec = 1 if percent or big > 1 else 2
         for it in items:
             row = table[table["label"] == it]
             ch = row["change"].iloc[0] if len(row) else np.nan
             sig = row["significant"].iloc[0] if len(row) else pd.NA
-            txt = "" if not np.isfinite(ch) else f"{ch:+.1f}".replace("-", "\u2212")
+            txt = "" if not np.isfinite(ch) else f"{ch:+.{dec}f}".replace("-", "\u2212")
             if txt and percent:
                 txt += " pp"
             if txt and pd.notna(sig) and bool(sig):
@@ -184,7 +187,7 @@ def wave_comparison(
         if table["significant"].notna().any():
             handles.append(Line2D([], [], color=INK, linewidth=1.1,
                                   label=f"* change significant (p < {alpha:g})"))
-        fig.legend(handles=handles, loc="outside upper center", ncols=len(handles))
+        legend_top(fig, th, None, [h.get_label() for h in handles], handles=handles)
         out = df.copy()
         out = out.merge(table.rename(columns={"label": lab}), on=lab, how="left")
         finish(fig, th, data=out, synthetic=synth, source=source, note=note, title=title,
@@ -262,6 +265,7 @@ def published_vs_reproduced(
     unit: str = "unit",
     ci: tuple[str, str] = ("ci_low", "ci_high"),
     met: str | None = None,
+    kind: str = "auto",
     wrap: int | None = None,
     width=None,
     height_mm: float | None = None,
@@ -283,6 +287,11 @@ def published_vs_reproduced(
     met : str, optional
         Column saying whether the reproduction meets the published figure (default ``met`` when
         present); unmet reproductions are drawn as open vermillion circles.
+    kind : {"auto", "rows", "scatter"}
+        ``rows``: one labelled row per figure (published marker and reproduction side by side);
+        ``scatter``: reproduced against published with the line of equality, one small panel
+        per unit, for long ledgers (the ids are in the CSV, and unmet ones are listed under the
+        figure). ``auto``: rows up to 40 figures, else scatter.
 
     Notes
     -----
@@ -303,9 +312,13 @@ def published_vs_reproduced(
     >>> fig = cx.published_vs_reproduced(df, synthetic=True)
     >>> # In R: ggplot(d, aes(value, id)) + geom_point(aes(shape = bound)) + geom_point(aes(reproduced))
     """
+    if kind not in ("auto", "rows", "scatter"):
+        raise ValueError(f"kind must be 'auto', 'rows' or 'scatter', got {kind!r}")
     th = current_theme()
     df = to_frame(data).copy().reset_index(drop=True)
     synth = is_synthetic(synthetic, data, df)
+    if df.empty:
+        raise ValueError("data has no rows to plot")
     pub = find_column(df, published, ("published", "value", "target"), "published")
     rep = find_column(df, reproduced, ("reproduced", "reconstructed", "estimate"), "reproduced")
     lab = find_column(df, label, ("label", "id", "metric"), "label")
@@ -319,6 +332,10 @@ def published_vs_reproduced(
         df[unit] = ""
     met = met if met is not None else ("met" if "met" in df.columns else None)
     units = list(pd.unique(df[unit].astype(str)))
+    if kind == "scatter" or (kind == "auto" and len(df) > 40):
+        with th:
+            return _pvr_scatter(th, df, units, pub, rep, lab, bound, unit, ci, met, width,
+                                height_mm, synth, source, note, title)
     wrap = default_wrap(wrap, th, width)
     with th:
         panels = []
@@ -357,18 +374,92 @@ def published_vs_reproduced(
             if len(vals):
                 span = (vals.max() - vals.min()) or max(abs(vals.max()), 1.0)
                 ax.set_xlim(vals.min() - 0.08 * span, vals.max() + 0.08 * span)
-        used = [b for b in _BOUND_STYLE if b in set(df[bound])]
-        handles = [Line2D([], [], marker=_BOUND_STYLE[b][0], color=OKABE_ITO["orange"],
-                          markerfacecolor=OKABE_ITO["orange"] if _BOUND_STYLE[b][1] else "white",
-                          linestyle="none", markersize=5, label=_BOUND_STYLE[b][2]) for b in used]
-        handles.append(Line2D([], [], marker="o", color=INK, linestyle="-", linewidth=0.9,
-                              markersize=3.6, label="reproduced (interval)"))
-        if met is not None and not df[met].fillna(True).astype(bool).all():
-            handles.append(Line2D([], [], marker="o", color=OKABE_ITO["vermillion"],
-                                  markerfacecolor="white", linestyle="none", markersize=3.6,
-                                  label="reproduction misses the figure"))
-        fig.legend(handles=handles, loc="outside upper center", ncols=2)
+        legend_top(fig, th, None, *_pvr_handles(df, bound, met))
         finish(fig, th, data=df, synthetic=synth, source=source, note=note, title=title,
                chart="published_vs_reproduced")
         _fit_multi(fig, list(axes), units_h, th, height_mm)
+    return fig
+
+
+def _is_met(df, met) -> np.ndarray:
+    if met is None:
+        return np.ones(len(df), dtype=bool)
+    v = df[met]
+    return np.array([True if pd.isna(x) else bool(x) for x in v], dtype=bool)
+
+
+def _pvr_handles(df, bound, met, published_color=None):
+    col = published_color or OKABE_ITO["orange"]
+    used = [b for b in _BOUND_STYLE if b in set(df[bound])]
+    handles = [Line2D([], [], marker=_BOUND_STYLE[b][0], color=col,
+                      markerfacecolor=col if _BOUND_STYLE[b][1] else "white",
+                      linestyle="none", markersize=5, label=_BOUND_STYLE[b][2]) for b in used]
+    if published_color is None:
+        handles.append(Line2D([], [], marker="o", color=INK, linestyle="-", linewidth=0.9,
+                              markersize=3.6, label="reproduced (interval)"))
+    if not _is_met(df, met).all():
+        handles.append(Line2D([], [], marker="o", color=OKABE_ITO["vermillion"],
+                              markerfacecolor="white", linestyle="none", markersize=3.6,
+                              label="reproduction misses the figure"))
+    return [h.get_label() for h in handles], None, handles
+
+
+def _pvr_scatter(th, df, units, pub, rep, lab, bound, unit, ci, met, width, height_mm, synth,
+                 source, note, title):
+    """Reproduced against published, one square panel per unit, line of equality."""
+    import math
+
+    n = len(units)
+    w_mm = th.width_mm if width is None else (180.0 if width == "double" else 85.0 if
+                                              width == "single" else float(width))
+    ncols = min(n, 2 if w_mm < 120 else 4)
+    nrows = math.ceil(n / ncols)
+    panel_mm = (w_mm - 14) / ncols
+    fig = new_figure(th, width=width, height_mm=height_mm or nrows * (panel_mm + 8) + 40)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    ok_all = _is_met(df, met)
+    for ax, u in zip(axes, units, strict=False):
+        m = (df[unit].astype(str) == u).to_numpy()
+        sub = df[m]
+        pv, rv = _num(sub[pub]), _num(sub[rep])
+        lo = _num(sub[ci[0]]) if ci[0] in sub.columns else np.full(len(sub), np.nan)
+        hi = _num(sub[ci[1]]) if ci[1] in sub.columns else np.full(len(sub), np.nan)
+        ok = ok_all[m]
+        vals = np.concatenate([pv, rv, lo, hi])
+        vals = vals[np.isfinite(vals)]
+        a, b = (vals.min(), vals.max()) if len(vals) else (0.0, 1.0)
+        pad = 0.06 * ((b - a) or max(abs(b), 1.0))
+        a, b = a - pad, b + pad
+        ax.plot([a, b], [a, b], color=RULE, linewidth=0.8, linestyle=(0, (3, 2)), zorder=1)
+        for k, bd in enumerate(sub[bound]):
+            mk, filled, _ = _BOUND_STYLE[bd]
+            colr = INK if ok[k] else OKABE_ITO["vermillion"]
+            if np.isfinite(lo[k]) and np.isfinite(hi[k]):
+                ax.plot([pv[k], pv[k]], [lo[k], hi[k]], color=colr, linewidth=0.7, zorder=2)
+            ax.plot(pv[k], rv[k], marker=mk, markersize=4, linestyle="none", zorder=3,
+                    color=colr, markerfacecolor=colr if filled and ok[k] else "white",
+                    markeredgewidth=0.8, alpha=0.9)
+        ax.set_xlim(a, b)
+        ax.set_ylim(a, b)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_title(f"{_UNITS.get(u, pretty(u)) if u else 'Value'} ({len(sub)})",
+                     fontsize=th.small)
+        ax.tick_params(labelsize=th.small * 0.9)
+    for i, ax in enumerate(axes[:n]):
+        if i + ncols >= n:  # lowest panel of its column
+            ax.set_xlabel("Published", fontsize=th.small)
+        if i % ncols == 0:
+            ax.set_ylabel("Reproduced", fontsize=th.small)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    labels, _, handles = _pvr_handles(df, bound, met, published_color=INK)
+    legend_top(fig, th, None, labels, handles=handles)
+    missed = df.loc[~ok_all, lab].astype(str).tolist()
+    extra = None
+    if missed:
+        extra = "Not met: " + ", ".join(missed[:12]) + (
+            f" and {len(missed) - 12} more" if len(missed) > 12 else "") + "."
+    fig_note = " ".join(t for t in (note, extra) if t) or None
+    finish(fig, th, data=df, synthetic=synth, source=source, note=fig_note, title=title,
+           chart="published_vs_reproduced")
     return fig

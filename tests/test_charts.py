@@ -405,3 +405,20 @@ def test_figures_display_once_in_ipython(monkeypatch):
     png = fmt(cx.estimate_bars(_estimates(2)))
     assert png[:4] == b"\x89PNG"
     assert fmt.lookup_by_type(Figure) is not None
+
+
+def test_labels_from_snake_case_and_groups():
+    from cxresearch.charts_base import pretty
+
+    assert pretty("top_trends__digital_cx") == "Top trends: digital CX"
+    assert pretty("ceo") == "CEO" and pretty("manage_board_kpis") == "Manage board KPIs"
+    assert pretty("Already nice") == "Already nice"
+    df = pd.DataFrame({"dimension": ["measure"] * 2 + ["manage"] * 2,
+                       "item": ["m1", "measure", "g1", "manage"],
+                       "estimate": [.7, .6, .5, .4], "ci_low": [.6, .5, .4, .3],
+                       "ci_high": [.8, .7, .6, .5]})
+    fig = cx.estimate_bars(df, group="dimension", kind="point")
+    ticks = [t for t in fig.axes[0].get_yticklabels()]
+    assert [t.get_text() for t in ticks] == ["Measure", "M1", "Measure", "Manage", "G1",
+                                             "Manage"]
+    assert [t.get_fontweight() for t in ticks][0] == "bold"
