@@ -386,10 +386,10 @@ def _row_major(items: list, ncol: int) -> list:
     return out
 
 
-def legend_top(fig, th, colors, labels, title=None, handles=None):
+def legend_top(fig, th, colors, labels, title=None, handles=None, wrap: int = 18):
     """A legend above the axes, as many columns as fit the figure width, read row by row.
     ``handles`` (artists) replace the colour patches built from ``colors``."""
-    labels = [wrap_label(lab, 18) for lab in labels]
+    labels = [wrap_label(lab, wrap) for lab in labels]
     ncol = _legend_ncols(fig, th, labels, handle_pt=th.small * 2.2 + 4)
     if handles is None:
         handles = [Patch(facecolor=c, edgecolor="none") for c in colors]

@@ -186,8 +186,8 @@ def wave_comparison(
                                                                          strict=True)]
         if table["significant"].notna().any():
             handles.append(Line2D([], [], color=INK, linewidth=1.1,
-                                  label=f"* change significant (p < {alpha:g})"))
-        legend_top(fig, th, None, [h.get_label() for h in handles], handles=handles)
+                                  label=f"* significant change (p < {alpha:g})"))
+        legend_top(fig, th, None, [h.get_label() for h in handles], handles=handles, wrap=32)
         out = df.copy()
         out = out.merge(table.rename(columns={"label": lab}), on=lab, how="left")
         finish(fig, th, data=out, synthetic=synth, source=source, note=note, title=title,
