@@ -87,8 +87,9 @@ def _weighted_shares(df, columns, w, levels):
         tot = w[ok].sum()
         for lv in levels:
             hit = (x == lv).fillna(False).to_numpy(dtype=bool) & ok
+            # an item nobody answered gets an empty bar (shares 0), not NaN
             rows.append({"col": col, "level": lv, "share": 100 * w[hit].sum() / tot if tot else
-                         np.nan, "n": int(ok.sum())})
+                         0.0, "n": int(ok.sum())})
     return pd.DataFrame(rows)
 
 

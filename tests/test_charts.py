@@ -422,3 +422,12 @@ def test_labels_from_snake_case_and_groups():
     assert [t.get_text() for t in ticks] == ["Measure", "M1", "Measure", "Manage", "G1",
                                              "Manage"]
     assert [t.get_fontweight() for t in ticks][0] == "bold"
+
+
+def test_agreement_bars_item_nobody_answered():
+    w = _wave(n=30, seed=5, synthetic=False)
+    w.data["q2"] = pd.array([pd.NA] * 30, dtype="Int64")
+    fig = cx.agreement_bars(w, items=["q1", "q2"])
+    q2 = fig.cx_data.query("item == 'q2'")
+    assert (q2["share"] == 0).all() and (q2["n"] == 0).all()
+    assert_no_overlaps(fig)
