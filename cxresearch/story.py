@@ -349,6 +349,17 @@ def write_scorecard(card: Scorecard, path: str | os.PathLike | None = None) -> P
         .add_prefix("claim: "),
     ], axis=1).fillna(0).astype(int).reset_index()
     lines += [_md_table(per), ""]
+    odd = card.consistency[card.consistency["verdict"].astype(str) == "inconsistent"]
+    if len(odd):
+        keep = [c for c in ("study", "check_id", "kind", "explanation") if c in odd.columns]
+        lines += ["## Published figures that do not agree with each other", "",
+                  _md_table(odd[keep]), ""]
+    missed = card.reproduction[card.reproduction["status"] == "not reproduced"]
+    if len(missed):
+        keep = [c for c in ("study", "id", "value", "bound", "reconstructed", "violation")
+                if c in missed.columns]
+        lines += ["## Figures the reconstructions do not reproduce", "",
+                  _md_table(missed[keep]), ""]
     bad = card.claims[card.claims["verdict"].astype(str) != "supported"]
     if len(bad):
         keep = [c for c in ("study", "claim_id", "claim", "verdict", "explanation")

@@ -9,6 +9,7 @@ SETUP = """
 import warnings
 
 import pandas as pd
+from IPython.display import display
 
 import cxresearch as cx
 from cxresearch import story
@@ -344,26 +345,40 @@ adjusted
         ("md", """
 ## The "k times more likely" claims
 
-Each claim compares fully omnichannel companies with less mature ones. The forest plot shows the
-risk ratio in this wave with its 95% interval, against what the report states.
+Each claim compares fully omnichannel companies with immature ones (no omnichannel strategy; in
+a reconstruction, the `immature` assumption says which stages count) or with all less mature
+ones. The forest plot shows the risk ratio in this wave with its 95% interval; the table puts it
+beside what the report states.
 """),
         ("code", """
-full = w.data["omnichannel_maturity"] == "full_omnichannel"
-claims = {
-    "significant revenue growth": w.data["revenue_growth"] == "significant_increase",
-    "CX grade A": w.data["cx_grade"] == "grade_a",
-    "loyal customers": w.data["customer_loyalty"] == "loyal",
-    "CX investment increase": w.data["cx_investment_plans"] == "increase",
-}
+stage = w.data["omnichannel_maturity"]
+immature = w.manifest.get("assumptions", {}).get("immature", "no_strategy").split("+")
+ledger = cx.published(study).set_index("id")
+claims = [  # (label, outcome condition, comparison group, ledger id)
+    ("significant revenue growth", w.data["revenue_growth"] == "significant_increase",
+     "immature", "mitto_cx.significant_revenue_growth_ratio.full_omnichannel_vs_immature"),
+    ("CX grade A", w.data["cx_grade"] == "grade_a",
+     "immature", "mitto_cx.cx_grade_a_ratio.full_omnichannel_vs_immature"),
+    ("loyal customers", w.data["customer_loyalty"] == "loyal",
+     "less mature", "mitto_cx.loyal_customers_ratio.full_omnichannel_vs_less_mature"),
+    ("CX investment increase", w.data["cx_investment_plans"] == "increase",
+     "immature", "mitto_cx.cx_investment_increase_ratio.full_omnichannel_vs_immature"),
+]
 rr = []
-for label, outcome in claims.items():
-    frame = pd.DataFrame({"exposed": full, "outcome": outcome}).dropna()
-    t = cx.two_by_two(frame, exposure="exposed", outcome="outcome")
-    rr.append(t[t["measure"] == "risk_ratio"].assign(claim=label))
+for label, outcome, versus, lid in claims:
+    other = stage.isin(immature) if versus == "immature" else stage != "full_omnichannel"
+    keep = (stage == "full_omnichannel") | other
+    frame = pd.DataFrame({"exposed": stage == "full_omnichannel", "outcome": outcome})[keep]
+    t = cx.two_by_two(frame.dropna(), exposure="exposed", outcome="outcome")
+    pub = ledger.loc[lid]
+    rr.append(t[t["measure"] == "risk_ratio"].assign(
+        claim=f"{label} (full vs {versus})", published=f"{pub['bound']} {pub['value']:g}"))
 rr = pd.concat(rr, ignore_index=True)
+cx.save_table(rr, "maturity_ratio_claims", waves=[w], synthetic=w.synthetic)
 fig = cx.forest_plot(rr, label="claim", synthetic=w.synthetic)
 cx.save_figure(fig, "maturity_ratio_claims", data=rr, waves=[w], synthetic=w.synthetic)
-rr[["claim", "estimate", "ci_low", "ci_high", "p_value"]]
+display(rr[["claim", "published", "estimate", "ci_low", "ci_high", "p_value"]])
+fig
 """),
         ("md", "## How robust is each conclusion across reconstructions?"),
         ("code", """
@@ -445,16 +460,21 @@ gn.tests
 """),
         ("md", "## The report's 0–10 mean against a classic NPS"),
         ("code", """
-both = classic.merge(mean_nps, on="cx_owner", suffixes=("_classic", "_mean"))
-keep = both[both.get("term", both.get("level", pd.Series("nps", index=both.index))).astype(str)
-            .str.contains("nps")] if "term" in both else both
-cx.save_table(both, "nps_mean_vs_classic", synthetic=w.synthetic)
-top = mean_nps.sort_values("estimate").iloc[-1]
-low = mean_nps.sort_values("estimate").iloc[0]
+net = classic[classic["measure"] == "nps"].set_index("cx_owner")["estimate"]
+avg = classic[classic["measure"] == "mean_0_10"].set_index("cx_owner")["estimate"]
+both = pd.DataFrame({"mean_0_10": avg, "classic_nps": net,
+                     "rank_mean": avg.rank(ascending=False), "rank_nps": net.rank(ascending=False)})
+cx.save_table(both.reset_index(), "nps_mean_vs_classic", synthetic=w.synthetic)
+moved = both[both["rank_mean"] != both["rank_nps"]]
+top = both["mean_0_10"].idxmax()
+low = both["mean_0_10"].idxmin()
 story.say(
-    f"Highest mean 0–10 score: {top['cx_owner']} ({top['estimate']:.1f}); lowest: "
-    f"{low['cx_owner']} ({low['estimate']:.1f}). A mean of 0–10 answers and a net score rank "
-    "groups differently when their answers are spread differently."
+    f"Highest mean 0–10 score: {top} ({both.loc[top, 'mean_0_10']:.1f}; classic NPS "
+    f"{both.loc[top, 'classic_nps']:.0f}); lowest: {low} ({both.loc[low, 'mean_0_10']:.1f}; "
+    f"classic NPS {both.loc[low, 'classic_nps']:.0f}). "
+    + ("The two measures rank the owners identically." if moved.empty else
+       f"The two measures rank {len(moved)} of {len(both)} owner groups differently "
+       f"({', '.join(moved.index.astype(str))}).")
 )
 both
 """),
