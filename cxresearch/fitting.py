@@ -213,7 +213,8 @@ class FitTarget:
 
     ``den`` must be positive at the solution (a ratio of two shares); ``unit_scale`` is the size
     of a meaningful step in the figure's unit (10 for percentages, 1 for a 0–10 mean or a ratio)
-    used to scale slacks and margins.
+    used to scale slacks and margins; ``aim_margin`` overrides how far inside a one-sided bound
+    the population is aimed (0 for order constraints that allow ties).
     """
 
     id: str
@@ -221,6 +222,7 @@ class FitTarget:
     interval: Interval
     den: Lin | None = None
     unit_scale: float = 1.0
+    aim_margin: float | None = None  # override of the engine's margin (0: aim at the bound)
 
     def value(self, x: np.ndarray) -> float:
         n = self.num.value(x)
@@ -276,7 +278,7 @@ class TiltResult:
 
 
 def tilt(logp: np.ndarray, A: np.ndarray, b: np.ndarray, sense: np.ndarray | None = None, *,
-         tol: float = 1e-7, max_iter: int = 500,
+         scale: np.ndarray | None = None, tol: float = 1e-5, max_iter: int = 300,
          weights: np.ndarray | None = None) -> TiltResult:
     """Minimum-KL change of row distributions so that linear expectations meet ``b``.
 
@@ -294,6 +296,9 @@ def tilt(logp: np.ndarray, A: np.ndarray, b: np.ndarray, sense: np.ndarray | Non
     b : (T,) array
     sense : (T,) array of {-1, 0, +1}, optional
         Direction of each constraint (default all equalities).
+    scale : (T,) array, optional
+        Unit of each constraint (a meaningful step: 10 for percentages); the tolerance applies
+        in these units.
     weights : (R,) array, optional
         Row multiplicities (default 1).
 
@@ -315,8 +320,11 @@ def tilt(logp: np.ndarray, A: np.ndarray, b: np.ndarray, sense: np.ndarray | Non
     A = np.where(finite[None, :, :], A, 0.0)
     if T == 0:
         return TiltResult(np.exp(logp), np.zeros(0), True, 0.0, 0)
-    M = A.reshape(T, -1)
-    scale = np.maximum(1.0, np.abs(b))
+    # each constraint in its own unit (10 points for a percentage, 1 for a 0-10 mean), so that
+    # one tolerance fits all
+    scale = np.ones(T) if scale is None else np.asarray(scale, dtype=float)
+    b = b / scale
+    M = A.reshape(T, -1) / scale[:, None]
     cache: dict = {}
 
     def dual(lam):
@@ -332,14 +340,14 @@ def tilt(logp: np.ndarray, A: np.ndarray, b: np.ndarray, sense: np.ndarray | Non
 
     bounds = [(0, None) if s_ > 0 else (None, 0) if s_ < 0 else (None, None) for s_ in sense]
     res = optimize.minimize(dual, np.zeros(T), jac=True, method="L-BFGS-B", bounds=bounds,
-                            options={"maxiter": max_iter, "ftol": 1e-12, "gtol": tol})
+                            options={"maxiter": max_iter, "ftol": 1e-13, "gtol": tol})
     lam = res.x
     f, g = dual(lam)
     q = cache["q"]
     # violation of each constraint at the solution, relative to its size
     viol = np.where(sense > 0, np.maximum(0, -g), np.where(sense < 0, np.maximum(0, g),
                                                             np.abs(g)))
-    gap = float(np.max(viol / scale))
+    gap = float(np.max(viol))
     return TiltResult(q, lam, bool(gap < 1e-3), gap, int(res.nit))
 
 

@@ -25,7 +25,7 @@ __all__ = ["MODEL"]
 
 ASSUMPTIONS = {a.name: a for a in [
     Assumption("n", 250, "number of respondents (250 in the ROI paragraph; '190+' elsewhere)",
-               50, 5000),
+               50, 5000, ensemble=False),
     Assumption("maturity_loading", 0.5, "loading of the items on the digital-maturity factor",
                0.0, 0.8),
     Assumption("not_benefited_includes_no_self_service", False,
@@ -76,6 +76,10 @@ def _items(a, inst):
                                  "channel_fragmentation": .3, "personalisation_at_scale": .25,
                                  "skills_resources": .25, "other": .05},
                   loadings={"digital": -0.3}, cap=3),
+        ItemModel("customer_identifiers", {"email": .8, "phone_number": .7, "login": .6,
+                                           "social_handle": .2, "third_party_id": .1,
+                                           "customer_number": .35, "cookie_device_id": .25},
+                  loadings={"digital": 0.3}),
         ItemModel("investment_threats", {"proving_roi": .5, "budget_cuts": .45,
                                          "economic_uncertainty": .35,
                                          "competing_priorities": .3, "leadership_support": .15,
@@ -93,6 +97,10 @@ def _rows(a):
                      if a["not_benefited_includes_no_self_service"] else ("not_yet_benefited",))
     return {
         "cxn_dcx.respondents.all": Count(),
+        "cxn_dcx.customer_identifier_rank.email": Rank("customer_identifiers", "email"),
+        "cxn_dcx.customer_identifier_rank.phone_number":
+            Rank("customer_identifiers", "phone_number"),
+        "cxn_dcx.customer_identifier_rank.login": Rank("customer_identifiers", "login"),
         "cxn_dcx.respondents.all.restated": Count(),
         "cxn_dcx.respondents.all.roi_paragraph": Count(),
         "cxn_dcx.roi_pressure_increasing.all": Share("roi_pressure", ("increasing",)),

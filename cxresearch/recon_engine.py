@@ -89,11 +89,24 @@ class StudyModel:
         return dict(self.ctx(a)) if self.ctx else {}
 
 
-def row_interval(row, near_band: float) -> Interval:
-    """The interval a ledger row allows (``published.interval``), plus the *nearly* band."""
+def row_interval(row, near_band: float, ratio_ceiling: float = 0.0) -> Interval:
+    """The interval a ledger row allows (``published.interval``), read as the words mean.
+
+    Two readings are added to the published bound, both assumptions: "nearly v" (``le``/``lt``
+    whose note or passage says nearly / almost / 近 / hampir) lies within ``near_band`` (relative)
+    below ``v``; "more than k times" (a ``ratio`` with ``gt``/``ge``) is at most
+    ``k + ratio_ceiling`` (0 = no ceiling), since a writer would otherwise say the next number.
+    """
     from .published import interval
 
     lo, hi, lo_open, hi_open = interval(row["value"], str(row["unit"]), str(row["bound"]))
+    # a one-sided bound stays one-sided (the unit's limits are not part of the claim)
+    if str(row["bound"]) in ("gt", "ge"):
+        hi, hi_open = math.inf, False
+    if str(row["bound"]) in ("lt", "le"):
+        lo, lo_open = -math.inf, False
+    if str(row["unit"]) == "ratio" and str(row["bound"]) in ("gt", "ge") and ratio_ceiling > 0:
+        hi, hi_open = float(row["value"]) + ratio_ceiling, False
     if str(row["bound"]) == "eq" and np.isfinite(hi) and str(row["unit"]) not in ("rank",):
         hi_open = True  # reported values round half up (Excel's ROUND): v + 0.5 would not
     text = " ".join(str(row.get(c, "") or "") for c in ("note", "passage"))
@@ -275,7 +288,8 @@ def generate(model: StudyModel, a: dict, seed: int, inst, ledger: pd.DataFrame):
             spec = NotReconstructable("not mapped to the codebook yet (new ledger row?)")
         entry = {"row": r, "spec": spec}
         if isinstance(spec, Spec):
-            entry["interval"] = row_interval(r, a.get("near_band", 0.15))
+            entry["interval"] = row_interval(r, a.get("near_band", 0.15),
+                                             a.get("ratio_ceiling", 0.0))
         rows[r["id"]] = entry
 
     # blocks (one per generated item) and components linked by fitted figures
@@ -422,11 +436,13 @@ def _component(fr, F, fidx, C, models, items, fitted, inst, ctx, seed, margin, r
     q = np.exp(logp - np.logaddexp.reduce(logp, axis=1, keepdims=True))
     tres = None
     if targets:
+        base_exp = np.bincount(var_of[valid], weights=q[valid], minlength=nvar)
         # every figure: stay inside its interval, shrunk to the middle half (two-sided) or
         # moved ``margin`` inside a one-sided bound (expected values only; step 3 is exact)
-        rows_A, rows_b, rows_s = [], [], []
+        rows_A, rows_b, rows_s, rows_u = [], [], [], []
         for t in targets:
-            lo_aim, hi_aim = _aims(t.interval, margin, t.unit_scale)
+            lo_aim, hi_aim = _aims(t.interval, margin if t.aim_margin is None else
+                                   t.aim_margin, t.unit_scale)
             for aim, sense in ((lo_aim, 1.0), (hi_aim, -1.0)):
                 if aim is None:
                     continue
@@ -435,7 +451,16 @@ def _component(fr, F, fidx, C, models, items, fitted, inst, ctx, seed, margin, r
                 rows_A.append(np.where(valid, vec[var_of], 0.0))
                 rows_b.append((aim if t.den is None else 0.0) - lin.const)
                 rows_s.append(sense)
-        tres = tilt(logp, np.array(rows_A), np.array(rows_b), np.array(rows_s))
+                rows_u.append(t.unit_scale * (1.0 if t.den is None else
+                                              max(1.0, abs(t.den.value(base_exp)))))
+        tres = tilt(logp, np.array(rows_A), np.array(rows_b), np.array(rows_s),
+                    scale=np.array(rows_u))
+        if not tres.converged and margin > 0:
+            # the margins inside one-sided bounds can clash ("more than half" next to "49%");
+            # aim at the bounds themselves before giving the conflict to the integer fit
+            report["warnings_margin"] = report.get("warnings_margin", 0) + 1
+            return _component(fr, F, fidx, C, models, items, fitted, inst, ctx, seed, 0.0,
+                              report, block_of)
         q = tres.q
     # 2. sample
     base = np.zeros(nvar)

@@ -27,7 +27,9 @@ class Assumption:
     """A named assumption: what the source does not give, with a default and a plausible range.
 
     ``default`` fixes the type: int, float, str (then ``choices``) or a tuple of floats (a
-    distribution over levels; ``simplex=True`` requires shares summing to 1).
+    distribution over levels; ``simplex=True`` requires shares summing to 1). ``ensemble=False``
+    keeps it out of ``reconstruct_many(vary="all")`` (sample size, wave, readings that are
+    known to conflict).
     """
 
     name: str
@@ -37,6 +39,7 @@ class Assumption:
     high: float | None = None
     choices: tuple | None = None
     simplex: bool = False
+    ensemble: bool = True  # drawn by reconstruct_many(vary="all")
 
     @property
     def kind(self) -> str:

@@ -31,7 +31,8 @@ PRIORITIES = ("customer_loyalty_retention", "journey_mapping", "complaints_feedb
               "conversational_ai_virtual_assistants", "customer_acquisition")
 AI_TRENDS = ("data_analytics", "conversational_ai", "ai_in_operations", "automation",
              "generative_ai")
-AI_PRIORITIES = ("cx_service_automation", "data_insights_analytics", "conversational_ai_virtual_assistants",
+AI_PRIORITIES = ("cx_service_automation", "data_insights_analytics",
+                 "conversational_ai_virtual_assistants",
                  "generative_ai")
 
 TREND_PRIOR = {
@@ -61,7 +62,8 @@ PRIORITY_PRIOR = {
            "cx_technology_platform": .13, "digital_transformation": .13, "agent_training": .1,
            "generative_ai": .06, "other": .03},
     2024: {"cx_service_automation": .4, "data_insights_analytics": .36,
-           "conversational_ai_virtual_assistants": .33, "generative_ai": .25, "personalisation": .22,
+           "conversational_ai_virtual_assistants": .33, "generative_ai": .25,
+           "personalisation": .22,
            "omnichannel": .2, "journey_mapping": .19, "cx_technology_platform": .18,
            "complaints_feedback_management": .17, "customer_acquisition": .16,
            "self_service": .15, "voice_of_customer": .14, "digital_transformation": .13,
@@ -70,8 +72,10 @@ PRIORITY_PRIOR = {
 }
 
 ASSUMPTIONS = {a.name: a for a in [
-    Assumption("year", 2024, "which wave to reconstruct", choices=(2023, 2024)),
-    Assumption("n", 400, "number of respondents of the wave (not published)", 50, 5000),
+    Assumption("year", 2024, "which wave to reconstruct", choices=(2023, 2024),
+               ensemble=False),
+    Assumption("n", 400, "number of respondents of the wave (not published)", 50, 5000,
+               ensemble=False),
     Assumption("choices", "exactly", "three choices per respondent: 'exactly' or 'up_to'",
                choices=("exactly", "up_to")),
     Assumption("ai_orientation", 0.8, "how strongly data/AI/automation choices go together "
@@ -126,13 +130,15 @@ def _rows(a):
                 "csat_improvement.forrester_report",
                 "revenue_increase_per_csat_point.forrester_report",
                 "high_effort_likely_to_switch.gartner_research",
-                "aht_reduction.mckinsey_research", "satisfaction_increase_from_aht.mckinsey_research",
+                "aht_reduction.mckinsey_research",
+                "satisfaction_increase_from_aht.mckinsey_research",
                 "csat_increase_from_resolution_time.all.2024.low",
                 "csat_increase_from_resolution_time.all.2024.high",
                 "clv_increase.mckinsey_2021_report",
                 "profitability_increase_from_clv.mckinsey_2021_report.2024.low",
                 "profitability_increase_from_clv.mckinsey_2021_report.2024.high",
-                "report_year.mckinsey_2021_report", "clv_increase_from_personalisation.all.2024.low",
+                "report_year.mckinsey_2021_report",
+                "clv_increase_from_personalisation.all.2024.low",
                 "clv_increase_from_personalisation.all.2024.high"):
         out[f"gscx_trends.{rid}" + ("" if rid.endswith((".low", ".high")) else f".{y}")] = quoted
     for rid in ("agents", "interactions_per_year", "languages", "nice_cxone_selection_year",

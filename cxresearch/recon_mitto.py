@@ -45,7 +45,8 @@ CHALLENGES = ("high_inquiry_volume", "standing_out", "understaffing", "fast_resp
               "channel_coordination", "shipping_inventory", "personalisation", "other")
 
 ASSUMPTIONS = {a.name: a for a in [
-    Assumption("n", 610, "number of respondents ('600+' published; more than 600)", 50, 5000),
+    Assumption("n", 610, "number of respondents ('600+' published; more than 600)", 50, 5000,
+               ensemble=False),
     Assumption("share_marketing", 0.5, "share of marketers (the rest customer service)",
                0.2, 0.8),
     Assumption("maturity_dist", (0.15, 0.30, 0.35, 0.20),
@@ -66,7 +67,9 @@ ASSUMPTIONS = {a.name: a for a in [
                "reading of '83% ... fully unified, see all conversations in one place': "
                "'conditional' (among the fully unified; no codebook item, not reconstructable) "
                "or 'literal' (83% fully unified: conflicts with 'less than a third')",
-               choices=("conditional", "literal")),
+               choices=("conditional", "literal"), ensemble=False),
+    Assumption("ratio_ceiling", 1.0, "'more than k times' is read as at most k + this "
+               "(0: no ceiling)", 0.0, 10.0),
     Assumption("near_band", 0.15, "'nearly v' means within this relative distance below v",
                0.0, 0.5),
     Assumption("bound_margin", 0.1,
@@ -96,10 +99,10 @@ def _items(a, inst):
     out = [
         ItemModel("role", {"marketing": a["share_marketing"],
                            "customer_service": 1 - a["share_marketing"]}, kind="nominal"),
-        ItemModel("cx_owner", {"ceo": .36, "head_of_marketing": .19,
-                               "head_of_customer_service": .15, "chief_customer_officer": .08,
-                               "head_of_sales": .07, "other_executive": .06,
-                               "no_clear_owner": .09},
+        ItemModel("cx_owner", {"ceo": .30, "head_of_marketing": .20,
+                               "head_of_customer_service": .16, "chief_customer_officer": .09,
+                               "head_of_sales": .08, "other_executive": .07,
+                               "no_clear_owner": .10},
                   loadings={"maturity": {"ceo": 0.5 * link, "no_clear_owner": -1.2 * link,
                                          "chief_customer_officer": 0.3 * link}}),
         ItemModel("omnichannel_maturity", dict(zip(STAGES, a["maturity_dist"], strict=True)),
@@ -158,6 +161,7 @@ def _items(a, inst):
         ItemModel("chatbot_use", {"not_using": .25, "planning": .15, "using": .6},
                   loadings={"maturity": 0.5}, effects=role_eff(0.3, -0.3)),
         ItemModel("chatbot_performance", None, loadings={"maturity": 0.4, "performance": 0.2},
+                  effects={"systems_unification": {"fully_unified": 0.3, "mostly_unified": 0.15}},
                   asked_if={"chatbot_use": ["using"]}),
         ItemModel("staffing", {"understaffed": .3, "enough_to_survive": .4,
                                "enough_to_thrive": .3},
@@ -308,6 +312,11 @@ def _rows(a):
         "mitto_cx.new_channel_2022_rank_sms.all": Rank("channels_planned", "sms"),
         "mitto_cx.new_channel_2022_rank_google_business.all":
             Rank("channels_planned", "google_business"),
+        "mitto_cx.chatbot_performance_rank.fully_unified":
+            GroupRank(lambda w: Mean("chatbot_performance", {**cs, **w}),
+                      {lv: {"systems_unification": [lv]} for lv in
+                       ("not_unified", "somewhat_unified", "mostly_unified", "fully_unified")},
+                      "fully_unified", from_bottom=False),
         "mitto_cx.sms_better_engagement.sms_users":
             Share("sms_engagement", ("better",), {"channels_used__sms": [True]}),
     }

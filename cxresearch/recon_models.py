@@ -430,9 +430,9 @@ class Rank(Spec):
             if o in above:
                 out.append(FitTarget(f"{tid}[{o}>]", diff, Interval(0.0, math.inf, lo_strict=True),
                                      unit_scale=self.unit_scale))
-            elif o not in free:
+            elif o not in free:  # ties allowed ("tied seventh"): aim at the bound itself
                 out.append(FitTarget(f"{tid}[{o}<=]", diff, Interval(-math.inf, 0.0),
-                                     unit_scale=self.unit_scale))
+                                     unit_scale=self.unit_scale, aim_margin=0.0))
         return out
 
     def describe(self):

@@ -20,7 +20,7 @@ import numpy as np
 
 from .recon_engine import ItemModel, StudyModel
 from .recon_frame import Assumption, NotReconstructable
-from .recon_models import Count, GroupRank, Score, Share
+from .recon_models import Diff, GroupRank, Score, Share
 
 __all__ = ["MODEL"]
 
@@ -39,7 +39,8 @@ INDUSTRY_SHIFT = {  # relative position of industries on the factors (times indu
 }
 
 ASSUMPTIONS = {a.name: a for a in [
-    Assumption("n", 200, "number of responding organisations (not published)", 30, 3000),
+    Assumption("n", 200, "number of responding organisations (not published)", 30, 3000,
+               ensemble=False),
     Assumption("coding", "1-5", "points of the 5 answers when scoring (1-5 or 0-4)",
                choices=("1-5", "0-4")),
     Assumption("dimension_corr", 0.6, "correlation between the Measure, Manage and Master "
@@ -79,6 +80,7 @@ def _items(a, inst):
 
 def _rows(a):
     design = NotReconstructable("describes the questionnaire, not the answers")
+    expert = NotReconstructable("an expert's opinion, not a survey result")
     stmts = {i: Score((i,)) for items in DIMENSIONS.values() for i in items}
     dims = {d: Score(items) for d, items in DIMENSIONS.items()}
     rows = {
@@ -106,6 +108,18 @@ def _rows(a):
             "an expert's opinion about complaints in general, not a survey result"),
         "mopinion_dcxm.mopinion_internal_experts.all": NotReconstructable(
             "number of experts in a video, not a survey figure"),
+        # "traditional CX gets more resources than digital": more respondents disagree than
+        # agree that digital gets as much attention as offline CX
+        "mopinion_dcxm.cx_resources_diff.traditional_vs_digital":
+            Diff(Share("measure_digital_vs_offline", (1, 2)),
+                 Share("measure_digital_vs_offline", (4, 5))),
+        "mopinion_dcxm.measurement_attention_diff.website_vs_app_email": NotReconstructable(
+            "compares measurement per channel; the codebook has no per-channel item"),
+        "mopinion_dcxm.touchpoint_rank.website": expert,
+        "mopinion_dcxm.interactions_on_website.all": expert,
+        "mopinion_dcxm.unable_to_measure_other_channels.all": expert,
+        "mopinion_dcxm.cx_programs_creating_own_silos.heart_of_the_customer_research":
+            NotReconstructable("quoted from another study (Heart of the Customer)"),
     }
     for item in stmts:
         rid = f"mopinion_dcxm.statement_score.{item}"
@@ -118,4 +132,3 @@ MODEL = StudyModel(
     factors=tuple(DIMENSIONS), corr=_corr, items=_items, rows=_rows,
     ctx=lambda a: {"coding": a["coding"]}, notes=__doc__,
 )
-del Count

@@ -346,7 +346,8 @@ def _plan(study, k, seed, vary, fixed):
         if vary != "all":
             vary = [vary]
         else:
-            vary = [n for n in model.assumptions if n not in fixed and n != "n"]
+            vary = [n for n, spec in model.assumptions.items()
+                    if n not in fixed and spec.ensemble]
     if isinstance(vary, list | tuple | set):
         vary = {n: "range" for n in vary}
     if not isinstance(vary, dict):
@@ -389,32 +390,39 @@ def _one(i):
     return out
 
 
-def _summary(res: pd.DataFrame, assumption_cols: list) -> pd.DataFrame:
+_P_COLS = ("p_value", "pvalue", "p", "p_adj", "p_value_adj")
+
+
+def _summary(res: pd.DataFrame, assumption_cols: list, by: list) -> pd.DataFrame:
+    """One row per quantity (key columns, plus ``by``): the spread of every numeric column."""
     skip = {"replicate", "seed", "fit_met", *assumption_cols}
     keys = [c for c in res.columns if c not in skip and not pd.api.types.is_numeric_dtype(res[c])
             and not pd.api.types.is_bool_dtype(res[c])]
     nums = [c for c in res.columns if c not in skip and c not in keys
             and pd.api.types.is_numeric_dtype(res[c]) and not pd.api.types.is_bool_dtype(res[c])]
+    group_cols = keys + [c for c in by if c not in keys]
     rows = []
-    groups = res.groupby(keys, dropna=False, sort=False) if keys else [((), res)]
+    groups = res.groupby(group_cols, dropna=False, sort=False) if group_cols else [((), res)]
     for key, g in groups:
         key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(group_cols, key, strict=True))
+        row["replicates"] = int(g["replicate"].nunique())
         for col in nums:
             v = pd.to_numeric(g[col], errors="coerce").astype(float).dropna()
-            row = dict(zip(keys, key, strict=True))
-            row.update(quantity=col, replicates=int(len(v)),
-                       mean=v.mean() if len(v) else np.nan, sd=v.std(ddof=1) if len(v) > 1
-                       else np.nan, min=v.min() if len(v) else np.nan,
-                       q025=v.quantile(0.025) if len(v) else np.nan,
-                       median=v.median() if len(v) else np.nan,
-                       q975=v.quantile(0.975) if len(v) else np.nan,
-                       max=v.max() if len(v) else np.nan)
-            if col.lower() in ("p_value", "pvalue", "p", "p_adj", "p_value_adj"):
+            if col.lower() in _P_COLS:
+                row[f"{col}_median"] = v.median() if len(v) else np.nan
+                row[f"{col}_max"] = v.max() if len(v) else np.nan
                 row["share_p_lt_05"] = float((v < 0.05).mean()) if len(v) else np.nan
-            else:
+                continue
+            row[f"{col}_mean"] = v.mean() if len(v) else np.nan
+            row[f"{col}_sd"] = v.std(ddof=1) if len(v) > 1 else np.nan
+            row[f"{col}_q025"] = v.quantile(0.025) if len(v) else np.nan
+            row[f"{col}_median"] = v.median() if len(v) else np.nan
+            row[f"{col}_q975"] = v.quantile(0.975) if len(v) else np.nan
+            if col == "estimate":
                 pos = float((v > 0).mean()) if len(v) else np.nan
-                row["share_positive"] = pos
-            rows.append(row)
+                row["sign_agreement"] = max(pos, float((v < 0).mean())) if len(v) else np.nan
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -434,7 +442,8 @@ def reconstruct_many(study: str, k: int, analysis, *, seed: int = 0, vary=None,
     seed : int
     vary : None, "all", list of names, or dict
         None: every replicate uses the given assumptions. ``"all"``: every assumption not given
-        (except ``n``) is drawn from its range per replicate. A list: those names drawn from
+        is drawn from its range per replicate (except the sample size, the wave and readings
+        known to conflict with other figures). A list: those names drawn from
         their ranges. A dict ``name -> list of values`` cycles through the grid of values
         (``name -> "range"`` draws).
     n_jobs : int
@@ -446,9 +455,12 @@ def reconstruct_many(study: str, k: int, analysis, *, seed: int = 0, vary=None,
     -------
     EnsembleResult
         ``results``: the stacked analysis outputs with ``replicate``, ``seed``, ``fit_met`` and
-        one column per assumption; ``summary``: per key and numeric column, mean, sd, min,
-        2.5/50/97.5 % quantiles, max, and the share of replicates with p < 0.05 (p-value
-        columns) or with a positive value (others). Unpacks as ``results, summary``.
+        one column per assumption (``a_<name>``); ``summary``: one row per quantity (the
+        analysis' text columns, and each grid value of ``vary`` given as a dict of values) with
+        ``replicates``, ``<col>_mean/_sd/_q025/_median/_q975`` for every numeric column,
+        ``sign_agreement`` (share of replicates agreeing with the majority sign of
+        ``estimate``) and, for a p-value column, its median and maximum and ``share_p_lt_05``.
+        ``assumptions``: the assumptions of each replicate. Unpacks as ``results, summary``.
 
     Examples
     --------
@@ -479,10 +491,11 @@ def reconstruct_many(study: str, k: int, analysis, *, seed: int = 0, vary=None,
         res[f"a_{n}"] = [",".join(map(str, p[n])) if isinstance(p[n], tuple) else p[n]
                          for p in (plans[i] for i in res["replicate"])]
     acols = [f"a_{n}" for n in names]
+    grid = [f"a_{n}" for n, v in (vary.items() if isinstance(vary, dict) else []) if v != "range"]
     table = pd.DataFrame(
         [{"replicate": i, **{n: (",".join(map(str, v)) if isinstance(v, tuple) else v)
                              for n, v in p.items()}} for i, p in enumerate(plans)])
-    return EnsembleResult(res, _summary(res, acols), table)
+    return EnsembleResult(res, _summary(res, [c for c in acols if c not in grid], grid), table)
 
 
 # --------------------------------------------------------------------------------------------
