@@ -311,3 +311,31 @@ def test_save_table_deterministic(reports):
         {k: v for k, v in e2.items() if k != "created"}
     kinds = [(e["kind"], e["name"]) for e in _manifest(reports)["entries"]]
     assert kinds == [("table", "det")]
+
+
+def _all_charts():
+    lik = pd.DataFrame({"item": ["q1"] * 5, "level": list(range(1, 6)),
+                        "estimate": [.05, .1, .2, .4, .25]})
+    est = pd.DataFrame({"group": ["a", "b"], "estimate": [1.5, 2.5], "ci_low": [1.0, 2.0],
+                        "ci_high": [2.0, 3.0]})
+    return {
+        "agreement": cx.agreement_bars(lik, synthetic=True),
+        "stacked": cx.stacked_bars(pd.DataFrame({"g": ["x"] * 3, "level": ["a", "b", "c"],
+                                                 "estimate": [.2, .3, .5]}), group="g"),
+        "estimate": cx.estimate_bars(est),
+        "forest": cx.forest_plot(est.assign(ci_high=[2.0, np.inf])),
+        "waves": cx.wave_comparison(est.assign(wave=[2023, 2024], group=["x", "x"],
+                                               se=[.1, .1])),
+        "published": cx.published_vs_reproduced(pd.DataFrame({
+            "id": ["a", "b", "c"], "value": [50, 3, 10], "bound": ["approx", "le", "ge"],
+            "unit": ["percent", "ratio", "count"], "reproduced": [51, 2.9, 12]})),
+    }
+
+
+def test_every_chart_type_embeds_its_fonts(tmp_path):
+    """Unicode in labels (\u2264 \u2265 \u2248 \u221e \u2212) stays in the embedded DejaVu Sans."""
+    for name, fig in _all_charts().items():
+        entry = cx.save_figure(fig, name, outdir=tmp_path, formats=("pdf",))
+        fonts = pdf_fonts(tmp_path / entry["files"]["pdf"]["path"])
+        assert fonts and all(f["embedded"] and "DejaVuSans" in f["name"] and
+                             f["subtype"].startswith("Type0") for f in fonts), (name, fonts)
