@@ -102,3 +102,28 @@ def test_quick_run_writes_the_report(quick_run):
     assert list((run / "tables").glob("*.csv")), "no table written"
     kinds = {w["kind"] for w in quick_run.waves}
     assert {"example", "reconstructed"} <= kinds
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.xdist_group("notebooks")
+def test_new_wave_reruns_the_study_and_compares(tmp_path, monkeypatch):
+    """README walk-through: ingest an export as wave 2024, reproduce that study on it."""
+    import cxresearch as cx
+
+    monkeypatch.setenv("CXRESEARCH_DATA", str(tmp_path / "data"))
+    export = ROOT / "data" / "examples" / "mitto_cx" / "mitto_cx_qualtrics.csv"
+    cx.ingest(str(export), "mitto_cx", "2024")
+    report = pipeline.reproduce(study="mitto_cx", wave="2024", out=tmp_path / "run",
+                                parameters=QUICK, jobs=2, progress=False)
+    ran = {r.name: r for r in report.notebooks}
+    assert set(ran) == {"00_scorecard", "02_omnichannel_maturity", "03_cx_ownership_nps",
+                        "06_new_wave"}
+    for r in ran.values():
+        assert r.ok, r.describe()
+        if r.name != "00_scorecard":
+            assert r.parameters["wave"] == "2024"
+    tests = (tmp_path / "run" / "tables" / "mitto_cx_wave_tests.csv").read_text()
+    assert tests.strip(), "06_new_wave wrote no comparison"
+    html = Path(ran["06_new_wave"].html).read_text()
+    assert "mitto_cx/2024" in html and "2021-reconstructed" in html
