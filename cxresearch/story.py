@@ -177,7 +177,8 @@ def compare_waves(old, new, items=None, *, method: str = "holm",
     Numeric items (Likert, ratings, 0–10, numeric): difference of the design-based means,
     SE of the difference as for independent samples (``sqrt(se_old² + se_new²)``; two waves are
     separate samples), normal interval and Wald test; each option of a multi-select item
-    likewise, as the share choosing it. Single-choice items: the share of each
+    likewise, as the share choosing it (options the codebook lists as offered in some waves only
+    are compared when both waves' years are among them). Single-choice items: the share of each
     level in both waves and its difference likewise, plus one omnibus test per item: the
     Rao–Scott corrected chi-square of wave × answer on the stacked waves
     (:func:`cxresearch.crosstab_test`, with the codebook's weights when both waves carry them,
@@ -205,10 +206,14 @@ def compare_waves(old, new, items=None, *, method: str = "holm",
     if items is None:
         items = [i for i, it in inst.items.items() if it.type in (*_NUMERIC, "single", "multi")]
     # a multi-select item is one yes/no column per option: each option is compared on its own
+    years = {_year(str(w.label)) for w in (old, new)}
     cols = []
     for i in items:
         if inst.items[i].type == "multi":
-            cols += [(f"{i}__{o.value}", "option") for o in inst.items[i].options]
+            # options the codebook says were offered only in some waves (`waves:`) are compared
+            # only when both waves are among them
+            cols += [(f"{i}__{o.value}", "option") for o in inst.items[i].options
+                     if not o.waves or years <= {_year(str(y)) for y in o.waves}]
         else:
             cols.append((i, "numeric" if inst.items[i].type in _NUMERIC else "single"))
     # only what both waves asked (an option not offered in a wave has no answers there)
