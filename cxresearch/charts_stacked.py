@@ -7,8 +7,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from matplotlib.transforms import blended_transform_factory
 
 from .charts_base import (
+    _wrap_measured,
     default_wrap,
     find_column,
     finish,
@@ -121,6 +123,7 @@ def agreement_bars(
     weights=None,
     sort: bool = False,
     wrap: int | None = None,
+    label_position: str = "auto",
     show_n: bool = False,
     lang: str = "en",
     width=None,
@@ -158,7 +161,12 @@ def agreement_bars(
     sort : bool
         Sort items within each dimension by their agree share.
     wrap : int, optional
-        Wrap item labels at this many characters (default 24 in a single column, 44 wider).
+        Wrap item labels at this many characters (default 24 in a single column, 44 wider;
+        labels above the bars use the full width).
+    label_position : {"auto", "left", "above"}
+        Item labels left of the bars, or on their own line(s) above each bar so that the bars
+        get the full width ("auto": above when the figure is narrower than 120 mm and the longest
+        label is over 48 characters).
     show_n : bool
         Append "(n = ...)" to item labels when counts are known.
     width : {"single", "double"} or float
@@ -206,9 +214,18 @@ def agreement_bars(
         else:
             tidy, lvls, lab = _agreement_from_tidy(df, item, level, value, dimension, levels,
                                                    labels, item_labels)
+        if label_position not in ("auto", "left", "above"):
+            raise ValueError(f"label_position must be 'auto', 'left' or 'above', got "
+                             f"{label_position!r}")
+        if label_position == "auto":
+            w_mm = th.width_mm if width is None else (
+                180.0 if width == "double" else 85.0 if width == "single" else float(width))
+            longest = max((len(str(t)) for t in tidy["item_label"]), default=0)
+            label_position = "above" if w_mm < 120 and longest > 48 else "left"
         fig = _draw_agreement(th, tidy, lvls, lab, neutral, sort,
-                              default_wrap(wrap, th, width), show_n, width,
-                              height_mm, synth, source, note, title)
+                              default_wrap(wrap, th, width) if label_position == "left" else wrap,
+                              show_n, width,
+                              height_mm, synth, source, note, title, label_position)
     return fig
 
 
@@ -301,8 +318,35 @@ def _neutral_index(levels, neutral):
     return idx
 
 
+def _above_layout(fig, th, entries, wrap):
+    """Rows with the label on its own line(s) above the bar: (bar positions, labels, end).
+
+    Labels are wrapped to the figure width (measured) unless ``wrap`` is given.
+    """
+    pitch = pitch_pt(th)
+    avail = fig.get_figwidth() * 72 - 10
+    line = th.small * 1.22
+    y, bars, labels = 0.1, [], []
+    for kind, key, text, gap in entries:
+        size = th.font_size if kind == "heading" else th.small
+        flat = text.replace("\n", " ")
+        lines = wrap_label(flat, wrap).split("\n") if wrap else _wrap_measured(
+            fig, flat, size, avail, fontweight="bold" if kind == "heading" else "normal")
+        if kind == "heading":
+            y += 0.45 if gap else 0.0
+            h = (len(lines) * size * 1.22 + 2) / pitch
+            labels.append((y + h, "\n".join(lines), kind))
+            y += h
+        else:
+            kb = (len(lines) * line + 1) / pitch
+            labels.append((y + kb, "\n".join(lines), kind))
+            bars.append((key, y + kb + 0.5))
+            y += kb + 1
+    return bars, labels, y + 0.1
+
+
 def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, height_mm,
-                    synth, source, note, title):
+                    synth, source, note, title, label_position="left"):
     nidx = _neutral_index(levels, neutral)
     colors = diverging_palette(len(levels), neutral=nidx is not None)
     lv_pos = {lv: i for i, lv in enumerate(levels)}
@@ -332,11 +376,18 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
             if show_n and len(n):
                 text += f" (n\u00a0=\u00a0{int(n.iloc[0]):,})"
             entries.append(("item", it, wrap_label(text, wrap), False))
-    pos, ticklabels, y_end = row_positions(th, entries)
-    ticks = list(pos)
-    heading_ticks = [i for i, e in enumerate(entries) if e[0] == "heading"]
-    rows = [(e[1], pos[i]) for i, e in enumerate(entries) if e[0] == "item"]
-    fig = new_figure(th, width=width, height_pt=y_end * pitch_pt(th) + 160)
+    above = label_position == "above"
+    if above:
+        fig = new_figure(th, width=width, height_pt=400)
+        rows, above_labels, y_end = _above_layout(fig, th, entries, wrap)
+        ticks, ticklabels, heading_ticks = [], [], []
+        fig.set_size_inches(fig.get_figwidth(), (y_end * pitch_pt(th) + 160) / 72)
+    else:
+        pos, ticklabels, y_end = row_positions(th, entries)
+        ticks = list(pos)
+        heading_ticks = [i for i, e in enumerate(entries) if e[0] == "heading"]
+        rows = [(e[1], pos[i]) for i, e in enumerate(entries) if e[0] == "item"]
+        fig = new_figure(th, width=width, height_pt=y_end * pitch_pt(th) + 160)
     legend_top(fig, th, colors, lab)
     ax = fig.add_subplot()
     segs = []
@@ -355,7 +406,11 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
                          "color": colors[i], "side": side, "order": i,
                          "bar_left": start, "bar_right": start + share.sum()})
     segs = pd.DataFrame(segs)
-    ax.axvline(0, color=INK, linewidth=0.6, zorder=0.5)
+    if above:  # the zero line only behind the bars, never through the labels above them
+        ys = np.array([yy for _, yy in rows])
+        ax.vlines(np.zeros(len(ys)), ys - 0.5, ys + 0.5, color=INK, linewidth=0.6, zorder=0.5)
+    else:
+        ax.axvline(0, color=INK, linewidth=0.6, zorder=0.5)
     ax.set_yticks(ticks, ticklabels)
     for i in heading_ticks:
         ax.get_yticklabels()[i].set_fontweight("bold")
@@ -363,6 +418,12 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(y_end, 0)
     ax.spines[["left"]].set_visible(False)
+    if above:
+        tr = blended_transform_factory(ax.transAxes, ax.transData)
+        for yb, text, kind in above_labels:
+            ax.text(0, yb, text, transform=tr, ha="left", va="bottom", gid="cx_item",
+                    fontsize=th.font_size if kind == "heading" else th.small, color=INK,
+                    fontweight="bold" if kind == "heading" else "normal", linespacing=1.05)
     core = (float(min(segs["bar_left"].min(), 0)) if len(segs) else -50,
             float(max(segs["bar_right"].max(), 0)) if len(segs) else 50)
     # end labels as wide as any final tick label, so the frozen layout leaves room for them

@@ -45,7 +45,7 @@ def random_likert(k, seed=0, dims=True):
 
 
 # ----------------------------------------------------------------------------- geometry
-def _boxes(fig, gids=("cx_share", "cx_share_chip")):
+def _boxes(fig, gids=("cx_share", "cx_share_chip", "cx_item")):
     fig.canvas.draw()
     r = fig.canvas.get_renderer()
     out = []
@@ -79,7 +79,7 @@ def assert_no_overlaps(fig):
 
 
 def assert_every_share_labelled(fig, shares_percent):
-    texts = sorted(t.get_text() for t, _ in _boxes(fig))
+    texts = sorted(t.get_text() for t, _ in _boxes(fig, gids=("cx_share", "cx_share_chip")))
     expected = sorted(format_share(p) for p in shares_percent if p > 0)
     assert texts == expected
 
@@ -153,7 +153,33 @@ def test_agreement_bars_many_items_grouped_by_dimension(width):
             current = t.lower()
         else:
             assert dim_of[t] == current
-    assert len(boxes) == (df["estimate"] > 0).sum()
+    assert len([b for b in boxes if b[0].get_gid() != "cx_item"]) == (df["estimate"] > 0).sum()
+
+
+@pytest.mark.parametrize("position", ["left", "above"])
+def test_agreement_bars_label_positions_long_statements(position):
+    words = ("We give measuring digital customer experience as much attention, budget and "
+             "resources as offline customer experience").split()
+    shares = {" ".join(words[: 6 + i]): list(np.random.default_rng(i).dirichlet([1, 2, 2, 4, 2]))
+              for i in range(8)}
+    dims = {k: ("measure" if i < 4 else "manage") for i, k in enumerate(shares)}
+    df = likert(shares, dims)
+    fig = cx.agreement_bars(df, label_position=position)
+    boxes = assert_no_overlaps(fig)
+    items = [t for t, _ in boxes if t.get_gid() == "cx_item"]
+    if position == "above":
+        assert len(items) == 8 + 2  # statements and the two dimension headings
+        assert not [t for t in fig.axes[0].get_yticklabels() if t.get_text()]
+        # every label stays inside the figure width
+        r = fig.canvas.get_renderer()
+        assert all(t.get_window_extent(r).x1 <= fig.bbox.x1 for t in items)
+    else:
+        assert not items
+    assert_every_share_labelled(fig, 100 * df["estimate"].to_numpy())
+    auto = cx.agreement_bars(df)  # single column + long statements: labels above
+    assert any(t.get_gid() == "cx_item" for t in auto.axes[0].texts)
+    with pytest.raises(ValueError, match="label_position"):
+        cx.agreement_bars(df, label_position="right")
 
 
 def test_agreement_bars_neutral_is_centred_on_zero():
