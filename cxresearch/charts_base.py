@@ -462,3 +462,75 @@ def share_ticks(ax, core, diverging: bool) -> None:
         tk = np.sort(np.append(tk, 0.0))
     ax.set_xticks(tk, [f"{abs(int(round(t)))}" for t in tk])
     ax.spines["bottom"].set_bounds(tk[0], tk[-1])
+
+
+# ----------------------------------------------------------------------------- shares from data
+def resolve_weights(df: pd.DataFrame, weights, source) -> np.ndarray:
+    """Weights from a column name, an array, or the Wave's codebook weight column (else 1)."""
+    if weights is None and source is not None and hasattr(source, "instrument"):
+        try:
+            weights = source.instrument.design_columns().get("weights")
+        except Exception:  # noqa: BLE001 - a codebook without design columns: unit weights
+            weights = None
+        if weights is not None and weights not in df.columns:
+            weights = None
+    if weights is None:
+        return np.ones(len(df))
+    w = df[weights] if isinstance(weights, str) else pd.Series(np.asarray(weights, dtype=float))
+    if isinstance(weights, str) and weights not in df.columns:
+        raise ValueError(f"weights={weights!r} is not a column of the data")
+    w = pd.to_numeric(w, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if len(w) != len(df):
+        raise ValueError(f"weights has {len(w)} values for {len(df)} rows")
+    if np.any(~np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be finite and non-negative")
+    return w
+
+
+def instrument_item(source, item_id):
+    inst = getattr(source, "instrument", None)
+    items = getattr(inst, "items", None)
+    if items is None:
+        return None
+    try:
+        return items[item_id]
+    except (KeyError, TypeError):
+        return None
+
+
+def level_info(source, item_id, lang):
+    """(codes/values in order, labels) from the codebook, or None."""
+    it = instrument_item(source, item_id)
+    levels = getattr(it, "levels", None) if it is not None else None
+    if not levels:
+        return None
+    codes = [lv.code for lv in levels]
+    labels = [(lv.labels or {}).get(lang) or (lv.labels or {}).get("en") or lv.value
+              for lv in levels]
+    return codes, [lv.value for lv in levels], labels
+
+
+def weighted_shares(df, columns, w, levels):
+    rows = []
+    for col in columns:
+        x = df[col]
+        ok = x.notna().to_numpy()
+        tot = w[ok].sum()
+        for lv in levels:
+            hit = (x == lv).fillna(False).to_numpy(dtype=bool) & ok
+            # an item nobody answered gets an empty bar (shares 0), not NaN
+            rows.append({"col": col, "level": lv, "share": 100 * w[hit].sum() / tot if tot else
+                         0.0, "n": int(ok.sum())})
+    return pd.DataFrame(rows)
+
+
+def as_percent(shares: pd.Series, totals: pd.Series, what: str) -> float:
+    """Factor that turns the shares into percent (1 or 100), checking each total."""
+    t = totals.to_numpy(dtype=float)
+    if np.all(np.abs(t - 1) <= 0.03):
+        return 100.0
+    if np.all(np.abs(t - 100) <= 3):
+        return 1.0
+    bad = totals[(np.abs(t - 1) > 0.03) & (np.abs(t - 100) > 3)]
+    raise ValueError(f"the shares of each {what} must add up to 1 (proportions) or 100 "
+                     f"(percent); these do not: {bad.round(4).to_dict()}")

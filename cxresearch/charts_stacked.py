@@ -11,21 +11,26 @@ from matplotlib.transforms import blended_transform_factory
 
 from .charts_base import (
     _wrap_measured,
+    as_percent,
     default_wrap,
     find_column,
     finish,
     fit_height,
     freeze_layout,
+    instrument_item,
     is_synthetic,
     label_size,
     legend_top,
+    level_info,
     new_figure,
     pitch_pt,
     place_share_labels,
     pretty,
+    resolve_weights,
     row_positions,
     share_ticks,
     to_frame,
+    weighted_shares,
     wrap_label,
 )
 from .errors import UnorderedCategoryWarning
@@ -37,76 +42,6 @@ _BAR_HEIGHT = 0.72
 
 
 # ----------------------------------------------------------------------------- helpers
-def _weights(df: pd.DataFrame, weights, source) -> np.ndarray:
-    if weights is None and source is not None and hasattr(source, "instrument"):
-        try:
-            weights = source.instrument.design_columns().get("weights")
-        except Exception:  # noqa: BLE001 - a codebook without design columns: unit weights
-            weights = None
-        if weights is not None and weights not in df.columns:
-            weights = None
-    if weights is None:
-        return np.ones(len(df))
-    w = df[weights] if isinstance(weights, str) else pd.Series(np.asarray(weights, dtype=float))
-    if isinstance(weights, str) and weights not in df.columns:
-        raise ValueError(f"weights={weights!r} is not a column of the data")
-    w = pd.to_numeric(w, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if len(w) != len(df):
-        raise ValueError(f"weights has {len(w)} values for {len(df)} rows")
-    if np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("weights must be finite and non-negative")
-    return w
-
-
-def _instrument_item(source, item_id):
-    inst = getattr(source, "instrument", None)
-    items = getattr(inst, "items", None)
-    if items is None:
-        return None
-    try:
-        return items[item_id]
-    except (KeyError, TypeError):
-        return None
-
-
-def _level_info(source, item_id, lang):
-    """(codes/values in order, labels) from the codebook, or None."""
-    it = _instrument_item(source, item_id)
-    levels = getattr(it, "levels", None) if it is not None else None
-    if not levels:
-        return None
-    codes = [lv.code for lv in levels]
-    labels = [(lv.labels or {}).get(lang) or (lv.labels or {}).get("en") or lv.value
-              for lv in levels]
-    return codes, [lv.value for lv in levels], labels
-
-
-def _weighted_shares(df, columns, w, levels):
-    rows = []
-    for col in columns:
-        x = df[col]
-        ok = x.notna().to_numpy()
-        tot = w[ok].sum()
-        for lv in levels:
-            hit = (x == lv).fillna(False).to_numpy(dtype=bool) & ok
-            # an item nobody answered gets an empty bar (shares 0), not NaN
-            rows.append({"col": col, "level": lv, "share": 100 * w[hit].sum() / tot if tot else
-                         0.0, "n": int(ok.sum())})
-    return pd.DataFrame(rows)
-
-
-def _as_percent(shares: pd.Series, totals: pd.Series, what: str) -> float:
-    """Factor that turns the shares into percent (1 or 100), checking each total."""
-    t = totals.to_numpy(dtype=float)
-    if np.all(np.abs(t - 1) <= 0.03):
-        return 100.0
-    if np.all(np.abs(t - 100) <= 3):
-        return 1.0
-    bad = totals[(np.abs(t - 1) > 0.03) & (np.abs(t - 100) > 3)]
-    raise ValueError(f"the shares of each {what} must add up to 1 (proportions) or 100 "
-                     f"(percent); these do not: {bad.round(4).to_dict()}")
-
-
 # ----------------------------------------------------------------------------- agreement bars
 def agreement_bars(
     data,
@@ -248,7 +183,7 @@ def _agreement_from_tidy(df, item, level, value, dimension, levels, labels, item
     if vals.isna().any() or (vals < 0).any():
         raise ValueError(f"column {value!r} must hold non-negative shares without missing values")
     totals = vals.groupby(df[item], sort=False).sum()
-    factor = _as_percent(vals, totals, "item")
+    factor = as_percent(vals, totals, "item")
     tidy = pd.DataFrame({
         "dimension": df[dimension].astype(str) if dimension else "",
         "item": df[item].astype(str),
@@ -278,8 +213,8 @@ def _agreement_from_respondents(df, src, items, levels, labels, item_labels, wei
     missing = [c for c in items if c not in df.columns]
     if missing:
         raise ValueError(f"items not in the data: {missing}")
-    w = _weights(df, weights, src)
-    info = _level_info(src, items[0], lang)
+    w = resolve_weights(df, weights, src)
+    info = level_info(src, items[0], lang)
     lab = None
     if levels is None:
         first = df[items[0]]
@@ -291,11 +226,11 @@ def _agreement_from_respondents(df, src, items, levels, labels, item_labels, wei
         else:
             levels = sorted(set().union(*(set(df[c].dropna()) for c in items)))
     levels = list(levels)
-    shares = _weighted_shares(df, items, w, levels)
+    shares = weighted_shares(df, items, w, levels)
     rows = []
     il = item_labels or {}
     for col in items:
-        it = _instrument_item(src, col)
+        it = instrument_item(src, col)
         wording = (getattr(it, "wording", None) or {}) if it is not None else {}
         rows.append({"item": col, "dimension": str(getattr(it, "dimension", "") or ""),
                      "item_label": il.get(col) or wording.get(lang) or wording.get("en") or col})
@@ -561,14 +496,14 @@ def _stacked_from_tidy(df, outcome, group, vcol, outcome_levels, group_levels):
     vals = pd.to_numeric(df[vcol], errors="coerce")
     if vals.isna().any() or (vals < 0).any():
         raise ValueError(f"column {vcol!r} must hold non-negative shares without missing values")
-    factor = _as_percent(vals, vals.groupby(df[group], sort=False).sum(), "group")
+    factor = as_percent(vals, vals.groupby(df[group], sort=False).sum(), "group")
     tidy = pd.DataFrame({"group": df[group], "level": df[outcome], "share": vals * factor,
                          "n": df["n"] if "n" in df.columns else np.nan})
     return tidy, olv, glv
 
 
 def _stacked_from_respondents(df, src, outcome, group, weights, outcome_levels, group_levels):
-    w = _weights(df, weights, src)
+    w = resolve_weights(df, weights, src)
     olv = _order(df[outcome], outcome_levels, "outcome_levels")
     glv = _order(df[group], group_levels, "group_levels")
     rows = []
