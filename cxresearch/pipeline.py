@@ -352,6 +352,7 @@ class RunReport:
     reconstructions: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    phases: dict = field(default_factory=dict)  # phase -> seconds
 
     @property
     def ok(self) -> bool:
@@ -416,6 +417,17 @@ def _select(specs: list[NotebookSpec], study: str | None) -> list[NotebookSpec]:
         raise ValueError(f"--study {study!r}: no notebook covers this study; "
                          f"studies with notebooks: {', '.join(known)}")
     return chosen
+
+
+def _longest_first(specs: list[NotebookSpec], reports_root: Path) -> list[NotebookSpec]:
+    """Start the notebooks that took longest in the latest run first (fewer idle workers at
+    the end); notebooks without a recorded time go first, the rest keep their order."""
+    try:
+        info = json.loads((reports_root / "latest" / "run.json").read_text(encoding="utf-8"))
+        took = {r["name"]: float(r["seconds"]) for r in info.get("notebooks", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        took = {}
+    return sorted(specs, key=lambda s: -took.get(s.name, float("inf")))
 
 
 def _notebook_parameters(spec: NotebookSpec, study, wave, extra: dict) -> dict:
@@ -563,8 +575,9 @@ def reproduce(
     # 3. notebooks -------------------------------------------------------------
     nb_out = run_dir / "notebooks"
     nb_out.mkdir(exist_ok=True)
+    report.phases["data and reconstructions"] = time.perf_counter() - t_start
     tasks = []
-    for spec in specs:
+    for spec in _longest_first(specs, run_dir.parent):
         params = _notebook_parameters(spec, study, wave, parameters)
         tasks.append({
             "name": spec.name, "input": str(spec.path), "output": str(nb_out / spec.path.name),
@@ -585,6 +598,7 @@ def reproduce(
                               file=stream)
     report.notebooks.sort(key=lambda r: r.name)
     report.seconds = time.perf_counter() - t_start
+    report.phases["notebooks"] = report.seconds - report.phases["data and reconstructions"]
 
     # 4. report ----------------------------------------------------------------
     _finish(report, study, wave, parameters, jobs)
@@ -596,8 +610,9 @@ def reproduce(
     for p in report.problems:
         say(f"Problem: {p}")
     n_ok = sum(r.ok for r in report.notebooks)
-    say(f"{n_ok}/{len(report.notebooks)} notebooks ran in {report.seconds:.1f} s "
-        f"with {jobs} job(s).")
+    say(f"{n_ok}/{len(report.notebooks)} notebooks ran; {report.seconds:.1f} s in all with "
+        f"{jobs} job(s) (" + ", ".join(f"{k} {v:.1f} s" for k, v in report.phases.items())
+        + ").")
     say(f"Reports: {run_dir}  (notebooks/, figures/, tables/, manifest.json, scorecard.md)")
     return report
 
@@ -624,7 +639,8 @@ def _finish(report: RunReport, study, wave, parameters: dict, jobs: int) -> None
     info = {
         "run": run_dir.name, "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "study": study, "wave": wave, "parameters": parameters, "jobs": jobs,
-        "seconds": round(report.seconds, 2), "ok": report.ok, "git_commit": _git_commit(),
+        "seconds": round(report.seconds, 2), "phases": report.phases, "ok": report.ok,
+        "git_commit": _git_commit(),
         "package_version": __version__, "python": sys.executable,
         "waves": report.waves, "reconstructions": report.reconstructions,
         "notebooks": [asdict(r) for r in report.notebooks], "problems": report.problems,

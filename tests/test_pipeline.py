@@ -180,3 +180,16 @@ def test_parameters_reach_only_notebooks_declaring_them(books):
     assert pipeline._notebook_parameters(good, "study_a", None, {"quick": True, "n": 2}) == {
         "quick": True, "n": 2}
     assert pipeline._notebook_parameters(bad, None, None, {"quick": True, "n": 2}) == {"n": 2}
+
+
+def test_longest_notebooks_start_first(books, tmp_path):
+    run = tmp_path / "20260101T000000Z"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps(
+        {"notebooks": [{"name": "01_good", "seconds": 1.0}, {"name": "02_bad", "seconds": 9.0}]}))
+    pipeline._point_latest(run)
+    specs = pipeline.discover_notebooks(books)
+    assert [s.name for s in pipeline._longest_first(specs, tmp_path)] == ["02_bad", "01_good"]
+    # no previous run: the order is kept
+    assert [s.name for s in pipeline._longest_first(specs, tmp_path / "none")] == [
+        "01_good", "02_bad"]
