@@ -457,3 +457,13 @@ def test_agreement_bars_item_nobody_answered():
     q2 = fig.cx_data.query("item == 'q2'")
     assert (q2["share"] == 0).all() and (q2["n"] == 0).all()
     assert_no_overlaps(fig)
+
+
+@pytest.mark.parametrize("module", ["cxresearch.theme", "cxresearch.charts",
+                                    "cxresearch.charts_stacked", "cxresearch.charts_compare"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert res.attempted > 0 and res.failed == 0
