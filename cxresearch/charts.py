@@ -252,7 +252,11 @@ def estimate_bars(
         vals = np.concatenate([est, lo[np.isfinite(lo)], hi[np.isfinite(hi)], [base]])
         vals = vals[np.isfinite(vals)]
         span = (vals.max() - vals.min()) or 1.0
-        ax.set_xlim(min(vals.min(), base) - 0.04 * span, vals.max() + 0.16 * span)
+        # room for the value labels: right of positive bars, left of negative ones
+        left_pad = 0.18 if values and (est < base).any() else 0.04
+        right_pad = 0.18 if values and (est >= base).any() else 0.04
+        ax.set_xlim(min(vals.min(), base) - left_pad * span,
+                    max(vals.max(), base) + right_pad * span)
         ax.xaxis.grid(True)
         if xlabel or percent:
             ax.set_xlabel(xlabel or "%")

@@ -467,3 +467,17 @@ def test_docstring_examples_run(module):
 
     res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert res.attempted > 0 and res.failed == 0
+
+
+def test_estimate_bars_negative_values_keep_labels_inside():
+    df = pd.DataFrame({"band": ["1-6", "over 6 to 8", "over 8 to 10"],
+                       "estimate": [-67.5, 4.5, 71.8], "ci_low": [-87.0, -7.0, 59.0],
+                       "ci_high": [-48.0, 16.0, 84.0]})
+    fig = cx.estimate_bars(df, label="band", ref=0)
+    fig.draw_without_rendering()
+    r = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    axbox = ax.get_window_extent(r)
+    for t in ax.texts:
+        bb = t.get_window_extent(r)
+        assert axbox.x0 - 0.5 <= bb.x0 and bb.x1 <= axbox.x1 + 0.5, t.get_text()
