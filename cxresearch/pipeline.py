@@ -543,9 +543,9 @@ def reproduce(
                          f"--wave {wave})")
 
     # 2. reconstructions -------------------------------------------------------
-    # a notebook covering every study ("*") run for one study needs only that study's
+    # run for one study, the notebooks need only that study's reconstructions
     needed = sorted({r for s in specs for r in s.reconstruct
-                     if study is None or "*" not in s.studies or _recon_study(r) == study})
+                     if study is None or _recon_study(r) == study})
     seed = int(parameters.get("seed", 0))
     env = {"CXRESEARCH_DATA": str(run_data), "CXRESEARCH_REPORTS": str(run_dir),
            "PYDEVD_DISABLE_FILE_VALIDATION": "1", "MPLBACKEND": "Agg"}

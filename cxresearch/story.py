@@ -28,6 +28,7 @@ __all__ = [
     "Scorecard",
     "WaveComparison",
     "analysis_wave",
+    "baseline_wave",
     "compare_waves",
     "describe_wave",
     "fit_report",
@@ -131,6 +132,20 @@ def previous_wave(study: str, wave: str) -> str | None:
     return sorted(map(key, labels))[-1][3] if labels else None
 
 
+def baseline_wave(study: str, wave: str, previous: str | None = None, seed: int = 0):
+    """The wave ``wave`` is compared with: ``previous`` when given, else the latest earlier
+    stored wave (:func:`previous_wave`), else the study's reconstruction when the study has
+    published figures; None when there is nothing to compare with."""
+    label = previous or previous_wave(study, wave)
+    if label is not None:
+        return analysis_wave(study, label, seed=seed)
+    import cxresearch as cx
+
+    if study in set(cx.published()["study"].astype(str)):
+        return reconstruction(study, seed=seed)
+    return None
+
+
 def describe_wave(w) -> str:
     """One line naming a wave, its size and its kind (observed / example / reconstructed)."""
     m = w.manifest
@@ -188,6 +203,7 @@ def compare_waves(old, new, items=None, *, method: str = "holm",
     Parameters
     ----------
     old, new : Wave
+        ``old`` may be None (no earlier wave): then only ``new``'s estimates are returned.
     items : list of str, optional
         Default: every numeric and single-choice item present in both waves.
 
@@ -206,7 +222,8 @@ def compare_waves(old, new, items=None, *, method: str = "holm",
     if items is None:
         items = [i for i, it in inst.items.items() if it.type in (*_NUMERIC, "single", "multi")]
     # a multi-select item is one yes/no column per option: each option is compared on its own
-    years = {_year(str(w.label)) for w in (old, new)}
+    waves = [w for w in (old, new) if w is not None]
+    years = {_year(str(w.label)) for w in waves}
     cols = []
     for i in items:
         if inst.items[i].type == "multi":
@@ -218,18 +235,17 @@ def compare_waves(old, new, items=None, *, method: str = "holm",
             cols.append((i, "numeric" if inst.items[i].type in _NUMERIC else "single"))
     # only what both waves asked (an option not offered in a wave has no answers there)
     cols = [(c, k) for c, k in cols
-            if c in old.data and c in new.data
-            and old.data[c].notna().any() and new.data[c].notna().any()]
+            if all(c in w.data and w.data[c].notna().any() for w in waves)]
     z = stats.norm.ppf(0.5 + conf_level / 2)
     weight = inst.design_columns().get("weights")
     both_weighted = weight is not None and all(
-        weight in w.data and w.data[weight].notna().all() for w in (old, new))
+        weight in w.data and w.data[weight].notna().all() for w in waves)
     est, diff = [], []
     family = cx.TestFamily("wave differences")
     for item, kind in cols:
         numeric = kind == "numeric"
         per_wave = {}
-        for w in (old, new):
+        for w in waves:
             if numeric:
                 e = cx.mean(w, item, conf_level=conf_level)
             else:
@@ -240,6 +256,8 @@ def compare_waves(old, new, items=None, *, method: str = "holm",
                 e["level"] = None
             per_wave[w.label] = e.set_index("level")
             est.append(e)
+        if old is None:
+            continue
         a, b = per_wave[old.label], per_wave[new.label]
         for level in b.index.intersection(a.index, sort=False):
             d = float(b.loc[level, "estimate"] - a.loc[level, "estimate"])
@@ -261,7 +279,11 @@ def compare_waves(old, new, items=None, *, method: str = "holm",
     estimates = pd.concat(est, ignore_index=True) if est else pd.DataFrame()
     lead = ["item", "level", "wave"]
     estimates = estimates[lead + [c for c in estimates.columns if c not in lead + ["term"]]]
-    return WaveComparison(estimates, pd.DataFrame(diff), family.table(method=method))
+    differences = pd.DataFrame(diff, columns=["item", "level", "difference", "se", "ci_low",
+                                              "ci_high", "p_value"])
+    tests = family.table(method=method) if len(family) else pd.DataFrame(
+        columns=["family", "name", "test", "p_value", "p_adjusted", "adjustment", "reject"])
+    return WaveComparison(estimates, differences, tests)
 
 
 # --------------------------------------------------------------------------- scorecard

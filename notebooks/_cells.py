@@ -23,7 +23,7 @@ NOTEBOOKS: dict[str, dict] = {}
 
 # --------------------------------------------------------------------------- 00 scorecard
 NOTEBOOKS["00_scorecard"] = {
-    "studies": ["*"],
+    "studies": ["mopinion_dcxm", "mitto_cx", "cxn_dcx", "gscx_trends"],  # the ledger's
     "reconstruct": ["mopinion_dcxm", "mitto_cx", "cxn_dcx", "gscx_trends@2023",
                     "gscx_trends@2024"],
     "cells": [
@@ -676,9 +676,11 @@ quick = False
         ("code", SETUP),
         ("code", """
 new = story.analysis_wave(study, wave, seed=seed)
-prev_label = previous or story.previous_wave(study, wave)
-old = story.analysis_wave(study, prev_label, seed=seed)
-story.say(f"New: {story.describe_wave(new)}  \\nPrevious: {story.describe_wave(old)}")
+old = story.baseline_wave(study, wave, previous, seed=seed)
+story.say(f"New: {story.describe_wave(new)}  \\nPrevious: "
+          + (story.describe_wave(old) if old is not None else
+             "none — the study has no earlier wave and no published figures to reconstruct "
+             "one from, so only the new wave's estimates are shown"))
 print(f"rows read {new.manifest.get('rows_read')}, kept {new.manifest.get('rows_kept')}, "
       f"rejected {new.manifest.get('rows_rejected')}")
 """),
@@ -692,14 +694,15 @@ means, Rao–Scott chi-square of wave × answer for choices), and the tests are 
 """),
         ("code", """
 cmp = story.compare_waves(old, new)
-synthetic = old.synthetic or new.synthetic
-cx.save_table(cmp.estimates, f"{study}_wave_estimates", waves=[old, new], synthetic=synthetic)
-cx.save_table(cmp.differences, f"{study}_wave_differences", waves=[old, new],
-              synthetic=synthetic)
-cx.save_table(cmp.tests, f"{study}_wave_tests", waves=[old, new], synthetic=synthetic)
-changed = cmp.tests[cmp.tests["reject"]]
+both = [w for w in (old, new) if w is not None]
+synthetic = any(w.synthetic for w in both)
+cx.save_table(cmp.estimates, f"{study}_wave_estimates", waves=both, synthetic=synthetic)
+cx.save_table(cmp.differences, f"{study}_wave_differences", waves=both, synthetic=synthetic)
+cx.save_table(cmp.tests, f"{study}_wave_tests", waves=both, synthetic=synthetic)
+changed = cmp.tests[cmp.tests["reject"].astype(bool)]
 story.say(
-    f"{len(cmp.tests)} items compared; {len(changed)} differ between `{old.label}` and "
+    f"{len(cmp.tests)} items compared; {len(changed)} differ between "
+    f"`{old.label if old is not None else '-'}` and "
     f"`{new.label}` after Holm's adjustment"
     + (f": {', '.join(changed['name'][:8])}" + (f" and {len(changed) - 8} more"
                                                if len(changed) > 8 else "") + "."
@@ -711,7 +714,7 @@ cmp.tests[["name", "test", "p_value", "p_adjusted", "reject"]]
 means = cmp.estimates[cmp.estimates["level"].isna()]
 if len(means):
     fig = cx.wave_comparison(means, item="item", wave="wave", synthetic=synthetic)
-    cx.save_figure(fig, f"{study}_wave_comparison", data=means, waves=[old, new],
+    cx.save_figure(fig, f"{study}_wave_comparison", data=means, waves=both,
                    synthetic=synthetic)
 cmp.differences.round(3)
 """),
