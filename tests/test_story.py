@@ -1,0 +1,65 @@
+"""Notebook-support helpers: which wave is compared with which, and the wave comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cxresearch as cx
+from cxresearch import story
+
+ROOT = Path(__file__).resolve().parents[1]
+MOBI = ROOT / "data" / "examples" / "ecsi_mobi" / "mobi.csv"
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch):
+    monkeypatch.setenv("CXRESEARCH_DATA", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def _labels(data, study, labels):
+    for label in labels:
+        (data / "waves" / study / label).mkdir(parents=True)
+        (data / "waves" / study / label / "manifest.json").write_text("{}")
+
+
+def test_previous_wave_orders_by_year_then_reconstruction_first(data):
+    _labels(data, "mitto_cx", ["2021-reconstructed", "2021", "2024", "example"])
+    assert story.previous_wave("mitto_cx", "2024") == "2021"
+    assert story.previous_wave("mitto_cx", "2021") == "2021-reconstructed"
+    assert story.previous_wave("mitto_cx", "example") == "2024"  # undated: after every year
+    assert story.previous_wave("mitto_cx", "2021-reconstructed") == "example"  # none earlier
+    _labels(data, "lonely", ["2020"])
+    assert story.previous_wave("lonely", "2020") is None
+
+
+def test_compare_waves_of_identical_waves_finds_no_difference(data):
+    cx.ingest(str(MOBI), "ecsi_mobi", "2023")
+    cx.ingest(str(MOBI), "ecsi_mobi", "2024")
+    old, new = cx.load_wave("ecsi_mobi", "2023"), cx.load_wave("ecsi_mobi", "2024")
+    cmp = story.compare_waves(old, new, items=["cusl3", "cusa1"])
+    assert list(cmp.differences["item"]) == ["cusl3", "cusa1"]
+    np.testing.assert_allclose(cmp.differences["difference"], 0.0, atol=1e-12)
+    # the SE of a difference of independent means: sqrt(se_old^2 + se_new^2) = sqrt(2) se
+    se = cx.mean(new, "cusl3")["se"].iloc[0]
+    assert cmp.differences["se"].iloc[0] == pytest.approx(np.sqrt(2) * se)
+    assert not cmp.tests["reject"].any()
+    assert set(cmp.estimates["wave"]) == {"2023", "2024"}
+    assert story.previous_wave("ecsi_mobi", "2024") == "2023"
+    assert story.baseline_wave("ecsi_mobi", "2024").label == "2023"
+
+
+def test_no_baseline_for_an_unpublished_study_with_one_wave(data):
+    cx.ingest(str(MOBI), "ecsi_mobi", "only")
+    assert story.baseline_wave("ecsi_mobi", "only") is None
+    cmp = story.compare_waves(None, cx.load_wave("ecsi_mobi", "only"), items=["cusl3"])
+    assert len(cmp.estimates) == 1 and cmp.differences.empty and cmp.tests.empty
+
+
+def test_describe_wave_names_the_kind(data):
+    cx.ingest(str(MOBI), "ecsi_mobi", "2024")
+    text = story.describe_wave(cx.load_wave("ecsi_mobi", "2024"))
+    assert "ecsi_mobi/2024" in text and "250 respondents" in text and "observed" in text
