@@ -466,13 +466,22 @@ def share_ticks(ax, core, diverging: bool) -> None:
 
 # ----------------------------------------------------------------------------- shares from data
 def resolve_weights(df: pd.DataFrame, weights, source) -> np.ndarray:
-    """Weights from a column name, an array, or the Wave's codebook weight column (else 1)."""
+    """Weights from a column name or an array; for a Wave without ``weights=``, the weights of
+    ``wave.design()`` (the same rule as the estimators: an all-missing optional weight column
+    means unit weights), else the codebook's weight column; otherwise 1."""
+    if weights is None and source is not None and callable(getattr(source, "design", None)):
+        try:
+            w = np.asarray(source.design().weights, dtype=float)
+        except Exception:  # noqa: BLE001 - no usable design: fall back to the codebook column
+            w = None
+        if w is not None and w.shape == (len(df),) and np.all(np.isfinite(w)) and np.all(w >= 0):
+            return w
     if weights is None and source is not None and hasattr(source, "instrument"):
         try:
             weights = source.instrument.design_columns().get("weights")
         except Exception:  # noqa: BLE001 - a codebook without design columns: unit weights
             weights = None
-        if weights is not None and weights not in df.columns:
+        if weights is not None and (weights not in df.columns or df[weights].isna().all()):
             weights = None
     if weights is None:
         return np.ones(len(df))

@@ -481,3 +481,23 @@ def test_estimate_bars_negative_values_keep_labels_inside():
     for t in ax.texts:
         bb = t.get_window_extent(r)
         assert axbox.x0 - 0.5 <= bb.x0 and bb.x1 <= axbox.x1 + 0.5, t.get_text()
+
+
+def test_stacked_bars_wave_with_unfilled_optional_weights():
+    """An all-missing optional weight column means unit weights (as Wave.design() says)."""
+    w = _wave(n=40, seed=6, synthetic=False)
+    w.data["w"] = np.nan
+    fig = cx.stacked_bars(w, outcome="loyal", group="stage")
+    d = w.data
+    m = d["stage"] == "low"
+    expected = 100 * ((d["loyal"] == "yes") & m).sum() / m.sum()
+    assert fig.cx_data.query("group == 'low' and level == 'yes'")["share"].iloc[0] == \
+        pytest.approx(expected)
+    # a Wave whose design() gives the weights: those are used
+    w2 = _wave(n=40, seed=6, synthetic=False)
+    w2.design = lambda: SimpleNamespace(weights=np.where(w2.data["stage"] == "low", 2.0, 1.0))
+    fig2 = cx.agreement_bars(w2, items=["q1"])
+    ok = w2.data["q1"].notna()
+    wt = np.where(w2.data["stage"] == "low", 2.0, 1.0)
+    expected = 100 * wt[ok & (w2.data["q1"] == 5)].sum() / wt[ok].sum()
+    assert fig2.cx_data.query("level == 5")["share"].iloc[0] == pytest.approx(expected)
