@@ -380,7 +380,12 @@ cx.save_figure(fig, "maturity_ratio_claims", data=rr, waves=[w], synthetic=w.syn
 display(rr[["claim", "published", "estimate", "ci_low", "ci_high", "p_value"]])
 fig
 """),
-        ("md", "## How robust is each conclusion across reconstructions?"),
+        ("md", """
+## How robust is each conclusion across reconstructions?
+
+This section is about the published report, whichever wave is analysed above: the same tests
+rerun on reconstructions whose unpublished assumptions are drawn from their plausible ranges.
+"""),
         ("code", """
 def analysis(wave):
     rows = []
