@@ -56,6 +56,8 @@ class Assumption:
     def describe(self) -> str:
         if self.choices is not None:
             rng = "one of " + ", ".join(map(str, self.choices))
+        elif self.kind == "bool":
+            rng = "True or False"
         elif self.kind == "vector":
             rng = f"{len(self.default)} shares in [{self.low}, {self.high}]"
             rng += " summing to 1" if self.simplex else ""

@@ -76,6 +76,9 @@ def assumptions(study: str) -> pd.DataFrame:
     rows = []
     for a in model.assumptions.values():
         rng = (", ".join(map(str, a.choices)) if a.choices is not None
+               else "True, False" if a.kind == "bool"
+               else f"{len(a.default)} shares in [{a.low}, {a.high}]"
+               + (" summing to 1" if a.simplex else "") if a.kind == "vector"
                else f"[{a.low}, {a.high}]")
         rows.append({"name": a.name, "default": a.default, "range": rng, "doc": a.doc})
     return pd.DataFrame(rows)
