@@ -577,7 +577,7 @@ def reproduce(
     nb_out.mkdir(exist_ok=True)
     report.phases["data and reconstructions"] = time.perf_counter() - t_start
     tasks = []
-    for spec in _longest_first(specs, run_dir.parent):
+    for spec in _longest_first(specs, paths.project_root() / "reports"):
         params = _notebook_parameters(spec, study, wave, parameters)
         tasks.append({
             "name": spec.name, "input": str(spec.path), "output": str(nb_out / spec.path.name),
