@@ -190,8 +190,9 @@ def _prior(fr: Frame, F: np.ndarray, fidx: dict, C: np.ndarray, m: ItemModel, ki
         for f, v in (m.loadings or {}).items():
             lam[fidx[f]] = v
         var = float(lam @ C @ lam)
-        if var >= 0.97:
-            raise ValueError(f"loadings of {key} explain {var:.2f} of the latent variance (< 0.97)")
+        if var > 0.9:  # strong loadings with correlated factors: the factors may explain at
+            lam = lam * math.sqrt(0.9 / var)  # most 90 % of an item's latent variance
+            var = 0.9
         s = math.sqrt(1.0 - var)
         mu = F @ lam + _shift(fr, m.effects, n)
         tau = ndtri(np.clip(np.cumsum(base)[:-1], 1e-12, 1 - 1e-12))

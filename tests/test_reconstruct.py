@@ -280,6 +280,15 @@ def test_unknown_or_invalid_assumptions_are_refused():
     assert {"n", "maturity_dist", "immature"} <= set(table["name"])
 
 
+def test_corner_assumptions_still_fit():
+    # every assumption at an end of its range at once (strong loadings on correlated factors)
+    w = cx.reconstruct("mitto_cx", seed=4, maturity_loading=0.8, performance_loading=0.6,
+                       factor_corr=0.9, owner_maturity_link=2.0, share_marketing=0.2,
+                       maturity_dist=(0.02, 0.02, 0.7, 0.26), csat_sd=25.0, bound_margin=0.5,
+                       near_band=0.5, ratio_ceiling=10.0)
+    assert w.manifest["fit"]["status"] == "exact"
+
+
 def test_assumptions_change_the_data_and_are_recorded():
     w = cx.reconstruct("mitto_cx", seed=0, immature="no_strategy+early_stage", n=700)
     assert len(w.data) == 700
