@@ -256,7 +256,7 @@ def _link_waves(source: Path, target: Path) -> None:
                 dest.symlink_to(wdir.resolve(), target_is_directory=True)
 
 
-def _prepare_data(run_data: Path, study: str | None, say) -> list[str]:
+def _prepare_data(run_data: Path, study: str | None, say, examples: bool = True) -> list[str]:
     """Fill the run-local data folder; returns problems (ingest failures)."""
     source_waves = paths.waves_dir()
     shared = {"instruments": paths.instruments_dir(), "published": paths.published_dir(),
@@ -270,7 +270,7 @@ def _prepare_data(run_data: Path, study: str | None, say) -> list[str]:
     _link_waves(source_waves, run_waves)
     problems = []
     with _env(CXRESEARCH_DATA=str(run_data)):
-        exports = example_exports(study)
+        exports = example_exports(study) if examples else []
         if exports:
             import cxresearch as cx
         for st, label, path in exports:
@@ -530,10 +530,7 @@ def reproduce(
 
     # 1. data ------------------------------------------------------------------
     say("Waves:")
-    if examples:
-        report.problems += _prepare_data(run_data, study, say)
-    else:
-        _prepare_data_links_only(run_data)
+    report.problems += _prepare_data(run_data, study, say, examples)
     if wave is not None and not (run_data / "waves" / study / wave).exists():
         have = sorted(p.name for p in (run_data / "waves" / study).glob("*")) \
             if (run_data / "waves" / study).is_dir() else []
@@ -615,11 +612,6 @@ def reproduce(
         + ").")
     say(f"Reports: {run_dir}  (notebooks/, figures/, tables/, manifest.json, scorecard.md)")
     return report
-
-
-def _prepare_data_links_only(run_data: Path) -> None:
-    (run_data / "waves").mkdir(parents=True, exist_ok=True)
-    _link_waves(paths.waves_dir(), run_data / "waves")
 
 
 def _progress(it, total: int, desc: str, enabled: bool, stream):
