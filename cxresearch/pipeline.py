@@ -545,7 +545,7 @@ def reproduce(
                      if study is None or _recon_study(r) == study})
     seed = int(parameters.get("seed", 0))
     env = {"CXRESEARCH_DATA": str(run_data), "CXRESEARCH_REPORTS": str(run_dir),
-           "PYDEVD_DISABLE_FILE_VALIDATION": "1", "MPLBACKEND": "Agg"}
+           "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     ctx = multiprocessing.get_context("spawn")
     if needed:
         tasks = [{"study": _recon_study(r), "assumptions": _recon_assumptions(r), "seed": seed,

