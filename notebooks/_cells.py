@@ -456,6 +456,18 @@ g = cx.compare_groups(w, "nps", "cx_owner")
 cx.save_table(g.tests, "nps_owner_tests", synthetic=w.synthetic)
 g.tests
 """),
+        ("md", """
+Effect sizes (η², ω², ε²) come from the classical tests on the respondents as they are
+(unweighted): ANOVA, Welch's ANOVA and Kruskal–Wallis.
+"""),
+        ("code", """
+classical = cx.compare_groups(w.data, "nps", "cx_owner")
+cx.save_table(classical.tests, "nps_owner_effect_sizes", synthetic=w.synthetic)
+a = classical.tests.set_index("test").loc["anova"]
+story.say(f"CX owner accounts for η² = {a['eta2']:.3f} (ω² = {a['omega2']:.3f}) of the "
+          "variance of the 0–10 recommendation score (unweighted one-way ANOVA).")
+classical.tests
+"""),
         ("code", """
 cx.save_table(g.posthoc, "nps_owner_posthoc", synthetic=w.synthetic)
 g.posthoc
