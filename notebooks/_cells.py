@@ -296,6 +296,13 @@ for y in outcomes:
     family.add(y, ct)
 tests = pd.concat(tests, ignore_index=True)
 cx.save_table(tests, "maturity_tests", synthetic=w.synthetic)
+v = tests[tests["test"] == "cramers_v"].set_index("outcome")["statistic"]
+gamma = tests[tests["test"] == "gamma"].set_index("outcome")["statistic"]
+story.say(
+    "Effect sizes — Cramér's V: " + ", ".join(f"{k} {x:.2f}" for k, x in v.items())
+    + "; Goodman–Kruskal γ (ordered outcomes): "
+    + ", ".join(f"{k} {x:.2f}" for k, x in gamma.items()) + "."
+)
 tests
 """),
         ("code", """
