@@ -98,12 +98,27 @@ def reconstructions(study: str, seed: int = 0) -> list:
 
 
 def analysis_wave(study: str, wave: str | None = None, seed: int = 0):
-    """The wave a study notebook analyses: ``wave`` when given, else the reconstruction."""
+    """The wave a study notebook analyses: ``wave`` when given, else the reconstruction.
+
+    An example wave (``example``, ``example-<file>``) that is not stored — a notebook opened
+    in JupyterLab rather than run by ``make reproduce`` — is ingested from
+    ``data/examples/<study>/`` in memory.
+    """
     if wave is None or str(wave).endswith(RECONSTRUCTED):
         return reconstruction(study, seed=seed)
     from .waves import load_wave
 
-    return load_wave(study, wave)
+    try:
+        return load_wave(study, wave)
+    except FileNotFoundError:
+        from .pipeline import example_exports
+
+        found = [p for st, label, p in example_exports(study) if label == wave]
+        if not found:
+            raise
+        import cxresearch as cx
+
+        return cx.ingest(str(found[0]), study, wave, write=False)
 
 
 def _year(label: str) -> int | None:
@@ -272,8 +287,8 @@ def compare_waves(old, new, items=None, *, method: str = "holm",
             cols = [item] + ([weight] if both_weighted else [])
             stacked = pd.concat([w.data[cols].assign(wave=w.label) for w in (old, new)],
                                 ignore_index=True)
-            for c in (item,):  # align categories of the two waves
-                stacked[c] = stacked[c].astype(str).where(stacked[c].notna())
+            # the two waves' categoricals may list different levels: compare as labels
+            stacked[item] = stacked[item].astype(str).where(stacked[item].notna())
             design = cx.Design(stacked, weights=weight) if both_weighted else stacked
             family.add(item, cx.crosstab_test(design, "wave", item))
     estimates = pd.concat(est, ignore_index=True) if est else pd.DataFrame()

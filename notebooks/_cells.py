@@ -771,7 +771,7 @@ quick = False
 """),
         ("code", SETUP),
         ("code", """
-w = cx.load_wave(study, wave)
+w = story.analysis_wave(study, wave)
 inst = w.instrument
 story.say(story.describe_wave(w))
 print(f"rows read {w.manifest.get('rows_read')}, kept {w.manifest.get('rows_kept')}, "

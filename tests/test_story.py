@@ -63,3 +63,11 @@ def test_describe_wave_names_the_kind(data):
     cx.ingest(str(MOBI), "ecsi_mobi", "2024")
     text = story.describe_wave(cx.load_wave("ecsi_mobi", "2024"))
     assert "ecsi_mobi/2024" in text and "250 respondents" in text and "observed" in text
+
+
+def test_example_wave_is_ingested_in_memory_when_not_stored(data):
+    w = story.analysis_wave("ecsi_mobi", "example")
+    assert len(w.data) == 250 and w.label == "example"
+    assert not (data / "waves" / "ecsi_mobi" / "example").exists()  # nothing written
+    with pytest.raises(FileNotFoundError):
+        story.analysis_wave("ecsi_mobi", "2031")
