@@ -337,18 +337,21 @@ def scorecard(study: str | None = None, seed: int = 0) -> Scorecard:
 
     ledger = cx.published(study)
     studies = sorted(ledger["study"].astype(str).unique())
-    fits = []
+    fits, reasons = [], []
     for st in studies:
         for w in reconstructions(st, seed=seed):
             fit = fit_report(w)
             fit.insert(0, "study", st)
             fits.append(fit)
+            reasons += (w.manifest.get("fit") or {}).get("not_reconstructable", [])
     fit = pd.concat(fits, ignore_index=True) if fits else pd.DataFrame(columns=["id", "met"])
     # a figure of a study reconstructed per year is fitted in its own year's wave only
     fit = fit.sort_values("met", na_position="first").drop_duplicates("id", keep="last")
     rep = ledger[["id", "study", "metric", "group", "value", "unit", "bound"]].merge(
         fit.drop(columns=[c for c in ("study", "metric", "group", "unit", "bound")
                           if c in fit.columns]), on="id", how="left")
+    why = pd.DataFrame(reasons, columns=["id", "reason"]).drop_duplicates("id")
+    rep = rep.merge(why[~why["id"].isin(fit["id"])], on="id", how="left")
     met = rep["met"] if "met" in rep.columns else pd.Series(pd.NA, index=rep.index)
     rep["status"] = [
         "not reconstructable" if pd.isna(m) else ("reproduced" if bool(m) else "not reproduced")
