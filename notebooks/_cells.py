@@ -147,8 +147,11 @@ story.say("; ".join(
     f"{r.group}: published {r.value:.0f}, reproduced {100 * r.estimate:.1f} "
     f"[{100 * r.ci_low:.1f}, {100 * r.ci_high:.1f}]" for r in cmp_.itertuples()
 ))
-fig = cx.estimate_bars(scores, synthetic=w.synthetic)
-cx.save_figure(fig, "mopinion_scores", data=scores, waves=[w], synthetic=w.synthetic)
+plot = scores.assign(statement=scores["item"].where(scores["kind"] == "item",
+                                                    "Dimension score (all four)"))
+fig = cx.estimate_bars(plot, label="statement", group="dimension", percent=True,
+                       xlabel="score (sum of points / maximum points)", synthetic=w.synthetic)
+cx.save_figure(fig, "mopinion_scores", data=plot, waves=[w], synthetic=w.synthetic)
 fig
 """),
         ("md", """
@@ -576,6 +579,8 @@ fig
         ("code", """
 checks = cx.check_consistency(study)
 cx.save_table(checks, "cxn_consistency")
+for r in checks[checks["verdict"] != "consistent"].itertuples():
+    story.say(f"- **{r.verdict}** ({r.kind}): {r.explanation}")
 checks[["check_id", "kind", "verdict", "explanation"]]
 """),
         ("md", "## The same shares from respondent-level data"),
