@@ -664,9 +664,12 @@ story.say(
 cmp.tests[["name", "p_value", "p_adjusted", "reject"]]
 """),
         ("code", """
+held = cmp.tests.rename(columns={"name": "item", "reject": "significant"})
 for q in questions:
     part = shares[shares["item"].str.startswith(f"{q}__")]
-    fig = cx.wave_comparison(part, item="item", wave="wave", synthetic=synthetic)
+    fig = cx.wave_comparison(part, item="item", wave="wave", synthetic=synthetic, percent=True,
+                             changes=held[["item", "significant"]],
+                             note="* change significant after Holm's adjustment")
     cx.save_figure(fig, f"gscx_changes_{q}", data=part, waves=[older, newer],
                    synthetic=synthetic)
     display(fig)
@@ -742,9 +745,14 @@ story.say(
 cmp.tests[["name", "test", "p_value", "p_adjusted", "reject"]]
 """),
         ("code", """
-means = cmp.estimates[cmp.estimates["level"].isna()]
+# means of items on different scales, as percent of each scale's maximum (POMP, 0-100)
+means = story.to_pomp(cmp.estimates[cmp.estimates["level"].isna()], new.instrument)
 if len(means):
-    fig = cx.wave_comparison(means, item="item", wave="wave", synthetic=synthetic)
+    held = cmp.tests.rename(columns={"name": "item"})[["item", "reject"]]
+    fig = cx.wave_comparison(means, item="item", wave="wave", synthetic=synthetic,
+                             changes=held.rename(columns={"reject": "significant"}),
+                             xlabel="mean, % of the scale's maximum (POMP)",
+                             note="* change significant after Holm's adjustment")
     cx.save_figure(fig, f"{study}_wave_comparison", data=means, waves=both,
                    synthetic=synthetic)
     display(fig)

@@ -71,3 +71,17 @@ def test_example_wave_is_ingested_in_memory_when_not_stored(data):
     assert not (data / "waves" / "ecsi_mobi" / "example").exists()  # nothing written
     with pytest.raises(FileNotFoundError):
         story.analysis_wave("ecsi_mobi", "2031")
+
+
+def test_to_pomp_maps_each_scale_to_0_100():
+    import pandas as pd
+
+    inst = cx.load_instrument("mitto_cx")
+    est = pd.DataFrame({"item": ["nps", "chatbot_performance", "no_such_item"],
+                        "estimate": [5.0, 3.0, 1.0], "ci_low": [4.0, 1.0, 0.0],
+                        "ci_high": [6.0, 5.0, 2.0], "se": [0.5, 1.0, 1.0]})
+    out = story.to_pomp(est, inst).set_index("item")
+    assert list(out.index) == ["nps", "chatbot_performance"]  # no scale: dropped
+    assert out.loc["nps", ["estimate", "ci_low", "ci_high", "se"]].tolist() == [50, 40, 60, 5]
+    assert out.loc["chatbot_performance", ["estimate", "ci_low", "ci_high"]].tolist() == [
+        50, 0, 100]
