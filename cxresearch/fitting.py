@@ -41,6 +41,8 @@ import numpy as np
 from scipy import optimize, sparse
 from scipy.special import logsumexp
 
+from .recon_targets import FitTarget, Interval, Lin, target_interval
+
 __all__ = [
     "CountSolution",
     "FitTarget",
@@ -51,217 +53,6 @@ __all__ = [
     "target_interval",
     "tilt",
 ]
-
-_BOUNDS = ("eq", "approx", "lt", "le", "gt", "ge")
-
-
-# --------------------------------------------------------------------------------------------
-# intervals
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Interval:
-    """The set of values a published figure allows: ``lo <= x <= hi`` (strict where flagged)."""
-
-    lo: float = -math.inf
-    hi: float = math.inf
-    lo_strict: bool = False
-    hi_strict: bool = False
-
-    def _tol(self, b: float) -> float:
-        return 1e-9 * max(1.0, abs(b))
-
-    def contains(self, x: float) -> bool:
-        """Whether ``x`` lies in the interval (a relative tolerance of 1e-9 absorbs float noise)."""
-        if x is None or not np.isfinite(x):
-            return False
-        if np.isfinite(self.lo):
-            if self.lo_strict and not x > self.lo + self._tol(self.lo):
-                return False
-            if not self.lo_strict and x < self.lo - self._tol(self.lo):
-                return False
-        if np.isfinite(self.hi):
-            if self.hi_strict and not x < self.hi - self._tol(self.hi):
-                return False
-            if not self.hi_strict and x > self.hi + self._tol(self.hi):
-                return False
-        return True
-
-    def distance(self, x: float) -> float:
-        """How far ``x`` lies outside the interval (0 inside or on a strict boundary)."""
-        if x is None or not np.isfinite(x):
-            return math.inf
-        if x < self.lo:
-            return float(self.lo - x)
-        if x > self.hi:
-            return float(x - self.hi)
-        return 0.0
-
-    @property
-    def width(self) -> float:
-        return float(self.hi - self.lo)
-
-    def __str__(self) -> str:
-        left = "(" if self.lo_strict or not np.isfinite(self.lo) else "["
-        right = ")" if self.hi_strict or not np.isfinite(self.hi) else "]"
-        return f"{left}{_fmt(self.lo)}, {_fmt(self.hi)}{right}"
-
-
-def _fmt(x: float) -> str:
-    if not np.isfinite(x):
-        return "-inf" if x < 0 else "inf"
-    return f"{x:.6g}"
-
-
-def target_interval(value: float, bound: str = "eq", decimals: int = 0, *,
-                    approx_tolerance: float = 0.05, near_band: float | None = None) -> Interval:
-    """The interval a published figure allows.
-
-    Parameters
-    ----------
-    value : float
-        The published number.
-    bound : {"eq", "approx", "lt", "le", "gt", "ge"}
-        ``eq``: reported with ``decimals`` decimals, so the true value lies in the rounding
-        interval ``[v - 0.5·10^-d, v + 0.5·10^-d]`` (closed: either rounding rule may produce
-        ``v`` at the edge). ``approx`` ("about 40%"): ``v ± max(half unit, approx_tolerance·|v|)``.
-        ``lt``/``le``/``gt``/``ge``: one-sided ("less than a quarter" is ``lt 25``).
-    decimals : int
-        Decimals of the reported value (0 for "53%").
-    approx_tolerance : float
-        Relative half-width for ``approx``.
-    near_band : float, optional
-        For "nearly v" (``le``/``lt`` whose wording says *nearly*): also ``x >= v·(1 - near_band)``
-        so that "nearly 10%" cannot be met by 0%.
-
-    Returns
-    -------
-    Interval
-
-    Examples
-    --------
-    >>> str(target_interval(53, "eq", 0))
-    '[52.5, 53.5]'
-    >>> str(target_interval(10, "le", near_band=0.15))
-    '[8.5, 10]'
-    >>> # In R: c(53 - 0.5, 53 + 0.5)
-    """
-    if bound not in _BOUNDS:
-        raise ValueError(f"bound must be one of {', '.join(_BOUNDS)}, got {bound!r}")
-    v = float(value)
-    if not np.isfinite(v):
-        raise ValueError(f"value must be finite, got {value!r}")
-    half = 0.5 * 10.0 ** (-int(decimals))
-    if bound == "eq":
-        return Interval(v - half, v + half)
-    if bound == "approx":
-        h = max(half, approx_tolerance * abs(v))
-        return Interval(v - h, v + h)
-    if bound in ("lt", "le"):
-        lo = -math.inf if near_band is None else v - near_band * abs(v)
-        return Interval(lo, v, hi_strict=(bound == "lt"))
-    return Interval(v, math.inf, lo_strict=(bound == "gt"))
-
-
-# --------------------------------------------------------------------------------------------
-# linear forms over count variables
-# --------------------------------------------------------------------------------------------
-class Lin:
-    """A sparse linear form ``const + Σ coef[j]·x[j]`` over integer count variables."""
-
-    __slots__ = ("coef", "const")
-
-    def __init__(self, coef: dict[int, float] | None = None, const: float = 0.0):
-        self.coef = dict(coef or {})
-        self.const = float(const)
-
-    def __add__(self, other):
-        if isinstance(other, int | float):
-            return Lin(self.coef, self.const + other)
-        out = dict(self.coef)
-        for j, c in other.coef.items():
-            out[j] = out.get(j, 0.0) + c
-        return Lin(out, self.const + other.const)
-
-    def __neg__(self):
-        return Lin({j: -c for j, c in self.coef.items()}, -self.const)
-
-    def __sub__(self, other):
-        return self + (-other if isinstance(other, Lin) else -float(other))
-
-    def __mul__(self, k: float):
-        return Lin({j: c * k for j, c in self.coef.items()}, self.const * k)
-
-    __rmul__ = __mul__
-
-    def value(self, x: np.ndarray) -> float:
-        if not self.coef:
-            return self.const
-        idx = np.fromiter(self.coef.keys(), dtype=np.int64)
-        c = np.fromiter(self.coef.values(), dtype=float)
-        return float(self.const + c @ np.asarray(x, dtype=float)[idx])
-
-    def row(self, nvar: int) -> np.ndarray:
-        r = np.zeros(nvar)
-        for j, c in self.coef.items():
-            r[j] += c
-        return r
-
-
-@dataclass
-class FitTarget:
-    """One published figure as a constraint on counts: ``num / den`` (or ``num``) in ``interval``.
-
-    ``den`` must be positive at the solution (a ratio of two shares); ``unit_scale`` is the size
-    of a meaningful step in the figure's unit (10 for percentages, 1 for a 0–10 mean or a ratio)
-    used to scale slacks and margins; ``aim_margin`` overrides how far inside a one-sided bound
-    the population is aimed (0 for order constraints that allow ties).
-    """
-
-    id: str
-    num: Lin
-    interval: Interval
-    den: Lin | None = None
-    unit_scale: float = 1.0
-    aim_margin: float | None = None  # override of the engine's margin (0: aim at the bound)
-
-    def value(self, x: np.ndarray) -> float:
-        n = self.num.value(x)
-        if self.den is None:
-            return n
-        d = self.den.value(x)
-        return n / d if d > 0 else (math.inf if n > 0 else math.nan)
-
-    def rows(self, nvar: int, eps_rel: float = 1e-6) -> list[tuple[np.ndarray, float, float]]:
-        """Linear rows ``(a, lo, hi)`` meaning ``lo <= a·x <= hi`` (strictness by a tiny eps)."""
-        iv = self.interval
-        out = []
-        if self.den is None:
-            a = self.num.row(nvar)
-            lo = iv.lo - self.num.const
-            hi = iv.hi - self.num.const
-            if iv.lo_strict and np.isfinite(lo):
-                lo += eps_rel * max(1.0, abs(iv.lo))
-            if iv.hi_strict and np.isfinite(hi):
-                hi -= eps_rel * max(1.0, abs(iv.hi))
-            out.append((a, lo, hi))
-            return out
-        # num/den in [lo, hi] with den > 0  <=>  num - lo·den >= 0  and  num - hi·den <= 0
-        an, ad = self.num.row(nvar), self.den.row(nvar)
-        if np.isfinite(iv.lo):
-            a = an - iv.lo * ad
-            c = self.num.const - iv.lo * self.den.const
-            eps = eps_rel * max(1.0, abs(iv.lo)) if iv.lo_strict else 0.0
-            out.append((a, -c + eps, math.inf))
-        if np.isfinite(iv.hi):
-            a = an - iv.hi * ad
-            c = self.num.const - iv.hi * self.den.const
-            eps = eps_rel * max(1.0, abs(iv.hi)) if iv.hi_strict else 0.0
-            out.append((a, -math.inf, -c - eps))
-        nz = np.abs(ad[ad != 0])
-        step = float(nz.min()) if nz.size else 1.0
-        out.append((ad, step - self.den.const - 1e-9, math.inf))  # den >= one count
-        return out
-
 
 # --------------------------------------------------------------------------------------------
 # step 1: solve the population (maximum entropy tilt)
@@ -382,10 +173,76 @@ def _milp(c, integrality, lb, ub, A, lo, hi, time_limit):
     )
 
 
+def _greedy_repair(base, targets, sums, caps, steps):
+    """Best-improvement moves of one count to a neighbouring level within a sum group.
+
+    Returns integer counts meeting every target, or None (then the integer program decides).
+    Only for partitions into small groups (every count in exactly one ``sums`` group of at most
+    12 levels): moves keep each group's total, and caps are checked on every move.
+    """
+    V = base.size
+    if steps <= 0 or not targets or not sums:
+        return None
+    owner = np.full(V, -1)
+    for g, (idx, _tot) in enumerate(sums):
+        idx = np.asarray(idx)
+        if idx.size > 12 or (owner[idx] >= 0).any():
+            return None
+        owner[idx] = g
+    if (owner < 0).any():
+        return None
+    src, dst = [], []
+    for idx, _tot in sums:
+        idx = np.asarray(idx)
+        src += list(idx[:-1]) + list(idx[1:])
+        dst += list(idx[1:]) + list(idx[:-1])
+    src, dst = np.array(src), np.array(dst)
+    N = np.array([t.num.row(V) for t in targets])
+    n0 = np.array([t.num.const for t in targets])
+    D = np.array([t.den.row(V) if t.den is not None else np.zeros(V) for t in targets])
+    d0 = np.array([t.den.const if t.den is not None else 1.0 for t in targets])
+    lo = np.array([t.interval.lo for t in targets])
+    hi = np.array([t.interval.hi for t in targets])
+    eps = 1e-7 * np.maximum(1.0, np.maximum(np.where(np.isfinite(lo), np.abs(lo), 0),
+                                            np.where(np.isfinite(hi), np.abs(hi), 0)))
+    lo_eff = np.where([t.interval.lo_strict for t in targets], lo + eps, lo - 1e-9)
+    hi_eff = np.where([t.interval.hi_strict for t in targets], hi - eps, hi + 1e-9)
+    w = 1.0 / np.array([t.unit_scale for t in targets])
+    capM = np.array([np.isin(np.arange(V), np.asarray(i)).astype(float) for i, _ in caps]) \
+        if caps else np.zeros((0, V))
+    cap_lim = np.array([lim for _, lim in caps]) if caps else np.zeros(0)
+    dN, dD, dC = N[:, dst] - N[:, src], D[:, dst] - D[:, src], capM[:, dst] - capM[:, src]
+
+    def violation(num, den):
+        val = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)
+        return (np.maximum(lo_eff[:, None] - val, 0) + np.maximum(val - hi_eff[:, None], 0)) \
+            if val.ndim == 2 else (np.maximum(lo_eff - val, 0) + np.maximum(val - hi_eff, 0))
+
+    x = base.astype(float).copy()
+    for _ in range(steps):
+        num, den = N @ x + n0, D @ x + d0
+        now = float(w @ violation(num, den))
+        if now == 0:
+            return np.rint(x).astype(np.int64)
+        cand = w @ np.nan_to_num(violation(num[:, None] + dN, den[:, None] + dD), posinf=1e12)
+        cand[x[src] < 1] = np.inf
+        if caps:
+            over = ((capM @ x)[:, None] + dC > cap_lim[:, None] + 1e-9).any(axis=0)
+            cand[over] = np.inf
+        best = int(np.argmin(cand))
+        if not cand[best] < now - 1e-12:
+            return None
+        x[src[best]] -= 1
+        x[dst[best]] += 1
+    num, den = N @ x + n0, D @ x + d0
+    return np.rint(x).astype(np.int64) if float(w @ violation(num, den)) == 0 else None
+
+
 def solve_counts(base: np.ndarray, ub: np.ndarray, targets: list[FitTarget], *,
                  sums: list[tuple[np.ndarray, float]] = (),
                  caps: list[tuple[np.ndarray, float]] = (),
-                 time_limit: float = 20.0, find_conflicts: bool = True) -> CountSolution:
+                 time_limit: float = 20.0, find_conflicts: bool = True,
+                 greedy_steps: int = 60) -> CountSolution:
     """Integer counts closest to ``base`` (least absolute change) meeting every target.
 
     Parameters
@@ -404,6 +261,10 @@ def solve_counts(base: np.ndarray, ub: np.ndarray, targets: list[FitTarget], *,
         Seconds per integer program.
     find_conflicts : bool
         On infeasibility, run the deletion filter to name minimal conflicting sets.
+    greedy_steps : int
+        Before the integer program, up to this many best-improvement moves of one respondent to
+        a neighbouring answer (within a cell) are tried; when they meet every target the result
+        is returned (a near-least change found fast). 0 skips them.
 
     Returns
     -------
@@ -493,6 +354,10 @@ def solve_counts(base: np.ndarray, ub: np.ndarray, targets: list[FitTarget], *,
             abs(base[np.asarray(idx)].sum() - tot) < 1e-9 for idx, tot in sums) and all(
             base[np.asarray(idx)].sum() <= lim + 1e-9 for idx, lim in caps):
         return CountSolution(base.astype(np.int64), "exact", 0)
+    # a few one-step moves usually suffice: try them before the integer program
+    quick = _greedy_repair(base, targets, sums, caps, greedy_steps)
+    if quick is not None:
+        return CountSolution(quick, "exact", int(np.abs(quick - base).sum()))
     c, integ, lb, ubs, A, lo, hi, _ = build(None, False, "deviation")
     res = _milp(c, integ, lb, ubs, A, lo, hi, time_limit)
     if res.status == 0 and res.x is not None:

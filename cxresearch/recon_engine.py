@@ -40,10 +40,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit, ndtr, ndtri
 
-from .fitting import FitTarget, Interval, solve_counts, tilt
+from .fitting import solve_counts, tilt
 from .recon_assign import assign_multiselect, assign_transport, rank_cut
 from .recon_frame import Frame, NotReconstructable
 from .recon_models import Layout, Rank, Spec
+from .recon_targets import FitTarget, Interval
 
 __all__ = ["ItemModel", "StudyModel", "generate", "row_interval"]
 

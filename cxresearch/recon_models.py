@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .fitting import FitTarget, Interval, Lin
 from .recon_frame import Frame, Space
+from .recon_targets import FitTarget, Interval, Lin
 
 __all__ = [
     "Count",
