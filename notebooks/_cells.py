@@ -587,8 +587,11 @@ checks[["check_id", "kind", "verdict", "explanation"]]
         ("code", """
 w = story.analysis_wave(study, wave, seed=seed)
 story.say(story.describe_wave(w))
-single = [i for i, it in w.instrument.items.items() if it.type == "single"]
-props = pd.concat([cx.proportion(w, i) for i in single], ignore_index=True)
+single = [i for i, it in w.instrument.items.items() if it.type == "single" and i in w.data]
+asked = [i for i in single if w.data[i].notna().any()]
+if len(asked) < len(single):
+    story.say(f"Not answered in this wave: {', '.join(sorted(set(single) - set(asked)))}.")
+props = pd.concat([cx.proportion(w, i) for i in asked], ignore_index=True)
 cx.save_table(props, "cxn_wave_shares", synthetic=w.synthetic)
 props
 """),
