@@ -283,8 +283,8 @@ quick = False
         ("code", SETUP),
         ("code", f"""
 w = story.analysis_wave(study, wave, seed=seed)
-outcomes = {MITTO_OUTCOMES}
-story.say(story.describe_wave(w))
+outcomes = [y for y in {MITTO_OUTCOMES} if y in w.data and w.data[y].notna().any()]
+story.say(story.describe_wave(w) + f"; outcomes analysed: {{', '.join(outcomes)}}.")
 w.data["omnichannel_maturity"].value_counts(sort=False).to_frame("respondents")
 """),
         ("md", "## Maturity against each outcome: tables, association tests, effect sizes"),
@@ -511,7 +511,8 @@ both
         ("code", """
 family = cx.TestFamily("owner")
 rows = []
-for y in ["omnichannel_maturity", "cx_grade", "cx_investment_plans"]:
+for y in [c for c in ("omnichannel_maturity", "cx_grade", "cx_investment_plans")
+          if c in w.data and w.data[c].notna().any()]:
     ct = cx.crosstab_test(w, "cx_owner", y)
     rows.append(ct.tests.assign(outcome=y))
     family.add(y, ct.tests["p_value"].iloc[0])
