@@ -37,6 +37,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -273,12 +274,14 @@ def _prepare_data(run_data: Path, study: str | None, say, examples: bool = True)
         exports = example_exports(study) if examples else []
         if exports:
             import cxresearch as cx
+            from cxresearch.ingest import summary
         for st, label, path in exports:
             if (run_waves / st / label).exists():
                 say(f"  {st}/{label}: already present, {path.name} not ingested again")
                 continue
             try:
-                cx.ingest(str(path), st, label)
+                w = cx.ingest(str(path), st, label)
+                say(textwrap.indent(summary(w), "  "))
             except Exception as exc:
                 problems.append(f"ingest of example {path} ({st}/{label}) failed: {exc}")
                 say(f"  {st}/{label}: INGEST FAILED — {type(exc).__name__}: {exc}")
@@ -529,7 +532,7 @@ def reproduce(
     say(f"cxresearch reproduce → {run_dir}")
 
     # 1. data ------------------------------------------------------------------
-    say("Waves:")
+    say("Example exports:" if examples else "Example exports: not ingested (--no-examples)")
     report.problems += _prepare_data(run_data, study, say, examples)
     if wave is not None and not (run_data / "waves" / study / wave).exists():
         have = sorted(p.name for p in (run_data / "waves" / study).glob("*")) \
@@ -559,6 +562,7 @@ def reproduce(
                 if not r["ok"]:
                     report.problems.append(f"reconstruction of {r['study']} failed: {r['error']}")
     report.waves = _wave_summary(run_data / "waves")
+    say("Waves in this run:")
     if not report.waves:
         say("  (none)")
     for w in report.waves:
