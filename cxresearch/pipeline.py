@@ -525,6 +525,16 @@ def reproduce(
         raise ValueError(f"parameter(s) {', '.join(unknown)} are declared by no selected "
                          f"notebook; declared: {', '.join(sorted(declared)) or 'none'}")
 
+    if wave is not None:  # before anything is written
+        stored = paths.waves_dir() / study
+        have = sorted({p.name for p in stored.glob("*") if (p / "manifest.json").is_file()}
+                      | {label for _, label, _ in (example_exports(study) if examples else [])})
+        if wave not in have:
+            raise ValueError(f"--wave {wave!r}: no wave {study}/{wave} in {paths.waves_dir()} "
+                             f"or the examples; waves of {study}: {', '.join(have) or 'none'} "
+                             f"(ingest it first: cxresearch ingest FILE --instrument {study} "
+                             f"--wave {wave})")
+
     t_start = time.perf_counter()
     run_dir, is_default = _new_run_dir(out)
     report = RunReport(run_dir)
@@ -534,13 +544,6 @@ def reproduce(
     # 1. data ------------------------------------------------------------------
     say("Example exports:" if examples else "Example exports: not ingested (--no-examples)")
     report.problems += _prepare_data(run_data, study, say, examples)
-    if wave is not None and not (run_data / "waves" / study / wave).exists():
-        have = sorted(p.name for p in (run_data / "waves" / study).glob("*")) \
-            if (run_data / "waves" / study).is_dir() else []
-        raise ValueError(f"--wave {wave!r}: no wave {study}/{wave} in {paths.waves_dir()} or "
-                         f"the examples; waves of {study}: {', '.join(have) or 'none'} "
-                         f"(ingest it first: cxresearch ingest FILE --instrument {study} "
-                         f"--wave {wave})")
 
     # 2. reconstructions -------------------------------------------------------
     # run for one study, the notebooks need only that study's reconstructions

@@ -124,6 +124,7 @@ def test_missing_wave_is_refused_with_the_ingest_command(books, tmp_path, monkey
     with pytest.raises(ValueError, match="cxresearch ingest FILE --instrument study_a --wave 2031"):
         pipeline.reproduce(study="study_a", wave="2031", notebooks=books, out=tmp_path / "r",
                            examples=False, progress=False)
+    assert not (tmp_path / "r").exists()  # refused before anything was written
 
 
 def test_discover_reads_metadata_and_parameters(books):
