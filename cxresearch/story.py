@@ -31,7 +31,6 @@ __all__ = [
     "baseline_wave",
     "compare_waves",
     "describe_wave",
-    "fit_report",
     "previous_wave",
     "reconstruction",
     "reconstructions",
@@ -175,16 +174,6 @@ def describe_wave(w) -> str:
         kind = "observed"
     src = f", from `{m['source_file']}`" if m.get("source_file") else ""
     return f"**{w.study}/{w.label}**: {len(w.data):,} respondents ({kind}{src})"
-
-
-def fit_report(wave) -> pd.DataFrame:
-    """A reconstruction's fit report (one row per ledger figure) as a DataFrame."""
-    fit = wave.manifest.get("fit")
-    if fit is None:
-        raise ValueError(f"wave {wave.study}/{wave.label} has no fit report in its manifest "
-                         "(only reconstructions have one)")
-    rows = fit.get("rows", fit.get("targets")) if isinstance(fit, dict) else fit
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- wave comparison
@@ -355,25 +344,24 @@ def scorecard(study: str | None = None, seed: int = 0) -> Scorecard:
     figure quoted from another study).
     """
     import cxresearch as cx
+    from cxresearch.reconstruct import fit_report
 
     ledger = cx.published(study)
     studies = sorted(ledger["study"].astype(str).unique())
-    fits, reasons = [], []
+    fits = []
     for st in studies:
         for w in reconstructions(st, seed=seed):
             fit = fit_report(w)
             fit.insert(0, "study", st)
             fits.append(fit)
-            reasons += (w.manifest.get("fit") or {}).get("not_reconstructable", [])
     fit = pd.concat(fits, ignore_index=True) if fits else pd.DataFrame(columns=["id", "met"])
     # a figure of a study reconstructed per year is fitted in its own year's wave only
     fit = fit.sort_values("met", na_position="first").drop_duplicates("id", keep="last")
     rep = ledger[["id", "study", "metric", "group", "value", "unit", "bound"]].merge(
         fit.drop(columns=[c for c in ("study", "metric", "group", "unit", "bound")
                           if c in fit.columns]), on="id", how="left")
-    why = pd.DataFrame(reasons, columns=["id", "reason"]).drop_duplicates("id")
-    rep = rep.merge(why[~why["id"].isin(fit["id"])], on="id", how="left")
     met = rep["met"] if "met" in rep.columns else pd.Series(pd.NA, index=rep.index)
+    rep["reason"] = rep["how"].where(met.isna()) if "how" in rep.columns else pd.NA
     rep["status"] = [
         "not reconstructable" if pd.isna(m) else ("reproduced" if bool(m) else "not reproduced")
         for m in met
