@@ -518,6 +518,10 @@ def reproduce(
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
     jobs = jobs or os.cpu_count() or 1
     parameters = dict(parameters or {})
+    for name in ("study", "wave"):
+        if name in parameters:
+            raise ValueError(f"pass {name} as --{name} (it also selects notebooks and waves), "
+                             f"not as --param {name}={parameters[name]}")
     specs = _select(discover_notebooks(notebooks), study)
     declared = set().union(*(s.parameters for s in specs)) if specs else set()
     unknown = sorted(set(parameters) - declared)

@@ -112,6 +112,11 @@ def test_unknown_parameter_is_refused_naming_it(books, tmp_path):
                            progress=False, parameters={"n_recon": 3})
 
 
+def test_study_and_wave_are_flags_not_parameters(books, tmp_path):
+    with pytest.raises(ValueError, match="pass study as --study"):
+        pipeline.reproduce(notebooks=books, out=tmp_path / "r", parameters={"study": "x"})
+
+
 def test_unknown_study_and_wave_without_study_are_refused(books, tmp_path):
     with pytest.raises(ValueError, match="no notebook covers this study.*study_a, study_b"):
         pipeline.reproduce(study="nope", notebooks=books, out=tmp_path / "r", examples=False)
