@@ -133,11 +133,10 @@ def assumptions(study: str) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import cxresearch as cx
-    >>> cx.reconstruct_module = None  # doctest: +SKIP
     >>> from cxresearch.reconstruct import assumptions
     >>> "maturity_dist" in set(assumptions("mitto_cx")["name"])
     True
+    >>> # In R: no equivalent (the assumptions belong to this package's models)
     """
     model = _model(study)
     rows = []

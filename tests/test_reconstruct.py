@@ -254,6 +254,7 @@ def test_gscx_choice_sets_and_ranks(waves):
     assert (up_to.filter(like="top_trends__").astype(bool).sum(axis=1) <= 3).all()
 
 
+@pytest.mark.slow
 def test_conflicting_figures_are_named_with_their_miss():
     with pytest.warns(ReconstructionConflictWarning, match="channels_fully_unified"):
         w = cx.reconstruct("mitto_cx", seed=0, unification_83="literal")
@@ -280,6 +281,7 @@ def test_unknown_or_invalid_assumptions_are_refused():
     assert {"n", "maturity_dist", "immature"} <= set(table["name"])
 
 
+@pytest.mark.slow
 def test_corner_assumptions_still_fit():
     # every assumption at an end of its range at once (strong loadings on correlated factors)
     w = cx.reconstruct("mitto_cx", seed=4, maturity_loading=0.8, performance_loading=0.6,
@@ -335,6 +337,7 @@ def test_reconstruct_many_grid_and_ranges():
         cx.reconstruct_many("mitto_cx", 2, _nps_by_maturity, vary=["nope"])
 
 
+@pytest.mark.slow
 def test_reconstruct_many_parallel_equals_serial():
     one = cx.reconstruct_many("cxn_dcx", 2, _cxn_share, seed=1).results
     two = cx.reconstruct_many("cxn_dcx", 2, _cxn_share, seed=1, n_jobs=2).results
@@ -349,6 +352,7 @@ def _cxn_share(w):
 
 
 # ------------------------------------------------------------------------------ surface
+@pytest.mark.slow
 def test_cli_writes_the_wave_with_its_manifest(tmp_path, monkeypatch, capsys):
     from cxresearch.cli import main
     from cxresearch.waves import load_wave
