@@ -362,29 +362,40 @@ ones. The forest plot shows the risk ratio in this wave with its 95% interval; t
 beside what the report states.
 """),
         ("code", """
-stage = w.data["omnichannel_maturity"]
-immature = w.manifest.get("assumptions", {}).get("immature", "no_strategy").split("+")
 ledger = cx.published(study).set_index("id")
-claims = [  # (label, outcome condition, comparison group, ledger id)
-    ("significant revenue growth", w.data["revenue_growth"] == "significant_increase",
-     "immature", "mitto_cx.significant_revenue_growth_ratio.full_omnichannel_vs_immature"),
-    ("CX grade A", w.data["cx_grade"] == "grade_a",
-     "immature", "mitto_cx.cx_grade_a_ratio.full_omnichannel_vs_immature"),
-    ("loyal customers", w.data["customer_loyalty"] == "loyal",
-     "less mature", "mitto_cx.loyal_customers_ratio.full_omnichannel_vs_less_mature"),
-    ("CX investment increase", w.data["cx_investment_plans"] == "increase",
-     "immature", "mitto_cx.cx_investment_increase_ratio.full_omnichannel_vs_immature"),
+CLAIMS = [  # (label, outcome item, outcome level, comparison group, ledger id)
+    ("significant revenue growth", "revenue_growth", "significant_increase", "immature",
+     "mitto_cx.significant_revenue_growth_ratio.full_omnichannel_vs_immature"),
+    ("CX grade A", "cx_grade", "grade_a", "immature",
+     "mitto_cx.cx_grade_a_ratio.full_omnichannel_vs_immature"),
+    ("loyal customers", "customer_loyalty", "loyal", "less mature",
+     "mitto_cx.loyal_customers_ratio.full_omnichannel_vs_less_mature"),
+    ("CX investment increase", "cx_investment_plans", "increase", "immature",
+     "mitto_cx.cx_investment_increase_ratio.full_omnichannel_vs_immature"),
 ]
-rr = []
-for label, outcome, versus, lid in claims:
-    other = stage.isin(immature) if versus == "immature" else stage != "full_omnichannel"
-    keep = (stage == "full_omnichannel") | other
-    frame = pd.DataFrame({"exposed": stage == "full_omnichannel", "outcome": outcome})[keep]
-    t = cx.two_by_two(frame.dropna(), exposure="exposed", outcome="outcome")
-    pub = ledger.loc[lid]
-    rr.append(t[t["measure"] == "risk_ratio"].assign(
-        claim=f"{label} (full vs {versus})", published=f"{pub['bound']} {pub['value']:g}"))
-rr = pd.concat(rr, ignore_index=True)
+
+
+def ratio_claims(wave):
+    \"\"\"Risk ratio of each claim in a wave (weighted when the wave carries weights).\"\"\"
+    d = wave.data
+    stage = d["omnichannel_maturity"]
+    immature = wave.manifest.get("assumptions", {}).get("immature", "no_strategy").split("+")
+    weight = wave.instrument.design_columns().get("weights")
+    weighted = weight in d and d[weight].notna().all()
+    rows = []
+    for label, item, level, versus, lid in CLAIMS:
+        other = stage.isin(immature) if versus == "immature" else stage != "full_omnichannel"
+        frame = d.assign(exposed=stage == "full_omnichannel", outcome=d[item] == level)
+        frame = frame[(stage == "full_omnichannel") | other].dropna(subset=[item])
+        design = cx.Design(frame, weights=weight) if weighted else frame
+        t = cx.two_by_two(design, exposure="exposed", outcome="outcome")
+        pub = ledger.loc[lid]
+        rows.append(t[t["measure"] == "risk_ratio"].assign(
+            claim=f"{label} (full vs {versus})", published=f"{pub['bound']} {pub['value']:g}"))
+    return pd.concat(rows, ignore_index=True)
+
+
+rr = ratio_claims(w)
 cx.save_table(rr, "maturity_ratio_claims", waves=[w], synthetic=w.synthetic)
 fig = cx.forest_plot(rr, label="claim", synthetic=w.synthetic)
 cx.save_figure(fig, "maturity_ratio_claims", data=rr, waves=[w], synthetic=w.synthetic)
@@ -402,13 +413,16 @@ def analysis(wave):
     rows = []
     for y in outcomes:
         t = cx.crosstab_test(wave, "omnichannel_maturity", y).tests.iloc[[0]]
-        rows.append(t.assign(outcome=y))
+        rows.append(t.assign(outcome=f"association with {y}"))
+    rr = ratio_claims(wave)[["claim", "estimate", "p_value"]]
+    rows.append(rr.rename(columns={"claim": "outcome"}).assign(
+        outcome=lambda f: "risk ratio: " + f["outcome"]))
     return pd.concat(rows, ignore_index=True)
 
 k = n_reconstructions if not quick else min(n_reconstructions, 3)
 varied = ["maturity_dist", "share_marketing", "owner_maturity_link", "csat_sd"]
 res, _ = cx.reconstruct_many(study, k, analysis, seed=seed, vary=varied)
-robust = res.groupby("outcome")["p_value"].agg(
+robust = res.groupby("outcome", sort=False)["p_value"].agg(
     share_p_below_0_05=lambda p: (p < 0.05).mean(), max_p="max").reset_index()
 cx.save_table(robust, "maturity_robustness", synthetic=True)
 story.say(f"Across {k} reconstructions ({', '.join(varied)} drawn from their ranges): " + "; ".join(
