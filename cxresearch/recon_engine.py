@@ -457,9 +457,8 @@ def _component(fr, F, fidx, C, models, items, fitted, inst, ctx, seed, margin, r
                                               max(1.0, abs(t.den.value(base_exp)))))
         tres = tilt(logp, np.array(rows_A), np.array(rows_b), np.array(rows_s),
                     scale=np.array(rows_u))
-        if not tres.converged and margin > 0:
-            # the margins inside one-sided bounds can clash ("more than half" next to "49%");
-            # aim at the bounds themselves before giving the conflict to the integer fit
+        if not tres.converged and margin > 0:  # margins can clash ("more than half" next to
+            # "49%"): aim at the bounds themselves before handing the conflict to the MILP
             report["warnings_margin"] = report.get("warnings_margin", 0) + 1
             return _component(fr, F, fidx, C, models, items, fitted, inst, ctx, seed, 0.0,
                               report, block_of)
