@@ -22,9 +22,9 @@ A run does four things, in order, and writes everything under one folder
 
 Notebooks declare what they need in their metadata (``metadata["cxresearch"]``):
 ``studies`` (the studies the notebook covers; ``["*"]`` for any study, e.g. the new-wave
-comparison; a notebook covering several takes a ``study`` parameter) and ``reconstruct`` (the studies whose
-reconstruction it reads; default none; ``"study@2023"`` for a study reconstructed per survey
-year, passed as ``year=2023``). ``--study`` selects the notebooks covering that study;
+comparison; a notebook covering several takes a ``study`` parameter) and ``reconstruct`` (the
+studies whose reconstruction it reads; default none; ``"study@2023"`` for a study reconstructed
+per survey year, passed as ``year=2023``). ``--study`` selects the notebooks covering that study;
 ``--wave`` (with ``--study``) runs them on that wave. Parameters are passed only to notebooks
 whose ``parameters`` cell declares them.
 """
