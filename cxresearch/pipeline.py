@@ -512,7 +512,8 @@ def _finish(report: RunReport, study, wave, parameters: dict, jobs: int) -> None
     for r in report.notebooks:
         cell = "" if r.ok else (f"{r.cell}: {r.error}" if r.cell is not None else r.error or "")
         cell = cell.replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {r.name} | {'ok' if r.ok else 'FAILED'} | {r.seconds:.1f} | {cell} |")
+        name = f"[{r.name}](notebooks/{r.name}.html)" if r.html else r.name
+        lines.append(f"| {name} | {'ok' if r.ok else 'FAILED'} | {r.seconds:.1f} | {cell} |")
     lines += ["", "| wave | kind | respondents | synthetic |", "|---|---|---:|---|"]
     for w in report.waves:
         lines.append(f"| {w['study']}/{w['wave']} | {w['kind']} | {w['rows_kept']} | "

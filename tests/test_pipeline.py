@@ -93,7 +93,8 @@ def test_failing_notebook_named_with_cell_and_others_still_run(books, tmp_path, 
     # the kernel runs in the interpreter running the pipeline (the venv's)
     assert Path(probe["executable"]).resolve() == Path(sys.executable).resolve()
     card = (out / "scorecard.md").read_text()
-    assert "| 02_bad | FAILED |" in card and "| 01_good | ok |" in card
+    assert "| [02_bad](notebooks/02_bad.html) | FAILED |" in card
+    assert "| [01_good](notebooks/01_good.html) | ok |" in card
 
 
 @pytest.mark.slow
