@@ -30,7 +30,7 @@ _API: dict[str, str] = {
     # codebooks & waves
     "Instrument": "instruments",
     "load_instrument": "instruments",
-    "ingest": "ingest",
+    "ingest": "ingestion",
     "Wave": "waves",
     "load_wave": "waves",
     # design & estimators
@@ -53,14 +53,15 @@ _API: dict[str, str] = {
     "TestFamily": "multiplicity",
     "adjust_pvalues": "multiplicity",
     "ordinal_logit": "ordinal",
-    "reliability": "reliability",
+    "reliability": "scales",
     # published figures
     "claim_check": "claims",
     "check_consistency": "consistency",
-    "published": "published",
+    "published": "ledger",
     # reconstruction
-    "reconstruct": "reconstruct",
-    "reconstruct_many": "reconstruct",
+    "reconstruct": "reconstruction",
+    "fit_report": "reconstruction",
+    "reconstruct_many": "reconstruction",
     # output
     "agreement_bars": "charts",
     "estimate_bars": "charts",
@@ -70,7 +71,7 @@ _API: dict[str, str] = {
     "wave_comparison": "charts",
     "save_figure": "output",
     "save_table": "output",
-    "theme": "theme",
+    "theme": "style",
 }
 
 __all__ = sorted(_API)

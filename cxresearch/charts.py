@@ -1,7 +1,7 @@
 """Publication charts built from the estimators' tidy outputs.
 
 Every function returns a :class:`matplotlib.figure.Figure` drawn in the active
-:func:`cxresearch.theme` (physical size, embedded-font-ready), with the data behind it in
+:func:`cxresearch.style` (physical size, embedded-font-ready), with the data behind it in
 ``fig.cx_data`` (written as CSV by :func:`cxresearch.save_figure`), a ``source=`` caption, and a
 visible "Reconstructed (synthetic) data" note when ``synthetic=True`` or when the input is
 marked synthetic (a Wave, ``df.attrs["synthetic"]`` or a ``synthetic`` column).
@@ -43,7 +43,7 @@ from .charts_base import (
 )
 from .charts_compare import published_vs_reproduced, wave_comparison
 from .charts_stacked import agreement_bars, stacked_bars
-from .theme import INK, MUTED, OKABE_ITO, RULE, current_theme, qualitative_palette
+from .style import INK, MUTED, OKABE_ITO, RULE, current_theme, qualitative_palette
 
 __all__ = [
     "agreement_bars",

@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .theme import INK, MUTED, SYNTHETIC_INK, Theme, lightness
+from .style import INK, MUTED, SYNTHETIC_INK, Theme, lightness
 
 __all__ = [
     "SYNTHETIC_NOTE",

@@ -21,7 +21,7 @@ from .charts_base import (
     to_frame,
     wrap_label,
 )
-from .theme import INK, OKABE_ITO, RULE, current_theme, sequential_palette
+from .style import INK, OKABE_ITO, RULE, current_theme, sequential_palette
 
 __all__ = ["published_vs_reproduced", "wave_comparison"]
 

@@ -34,7 +34,7 @@ from .charts_base import (
     wrap_label,
 )
 from .errors import UnorderedCategoryWarning
-from .theme import INK, current_theme, diverging_palette, sequential_palette
+from .style import INK, current_theme, diverging_palette, sequential_palette
 
 __all__ = ["agreement_bars", "stacked_bars"]
 

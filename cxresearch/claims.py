@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .published import as_ledger
+from .ledger import as_ledger
 
 __all__ = ["claim_check", "run_cli"]
 
@@ -251,7 +251,7 @@ def _mitto(L, o) -> list[dict]:
         rb = _get(L, f"mitto_cx.{metric}.{lo_grp}")
         if ra is None or rb is None:
             continue
-        from .published import interval
+        from .ledger import interval
         a_iv, b_iv = interval(ra["value"], str(ra["unit"]), str(ra["bound"]))[:2], \
             interval(rb["value"], str(rb["unit"]), str(rb["bound"]))[:2]
         bounds_iv = (a_iv[0] - b_iv[1], a_iv[1] - b_iv[0])

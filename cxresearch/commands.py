@@ -11,9 +11,9 @@ import importlib
 __all__ = ["run"]
 
 _OWNERS = {
-    "ingest": "ingest",
+    "ingest": "ingestion",
     "check-published": "claims",
-    "reconstruct": "reconstruct",
+    "reconstruct": "reconstruction",
     "reproduce": "pipeline",
 }
 

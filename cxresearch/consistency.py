@@ -24,7 +24,7 @@ check here works on the ledger (``cx.published()``) only and returns one row per
 
 Rounding intervals: a value published with d decimals stands for
 [v - 0.5 * 10**-d, v + 0.5 * 10**-d]; verbal bounds ("nearly", "more than") widen that to
-the intervals of :func:`cxresearch.published.interval`.
+the intervals of :func:`cxresearch.ledger.interval`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import pandas as pd
 
 from ._consistency_specs import TEXT_CHECKS
 from ._grim import feasible_ns, grim_feasible
-from .published import PASSAGE_SEP, as_ledger, decimals, interval
+from .ledger import PASSAGE_SEP, as_ledger, decimals, interval
 
 __all__ = ["check_consistency", "feasible_ns", "grim_feasible"]
 

@@ -1,6 +1,6 @@
 """Exact-fit machinery for reconstructions: target intervals, count tables, solvers.
 
-A reconstruction (:mod:`cxresearch.reconstruct`) turns published aggregates into respondent-level
+A reconstruction (:mod:`cxresearch.reconstruction`) turns published aggregates into respondent-level
 answers in three steps, and this module holds the study-independent parts of each:
 
 1. **Solve** (:func:`tilt`): the study model gives every respondent a probability for every

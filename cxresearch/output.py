@@ -244,7 +244,7 @@ def _has_synthetic_note(fig: Figure) -> bool:
 
 def _add_corner_note(fig: Figure) -> None:
     from .charts_base import SYNTHETIC_NOTE
-    from .theme import SYNTHETIC_INK
+    from .style import SYNTHETIC_INK
 
     fig.text(0.99, 0.99, SYNTHETIC_NOTE.split(" \u2014")[0], ha="right", va="top",
              fontsize=mpl.rcParams["font.size"] * 0.85, color=SYNTHETIC_INK, fontweight="bold",

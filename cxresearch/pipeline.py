@@ -132,7 +132,7 @@ def _prepare_data(run_data: Path, study: str | None, say, examples: bool = True)
         exports = example_exports(study) if examples else []
         if exports:
             import cxresearch as cx
-            from cxresearch.ingest import summary
+            from cxresearch.ingestion import summary
         for st, label, path in exports:
             if (run_waves / st / label).exists():
                 say(f"  {st}/{label}: already present, {path.name} not ingested again")

@@ -98,7 +98,7 @@ def row_interval(row, near_band: float, ratio_ceiling: float = 0.0) -> Interval:
     below ``v``; "more than k times" (a ``ratio`` with ``gt``/``ge``) is at most
     ``k + ratio_ceiling`` (0 = no ceiling), since a writer would otherwise say the next number.
     """
-    from .published import interval
+    from .ledger import interval
 
     lo, hi, lo_open, hi_open = interval(row["value"], str(row["unit"]), str(row["bound"]))
     # a one-sided bound stays one-sided (the unit's limits are not part of the claim)

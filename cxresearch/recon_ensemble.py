@@ -105,7 +105,7 @@ class EnsembleResult:
 
 
 def _plan(study, k, seed, vary, fixed):
-    from .reconstruct import _resolve
+    from .reconstruction import _resolve
 
     model, base = _resolve(study, fixed)
     rng = np.random.default_rng([int(seed), 4242])
@@ -144,7 +144,7 @@ _WORK: dict = {}
 
 
 def _one(i):
-    from .reconstruct import ReconstructionConflictWarning, reconstruct
+    from .reconstruction import ReconstructionConflictWarning, reconstruct
 
     study, plans, seed, analysis = _WORK["study"], _WORK["plans"], _WORK["seed"], \
         _WORK["analysis"]

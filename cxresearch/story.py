@@ -68,7 +68,7 @@ def reconstruction(study: str, seed: int = 0, **assumptions):
 
     Read from ``data/waves/<study>/<year>-reconstructed/`` when a stored one was made with the
     same seed and assumptions (the reproduce pipeline writes it into the run's data folder);
-    generated with :func:`cxresearch.reconstruct` otherwise. Always synthetic.
+    generated with :func:`cxresearch.reconstruction` otherwise. Always synthetic.
     """
     from .waves import load_wave
 
@@ -344,7 +344,7 @@ def scorecard(study: str | None = None, seed: int = 0) -> Scorecard:
     figure quoted from another study).
     """
     import cxresearch as cx
-    from cxresearch.reconstruct import fit_report
+    from cxresearch.reconstruction import fit_report
 
     ledger = cx.published(study)
     studies = sorted(ledger["study"].astype(str).unique())

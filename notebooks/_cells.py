@@ -695,7 +695,7 @@ cmp.differences.round(3)
 """),
         ("md", "## Published shares against the reconstructions"),
         ("code", """
-fits = pd.concat([cx.reconstruct.fit_report(w).assign(wave=w.label) for w in (older, newer)
+fits = pd.concat([cx.fit_report(w).assign(wave=w.label) for w in (older, newer)
                   if w.label.endswith("-reconstructed")], ignore_index=True)
 fits[fits["id"].isin(trend["id"])]
 """),

@@ -459,7 +459,7 @@ def test_agreement_bars_item_nobody_answered():
     assert_no_overlaps(fig)
 
 
-@pytest.mark.parametrize("module", ["cxresearch.theme", "cxresearch.charts",
+@pytest.mark.parametrize("module", ["cxresearch.style", "cxresearch.charts",
                                     "cxresearch.charts_stacked", "cxresearch.charts_compare"])
 def test_docstring_examples_run(module):
     import doctest

@@ -78,3 +78,21 @@ def test_public_namespace_resolves():
         except (AttributeError, ImportError) as exc:
             unresolved.append(f"{name}: {exc}")
     assert not unresolved, "\n".join(unresolved)
+
+
+def test_public_names_stay_functions_after_every_submodule_is_imported():
+    """No module shares a name with a public function: importing ``cxresearch.<module>``
+    would otherwise rebind ``cx.<name>`` to the module."""
+    import importlib
+    import pkgutil
+    import types
+
+    import cxresearch as cx
+
+    modules = [m.name for m in pkgutil.iter_modules(cx.__path__)]
+    clashes = sorted(set(modules) & set(cx.__all__))
+    assert not clashes, f"modules named like public functions: {clashes}"
+    for name in modules:
+        importlib.import_module(f"cxresearch.{name}")
+    rebound = [n for n in cx.__all__ if isinstance(getattr(cx, n), types.ModuleType)]
+    assert not rebound, f"public names bound to modules: {rebound}"

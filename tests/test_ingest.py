@@ -11,7 +11,7 @@ import pytest
 
 import cxresearch as cx
 from cxresearch import cli, paths
-from cxresearch.ingest import summary
+from cxresearch.ingestion import summary
 from cxresearch.readers import read_export
 
 EXAMPLES = {

@@ -21,7 +21,7 @@ import pytest
 
 import cxresearch as cx
 from cxresearch.errors import IngestError
-from cxresearch.ingest import UnknownColumnsWarning
+from cxresearch.ingestion import UnknownColumnsWarning
 from cxresearch.waves import WaveExistsError
 
 HEADER = ["ResponseId", "Q1", "Q9", "Q10", "Q20", "Q21", "Q4", "weight"]

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch import reconstruct as rc
+from cxresearch import reconstruction as rc
 from cxresearch.fitting import FitTarget, Interval, Lin, solve_counts, target_interval, tilt
 from cxresearch.recon_assign import (
     assign_multiselect,
@@ -26,7 +26,7 @@ from cxresearch.recon_assign import (
     rank_cut,
 )
 from cxresearch.recon_frame import Assumption
-from cxresearch.reconstruct import ReconstructionConflictWarning, fit_report
+from cxresearch.reconstruction import ReconstructionConflictWarning, fit_report
 
 STUDIES = [("mitto_cx", {}), ("mopinion_dcxm", {}), ("cxn_dcx", {}),
            ("gscx_trends", {"year": 2024}), ("gscx_trends", {"year": 2023})]

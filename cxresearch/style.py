@@ -45,7 +45,6 @@ Examples
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Sequence
 
 import matplotlib as mpl
@@ -410,15 +409,3 @@ def current_theme() -> Theme:
     if _GLOBAL is not None:
         return _GLOBAL
     return Theme()
-
-
-# ``cx.theme`` names both this module and the function above. Importing the module (as every
-# chart module does) makes Python bind the *module* to ``cxresearch.theme``, shadowing the lazy
-# public name; a callable module keeps ``cx.theme()`` and ``cx.theme(set_global=True)`` working
-# whichever of the two the attribute holds.
-class _CallableModule(type(mpl)):
-    def __call__(self, *args, **kwargs) -> Theme:
-        return theme(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -15,8 +15,6 @@ rest raises :class:`NegativeItemWarning`.
 
 from __future__ import annotations
 
-import sys
-import types
 import warnings
 from dataclasses import dataclass
 
@@ -221,16 +219,3 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
             f"(item-rest r = {[round(float(r), 3) for r in r_drop if r < 0]}); they probably "
             "need reverse keying (keys=[...])", NegativeItemWarning, stacklevel=2)
     return ReliabilityResult(scale=scale, items=item_df, missing=how, n=nsub)
-
-
-class _CallableModule(types.ModuleType):
-    """``cx.reliability`` is both this module and its main function. Importing the submodule
-    (``from cxresearch.reliability import ...``) rebinds the package attribute to the module,
-    which would hide the lazily exported function; making the module callable keeps
-    ``cx.reliability(d, items)`` working in either order."""
-
-    def __call__(self, *args, **kwargs):
-        return reliability(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -21,8 +21,6 @@ import hashlib
 import importlib
 import json
 import math
-import sys
-import types
 import warnings
 
 import numpy as np
@@ -64,7 +62,7 @@ def assumptions(study: str) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from cxresearch.reconstruct import assumptions
+    >>> from cxresearch.reconstruction import assumptions
     >>> "maturity_dist" in set(assumptions("mitto_cx")["name"])
     True
     >>> # In R: no equivalent (the assumptions belong to this package's models)
@@ -88,7 +86,7 @@ def _cached(kind: str, study: str):
     """The codebook / ledger of a study, re-read only when its file changes."""
     from . import paths
     from .instruments import load_instrument
-    from .published import published
+    from .ledger import published
 
     path = (paths.instruments_dir() / f"{study}.yaml" if kind == "instrument"
             else paths.published_dir() / "ledger.csv")
@@ -270,7 +268,7 @@ def reconstruct(study: str, seed: int = 0, **assumptions):
     }
     ledger_file = None
     try:
-        from .published import _ledger_path
+        from .ledger import _ledger_path
 
         ledger_file = _ledger_path()
     except Exception:  # noqa: BLE001 - provenance only
@@ -344,17 +342,3 @@ def run_cli(args, parse_sets) -> int:
     for w in caught:
         print(f"  WARNING: {w.message}")
     return 0
-
-
-# ``cxresearch.reconstruct`` names both this module and its main function: once the module is
-# imported, Python binds the package attribute to the module, so ``cx.reconstruct(...)`` must
-# work on the module too. Calling the module calls the function; the function carries the
-# helpers, so ``cx.reconstruct.fit_report`` works on either.
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return reconstruct(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
-reconstruct.fit_report = fit_report
-reconstruct.assumptions = assumptions

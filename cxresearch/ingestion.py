@@ -39,7 +39,6 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-import types
 import warnings
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
@@ -444,17 +443,3 @@ def summary(w, where=None) -> str:
         if m["rows_rejected"]:
             lines.append(f"  rejected rows with reasons: {Path(where) / 'quarantine.csv'}")
     return "\n".join(lines)
-
-
-class _CallableModule(types.ModuleType):
-    """``cx.ingest(...)`` must work even after ``import cxresearch.ingest``.
-
-    Importing the submodule rebinds the package attribute ``cx.ingest`` to the module, hiding
-    the function (same pattern as :mod:`cxresearch.published`).
-    """
-
-    def __call__(self, *args, **kwargs):
-        return ingest(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

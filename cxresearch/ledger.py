@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-import types
 from pathlib import Path
 
 import pandas as pd
@@ -218,18 +216,3 @@ def interval(value, unit: str = "percent", bound: str = "eq", ndigits: int | Non
     if bound in ("gt", "ge"):
         return (v, hi_lim, bound == "gt", False)
     raise ValueError(f"bound must be one of {BOUNDS}, got {bound!r}")
-
-
-class _CallableModule(types.ModuleType):
-    """``cx.published(...)`` must work even after ``import cxresearch.published``.
-
-    Importing a submodule rebinds the package attribute of the same name (``cx.published``) to
-    the module, hiding the function; making the module callable keeps ``cx.published(study)``
-    working whichever was imported first.
-    """
-
-    def __call__(self, *args, **kwargs):
-        return published(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
