@@ -68,7 +68,7 @@ def reconstruction(study: str, seed: int = 0, **assumptions):
 
     Read from ``data/waves/<study>/<year>-reconstructed/`` when a stored one was made with the
     same seed and assumptions (the reproduce pipeline writes it into the run's data folder);
-    generated with :func:`cxresearch.reconstruction` otherwise. Always synthetic.
+    generated with :func:`cxresearch.reconstruct` otherwise. Always synthetic.
     """
     from .waves import load_wave
 
@@ -344,14 +344,13 @@ def scorecard(study: str | None = None, seed: int = 0) -> Scorecard:
     figure quoted from another study).
     """
     import cxresearch as cx
-    from cxresearch.reconstruction import fit_report
 
     ledger = cx.published(study)
     studies = sorted(ledger["study"].astype(str).unique())
     fits = []
     for st in studies:
         for w in reconstructions(st, seed=seed):
-            fit = fit_report(w)
+            fit = cx.fit_report(w)
             fit.insert(0, "study", st)
             fits.append(fit)
     fit = pd.concat(fits, ignore_index=True) if fits else pd.DataFrame(columns=["id", "met"])
