@@ -359,7 +359,10 @@ adjusted
 Each claim compares fully omnichannel companies with immature ones (no omnichannel strategy; in
 a reconstruction, the `immature` assumption says which stages count) or with all less mature
 ones. The forest plot shows the risk ratio in this wave with its 95% interval; the table puts it
-beside what the report states.
+beside what the report states. On a reconstruction these ratios were *constrained* to the
+published bounds, so the point estimates agree with the report by construction and validate
+nothing; what the figure adds is the width of the interval at the group sizes the report implies.
+On an observed wave the same figure is a genuine test of the claims.
 """),
         ("code", """
 ledger = cx.published(study).set_index("id")
