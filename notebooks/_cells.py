@@ -472,7 +472,8 @@ mean_nps = cx.mean(w, "nps", by="cx_owner")
 classic = cx.nps(w, "nps", by="cx_owner")
 cx.save_table(mean_nps, "nps_mean_by_owner", synthetic=w.synthetic)
 cx.save_table(classic, "nps_classic_by_owner", synthetic=w.synthetic)
-fig = cx.estimate_bars(mean_nps, label="cx_owner", synthetic=w.synthetic)
+fig = cx.estimate_bars(mean_nps, label="cx_owner", synthetic=w.synthetic,
+                       xlabel="Mean likelihood to recommend (0–10), 95% CI")
 cx.save_figure(fig, "nps_by_owner", data=mean_nps, waves=[w], synthetic=w.synthetic)
 display(fig)
 mean_nps
