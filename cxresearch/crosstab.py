@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._relbase import column, design_weights, dropped_note, resolve, total_variance
+from ._relbase import column, design_weights, dropped_note, resolve
 from .errors import SmallCellWarning, UnorderedCategoryWarning
 
 __all__ = ["CrosstabResult", "crosstab_test", "ordinal_association"]
@@ -209,9 +209,12 @@ def _rao_scott(design, rc, cc, ok, nr, nc, table_n) -> list:
     Cm = X12 - X1 @ np.linalg.lstsq(X1, X12, rcond=None)[0]
     ip = np.where(p > 0, 1 / np.where(p > 0, p, 1), 0.0)
     A = ip[:, None] * Cm                          # iD %*% Cmat, (rc x q)
-    # scores of the cell means, projected: z_i = (1[cell_i] - p) / T, then z @ A
-    proj = (A[cell] - (p @ A)[None, :]) * ok[:, None] / T
-    numr = total_variance(design, proj)
+    # scores of the cell means, projected: z_i = (1[cell_i] - p) / T, then z @ A. Every score
+    # below is a function of the row's cell, so the variances come from cell-level sums
+    # (Design.group_total_variance); rows left out go to an extra all-zero group.
+    group = np.where(ok, cell, nr * nc)
+    zero = np.zeros((1, A.shape[1]))
+    numr = design.group_total_variance(group, np.vstack([(A - (p @ A)[None, :]) / T, zero]))
     denom = Cm.T @ (ip[:, None] / N * Cm)
     Delta = np.linalg.solve(denom, numr)
     tr, tr2 = np.trace(Delta), np.trace(Delta @ Delta)
@@ -232,12 +235,11 @@ def _rao_scott(design, rc, cc, ok, nr, nc, table_n) -> list:
     Cc = np.bincount(np.where(ok, cc, 0), weights=w, minlength=nc)
     use = [(i, j) for j in range(1, nc) for i in range(1, nr)]
     Y = np.array([tot[i + nr * j] - R[i] * Cc[j] / T for i, j in use])
-    okf = ok.astype(float)
-    Z = np.column_stack([
-        ((rc == i) & (cc == j) & ok) - (Cc[j] / T) * ((rc == i) & ok)
-        - (R[i] / T) * ((cc == j) & ok) + okf * R[i] * Cc[j] / T**2
+    GZ = np.column_stack([
+        ((ri == i) & (ci == j)) - (Cc[j] / T) * (ri == i) - (R[i] / T) * (ci == j)
+        + R[i] * Cc[j] / T**2
         for i, j in use])
-    V = total_variance(design, Z)
+    V = design.group_total_variance(group, np.vstack([GZ, np.zeros((1, len(use)))]))
     ws = float(Y @ np.linalg.solve(V, Y))
     rows.append(_row("wald", ws / q, q, nu, p=stats.f.sf(ws / q, q, nu),
                      method="design-based Wald F of independence (svychisq 'Wald')"))

@@ -440,18 +440,72 @@ class Design:
         for j in range(k):
             sums[:, j] = np.bincount(ps, weights=t[:, j], minlength=H)
         means = sums / np.maximum(n_h, 1)[:, None]
-        lonely = self._lonely_h
-        if self.lonely_psu == "adjust" and lonely.any():
-            means[lonely] = 0.0
+        scale_h, centred = self._stratum_scales()
+        means[~centred] = 0.0
         c = t - means[ps]
+        V = (c * scale_h[ps][:, None]).T @ c
+        return V * self._average_factor()
+
+    def _stratum_scales(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-stratum factor ``(1 - f_h) n_h / (n_h - 1)`` and whether PSU totals are centred
+        at the stratum mean (not for a lonely PSU under ``lonely_psu="adjust"``)."""
+        n_h, lonely = self._n_h, self._lonely_h
         scale_h = np.where(n_h > 1, self._f_h * n_h / np.maximum(n_h - 1, 1), self._f_h)
         scale_h = np.where(self._f_h < 1e-7, 0.0, scale_h)
         if lonely.any() and self.lonely_psu in ("certainty", "remove", "average"):
             scale_h = np.where(lonely, 0.0, scale_h)
-        V = (c * scale_h[ps][:, None]).T @ c
+        centred = ~(lonely & (self.lonely_psu == "adjust"))
+        return scale_h, centred
+
+    def _average_factor(self) -> float:
+        lonely = self._lonely_h
         if self.lonely_psu == "average" and lonely.any():
-            V = V * H / (H - int(lonely.sum()))
-        return V
+            H = len(self.strata_levels)
+            return H / (H - int(lonely.sum()))
+        return 1.0
+
+    def group_total_variance(self, groups, G) -> np.ndarray:
+        """:meth:`total_variance` of scores that depend on a row's group only.
+
+        The scores are ``z_i = G[groups_i]``; a row to leave out gets a group whose row of
+        ``G`` is zero. Equal to ``total_variance(G[groups])``, but when every row is its own
+        PSU and the design is not calibrated it needs only the stratum × group sums of ``w``
+        and ``w²`` — ``Σ_h s_h (Σ_i t_i t_i' − n_h m_h m_h')`` with ``t_i = w_i G[g_i]`` — and
+        never forms the n × k score matrix (the contingency-table tests on a million rows
+        spend most of their time allocating such matrices otherwise). Other designs take the
+        general route.
+
+        Parameters
+        ----------
+        groups : int array of shape (n,)
+            Group code of each row, 0..L-1.
+        G : array of shape (L, k)
+            Score of each group.
+        """
+        g = np.asarray(groups, dtype=np.intp)
+        G = np.asarray(G, dtype=float)
+        if G.ndim == 1:
+            G = G[:, None]
+        if g.shape != (self.n,):
+            raise ValueError(f"groups must have shape ({self.n},), got {g.shape}")
+        L = G.shape[0]
+        if g.size and (g.min() < 0 or g.max() >= L):
+            raise ValueError(f"groups must be codes 0..{L - 1} indexing the rows of G")
+        if not np.all(np.isfinite(G)):
+            raise ValueError("scores contain NaN or infinite values")
+        if self.has_calibration or not self.psu_is_row:
+            return self.total_variance(G[g])
+        H = len(self.strata_levels)
+        key = self._strata * L + g
+        w = self.weights
+        W1 = np.bincount(key, weights=w, minlength=H * L).reshape(H, L)
+        W2 = np.bincount(key, weights=w * w, minlength=H * L).reshape(H, L)
+        scale_h, centred = self._stratum_scales()
+        n_h = np.maximum(self._n_h, 1)
+        V = (G * (scale_h @ W2)[:, None]).T @ G
+        M = (W1 @ G) * np.sqrt(np.where(centred, scale_h / n_h, 0.0))[:, None]
+        V -= M.T @ M
+        return V * self._average_factor()
 
 
 def as_design(d) -> Design:

@@ -196,3 +196,35 @@ def test_docstring_examples_run(module):
 
     res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert res.attempted > 0 and res.failed == 0
+
+
+@pytest.mark.parametrize("spec", ["srs", "weights", "strata_fpc", "adjust", "certainty",
+                                  "average", "cluster"])
+def test_group_total_variance_equals_the_row_route(spec):
+    """Oracle: total_variance of the expanded score matrix G[g] (another route, same number)."""
+    rng = np.random.default_rng(11)
+    n, L = 400, 7
+    d = pd.DataFrame({"h": rng.integers(0, 5, n), "w": rng.gamma(2.0, 3.0, n),
+                      "psu": rng.integers(0, 40, n)})
+    lonely = {"adjust", "certainty", "average"}
+    if spec in lonely:  # stratum 5 has a single row (a lonely PSU)
+        d.loc[0, "h"] = 5
+    d["fpc"] = d.groupby("h")["h"].transform("size") * 3
+    kwargs = {"srs": {}, "weights": {"weights": "w"},
+              "strata_fpc": {"weights": "w", "strata": "h", "fpc": "fpc"},
+              "cluster": {"weights": "w", "strata": "h", "psu": "psu"}}.get(
+        spec, {"weights": "w", "strata": "h", "lonely_psu": spec})
+    des = Design(d, **kwargs)
+    g = rng.integers(0, L, n)
+    G = rng.normal(size=(L, 3)) + 5.0  # far from centred, to expose cancellation
+    G[L - 1] = 0.0  # the "left out" group
+    np.testing.assert_allclose(des.group_total_variance(g, G), des.total_variance(G[g]),
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_group_total_variance_refuses_bad_codes():
+    des = Design(pd.DataFrame({"y": [1.0, 2.0, 3.0]}))
+    with pytest.raises(ValueError, match="codes 0..1"):
+        des.group_total_variance(np.array([0, 1, 2]), np.ones((2, 1)))
+    with pytest.raises(ValueError, match="shape"):
+        des.group_total_variance(np.array([0, 1]), np.ones((2, 1)))
