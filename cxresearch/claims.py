@@ -32,7 +32,7 @@ import pandas as pd
 
 from .ledger import as_ledger
 
-__all__ = ["claim_check", "run_cli"]
+__all__ = ["claim_check", "run_cli", "write_published_checks"]
 
 COLUMNS = ["claim_id", "study", "claim", "figures", "measure", "claimed", "estimate", "ci_low",
            "ci_high", "n_exposed", "n_unexposed", "basis", "assumptions", "verdict",
@@ -517,12 +517,27 @@ def run_cli(args, parse_sets) -> int:
                       "verdict"]].to_string(index=False))
         print(f"\n{claims['verdict'].value_counts().to_dict()}")
     if getattr(args, "out", None):
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, df, title in (("published_consistency", cons, "Consistency checks"),
-                                ("published_claims", claims, "Claim checks")):
-            _write(out / f"{name}.csv", df.to_csv(index=False))
-            _write(out / f"{name}.md", f"# {title} of the published figures\n\n"
-                   + _markdown(df))
-        print(f"written to {out}", file=sys.stderr)
+        write_published_checks(args.out, consistency=cons, claims=claims)
+        print(f"written to {args.out}", file=sys.stderr)
     return 0
+
+
+def write_published_checks(out, study=None, *, consistency=None, claims=None) -> list[Path]:
+    """Write ``published_consistency.{csv,md}`` and ``published_claims.{csv,md}`` to ``out``.
+
+    Used by ``cxresearch check-published --out DIR`` and by ``make reproduce`` (into the run's
+    report folder). Writes are atomic. Returns the paths written.
+    """
+    from .consistency import check_consistency
+
+    cons = check_consistency(study) if consistency is None else consistency
+    cl = claim_check(study) if claims is None else claims
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, df, title in (("published_consistency", cons, "Consistency checks"),
+                            ("published_claims", cl, "Claim checks")):
+        _write(out / f"{name}.csv", df.to_csv(index=False))
+        _write(out / f"{name}.md", f"# {title} of the published figures\n\n" + _markdown(df))
+        written += [out / f"{name}.csv", out / f"{name}.md"]
+    return written

@@ -461,6 +461,11 @@ def reproduce(
     report.phases["notebooks"] = report.seconds - report.phases["data and reconstructions"]
 
     # 4. report ----------------------------------------------------------------
+    from .claims import write_published_checks
+    from .ledger import published
+
+    if study is None or study in set(published()["study"].astype(str)):
+        write_published_checks(run_dir, study)  # published_{consistency,claims}.{csv,md}
     _finish(report, study, wave, parameters, jobs)
     if is_default:
         _point_latest(run_dir)

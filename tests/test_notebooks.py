@@ -96,6 +96,9 @@ def test_quick_run_writes_the_report(quick_run):
     assert (run / "scorecard.md").is_file()
     card = (run / "scorecard.md").read_text()
     assert "## This run" in card and "# Scorecard" in card
+    for name in ("published_consistency", "published_claims"):
+        for ext in ("csv", "md"):
+            assert (run / f"{name}.{ext}").stat().st_size > 200, f"{name}.{ext} missing or empty"
     info = json.loads((run / "run.json").read_text())
     assert info["parameters"] == QUICK
     manifest = json.loads((run / "manifest.json").read_text())
