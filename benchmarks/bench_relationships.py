@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import median_time
 
 SEED = 20261123
 
@@ -75,13 +75,6 @@ cat(jsonlite::toJSON(list(seconds = t, coef = unname(coef(m)),
 """
 
 
-def _median_time(fn, reps=3):
-    times, out = [], None
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def _run_r(script: str, frame: pd.DataFrame, *extra: str) -> dict | None:
@@ -122,7 +115,7 @@ def raoscott_1m_stratified() -> list[dict]:
 
     df = _table_data(1_000_000, np.random.default_rng(SEED))
     des = Design(df, weights="w", strata="h")
-    sec, res = _median_time(lambda: cx.crosstab_test(des, "a", "b"))
+    sec, res = median_time(lambda: cx.crosstab_test(des, "a", "b"))
     stat = float(res.tests.set_index("test").loc["rao_scott_f", "statistic"])
     rows = [{"benchmark": "Rao-Scott 4x4, 1M, stratified weighted", "implementation": "cxresearch",
              "seconds": sec, "note": f"all 4 svychisq statistics; F = {stat:.4f}; median of 3"}]
@@ -157,7 +150,7 @@ def raoscott_100k_raked() -> list[dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         des = cx.rake(df, margins, weights="w")
-    sec, res = _median_time(lambda: cx.crosstab_test(des, "a", "b"))
+    sec, res = median_time(lambda: cx.crosstab_test(des, "a", "b"))
     stat = float(res.tests.set_index("test").loc["rao_scott_f", "statistic"])
     bench = "Rao-Scott 4x4, 100k, raked (3 margins)"
     rows = [{"benchmark": bench, "implementation": "cxresearch", "seconds": sec,
@@ -189,8 +182,8 @@ def polr_100k() -> list[dict]:
     df["y"] = pd.Categorical(y, categories=range(5), ordered=True)
     preds = [f"x{i}" for i in range(1, 9)]
     bench = "proportional odds, 100k, 8 dummies"
-    sec, res = _median_time(lambda: cx.ordinal_logit(df, "y", preds, po_test=False))
-    sec_b, _ = _median_time(lambda: cx.ordinal_logit(df, "y", preds, po_test=True))
+    sec, res = median_time(lambda: cx.ordinal_logit(df, "y", preds, po_test=False))
+    sec_b, _ = median_time(lambda: cx.ordinal_logit(df, "y", preds, po_test=True))
     coef = res.coefficients.to_numpy()
     rows = [{"benchmark": bench, "implementation": "cxresearch", "seconds": sec,
              "note": f"Newton, analytic Hessian, SEs; {res.iterations} iterations; median of 3"},

@@ -22,14 +22,13 @@ import json
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import median_time
 
 N = 1_000_000
 SEED = 20240604
@@ -71,21 +70,14 @@ def _data() -> tuple[pd.DataFrame, dict]:
     return d, targets
 
 
-def _median_time(fn, reps=3):
-    times, out = [], None
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def _stats() -> list[dict]:
     import cxresearch as cx
 
     d, targets = _data()
-    t_rake, des = _median_time(lambda: cx.rake(d, targets, tol=1e-8))
-    t_mean, m = _median_time(lambda: cx.mean(des, "y"))
+    t_rake, des = median_time(lambda: cx.rake(d, targets, tol=1e-8))
+    t_mean, m = median_time(lambda: cx.mean(des, "y"))
     info = des.raking
     rows = [
         {"benchmark": "rake 1M (8×4×3 margins)", "implementation": "cxresearch",

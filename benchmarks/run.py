@@ -25,10 +25,12 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # bench modules import their shared helpers (_timing)
 ROOT = HERE.parent
 
 _CHILD = r"""
-import json, resource, sys, importlib.util
+import json, resource, sys, importlib.util, os
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
 spec = importlib.util.spec_from_file_location("bench_mod", sys.argv[1])
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)

@@ -25,12 +25,6 @@ MANIFEST_KEYS = {"study", "wave", "synthetic", "source_file", "source_sha256", "
                  "package_version", "created", "columns"}
 
 
-@pytest.fixture
-def data(tmp_path, monkeypatch):
-    root = tmp_path / "data"
-    (root / "waves").mkdir(parents=True)
-    monkeypatch.setenv("CXRESEARCH_DATA", str(root))
-    return root
 
 
 @pytest.mark.parametrize("study", sorted(EXAMPLES))

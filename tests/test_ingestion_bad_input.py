@@ -48,12 +48,6 @@ def _rows(**changes):
     return rows
 
 
-@pytest.fixture
-def data(tmp_path, monkeypatch):
-    root = tmp_path / "data"
-    (root / "waves").mkdir(parents=True)
-    monkeypatch.setenv("CXRESEARCH_DATA", str(root))
-    return root
 
 
 def _write(tmp_path, content, name="export.csv", encoding="utf-8"):

@@ -14,10 +14,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MOBI = ROOT / "data" / "examples" / "ecsi_mobi" / "mobi.csv"
 
 
-@pytest.fixture
-def data(tmp_path, monkeypatch):
-    monkeypatch.setenv("CXRESEARCH_DATA", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def _labels(data, study, labels):

@@ -21,14 +21,6 @@ from cxresearch.waves import (
 )
 
 
-@pytest.fixture
-def data(tmp_path, monkeypatch):
-    root = tmp_path / "data"
-    (root / "waves").mkdir(parents=True)
-    monkeypatch.setenv("CXRESEARCH_DATA", str(root))
-    return root
-
-
 def _wave(n=4, label="2024", **manifest):
     inst = cx.load_instrument("mitto_cx")
     df = pd.DataFrame({
