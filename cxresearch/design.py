@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["Calibration", "Design", "as_design"]
+__all__ = ["Calibration", "Design", "as_design", "check_weights"]
 
 _LONELY = ("fail", "adjust", "certainty", "remove", "average")
 
@@ -64,6 +64,22 @@ def _codes(s: pd.Series, what: str) -> tuple[np.ndarray, pd.Index]:
         raise ValueError(f"{what} has {bad} missing value(s); every row needs a {what}")
     codes, uniques = pd.factorize(s, sort=True)
     return codes.astype(np.intp), pd.Index(uniques)
+
+
+def check_weights(w, position: str = "element") -> np.ndarray:
+    """Weights as a float array; refuses missing, non-finite and negative values, naming the
+    first offending ``position`` (``"row"`` for a column of the data)."""
+    if isinstance(w, pd.Series):
+        arr = pd.to_numeric(w, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    else:
+        arr = np.asarray(w, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"weights have {int((~np.isfinite(arr)).sum())} missing or "
+                         "non-finite value(s)")
+    if np.any(arr < 0):
+        i = int(np.argmin(arr))
+        raise ValueError(f"weights must be non-negative; {position} {i} has weight {arr[i]:g}")
+    return arr
 
 
 class Calibration:
@@ -304,13 +320,7 @@ class Design:
             else:
                 w = np.ones(n)
         else:
-            w = pd.to_numeric(wv, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            if not np.all(np.isfinite(w)):
-                raise ValueError(f"weights have {int((~np.isfinite(w)).sum())} missing or "
-                                 "non-finite value(s)")
-            if np.any(w < 0):
-                i = int(np.argmin(w))
-                raise ValueError(f"weights must be non-negative; row {i} has weight {w[i]:g}")
+            w = check_weights(wv, "row")
             if not np.any(w > 0):
                 raise ValueError("weights are all zero")
         self.weights = np.ascontiguousarray(w, dtype=float)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .design import Calibration, Design, as_design
+from .design import Calibration, Design, as_design, check_weights
 from .errors import ConvergenceWarning
 
 __all__ = ["RakeInfo", "rake", "trim_weights", "weight_summary"]
@@ -252,19 +252,10 @@ def rake(data, margins: dict, weights=None, *, total: float | None = None, tol: 
 def _weights_of(w) -> tuple[np.ndarray, object]:
     if isinstance(w, Design):
         return w.weights, w
-    if isinstance(w, pd.Series):
-        arr = pd.to_numeric(w, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    else:
-        arr = np.asarray(w, dtype=float)
+    arr = np.asarray(w) if not isinstance(w, pd.Series) else w
     if arr.ndim != 1 or len(arr) == 0:
         raise ValueError(f"weights must be a non-empty 1-d array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"weights have {int((~np.isfinite(arr)).sum())} missing or "
-                         "non-finite value(s)")
-    if np.any(arr < 0):
-        i = int(np.argmin(arr))
-        raise ValueError(f"weights must be non-negative; element {i} is {arr[i]:g}")
-    return arr, w
+    return check_weights(w), w
 
 
 def trim_weights(w, lower: float | None = None, upper: float | None = None, *,
