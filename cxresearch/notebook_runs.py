@@ -86,14 +86,16 @@ class NotebookResult:
     execution_count: int | None = None
     error: str | None = None
     source: str | None = None  # first lines of the failing cell
+    retried_after: str | None = None  # kernel failure of a first attempt, run once more
 
     def describe(self) -> str:
+        again = f"; kernel retried once after {self.retried_after}" if self.retried_after else ""
         if self.ok:
-            return f"{self.name}: ok ({self.seconds:.1f} s)"
+            return f"{self.name}: ok ({self.seconds:.1f} s{again})"
         where = "" if self.cell is None else f" in cell {self.cell}"
         if self.execution_count is not None:
             where += f" (In [{self.execution_count}])"
-        text = f"{self.name}: FAILED{where}: {self.error}"
+        text = f"{self.name}: FAILED{where}: {self.error}{again}"
         if self.source:
             text += "\n" + "\n".join(f"    | {line}" for line in self.source.splitlines())
         if self.output:
@@ -133,20 +135,29 @@ def execute_notebook(task: dict) -> dict:
     saved = os.dup(2)
     os.dup2(log, 2)
     try:
-        pm.execute_notebook(
-            task["input"], task["output"], parameters=task["parameters"],
-            kernel_name=task["kernel_name"], progress_bar=False, log_output=False,
-            cwd=task["cwd"], start_timeout=120, execution_timeout=task["timeout"],
-        )
-        res["ok"] = True
-    except PapermillExecutionError as exc:
-        src = (exc.source or "").strip().splitlines()
-        res.update(cell=_committed_cell(task["output"], exc.cell_index),
-                   execution_count=exc.exec_count,
-                   error=f"{exc.ename}: {exc.evalue}".strip(),
-                   source="\n".join(src[:4] + (["..."] if len(src) > 4 else [])))
-    except Exception as exc:  # kernel died, unreadable notebook, timeout, ...
-        res["error"] = f"{type(exc).__name__}: {exc}".strip()
+        for attempt in (1, 2):
+            try:
+                pm.execute_notebook(
+                    task["input"], task["output"], parameters=task["parameters"],
+                    kernel_name=task["kernel_name"], progress_bar=False, log_output=False,
+                    cwd=task["cwd"], start_timeout=120, execution_timeout=task["timeout"],
+                )
+                res["ok"] = True
+                res.pop("error", None)
+            except PapermillExecutionError as exc:  # a cell raised: the notebook's fault
+                src = (exc.source or "").strip().splitlines()
+                res.update(cell=_committed_cell(task["output"], exc.cell_index),
+                           execution_count=exc.exec_count,
+                           error=f"{exc.ename}: {exc.evalue}".strip(),
+                           source="\n".join(src[:4] + (["..."] if len(src) > 4 else [])))
+            except TimeoutError as exc:  # a cell ran past the timeout: not retried
+                res["error"] = f"{type(exc).__name__}: {exc}".strip()
+            except Exception as exc:  # kernel died or did not start, unreadable notebook, ...
+                res["error"] = f"{type(exc).__name__}: {exc}".strip()
+                if attempt == 1:  # a kernel that failed to start or died is tried once more
+                    res["retried_after"] = res["error"]
+                    continue
+            break
     finally:
         os.dup2(saved, 2)
         os.close(saved)

@@ -200,3 +200,31 @@ def test_longest_notebooks_start_first(books, tmp_path):
     # no previous run: the order is kept
     assert [s.name for s in pipeline._longest_first(specs, tmp_path / "none")] == [
         "01_good", "02_bad"]
+
+
+def test_a_kernel_failure_is_retried_once_and_reported(tmp_path, monkeypatch):
+    """An infrastructure failure (kernel did not start) gets one more attempt, and the result
+    says so; a cell error is never retried (the failing-notebook test above covers that)."""
+    import papermill as pm
+
+    from cxresearch import notebook_runs
+
+    calls = []
+
+    def flaky(input_path, output_path, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 120 seconds")
+        Path(output_path).write_text(Path(input_path).read_text())
+
+    monkeypatch.setattr(pm, "execute_notebook", flaky)
+    nb = tmp_path / "x.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), nb)
+    task = {"name": "x", "input": str(nb), "output": str(tmp_path / "out.ipynb"),
+            "parameters": {}, "kernel_name": "python3", "cwd": str(tmp_path), "timeout": None,
+            "env": {}}
+    res = notebook_runs.NotebookResult(**notebook_runs.execute_notebook(task))
+    assert len(calls) == 2
+    assert res.ok and res.error is None
+    assert "Kernel didn't respond" in res.retried_after
+    assert "retried once" in res.describe()
