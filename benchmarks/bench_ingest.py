@@ -110,7 +110,7 @@ def case_ingest() -> list[dict]:
     sys.path.insert(0, str(HERE.parent))
     _generate()
     import cxresearch as cx
-    from cxresearch.instruments import load_instrument
+    from cxresearch.codebooks.instrument import load_instrument
 
     inst = load_instrument(CODEBOOK)
     with tempfile.TemporaryDirectory() as root:

@@ -45,7 +45,7 @@ def _cpu() -> float:
 def one_mitto() -> list[dict]:
     t0 = time.perf_counter()
     import cxresearch as cx
-    from cxresearch.reconstruction import ReconstructionConflictWarning
+    from cxresearch.reconstruction.api import ReconstructionConflictWarning
 
     with warnings.catch_warnings():
         # n = 600 misses "600+" (more than 600) on purpose: the benchmark size of the issue

@@ -15,7 +15,7 @@ import time
 
 
 def _reproduce() -> list[dict]:
-    from cxresearch.pipeline import reproduce
+    from cxresearch.pipeline.run import reproduce
 
     jobs = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="bench-reproduce-") as tmp:

@@ -12,8 +12,7 @@ import pandas as pd
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch import story
-
+from cxresearch.pipeline import story
 cx.theme(set_global=True)
 pd.set_option("display.width", 120)
 pd.set_option("display.max_columns", 20)

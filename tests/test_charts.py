@@ -19,7 +19,7 @@ import pytest
 from scipy import stats
 
 import cxresearch as cx
-from cxresearch.charts_base import SYNTHETIC_NOTE, format_share
+from cxresearch.report.charts.base import SYNTHETIC_NOTE, format_share
 
 LEVELS = ["strongly_disagree", "disagree", "neutral", "agree", "strongly_agree"]
 
@@ -420,8 +420,7 @@ def test_figures_display_once_in_ipython(monkeypatch):
     from IPython.core.formatters import PNGFormatter
     from matplotlib.figure import Figure
 
-    from cxresearch import charts_base
-
+    from cxresearch.report.charts import base as charts_base
     fmt = PNGFormatter()
     fake = SimpleNamespace(display_formatter=SimpleNamespace(formatters={"image/png": fmt}))
     with monkeypatch.context() as m:
@@ -434,7 +433,7 @@ def test_figures_display_once_in_ipython(monkeypatch):
 
 
 def test_labels_from_snake_case_and_groups():
-    from cxresearch.charts_base import pretty
+    from cxresearch.report.charts.base import pretty
 
     assert pretty("top_trends__digital_cx") == "Top trends: digital CX"
     assert pretty("ceo") == "CEO" and pretty("manage_board_kpis") == "Manage board KPIs"
@@ -459,8 +458,8 @@ def test_agreement_bars_item_nobody_answered():
     assert_no_overlaps(fig)
 
 
-@pytest.mark.parametrize("module", ["cxresearch.style", "cxresearch.charts",
-                                    "cxresearch.charts_stacked", "cxresearch.charts_compare"])
+@pytest.mark.parametrize("module", ["cxresearch.report.style", "cxresearch.report.charts.bars",
+                                    "cxresearch.report.charts.stacked", "cxresearch.report.charts.compare"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch.claims import COLUMNS
-from cxresearch.cli import main
+from cxresearch.ledger.claims import COLUMNS
+from cxresearch.pipeline.cli import main
 
 Z = 1.959963984540054
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch.consistency import RESULT_COLUMNS, feasible_ns, grim_feasible
+from cxresearch.ledger.consistency import RESULT_COLUMNS, feasible_ns, grim_feasible
 
 
 def L(*rows, study="mopinion_dcxm", wave=2022):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxresearch.design import Calibration, Design, as_design
+from cxresearch.statistics.design import Calibration, Design, as_design
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())
@@ -188,8 +188,8 @@ def test_calibration_residualizes_on_margin_dummies():
     np.testing.assert_allclose(cal.residualize((a == 1).astype(float)), 0, atol=1e-10)
 
 
-@pytest.mark.parametrize("module", ["cxresearch.design", "cxresearch.estimates",
-                                    "cxresearch.indices", "cxresearch.weighting"])
+@pytest.mark.parametrize("module", ["cxresearch.statistics.design", "cxresearch.statistics.estimates",
+                                    "cxresearch.statistics.indices", "cxresearch.statistics.weighting"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch.design import Design
-from cxresearch.estimates import COLUMNS
+from cxresearch.statistics.design import Design
+from cxresearch.statistics.estimates import COLUMNS
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())

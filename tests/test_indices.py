@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch.design import Design
+from cxresearch.statistics.design import Design
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())["items"]

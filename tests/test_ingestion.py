@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch import cli, paths
-from cxresearch.ingestion import summary
-from cxresearch.readers import read_export
+from cxresearch import paths
+from cxresearch.intake.ingestion import summary
+from cxresearch.intake.readers import read_export
+from cxresearch.pipeline import cli
 
 EXAMPLES = {
     "mitto_cx": ("mitto_cx/mitto_cx_qualtrics.csv", "csv", 96),

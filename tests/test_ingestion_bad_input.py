@@ -21,8 +21,8 @@ import pytest
 
 import cxresearch as cx
 from cxresearch.errors import IngestError
-from cxresearch.ingestion import UnknownColumnsWarning
-from cxresearch.waves import WaveExistsError
+from cxresearch.intake.ingestion import UnknownColumnsWarning
+from cxresearch.waves.storage import WaveExistsError
 
 HEADER = ["ResponseId", "Q1", "Q9", "Q10", "Q20", "Q21", "Q4", "weight"]
 GOOD = [

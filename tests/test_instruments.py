@@ -15,8 +15,8 @@ import yaml
 
 import cxresearch as cx
 from cxresearch import paths
+from cxresearch.codebooks.instrument import instrument_from_text, list_instruments, normalise_label
 from cxresearch.errors import CodebookError
-from cxresearch.instruments import instrument_from_text, list_instruments, normalise_label
 
 STUDIES = ["mopinion_dcxm", "mitto_cx", "cxn_dcx", "gscx_trends", "ecsi_mobi"]
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")

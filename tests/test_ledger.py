@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch.ledger import BOUNDS, COLUMNS, PASSAGE_SEP, UNITS, as_ledger, interval
+from cxresearch.ledger.figures import BOUNDS, COLUMNS, PASSAGE_SEP, UNITS, as_ledger, interval
 
 ROOT = Path(__file__).resolve().parents[1]
 LEDGER = ROOT / "data" / "published" / "ledger.csv"

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cxresearch import pipeline
+from cxresearch.pipeline import run as pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if not p.name.startswith("_"))

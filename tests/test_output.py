@@ -23,8 +23,8 @@ import pytest
 
 import cxresearch as cx
 from cxresearch.errors import SyntheticDataWarning
-from cxresearch.output import pdf_fonts, png_dpi
-from cxresearch.output_tables import format_table, round_half_up
+from cxresearch.report.save import pdf_fonts, png_dpi
+from cxresearch.report.tables import format_table, round_half_up
 
 ENTRY_KEYS = {"kind", "name", "created", "notebook", "parameters", "git", "package", "versions",
               "waves", "synthetic", "files"}

@@ -13,7 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cxresearch import cli, pipeline
+from cxresearch.pipeline import cli
+from cxresearch.pipeline import run as pipeline
 
 
 def _notebook(path: Path, cells: list[tuple[str, str]], meta: dict | None = None) -> Path:
@@ -207,8 +208,7 @@ def test_a_kernel_failure_is_retried_once_and_reported(tmp_path, monkeypatch):
     says so; a cell error is never retried (the failing-notebook test above covers that)."""
     import papermill as pm
 
-    from cxresearch import notebook_runs
-
+    from cxresearch.pipeline import notebooks as notebook_runs
     calls = []
 
     def flaky(input_path, output_path, **kwargs):

@@ -17,16 +17,23 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch import reconstruction as rc
-from cxresearch.fitting import FitTarget, Interval, Lin, solve_counts, target_interval, tilt
-from cxresearch.recon_assign import (
+from cxresearch.reconstruction import api as rc
+from cxresearch.reconstruction.api import ReconstructionConflictWarning, fit_report
+from cxresearch.reconstruction.assign import (
     assign_multiselect,
     assign_transport,
     largest_remainder,
     rank_cut,
 )
-from cxresearch.recon_frame import Assumption
-from cxresearch.reconstruction import ReconstructionConflictWarning, fit_report
+from cxresearch.reconstruction.fitting import (
+    FitTarget,
+    Interval,
+    Lin,
+    solve_counts,
+    target_interval,
+    tilt,
+)
+from cxresearch.reconstruction.frame import Assumption
 
 STUDIES = [("mitto_cx", {}), ("mopinion_dcxm", {}), ("cxn_dcx", {}),
            ("gscx_trends", {"year": 2024}), ("gscx_trends", {"year": 2023})]
@@ -232,9 +239,13 @@ def test_mopinion_scores_under_both_codings(coding):
         pts = d[items].astype(float) - shift
         return 100 * pts.to_numpy().sum() / (top * pts.size)
 
+    # the report rounds half up (64.5 is a published 65), not half to even as round() does
+    def half_up(x):
+        return math.floor(x + 0.5)
+
     for dim, want in (("measure", 70), ("manage", 70), ("master", 65)):
-        assert round(score(inst.indices[dim])) == want
-    assert round(score(["master_follow_up_48h"])) == 52
+        assert half_up(score(inst.indices[dim])) == want
+    assert half_up(score(["master_follow_up_48h"])) == 52
     assert round(100 * d["dcx_success"].isin(["fairly_successful", "very_successful"]).mean()) \
         == 76
     if coding == "0-4":  # the same 70 % needs more agreement when 0-4 points are scored
@@ -354,8 +365,8 @@ def _cxn_share(w):
 # ------------------------------------------------------------------------------ surface
 @pytest.mark.slow
 def test_cli_writes_the_wave_with_its_manifest(tmp_path, monkeypatch, capsys):
-    from cxresearch.cli import main
-    from cxresearch.waves import load_wave
+    from cxresearch.pipeline.cli import main
+    from cxresearch.waves.storage import load_wave
 
     monkeypatch.setenv("CXRESEARCH_DATA", str(tmp_path))
     assert main(["reconstruct", "cxn_dcx", "--seed", "2", "--set", "maturity_loading=0.3"]) == 0

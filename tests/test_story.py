@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import cxresearch as cx
-from cxresearch import story
+from cxresearch.pipeline import story
 
 ROOT = Path(__file__).resolve().parents[1]
 MOBI = ROOT / "data" / "examples" / "ecsi_mobi" / "mobi.csv"

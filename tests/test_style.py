@@ -18,7 +18,7 @@ from matplotlib import font_manager
 
 import cxresearch as cx
 
-T = importlib.import_module("cxresearch.style")
+T = importlib.import_module("cxresearch.report.style")
 
 # Machado et al. (2009), severity 1.0, applied to linear RGB
 CVD = {

@@ -11,7 +11,7 @@ import pytest
 
 import cxresearch as cx
 from cxresearch import paths
-from cxresearch.waves import (
+from cxresearch.waves.storage import (
     CodebookChangedWarning,
     Wave,
     WaveExistsError,

@@ -40,7 +40,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from cxresearch.instruments import load_instrument  # noqa: E402
+from cxresearch.codebooks.instrument import load_instrument  # noqa: E402
 
 FIXED = datetime(2024, 1, 15, 9, 0, 0)
 

@@ -1,0 +1,451 @@
+"""Ingest a raw survey export: validate it against the study's codebook and store a wave.
+
+``cx.ingest(path, instrument, wave)`` reads the export (:mod:`cxresearch.readers`: CSV in
+UTF-8/UTF-16/GB18030 with a sniffed delimiter, Qualtrics CSV, XLSX, SPSS ``.sav``, Parquet),
+maps its columns to codebook items, recodes every answer to the codebook's codes and checks
+it, and writes ``data/waves/<study>/<wave>/`` (``responses.parquet`` + ``manifest.json``).
+
+Rules (what a researcher can rely on):
+
+* **Columns** map to items by item id, codebook alias or question wording (in any codebook
+  language); exact matches first, then ignoring case, width and spacing when that names one
+  item only. A multi-select arrives either as one column per option (``<item>__<value>``,
+  ``<item>_<value>``, ``<item>_<code>``; cells 1/0, true/false, or the option's label as
+  Qualtrics writes it) or as one column of delimited labels.
+* **Answers** may be codes, level values or labels in any codebook language; case, width and
+  spacing are ignored only when that leaves one candidate. Missing-value codes and labels
+  become NA; an empty cell is NA (an error for a required item).
+* **Dropped columns are counted, never silent**: PII-flagged items, Qualtrics metadata and the
+  codebook's ``ignore_columns`` are dropped and listed in the manifest. Other *unknown* columns
+  are dropped with a warning and listed too — unless they look like a misspelled codebook
+  header (an error naming the likely item) or most of the file is unknown (an error: probably
+  another study's export, with the codebook it matches best).
+* **Bad input**: every problem is collected and reported at once with its row (1-based, as a
+  spreadsheet shows the file: header = row 1), column, value and a hint. With
+  ``on_error="fail"`` nothing is written; with ``on_error="quarantine"`` rows with problems go
+  to ``quarantine.csv`` with their reasons and are counted in the manifest. File- and
+  column-level problems (unreadable file, missing required item, ...) always fail.
+* **Made-up examples** (the exports that ``data/examples/make_examples.py`` writes, listed by
+  sha256 in ``data/examples/made_up.json``) are illustrative respondents, not data of any
+  study: their waves are marked ``synthetic: true, example: true``. Every other file is
+  observed data (``synthetic: false``) unless the caller says otherwise.
+
+Validation is vectorized: each column is dictionary-encoded once and only its distinct values
+are looked up, so a million rows cost little more than reading them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+import warnings
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from cxresearch import paths
+from cxresearch.codebooks.instrument import list_instruments, load_instrument, normalise_label
+from cxresearch.errors import CxWarning, IngestError
+from cxresearch.intake.answers import (
+    Problems,
+    check_ids,
+    convert_item,
+    multi_from_column,
+    multi_from_options,
+)
+from cxresearch.intake.readers import QUALTRICS_METADATA, RawTable, read_export
+from cxresearch.waves.storage import Wave, WaveExistsError, sha256_file, wave_dir, write_wave
+
+__all__ = ["UnknownColumnsWarning", "ingest", "run_cli", "summary"]
+
+
+class UnknownColumnsWarning(CxWarning):
+    """Columns of an export matched no codebook item and were dropped (listed in the manifest)."""
+
+
+# --------------------------------------------------------------------------- column mapping
+
+
+def _wording_index(inst) -> dict[str, set[str]]:
+    """Question wording (any language, normalized) -> item ids: exports that use the question
+    text as header (Google Forms, SurveyMonkey) or as SPSS variable label."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for it in inst.items.values():
+        for text in it.wording.values():
+            out[normalise_label(text)].add(it.id)
+    return out
+
+
+def _resolve(inst, header: str, wording: dict) -> str | None:
+    """Wave column of an export header (ValueError when ambiguous), or None."""
+    col = inst.resolve_column(header)
+    if col is None:
+        hits = wording.get(normalise_label(header), set())
+        if len(hits) == 1:
+            col = next(iter(hits))
+    return col
+
+
+def _best_other_codebook(headers: list[str], this: str):
+    """(name, matched) of the other codebook that recognises most of these headers."""
+    best = None
+    for name in list_instruments():
+        if name == this:
+            continue
+        try:
+            other = load_instrument(name)
+        except ValueError:  # a broken codebook is its own test's business
+            continue
+        k = 0
+        for h in headers:
+            try:
+                k += other.resolve_column(h) is not None
+            except ValueError:
+                k += 1
+        if k and (best is None or k > best[1]):
+            best = (name, k)
+    return best
+
+
+def _map_columns(inst, raw: RawTable, probs: Problems) -> tuple[dict, dict]:
+    """Assign each header to a wave column, or to a reason for dropping it.
+
+    Returns ``(assigned, dropped)``: ``assigned[item_id]`` is a header, or for a multi-select
+    given as one column per option a dict ``option value -> header``; ``dropped[reason]``
+    lists headers (reasons ``pii``, ``ignored``, ``qualtrics_metadata``, ``unknown``).
+    """
+    wording = _wording_index(inst)
+    assigned: dict = {}
+    options: dict[str, dict] = defaultdict(dict)
+    dropped: dict[str, list[str]] = defaultdict(list)
+    unknown: list[str] = []
+    claimed: dict[str, str] = {}
+    for h in raw.headers:
+        try:
+            col = _resolve(inst, h, wording)
+            if col is None and h in raw.variable_labels:  # SPSS label / Qualtrics question
+                col = _resolve(inst, raw.variable_labels[h], wording)
+        except ValueError as exc:
+            probs.file(str(exc), "rename the column to the item id", column=h, row=1,
+                       kind="ambiguous_column")
+            continue
+        if col is None:
+            if inst.is_ignored(h):
+                dropped["ignored"].append(h)
+            elif normalise_label(h) in QUALTRICS_METADATA:
+                dropped["qualtrics_metadata"].append(h)
+            else:
+                unknown.append(h)
+            continue
+        if col in claimed:
+            probs.file(f"columns {claimed[col]!r} and {h!r} both map to {col!r}",
+                       "keep one of them", column=h, row=1, kind="duplicate_column")
+            continue
+        claimed[col] = h
+        iid, opt = inst.split_column(col) if col not in inst.items else (col, None)
+        if inst.items[iid].pii:
+            dropped["pii"].append(h)
+        elif opt is None:
+            assigned[iid] = h
+        else:
+            options[iid][opt] = h
+    for iid, cols in options.items():
+        if iid in assigned:
+            probs.file(f"multi-select {iid!r} is given both as one column ({assigned[iid]!r}) "
+                       f"and as one column per option ({', '.join(cols.values())})",
+                       "keep one layout", column=assigned[iid], row=1, kind="duplicate_column")
+        assigned[iid] = cols
+    # a Qualtrics ResponseId is the respondent id when the id item has no column of its own
+    id_item = inst.id_column()
+    rid = [h for h in dropped["qualtrics_metadata"] if normalise_label(h) == "responseid"]
+    if id_item and id_item not in assigned and rid:
+        dropped["qualtrics_metadata"].remove(rid[0])
+        assigned[id_item] = rid[0]
+    _judge_unknown(inst, raw, unknown, assigned, dropped, probs)
+    return assigned, dropped
+
+
+def _judge_unknown(inst, raw, unknown, assigned, dropped, probs: Problems) -> None:
+    """Unknown columns: another study's file and likely typos are errors; the rest dropped."""
+    if not unknown:
+        return
+    answer_cols = [h for h in raw.headers
+                   if h not in dropped["ignored"] and h not in dropped["qualtrics_metadata"]]
+    matched = len(answer_cols) - len(unknown)
+    if matched < len(answer_cols) / 2:
+        other = _best_other_codebook(answer_cols, inst.name)
+        hint = (f"its columns match the codebook {other[0]!r} ({other[1]} of "
+                f"{len(answer_cols)}): check --instrument" if other and other[1] > matched
+                else "check that this is the right file and codebook")
+        shown = ", ".join(map(repr, unknown[:8])) + (", ..." if len(unknown) > 8 else "")
+        probs.file(f"this does not look like a {inst.name} export: only {matched} of "
+                   f"{len(answer_cols)} columns match its codebook (unknown: {shown})", hint,
+                   kind="different_study")
+        return
+    free: dict[str, str] = {}  # headers of items that have no column in this file
+    for it in inst.items.values():
+        if it.id not in assigned and not it.pii:
+            for name in (it.id, *it.aliases):
+                free[normalise_label(name)] = it.id
+    for h in unknown:
+        near = difflib.get_close_matches(normalise_label(h), list(free), n=1, cutoff=0.85)
+        if near:
+            probs.file(f"unknown column {h!r}: did you mean {near[0]!r} (item "
+                       f"{free[near[0]]!r}, which has no column)?",
+                       "rename the column to the item id or one of its aliases", column=h,
+                       row=1, kind="unknown_column")
+        else:
+            dropped["unknown"].append(h)
+
+
+# --------------------------------------------------------------------------- the ingest
+
+
+def _made_up(sha256: str) -> str | None:
+    """The note of a made-up example export (listed by sha256 in data/examples/made_up.json)."""
+    listing = paths.examples_dir() / "made_up.json"
+    if not listing.is_file():
+        return None
+    doc = json.loads(listing.read_text(encoding="utf-8"))
+    return doc.get("note", "made up") if sha256 in doc.get("files", {}).values() else None
+
+
+_DESIGN_NEEDED = {"weight": "missing weight", "id": "missing respondent id",
+                  "strata": "missing stratum", "psu": "missing PSU", "fpc": "missing fpc"}
+
+
+def _convert(inst, raw: RawTable, assigned: dict, probs: Problems, tally: Counter) -> dict:
+    """Convert and validate every assigned column; returns {wave column: pandas array}."""
+    cols: dict[str, object] = {}
+    col_of = dict(zip(raw.headers, raw.columns, strict=True))
+    for iid, it in inst.items.items():
+        src = assigned.get(iid)
+        if it.pii:
+            continue
+        if src is None:
+            if it.required:
+                names = [iid, *it.aliases]
+                probs.file(f"required item {iid!r} has no column",
+                           f"looked for headers {', '.join(map(repr, names[:6]))}"
+                           + (", ..." if len(names) > 6 else ""), column=iid,
+                           kind="missing_required_item")
+            continue
+        if it.type == "multi":
+            cols.update(_convert_multi(it, src, col_of, probs, tally, raw.n))
+            continue
+        values, empty = convert_item(it, src, col_of[src], probs, tally,
+                                     raw.declared_missing.get(src))
+        if it.type in _DESIGN_NEEDED:
+            na = np.asarray(pd.isna(values)) & ~probs.column_mask(src)
+            probs.rows(np.flatnonzero(na), src, f"{it.type}_missing", _DESIGN_NEEDED[it.type],
+                       "every respondent needs one")
+        elif it.required:
+            probs.rows(np.flatnonzero(empty), src, "required_empty",
+                       f"required item {iid!r} is empty", "answer it, or drop the row")
+        if it.type == "id":
+            check_ids(values, src, probs, raw)
+        cols[iid] = values
+    return cols
+
+
+def _convert_multi(it, src, col_of, probs: Problems, tally: Counter, n: int) -> dict:
+    if isinstance(src, dict):
+        sel, na = multi_from_options(it, {v: (h, col_of[h]) for v, h in src.items()},
+                                     probs, tally, n)
+        header = next(iter(src.values()))
+    else:
+        sel, na = multi_from_column(it, src, col_of[src], probs, tally, n)
+        header = src
+    if it.max_choices:
+        k = np.sum(list(sel.values()), axis=0)
+        over = np.flatnonzero(k > it.max_choices)
+        probs.rows(over, header, "too_many_choices",
+                   [f"item {it.id!r}: {int(k[p])} options chosen, more than the maximum "
+                    f"{it.max_choices}" for p in over],
+                   f"choose at most {it.max_choices}")
+    if it.required:
+        probs.rows(np.flatnonzero(na), header, "required_empty",
+                   f"required item {it.id!r} has no answer", "answer it, or drop the row")
+    return {f"{it.id}__{v}": pd.arrays.BooleanArray(s, na.copy()) for v, s in sel.items()}
+
+
+def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool = False,
+           write: bool = True, root=None, synthetic: bool | None = None,
+           encoding: str | None = None, sheet: str | None = None):
+    """Validate a raw export against its codebook and store it as a wave.
+
+    Parameters
+    ----------
+    path : path
+        The export: CSV/TSV (UTF-8, UTF-8 with BOM, UTF-16, GB18030/GBK; delimiter , ; tab |
+        sniffed), a Qualtrics CSV export, XLSX, SPSS ``.sav`` (value labels used) or Parquet.
+    instrument : str or Instrument
+        Codebook name (``"mitto_cx"``) or a loaded instrument.
+    wave : str
+        Wave label, e.g. ``"2024"``; the folder name under ``data/waves/<study>/``.
+    on_error : {"fail", "quarantine"}
+        ``"fail"``: any problem raises :class:`~cxresearch.errors.IngestError` listing every
+        problem and nothing is written. ``"quarantine"``: rows with problems are set aside in
+        ``quarantine.csv`` (with their reasons) and the rest is kept; file- and column-level
+        problems still fail.
+    replace : bool, default False
+        Overwrite an existing wave (otherwise :class:`~cxresearch.waves.WaveExistsError`).
+    write : bool, default True
+        Write the wave; ``False`` only validates and returns it.
+    root : path, optional
+        Folder of waves (default ``paths.waves_dir()``).
+    synthetic : bool, optional
+        Label the wave synthetic. Default: True for the made-up example exports (their
+        sha256 is listed in ``data/examples/made_up.json``; the manifest also gets
+        ``example: true``), else False — real exports, including the real ECSI example.
+    encoding, sheet : str, optional
+        Force a text encoding; choose an XLSX worksheet.
+
+    Returns
+    -------
+    cxresearch.waves.Wave
+
+    Raises
+    ------
+    IngestError
+        With ``problems``: dicts ``row, column, value, problem, hint`` (and ``kind``).
+
+    References
+    ----------
+    Qualtrics, "Data & Analysis: Exporting response data" (CSV legacy/new formats, ImportId
+    header row). IBM SPSS Statistics, value labels and user-missing values.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> w = cx.ingest("export.csv", "mitto_cx", "2024")          # doctest: +SKIP
+    >>> w.manifest["rows_kept"], w.manifest["rejections"]        # doctest: +SKIP
+    >>> # In R (no direct equivalent): haven::read_sav("export.sav") + validation by hand
+    """
+    if on_error not in ("fail", "quarantine"):
+        raise ValueError(f"on_error must be 'fail' or 'quarantine', got {on_error!r}")
+    inst = load_instrument(instrument)
+    path = Path(path)
+    target = wave_dir(inst.name, wave, root)  # also validates the label
+    if write and target.exists() and not replace:
+        raise WaveExistsError(
+            f"wave {inst.name}/{wave} already exists at {target}; nothing was read or written "
+            "(pass replace=True, or --replace on the command line, to overwrite it)")
+    raw = read_export(path, encoding=encoding, sheet=sheet)
+    probs = Problems(raw)
+    if raw.n == 0 and not raw.problems:
+        probs.file("the file has a header but no data rows", "export the responses again",
+                   kind="no_rows")
+    tally: Counter = Counter()
+    assigned, dropped = _map_columns(inst, raw, probs)
+    cols = _convert(inst, raw, assigned, probs, tally)
+    all_problems = probs.as_dicts()
+    if probs.fatal or (all_problems and on_error == "fail"):
+        raise IngestError(path.name, all_problems)
+    if dropped.get("unknown"):
+        warnings.warn(f"{path.name}: {len(dropped['unknown'])} column(s) match no item of "
+                      f"{inst.name} and were dropped: {dropped['unknown']}",
+                      UnknownColumnsWarning, stacklevel=2)
+    keep = ~probs.bad
+    data = _assemble(inst, cols, keep, raw.n)
+    quarantine = _quarantine(raw, probs) if (probs.bad.any() or raw.bad_rows) else None
+    sha = sha256_file(path)
+    made_up = _made_up(sha)
+    manifest = {
+        "study": inst.name, "wave": wave,
+        "synthetic": bool(made_up is not None if synthetic is None else synthetic),
+        **({"example": True, "synthetic_reason": made_up} if made_up else {}),
+        "source_file": path.name, "source_sha256": sha,
+        "source_bytes": path.stat().st_size,
+        "reading": raw.info,
+        "rows_read": int(raw.n + len(raw.bad_rows)),
+        "rows_kept": int(keep.sum()),
+        "rows_rejected": int((~keep).sum() + len(raw.bad_rows)),
+        "rejections": probs.counts(),
+        "on_error": on_error,
+        "columns_mapped": {(h if isinstance(h, str) else ", ".join(h.values())): iid
+                           for iid, h in assigned.items()},
+        "columns_dropped": {k: v for k, v in dropped.items() if v},
+        "columns_dropped_count": sum(len(v) for v in dropped.values()),
+        "items_absent": [i for i, it in inst.items.items() if i not in assigned and not it.pii],
+        "answers": dict(sorted(tally.items())),
+        "codebook": inst.name,
+        "codebook_sha256": inst.sha256,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    out = Wave(data, inst, manifest, quarantine=quarantine)
+    if write:
+        write_wave(out, replace=replace, root=root)
+    return out
+
+
+def _assemble(inst, cols: dict, keep: np.ndarray, n: int) -> pd.DataFrame:
+    """The wave frame: every codebook column (absent items as NA), kept rows only."""
+    frame = {c: cols[c] if c in cols else pd.array([pd.NA] * n, dtype=inst.dtype(c))
+             for c in inst.columns()}
+    df = pd.DataFrame(frame, copy=False)
+    if not keep.all():
+        df = df.loc[keep].reset_index(drop=True)
+    # the converters build the codebook dtypes already; cast (a copy) only what differs
+    off = [c for c in df.columns if df[c].dtype != inst.dtype(c)]
+    if off:
+        df[off] = inst.apply_dtypes(df[off])
+    return df
+
+
+def _quarantine(raw: RawTable, probs: Problems) -> pd.DataFrame:
+    pos = np.flatnonzero(probs.bad)
+    reasons = probs.reasons_per_row()
+    q = pd.DataFrame({h: raw.columns[i].take(pa.array(pos)).to_pylist()
+                      for i, h in enumerate(raw.headers)})
+    q.insert(0, "_reasons", ["; ".join(reasons[int(p)]) for p in pos])
+    q.insert(0, "_source_row", raw.rows[pos])
+    if raw.bad_rows:
+        extra = pd.DataFrame({"_source_row": list(raw.bad_rows),
+                              "_reasons": ["unreadable_row"] * len(raw.bad_rows),
+                              "_raw": list(raw.bad_rows.values())})
+        q = pd.concat([q, extra], ignore_index=True).sort_values("_source_row",
+                                                                 ignore_index=True)
+    return q.astype(str).replace({"nan": "", "<NA>": ""})
+
+
+def run_cli(args, parse_sets) -> int:
+    """``cxresearch ingest PATH --instrument NAME --wave LABEL [--on-error] [--replace]``."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UnknownColumnsWarning)
+            w = ingest(args.path, args.instrument, args.wave, on_error=args.on_error,
+                       replace=args.replace)
+    except (ValueError, OSError) as exc:  # IngestError lists every problem; exit status 1
+        print(f"cxresearch ingest: {exc}", file=sys.stderr)
+        return 1
+    for c in caught:
+        print(f"warning: {c.message}", file=sys.stderr)
+    print(summary(w, w.path))
+    return 0
+
+
+def summary(w, where=None) -> str:
+    """A few lines describing an ingested wave (what the CLI and the pipeline print)."""
+    m = w.manifest
+    r = m.get("reading", {})
+    lines = [f"{m['study']}/{m['wave']}: {m['rows_read']} rows read, {m['rows_kept']} kept, "
+             f"{m['rows_rejected']} rejected" + (" (synthetic example)" if m.get("example")
+                                                 else "")]
+    lines.append(f"  source {m['source_file']} ({r.get('format')}"
+                 + (f", {r['encoding']}" if r.get("encoding") else "")
+                 + (", Qualtrics" if r.get("qualtrics") else "") + ")")
+    for reason, cols in (m.get("columns_dropped") or {}).items():
+        lines.append(f"  dropped {len(cols)} {reason} column(s): {', '.join(cols)}")
+    for rej in m.get("rejections", []):
+        lines.append(f"  rejected: {rej['count']} × {rej['reason']} ({rej['column']})")
+    if where is not None:
+        lines.append(f"  written to {where}")
+        if m["rows_rejected"]:
+            lines.append(f"  rejected rows with reasons: {Path(where) / 'quarantine.csv'}")
+    return "\n".join(lines)

@@ -1,0 +1,553 @@
+"""The one-command reproduce pipeline (``make reproduce`` = ``cxresearch reproduce``).
+
+A run does four things, in order, and writes everything under one folder
+``reports/<run>/`` (``<run>`` is the UTC start time, ``reports/latest`` points at the newest):
+
+1. **Data.** A run-local data folder ``<run>/data/waves/`` is filled with the repository's
+   observed waves (linked, read-only) and with the example exports of ``data/examples/<study>/``
+   ingested through the codebooks (``cx.ingest``); a summary per wave is printed. Nothing is
+   written to the repository's ``data/waves/``. Codebooks, the published ledger and the examples
+   are read from the repository (see :mod:`cxresearch.paths`).
+2. **Reconstructions.** The synthetic waves the selected notebooks read are generated with
+   ``cx.reconstruct`` into the run-local folder (in parallel, one process per study).
+3. **Notebooks.** Every selected notebook is executed with papermill, ``--jobs`` at a time, each
+   in its own kernel with ``CXRESEARCH_DATA`` (the run-local data), ``CXRESEARCH_REPORTS`` (the
+   run folder), ``CXRESEARCH_NOTEBOOK`` (its name) and ``CXRESEARCH_PARAMETERS`` (the injected
+   parameters, JSON) in its environment, so that ``save_figure``/``save_table`` write into the
+   run folder with provenance. A failing notebook does not stop the others; the run then exits
+   non-zero and names the notebook and the failing cell.
+4. **Report.** Executed notebooks and their HTML versions go to ``<run>/notebooks/``; figures,
+   tables and ``manifest.json`` are written there by the notebooks; ``scorecard.md`` (written by
+   ``00_scorecard``) gains a section on this run; ``run.json`` records what ran.
+
+Notebooks declare what they need in their metadata (``metadata["cxresearch"]``):
+``studies`` (the studies the notebook covers; ``["*"]`` for any study, e.g. the new-wave
+comparison; a notebook covering several takes a ``study`` parameter) and ``reconstruct`` (the
+studies whose reconstruction it reads; default none; ``"study@2023"`` for a study reconstructed
+per survey year, passed as ``year=2023``). ``--study`` selects the notebooks covering that study;
+``--wave`` (with ``--study``) runs them on that wave. Parameters are passed only to notebooks
+whose ``parameters`` cell declares them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cxresearch import paths
+from cxresearch.pipeline.notebooks import (
+    NotebookResult,
+    NotebookSpec,
+    _write_atomic,
+    discover_notebooks,
+    execute_notebook,
+)
+
+__all__ = [
+    "NotebookResult",
+    "NotebookSpec",
+    "RunReport",
+    "discover_notebooks",
+    "example_exports",
+    "reproduce",
+    "run_cli",
+]
+
+#: file types that ``data/examples/<study>/`` may hold as raw exports
+EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".sav", ".parquet")
+#: wave label given to an ingested example export
+EXAMPLE_WAVE = "example"
+RECONSTRUCTED_SUFFIX = "-reconstructed"
+
+
+# --------------------------------------------------------------------------- data
+
+
+def example_exports(study: str | None = None) -> list[tuple[str, str, Path]]:
+    """The example raw exports as ``(study, wave label, path)``.
+
+    Every file of ``data/examples/<study>/`` with a raw-export suffix is an export of that
+    study (the folder name is the codebook name). A folder with one export gives wave
+    ``example``; with several, ``example-<file stem>``.
+    """
+    root = paths.examples_dir()
+    out = []
+    if not root.is_dir():
+        return out
+    for sdir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if study is not None and sdir.name != study:
+            continue
+        files = sorted(p for p in sdir.iterdir()
+                       if p.suffix.lower() in EXPORT_SUFFIXES and not p.name.startswith(("_", ".")))
+        for f in files:
+            label = EXAMPLE_WAVE if len(files) == 1 else f"{EXAMPLE_WAVE}-{_slug(f.stem)}"
+            out.append((sdir.name, label, f))
+    return out
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "._-" else "-" for c in text)
+    return keep.strip("-._") or "file"
+
+
+def _link_waves(source: Path, target: Path) -> None:
+    """Link the observed waves of ``source`` into ``target`` (reconstructions are regenerated)."""
+    if not source.is_dir() or source.resolve() == target.resolve():
+        return
+    for sdir in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for wdir in sorted(p for p in sdir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if wdir.name.endswith(RECONSTRUCTED_SUFFIX) or not (wdir / "manifest.json").is_file():
+                continue
+            dest = target / sdir.name / wdir.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if not dest.exists():
+                dest.symlink_to(wdir.resolve(), target_is_directory=True)
+
+
+def _prepare_data(run_data: Path, study: str | None, say, examples: bool = True) -> list[str]:
+    """Fill the run-local data folder; returns problems (ingest failures)."""
+    source_waves = paths.waves_dir()
+    shared = {"instruments": paths.instruments_dir(), "published": paths.published_dir(),
+              "examples": paths.examples_dir()}
+    run_waves = run_data / "waves"
+    run_waves.mkdir(parents=True, exist_ok=True)
+    repo_data = paths.project_root() / "data"
+    for name, src in shared.items():  # only when they do not come from the repository anyway
+        if src.is_dir() and src.resolve() != (repo_data / name).resolve():
+            (run_data / name).symlink_to(src.resolve(), target_is_directory=True)
+    _link_waves(source_waves, run_waves)
+    problems = []
+    with _env(CXRESEARCH_DATA=str(run_data)):
+        exports = example_exports(study) if examples else []
+        if exports:
+            import cxresearch as cx
+            from cxresearch.intake.ingestion import summary
+        for st, label, path in exports:
+            if (run_waves / st / label).exists():
+                say(f"  {st}/{label}: already present, {path.name} not ingested again")
+                continue
+            try:
+                w = cx.ingest(str(path), st, label)
+                say(textwrap.indent(summary(w), "  "))
+            except Exception as exc:
+                problems.append(f"ingest of example {path} ({st}/{label}) failed: {exc}")
+                say(f"  {st}/{label}: INGEST FAILED — {type(exc).__name__}: {exc}")
+    return problems
+
+
+def _reconstruct_one(task: dict) -> dict:
+    """Generate and store one study's reconstruction (in a worker process)."""
+    os.environ.update(task["env"])
+    t0 = time.perf_counter()
+    try:
+        import cxresearch as cx
+        from cxresearch.waves.storage import write_wave
+
+        wave = cx.reconstruct(task["study"], seed=task["seed"], **task["assumptions"])
+        write_wave(wave, replace=True)
+        return {"study": task["study"], "wave": wave.label, "ok": True,
+                "seconds": time.perf_counter() - t0}
+    except Exception as exc:
+        return {"study": task["study"], "ok": False, "seconds": time.perf_counter() - t0,
+                "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _recon_study(entry: str) -> str:
+    return entry.split("@", 1)[0]
+
+
+def _recon_assumptions(entry: str) -> dict:
+    """``"gscx_trends@2023"`` -> ``{"year": 2023}`` (a study reconstructed per survey year)."""
+    if "@" not in entry:
+        return {}
+    year = entry.split("@", 1)[1]
+    return {"year": int(year) if year.isdigit() else year}
+
+
+def _wave_summary(run_waves: Path) -> list[dict]:
+    if not run_waves.is_dir():
+        return []
+    from cxresearch.waves.storage import list_waves
+
+    table = list_waves(root=run_waves)
+    rows = []
+    for r in table.itertuples(index=False):
+        manifest = json.loads((Path(r.path) / "manifest.json").read_text(encoding="utf-8"))
+        kind = ("reconstructed" if str(r.wave).endswith(RECONSTRUCTED_SUFFIX)
+                else "example" if manifest.get("example") else "observed")
+        rows.append({"study": r.study, "wave": r.wave, "kind": kind,
+                     "synthetic": bool(r.synthetic) if r.synthetic is not None else None,
+                     "rows_kept": _int(r.rows_kept), "rows_rejected": _int(r.rows_rejected),
+                     "source_file": r.source_file})
+    return rows
+
+
+def _int(x):
+    try:
+        return int(x)
+    except (TypeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class RunReport:
+    """The outcome of :func:`reproduce`."""
+
+    run_dir: Path
+    notebooks: list[NotebookResult] = field(default_factory=list)
+    waves: list[dict] = field(default_factory=list)
+    reconstructions: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    phases: dict = field(default_factory=dict)  # phase -> seconds
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(r.ok for r in self.notebooks)
+
+    @property
+    def failed(self) -> list[NotebookResult]:
+        return [r for r in self.notebooks if not r.ok]
+
+
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _new_run_dir(out: str | os.PathLike | None) -> tuple[Path, bool]:
+    if out is not None:
+        run = Path(out).resolve()
+        run.mkdir(parents=True, exist_ok=True)
+        return run, False
+    root = paths.project_root() / "reports"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run, k = root / stamp, 1
+    while run.exists():
+        run, k = root / f"{stamp}-{k}", k + 1
+    run.mkdir(parents=True)
+    return run, True
+
+
+def _point_latest(run: Path) -> None:
+    """``reports/latest`` -> the run (a symlink; a ``LATEST`` text file where links fail)."""
+    link = run.parent / "latest"
+    tmp = run.parent / f".latest.tmp-{os.getpid()}"
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        tmp.symlink_to(run.name, target_is_directory=True)
+        os.replace(tmp, link)
+    except OSError:
+        _write_atomic(run.parent / "LATEST", run.name + "\n")
+
+
+def _select(specs: list[NotebookSpec], study: str | None) -> list[NotebookSpec]:
+    chosen = [s for s in specs if s.covers(study)]
+    if study is not None and not any(study in s.studies for s in chosen):
+        known = sorted({st for s in specs for st in s.studies if st != "*"})
+        raise ValueError(f"--study {study!r}: no notebook covers this study; "
+                         f"studies with notebooks: {', '.join(known)}")
+    return chosen
+
+
+def _longest_first(specs: list[NotebookSpec], reports_root: Path) -> list[NotebookSpec]:
+    """Start the notebooks that took longest in the latest run first (fewer idle workers at
+    the end); notebooks without a recorded time go first, the rest keep their order."""
+    try:
+        info = json.loads((reports_root / "latest" / "run.json").read_text(encoding="utf-8"))
+        took = {r["name"]: float(r["seconds"]) for r in info.get("notebooks", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        took = {}
+    return sorted(specs, key=lambda s: -took.get(s.name, float("inf")))
+
+
+def _notebook_parameters(spec: NotebookSpec, study, wave, extra: dict) -> dict:
+    given = dict(extra)
+    if study is not None:
+        given["study"] = study
+    if wave is not None:
+        given["wave"] = wave
+    return {k: v for k, v in given.items() if k in spec.parameters}
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.project_root(),
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def reproduce(
+    study: str | None = None,
+    wave: str | None = None,
+    *,
+    jobs: int | None = None,
+    out: str | os.PathLike | None = None,
+    parameters: dict | None = None,
+    notebooks: str | os.PathLike | Iterable | None = None,
+    examples: bool = True,
+    kernel_name: str = "python3",
+    timeout: float | None = None,
+    progress: bool = True,
+    stream=None,
+) -> RunReport:
+    """Ingest the examples, reconstruct, execute the notebooks and write ``reports/<run>/``.
+
+    Parameters
+    ----------
+    study : str, optional
+        Run only the notebooks covering this study (and ingest only its examples).
+    wave : str, optional
+        With ``study``: the wave the notebooks analyse (passed as their ``wave`` parameter),
+        e.g. a wave just ingested with ``cxresearch ingest``; it must exist in
+        ``data/waves/<study>/`` or among the examples.
+    jobs : int, optional
+        Notebooks executed at once (default: the number of cores).
+    out : path, optional
+        Report folder (default ``reports/<UTC timestamp>/``, with ``reports/latest``).
+    parameters : dict, optional
+        Notebook parameters (``{"n_reconstructions": 3, "quick": True}``), passed to each
+        notebook that declares them. A name no selected notebook declares is an error.
+    notebooks : folder or list of paths, optional
+        Notebooks to run instead of the repository's ``notebooks/``.
+    examples : bool, default True
+        Ingest ``data/examples/<study>/`` into the run-local data.
+    kernel_name : str, default "python3"
+        Jupyter kernel; ``python3`` runs in the interpreter running the pipeline.
+    timeout : float, optional
+        Per-cell time limit in seconds.
+    progress : bool, default True
+        Show a progress bar.
+    stream : file, optional
+        Where messages go (default ``sys.stdout``).
+
+    Returns
+    -------
+    RunReport
+        ``ok`` is False when a notebook, an example ingest or a reconstruction failed.
+
+    Examples
+    --------
+    >>> from cxresearch.pipeline import reproduce
+    >>> report = reproduce(study="mitto_cx", parameters={"quick": True})  # doctest: +SKIP
+    >>> report.ok, report.run_dir                                          # doctest: +SKIP
+    >>> # In R: there is no single equivalent; rmarkdown::render() per notebook comes closest
+    """
+    stream = stream or sys.stdout
+
+    def say(msg: str) -> None:
+        print(msg, file=stream, flush=True)
+
+    if wave is not None and study is None:
+        raise ValueError(f"--wave {wave!r} needs --study: a wave label belongs to one study")
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    jobs = jobs or os.cpu_count() or 1
+    parameters = dict(parameters or {})
+    for name in ("study", "wave"):
+        if name in parameters:
+            raise ValueError(f"pass {name} as --{name} (it also selects notebooks and waves), "
+                             f"not as --param {name}={parameters[name]}")
+    specs = _select(discover_notebooks(notebooks), study)
+    declared = set().union(*(s.parameters for s in specs)) if specs else set()
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise ValueError(f"parameter(s) {', '.join(unknown)} are declared by no selected "
+                         f"notebook; declared: {', '.join(sorted(declared)) or 'none'}")
+
+    if wave is not None:  # before anything is written
+        stored = paths.waves_dir() / study
+        have = sorted({p.name for p in stored.glob("*") if (p / "manifest.json").is_file()}
+                      | {label for _, label, _ in (example_exports(study) if examples else [])})
+        if wave not in have:
+            raise ValueError(f"--wave {wave!r}: no wave {study}/{wave} in {paths.waves_dir()} "
+                             f"or the examples; waves of {study}: {', '.join(have) or 'none'} "
+                             f"(ingest it first: cxresearch ingest FILE --instrument {study} "
+                             f"--wave {wave})")
+
+    t_start = time.perf_counter()
+    run_dir, is_default = _new_run_dir(out)
+    report = RunReport(run_dir)
+    run_data = run_dir / "data"
+    say(f"cxresearch reproduce → {run_dir}")
+
+    # 1. data ------------------------------------------------------------------
+    say("Example exports:" if examples else "Example exports: not ingested (--no-examples)")
+    report.problems += _prepare_data(run_data, study, say, examples)
+
+    # 2. reconstructions -------------------------------------------------------
+    # run for one study, the notebooks need only that study's reconstructions
+    needed = sorted({r for s in specs for r in s.reconstruct
+                     if study is None or _recon_study(r) == study})
+    seed = int(parameters.get("seed", 0))
+    env = {"CXRESEARCH_DATA": str(run_data), "CXRESEARCH_REPORTS": str(run_dir),
+           "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    ctx = multiprocessing.get_context("spawn")
+    if needed:
+        tasks = [{"study": _recon_study(r), "assumptions": _recon_assumptions(r), "seed": seed,
+                  "env": env} for r in needed]
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
+            futures = [pool.submit(_reconstruct_one, t) for t in tasks]
+            for fut in _progress(as_completed(futures), len(futures), "reconstructions",
+                                 progress, stream):
+                r = fut.result()
+                report.reconstructions.append(r)
+                if not r["ok"]:
+                    report.problems.append(f"reconstruction of {r['study']} failed: {r['error']}")
+    report.waves = _wave_summary(run_data / "waves")
+    say("Waves in this run:")
+    if not report.waves:
+        say("  (none)")
+    for w in report.waves:
+        rej = f", {w['rows_rejected']} rejected" if w["rows_rejected"] else ""
+        src = f" from {w['source_file']}" if isinstance(w["source_file"], str) else ""
+        say(f"  {w['study']}/{w['wave']}: {w['rows_kept']} respondents{rej}, {w['kind']}"
+            f"{' (synthetic)' if w['synthetic'] else ''}{src}")
+    for p in report.problems:
+        say(f"  problem: {p}")
+
+    # 3. notebooks -------------------------------------------------------------
+    nb_out = run_dir / "notebooks"
+    nb_out.mkdir(exist_ok=True)
+    report.phases["data and reconstructions"] = time.perf_counter() - t_start
+    tasks = []
+    for spec in _longest_first(specs, paths.project_root() / "reports"):
+        params = _notebook_parameters(spec, study, wave, parameters)
+        tasks.append({
+            "name": spec.name, "input": str(spec.path), "output": str(nb_out / spec.path.name),
+            "parameters": params, "kernel_name": kernel_name, "cwd": str(spec.path.parent),
+            "timeout": timeout,
+            "env": {**env, "CXRESEARCH_NOTEBOOK": spec.name,
+                    "CXRESEARCH_PARAMETERS": json.dumps(params, sort_keys=True, default=str)},
+        })
+    if tasks:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
+            futures = [pool.submit(execute_notebook, t) for t in tasks]
+            bar = _progress(as_completed(futures), len(futures), "notebooks", progress, stream)
+            for fut in bar:
+                res = NotebookResult(**fut.result())
+                report.notebooks.append(res)
+                if not res.ok and hasattr(bar, "write"):
+                    bar.write(f"  {res.name} failed in cell {res.cell}: {res.error}",
+                              file=stream)
+    report.notebooks.sort(key=lambda r: r.name)
+    report.seconds = time.perf_counter() - t_start
+    report.phases["notebooks"] = report.seconds - report.phases["data and reconstructions"]
+
+    # 4. report ----------------------------------------------------------------
+    from cxresearch.ledger.claims import write_published_checks
+    from cxresearch.ledger.figures import published
+
+    if study is None or study in set(published()["study"].astype(str)):
+        write_published_checks(run_dir, study)  # published_{consistency,claims}.{csv,md}
+    _finish(report, study, wave, parameters, jobs)
+    if is_default:
+        _point_latest(run_dir)
+    say("Notebooks:")
+    for r in report.notebooks:
+        say("  " + r.describe())
+    for p in report.problems:
+        say(f"Problem: {p}")
+    n_ok = sum(r.ok for r in report.notebooks)
+    say(f"{n_ok}/{len(report.notebooks)} notebooks ran; {report.seconds:.1f} s in all with "
+        f"{jobs} job(s) (" + ", ".join(f"{k} {v:.1f} s" for k, v in report.phases.items())
+        + ").")
+    say(f"Reports: {run_dir}  (notebooks/, figures/, tables/, manifest.json, scorecard.md)")
+    return report
+
+
+def _progress(it, total: int, desc: str, enabled: bool, stream):
+    if not enabled:
+        return it
+    from tqdm.auto import tqdm
+
+    return tqdm(it, total=total, desc=desc, unit="nb" if desc == "notebooks" else "study",
+                file=sys.stderr, dynamic_ncols=True, leave=True)
+
+
+def _finish(report: RunReport, study, wave, parameters: dict, jobs: int) -> None:
+    """Write ``run.json`` and add this run's section to ``scorecard.md``."""
+    from cxresearch import __version__
+    run_dir = report.run_dir
+    info = {
+        "run": run_dir.name, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "study": study, "wave": wave, "parameters": parameters, "jobs": jobs,
+        "seconds": round(report.seconds, 2), "phases": report.phases, "ok": report.ok,
+        "git_commit": _git_commit(),
+        "package_version": __version__, "python": sys.executable,
+        "waves": report.waves, "reconstructions": report.reconstructions,
+        "notebooks": [asdict(r) for r in report.notebooks], "problems": report.problems,
+    }
+    _write_atomic(run_dir / "run.json", json.dumps(info, indent=2, default=str) + "\n")
+
+    lines = ["", "## This run", "",
+             f"Run `{run_dir.name}`, commit `{(info['git_commit'] or 'unknown')[:12]}`, "
+             f"{report.seconds:.1f} s with {jobs} job(s)"
+             + (f", study `{study}`" if study else "") + (f", wave `{wave}`" if wave else "")
+             + (f", parameters `{json.dumps(parameters, sort_keys=True)}`" if parameters else "")
+             + ".", "",
+             "| notebook | status | seconds | failing cell |", "|---|---|---:|---|"]
+    for r in report.notebooks:
+        cell = "" if r.ok else (f"{r.cell}: {r.error}" if r.cell is not None else r.error or "")
+        cell = cell.replace("|", "\\|").replace("\n", " ")
+        name = f"[{r.name}](notebooks/{r.name}.html)" if r.html else r.name
+        lines.append(f"| {name} | {'ok' if r.ok else 'FAILED'} | {r.seconds:.1f} | {cell} |")
+    lines += ["", "| wave | kind | respondents | synthetic |", "|---|---|---:|---|"]
+    for w in report.waves:
+        lines.append(f"| {w['study']}/{w['wave']} | {w['kind']} | {w['rows_kept']} | "
+                     f"{'yes' if w['synthetic'] else 'no'} |")
+    if report.problems:
+        lines += ["", "Problems:", ""] + [f"- {p}" for p in report.problems]
+    card = run_dir / "scorecard.md"
+    head = card.read_text(encoding="utf-8") if card.is_file() else (
+        "# Scorecard\n\nThe scorecard notebook (00_scorecard) did not write its part in "
+        "this run.\n")
+    _write_atomic(card, head.rstrip("\n") + "\n" + "\n".join(lines) + "\n")
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def run_cli(args, parse_sets) -> int:
+    """``cxresearch reproduce [--study S] [--wave W] [--jobs N] [--out DIR] [--param k=v]``."""
+    params = parse_sets(args.param)
+    for key, value in list(params.items()):  # True/False/None spelled as in Python
+        if isinstance(value, str) and value in {"True", "False", "true", "false", "None"}:
+            params[key] = {"true": True, "false": False, "none": None}[value.lower()]
+    report = reproduce(study=args.study, wave=args.wave, jobs=args.jobs, out=args.out,
+                       parameters=params, notebooks=args.notebooks,
+                       examples=not args.no_examples, progress=not args.no_progress,
+                       timeout=args.timeout)
+    if not report.ok:
+        for r in report.failed:
+            print(f"cxresearch reproduce: notebook {r.describe()}", file=sys.stderr)
+        for p in report.problems:
+            print(f"cxresearch reproduce: {p}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,371 @@
+"""Waves: one study's respondent-level answers, validated against its codebook.
+
+A wave lives in ``data/waves/<study>/<wave>/`` as ``responses.parquet`` (one row per
+respondent, columns and dtypes as in CONTRIBUTING.md, "How answers are stored in a wave"),
+``manifest.json`` (where the rows came from) and, for an ingest run with
+``on_error="quarantine"``, ``quarantine.csv`` (the rejected rows with their reasons).
+
+Waves are observed (ingested from a researcher's export) or reconstructed (generated to be
+consistent with published figures; ``synthetic: true``, label ``<year>-reconstructed``). The
+manifest says which, and so does :attr:`Wave.synthetic`.
+
+Writes are atomic: the wave is written to a temporary folder beside its final place and then
+renamed, so a reader never sees a half-written wave and a failed write leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from cxresearch import paths
+from cxresearch.errors import CxWarning
+
+__all__ = [
+    "CodebookChangedWarning",
+    "Wave",
+    "WaveExistsError",
+    "list_waves",
+    "load_wave",
+    "wave_dir",
+    "write_wave",
+]
+
+RESPONSES = "responses.parquet"
+MANIFEST = "manifest.json"
+QUARANTINE = "quarantine.csv"
+
+# study ids and wave labels become folder names: keep them portable
+_LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class CodebookChangedWarning(CxWarning):
+    """The codebook changed since the wave was written (its sha256 differs)."""
+
+
+class WaveExistsError(FileExistsError, ValueError):
+    """A wave already exists and ``replace`` was not given.
+
+    Both a ``FileExistsError`` (what it is) and a ``ValueError`` (bad input, so that the
+    command line reports it and exits 1).
+    """
+
+
+def _check_label(kind: str, value) -> str:
+    if not isinstance(value, str) or not _LABEL_RE.match(value):
+        raise ValueError(
+            f"{kind} must be a non-empty string of letters, digits, '.', '_' or '-' that starts "
+            f"with a letter or digit (it becomes a folder name), got {value!r}"
+        )
+    return value
+
+
+def _resolve_instrument(instrument):
+    if isinstance(instrument, str | os.PathLike):
+        from cxresearch.codebooks.instrument import load_instrument
+
+        return load_instrument(instrument)
+    return instrument
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def wave_dir(study: str, wave: str, root: str | os.PathLike | None = None) -> Path:
+    """Folder of a wave: ``<root>/<study>/<wave>`` (root defaults to ``paths.waves_dir()``)."""
+    base = Path(root) if root is not None else paths.waves_dir()
+    return base / _check_label("study", study) / _check_label("wave", wave)
+
+
+class Wave:
+    """A validated wave: answers, the codebook they follow, and where they came from.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent, columns and dtypes as the codebook prescribes.
+    instrument : cxresearch.instruments.Instrument or str
+        The codebook (or its name).
+    manifest : dict
+        Provenance, with at least ``study`` and ``wave``; keys as in CONTRIBUTING.md.
+    quarantine : pandas.DataFrame, optional
+        Rows rejected at ingest (with a ``_reasons`` column); written to ``quarantine.csv``.
+
+    Attributes
+    ----------
+    data, instrument, manifest, quarantine
+    study : str
+    label : str
+        The wave label, e.g. ``"2024"`` or ``"2021-reconstructed"``.
+    synthetic : bool
+        True for reconstructed (or made-up example) data.
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> w = cx.load_wave("mitto_cx", "2021")            # doctest: +SKIP
+    >>> w.synthetic, w.manifest["rows_kept"]            # doctest: +SKIP
+    >>> d = w.design()                                  # doctest: +SKIP
+    >>> # In R: des <- survey::svydesign(ids = ~1, weights = ~weight, data = df)
+    """
+
+    def __init__(self, data: pd.DataFrame, instrument, manifest: dict, quarantine=None):
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        if not isinstance(manifest, dict):
+            raise TypeError(f"manifest must be a dict, got {type(manifest).__name__}")
+        self.data = data
+        self.instrument = _resolve_instrument(instrument)
+        self.manifest = dict(manifest)
+        self.manifest.setdefault("study", getattr(self.instrument, "name", None))
+        for key in ("study", "wave"):
+            _check_label(f"manifest[{key!r}]", self.manifest.get(key))
+        self.quarantine = quarantine
+        self.path: Path | None = None
+
+    @property
+    def study(self) -> str:
+        return self.manifest["study"]
+
+    @property
+    def label(self) -> str:
+        return self.manifest["wave"]
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.manifest.get("synthetic", False))
+
+    def design(self):
+        """The survey design of this wave, from the codebook's weight/strata/psu/fpc columns.
+
+        A design column that the codebook declares but the export did not carry (absent, or
+        entirely NA, as ingest stores an absent optional item) is left out: no weight column
+        gives unit weights.
+
+        Returns
+        -------
+        cxresearch.design.Design
+        """
+        from cxresearch.statistics.design import Design  # lazy: design.py sits downstream of waves
+
+        cols = self.instrument.design_columns()
+        kwargs = {
+            key: (col if col is not None and col in self.data.columns
+                  and self.data[col].notna().any() else None)
+            for key, col in cols.items()
+            if key in ("weights", "strata", "psu", "fpc")
+        }
+        return Design(self.data, **kwargs)
+
+    def __repr__(self) -> str:
+        kind = "synthetic" if self.synthetic else "observed"
+        return (
+            f"<Wave {self.study}/{self.label}: {len(self.data)} respondents × "
+            f"{self.data.shape[1]} columns, {kind}>"
+        )
+
+
+def _jsonable(obj):
+    """json.dumps default: numpy scalars, paths, timestamps."""
+    if hasattr(obj, "item") and callable(obj.item):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, datetime | pd.Timestamp):
+        return obj.isoformat()
+    raise TypeError(f"manifest value of type {type(obj).__name__} is not JSON-serialisable")
+
+
+def _complete_manifest(wave: Wave) -> dict:
+    from cxresearch import __version__
+    m = dict(wave.manifest)
+    m.setdefault("synthetic", False)
+    m.setdefault("rows_kept", int(len(wave.data)))
+    m.setdefault("rows_rejected", 0 if wave.quarantine is None else int(len(wave.quarantine)))
+    m.setdefault("rows_read", int(m["rows_kept"]) + int(m["rows_rejected"]))
+    m.setdefault("rejections", [])
+    m.setdefault("codebook_sha256", getattr(wave.instrument, "sha256", None))
+    m.setdefault("package_version", __version__)
+    m.setdefault("created", datetime.now(UTC).isoformat(timespec="seconds"))
+    m["columns"] = {c: str(t) for c, t in wave.data.dtypes.items()}
+    return m
+
+
+def write_wave(wave: Wave, replace: bool = False, root: str | os.PathLike | None = None) -> Path:
+    """Write a wave to ``<root>/<study>/<wave>/`` atomically.
+
+    The files are written to a temporary folder in the same parent and renamed into place, so
+    that nothing is left behind when a write fails and a reader never sees a partial wave.
+
+    Parameters
+    ----------
+    wave : Wave
+    replace : bool, default False
+        Overwrite an existing wave. Without it an existing wave raises
+        :class:`WaveExistsError` and is left untouched.
+    root : path, optional
+        Folder of waves; defaults to ``paths.waves_dir()`` (``$CXRESEARCH_DATA/waves``).
+
+    Returns
+    -------
+    pathlib.Path
+        The wave's folder. ``manifest.json`` gains ``columns``, ``files`` (sha256 of each
+        file written), and defaults for ``created``, ``package_version``, ``codebook_sha256``
+        and the row counts when they were not set.
+
+    Examples
+    --------
+    >>> cx.waves.write_wave(wave, replace=True)          # doctest: +SKIP
+    >>> # In R: arrow::write_parquet(df, "responses.parquet")
+    """
+    if not isinstance(wave, Wave):
+        raise TypeError(f"wave must be a Wave, got {type(wave).__name__}")
+    target = wave_dir(wave.study, wave.label, root)
+    if target.exists() and not replace:
+        raise WaveExistsError(
+            f"wave {wave.study}/{wave.label} already exists at {target}; nothing was written "
+            "(pass replace=True, or --replace on the command line, to overwrite it)"
+        )
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    manifest = _complete_manifest(wave)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{wave.label}.tmp-", dir=parent))
+    try:
+        wave.data.to_parquet(tmp / RESPONSES, index=False)
+        files = {RESPONSES: sha256_file(tmp / RESPONSES)}
+        if wave.quarantine is not None and len(wave.quarantine):
+            wave.quarantine.to_csv(tmp / QUARANTINE, index=False, encoding="utf-8")
+            files[QUARANTINE] = sha256_file(tmp / QUARANTINE)
+        manifest["files"] = files
+        text = json.dumps(manifest, indent=2, ensure_ascii=False, default=_jsonable)
+        (tmp / MANIFEST).write_text(text + "\n", encoding="utf-8")
+        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
+        if target.exists():  # replace=True: swap, then drop the old one
+            old = Path(tempfile.mkdtemp(prefix=f".{wave.label}.old-", dir=parent))
+            os.replace(target, old / "wave")
+            try:
+                os.replace(tmp, target)
+            except OSError:
+                os.replace(old / "wave", target)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    wave.manifest = manifest
+    wave.path = target
+    return target
+
+
+def load_wave(instrument, wave: str, root: str | os.PathLike | None = None) -> Wave:
+    """Read a stored wave, with the codebook's dtypes (ordered categoricals) restored.
+
+    Parameters
+    ----------
+    instrument : str or Instrument
+        Codebook name (``"mitto_cx"``) or a loaded :class:`~cxresearch.instruments.Instrument`.
+    wave : str
+        Wave label, e.g. ``"2021"`` or ``"2021-reconstructed"``.
+    root : path, optional
+        Folder of waves; defaults to ``paths.waves_dir()``.
+
+    Returns
+    -------
+    Wave
+
+    Warns
+    -----
+    CodebookChangedWarning
+        When the codebook's sha256 differs from the one recorded at ingest: the answers were
+        validated against another version of it.
+
+    Examples
+    --------
+    >>> w = cx.load_wave("mitto_cx", "2021")              # doctest: +SKIP
+    >>> w.data["maturity"].cat.ordered                      # doctest: +SKIP
+    True
+    >>> # In R: df <- arrow::read_parquet("data/waves/mitto_cx/2021/responses.parquet")
+    """
+    inst = _resolve_instrument(instrument)
+    folder = wave_dir(inst.name, wave, root)
+    if not (folder / MANIFEST).is_file() or not (folder / RESPONSES).is_file():
+        have = sorted(p.name for p in folder.parent.iterdir() if p.is_dir()
+                      and not p.name.startswith(".")) if folder.parent.is_dir() else []
+        raise FileNotFoundError(
+            f"no wave {inst.name}/{wave} under {folder.parent.parent}; waves of {inst.name}: "
+            f"{', '.join(have) or 'none'} (ingest one with `cxresearch ingest`)"
+        )
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    recorded = manifest.get("files", {}).get(RESPONSES)
+    if recorded is not None and recorded != sha256_file(folder / RESPONSES):
+        raise ValueError(
+            f"{folder / RESPONSES} does not match the sha256 in its manifest: the file was "
+            "changed after it was written; ingest the wave again"
+        )
+    if manifest.get("codebook_sha256") not in (None, inst.sha256):
+        warnings.warn(
+            f"codebook {inst.name} changed since wave {wave} was written "
+            f"(sha256 {str(manifest['codebook_sha256'])[:12]}… then, {inst.sha256[:12]}… now); "
+            "the answers were validated against the earlier version — ingest again to "
+            "revalidate",
+            CodebookChangedWarning,
+            stacklevel=2,
+        )
+    data = inst.apply_dtypes(pd.read_parquet(folder / RESPONSES))
+    quarantine = None
+    if (folder / QUARANTINE).is_file():
+        quarantine = pd.read_csv(folder / QUARANTINE, dtype=str, keep_default_na=False)
+    out = Wave(data, inst, manifest, quarantine=quarantine)
+    out.path = folder
+    return out
+
+
+def list_waves(study: str | None = None, root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The stored waves, one row each, from their manifests.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``study, wave, synthetic, rows_kept, rows_rejected, source_file, created,
+        path``, sorted by study and wave.
+
+    Examples
+    --------
+    >>> from cxresearch.waves import list_waves
+    >>> list_waves("mitto_cx")[["wave", "synthetic", "rows_kept"]]    # doctest: +SKIP
+    >>> # In R: list.dirs("data/waves/mitto_cx", recursive = FALSE)
+    """
+    base = Path(root) if root is not None else paths.waves_dir()
+    cols = ["study", "wave", "synthetic", "rows_kept", "rows_rejected", "source_file",
+            "created", "path"]
+    rows = []
+    studies = [base / study] if study is not None else sorted(base.glob("*"))
+    for sdir in studies:
+        if not sdir.is_dir() or sdir.name.startswith("."):
+            continue
+        for wdir in sorted(sdir.iterdir()):
+            mfile = wdir / MANIFEST
+            if wdir.name.startswith(".") or not mfile.is_file():
+                continue
+            m = json.loads(mfile.read_text(encoding="utf-8"))
+            rows.append({**{k: m.get(k) for k in cols}, "study": sdir.name,
+                         "wave": wdir.name, "path": str(wdir)})
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["study", "wave"], ignore_index=True)
