@@ -19,6 +19,7 @@ reproduce: $(STAMP)
 	$(BIN)/cxresearch reproduce --jobs $(JOBS)
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q
 
 lab: $(STAMP)
@@ -29,6 +30,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cxresearch tests benchmarks
+	$(BIN)/lint-imports
 
 clean-venv:
 	rm -rf $(VENV)

@@ -61,7 +61,7 @@ _API: dict[str, str] = {
     # reconstruction
     "reconstruct": "reconstruction.api",
     "fit_report": "reconstruction.api",
-    "reconstruct_many": "reconstruction.api",
+    "reconstruct_many": "reconstruction.ensemble",
     # output
     "agreement_bars": "report.charts.bars",
     "estimate_bars": "report.charts.bars",

@@ -8,6 +8,11 @@ that callers and tests can filter them.
 from __future__ import annotations
 
 __all__ = [
+    "ReconstructionConflictWarning",
+    "NegativeItemWarning",
+    "CodebookChangedWarning",
+    "WaveExistsError",
+    "UnknownColumnsWarning",
     "CodebookError",
     "ConvergenceWarning",
     "CxWarning",
@@ -76,3 +81,27 @@ class SyntheticDataWarning(CxWarning):
 
 class ConvergenceWarning(CxWarning):
     """An iterative procedure (e.g. raking) stopped before reaching its tolerance."""
+
+
+class ReconstructionConflictWarning(CxWarning):
+    """Published figures cannot all hold at once; the reconstruction misses some (named)."""
+
+
+class NegativeItemWarning(CxWarning):
+    """An item correlates negatively with the rest of its scale (reverse keying missing?)."""
+
+
+class CodebookChangedWarning(CxWarning):
+    """The codebook changed since the wave was written (its sha256 differs)."""
+
+
+class WaveExistsError(FileExistsError, ValueError):
+    """A wave already exists and ``replace`` was not given.
+
+    Both a ``FileExistsError`` (what it is) and a ``ValueError`` (bad input, so that the
+    command line reports it and exits 1).
+    """
+
+
+class UnknownColumnsWarning(CxWarning):
+    """Columns of an export matched no codebook item and were dropped (listed in the manifest)."""

@@ -12,10 +12,17 @@ can redirect reads and writes without touching the repository:
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 __all__ = [
+    "atomic_save",
+    "atomic_write",
+    "sha256_file",
+    "write_text_atomic",
     "data_dir",
     "examples_dir",
     "instruments_dir",
@@ -72,3 +79,64 @@ def reports_dir() -> Path:
     """
     env = os.environ.get("CXRESEARCH_REPORTS")
     return Path(env) if env else project_root() / "reports"
+
+
+# --------------------------------------------------------------------------------------------
+# safe writes: the one atomic-write helper of the package (temporary file beside the target,
+# fsync, then os.replace), so that a reader never sees a half-written file.
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """The sha256 hex digest of a file, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb"):
+    """Yield a temporary file beside ``path``; on success it replaces ``path`` atomically.
+
+    On any error the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8",
+                                                            "newline": ""})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically; returns the path."""
+    with atomic_write(path, "w") as fh:
+        fh.write(text)
+    return Path(path)
+
+
+def atomic_save(path: str | os.PathLike, writer) -> None:
+    """Call ``writer(tmp_path)`` and move the result onto ``path`` atomically.
+
+    For writers that insist on a file name (``fig.savefig``, ``DataFrame.to_parquet``).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

@@ -12,7 +12,10 @@ import pandas as pd
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.pipeline import story
+from cxresearch.pipeline import selection
+from cxresearch.reconstruction import scorecard as recon
+from cxresearch.report import documents, story
+from cxresearch.statistics import indices, wavecompare
 cx.theme(set_global=True)
 pd.set_option("display.width", 120)
 pd.set_option("display.max_columns", 20)
@@ -46,7 +49,7 @@ quick = False
 """),
         ("code", SETUP),
         ("code", """
-card = story.scorecard(study, seed=seed)
+card = recon.scorecard(study, seed=seed)
 counts = card.counts()
 rep, cons, claims = counts["reproduction"], counts["consistency"], counts["claims"]
 story.say(
@@ -94,7 +97,7 @@ cx.save_table(card.claims, "scorecard_claims")
 card.claims.groupby(["study", "verdict"], observed=True).size().unstack(fill_value=0)
 """),
         ("code", """
-path = story.write_scorecard(card)
+path = documents.write_scorecard(card)
 story.say(f"Scorecard written to `{path.name}` in the report folder.")
 card.claims[card.claims["verdict"] != "supported"]
 """),
@@ -124,7 +127,7 @@ quick = False
 """),
         ("code", SETUP),
         ("code", """
-w = story.analysis_wave(study, wave, seed=seed)
+w = selection.analysis_wave(study, wave, seed=seed)
 inst = w.instrument
 dims = list(inst.indices)[:3]
 ledger = cx.published(study)
@@ -281,7 +284,7 @@ quick = False
 """),
         ("code", SETUP),
         ("code", f"""
-w = story.analysis_wave(study, wave, seed=seed)
+w = selection.analysis_wave(study, wave, seed=seed)
 outcomes = [y for y in {MITTO_OUTCOMES} if y in w.data and w.data[y].notna().any()]
 story.say(story.describe_wave(w) + f"; outcomes analysed: {{', '.join(outcomes)}}.")
 w.data["omnichannel_maturity"].value_counts(sort=False).to_frame("respondents")
@@ -459,7 +462,7 @@ quick = False
 """),
         ("code", SETUP),
         ("code", """
-w = story.analysis_wave(study, wave, seed=seed)
+w = selection.analysis_wave(study, wave, seed=seed)
 story.say(story.describe_wave(w))
 owners = cx.proportion(w, "cx_owner")
 cx.save_table(owners, "cx_owner_shares", synthetic=w.synthetic)
@@ -603,7 +606,7 @@ checks[["check_id", "kind", "verdict", "explanation"]]
 """),
         ("md", "## The same shares from respondent-level data"),
         ("code", """
-w = story.analysis_wave(study, wave, seed=seed)
+w = selection.analysis_wave(study, wave, seed=seed)
 story.say(story.describe_wave(w))
 single = [i for i, it in w.instrument.items.items() if it.type == "single" and i in w.data]
 asked = [i for i in single if w.data[i].notna().any()]
@@ -650,9 +653,9 @@ Each option of a multi-select question is its own yes/no variable: the share cho
 its interval. A respondent names at most three options, so the shares add up to at most 300%.
 """),
         ("code", """
-older = story.reconstruction(study, seed=seed, year=2023)
-newer = (story.analysis_wave(study, wave, seed=seed) if wave is not None
-         else story.reconstruction(study, seed=seed, year=2024))
+older = recon.reconstruction(study, seed=seed, year=2023)
+newer = (selection.analysis_wave(study, wave, seed=seed) if wave is not None
+         else recon.reconstruction(study, seed=seed, year=2024))
 story.say(f"2023: {story.describe_wave(older)}  \\n2024: {story.describe_wave(newer)}")
 questions = [i for i in ("top_trends", "investment_priorities") if i in newer.instrument.items]
 for w in (older, newer):
@@ -663,7 +666,7 @@ for w in (older, newer):
 """),
         ("md", "## Changes between 2023 and 2024, with intervals and adjusted tests"),
         ("code", """
-cmp = story.compare_waves(older, newer, items=questions)
+cmp = wavecompare.compare_waves(older, newer, items=questions)
 synthetic = older.synthetic or newer.synthetic
 shares = cmp.estimates
 cx.save_table(shares, "gscx_shares", waves=[older, newer], synthetic=synthetic)
@@ -730,8 +733,8 @@ quick = False
 """),
         ("code", SETUP),
         ("code", """
-new = story.analysis_wave(study, wave, seed=seed)
-old = story.baseline_wave(study, wave, previous, seed=seed)
+new = selection.analysis_wave(study, wave, seed=seed)
+old = selection.baseline_wave(study, wave, previous, seed=seed)
 story.say(f"New: {story.describe_wave(new)}  \\nPrevious: "
           + (story.describe_wave(old) if old is not None else
              "none — the study has no earlier wave and no published figures to reconstruct "
@@ -748,7 +751,7 @@ means, Rao–Scott chi-square of wave × answer for choices), and the tests are 
 (Holm).
 """),
         ("code", """
-cmp = story.compare_waves(old, new)
+cmp = wavecompare.compare_waves(old, new)
 both = [w for w in (old, new) if w is not None]
 synthetic = any(w.synthetic for w in both)
 cx.save_table(cmp.estimates, f"{study}_wave_estimates", waves=both, synthetic=synthetic)
@@ -767,7 +770,7 @@ cmp.tests[["name", "test", "p_value", "p_adjusted", "reject"]]
 """),
         ("code", """
 # means of items on different scales, as percent of each scale's maximum (POMP, 0-100)
-means = story.to_pomp(cmp.estimates[cmp.estimates["level"].isna()], new.instrument)
+means = indices.to_pomp(cmp.estimates[cmp.estimates["level"].isna()], new.instrument)
 if len(means):
     held = cmp.tests.rename(columns={"name": "item"})[["item", "reject"]]
     fig = cx.wave_comparison(means, item="item", wave="wave", synthetic=synthetic,
@@ -805,7 +808,7 @@ quick = False
 """),
         ("code", SETUP),
         ("code", """
-w = story.analysis_wave(study, wave)
+w = selection.analysis_wave(study, wave)
 inst = w.instrument
 story.say(story.describe_wave(w))
 print(f"rows read {w.manifest.get('rows_read')}, kept {w.manifest.get('rows_kept')}, "

@@ -89,10 +89,36 @@ def test_public_names_stay_functions_after_every_submodule_is_imported():
 
     import cxresearch as cx
 
-    modules = [m.name for m in pkgutil.iter_modules(cx.__path__)]
-    clashes = sorted(set(modules) & set(cx.__all__))
-    assert not clashes, f"modules named like public functions: {clashes}"
+    top = [m.name for m in pkgutil.iter_modules(cx.__path__)]
+    clashes = sorted(set(top) & set(cx.__all__))
+    assert not clashes, f"subpackages or modules named like public functions: {clashes}"
+    modules = [m.name for m in pkgutil.walk_packages(cx.__path__, prefix="cxresearch.")]
+    assert len(modules) > 40
     for name in modules:
-        importlib.import_module(f"cxresearch.{name}")
+        importlib.import_module(name)
     rebound = [n for n in cx.__all__ if isinstance(getattr(cx, n), types.ModuleType)]
     assert not rebound, f"public names bound to modules: {rebound}"
+
+
+def test_type_stub_lists_every_public_name_where_it_lives():
+    """``__init__.pyi`` (what editors and type checkers read) agrees with ``_API``."""
+    import ast
+
+    import cxresearch as cx
+
+    stub = ast.parse((ROOT / "cxresearch" / "__init__.pyi").read_text())
+    seen = {}
+    for node in stub.body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                seen[alias.asname or alias.name] = node.module.removeprefix("cxresearch.")
+    assert seen == cx._API, "cxresearch/__init__.pyi is out of date with _API in __init__.py"
+
+
+def test_layers_contract_is_configured_and_run_by_make_test():
+    """The import-linter contracts of DESIGN.md's layers are in pyproject.toml and CI runs them."""
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in cfg["contracts"] if c["type"] == "layers")["layers"]
+    assert layers[0] == "cxresearch.pipeline" and layers[-1].startswith("cxresearch.errors")
+    makefile = (ROOT / "Makefile").read_text()
+    assert "lint-imports" in makefile.split("test:")[1].split("\n\n")[0]

@@ -20,9 +20,7 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch.errors import IngestError
-from cxresearch.intake.ingestion import UnknownColumnsWarning
-from cxresearch.waves.storage import WaveExistsError
+from cxresearch.errors import IngestError, UnknownColumnsWarning, WaveExistsError
 
 HEADER = ["ResponseId", "Q1", "Q9", "Q10", "Q20", "Q21", "Q4", "weight"]
 GOOD = [

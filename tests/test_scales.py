@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 import cxresearch as cx
-from cxresearch.statistics.scales import NegativeItemWarning
+from cxresearch.errors import NegativeItemWarning
 
 REF = Path(__file__).parent / "reference"
 R = json.loads((REF / "rel_groups.json").read_text())

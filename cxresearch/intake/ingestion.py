@@ -50,7 +50,7 @@ import pyarrow as pa
 
 from cxresearch import paths
 from cxresearch.codebooks.instrument import list_instruments, load_instrument, normalise_label
-from cxresearch.errors import CxWarning, IngestError
+from cxresearch.errors import IngestError, UnknownColumnsWarning
 from cxresearch.intake.answers import (
     Problems,
     check_ids,
@@ -62,10 +62,6 @@ from cxresearch.intake.readers import QUALTRICS_METADATA, RawTable, read_export
 from cxresearch.waves.storage import Wave, WaveExistsError, sha256_file, wave_dir, write_wave
 
 __all__ = ["UnknownColumnsWarning", "ingest", "run_cli", "summary"]
-
-
-class UnknownColumnsWarning(CxWarning):
-    """Columns of an export matched no codebook item and were dropped (listed in the manifest)."""
 
 
 # --------------------------------------------------------------------------- column mapping

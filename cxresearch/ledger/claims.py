@@ -23,16 +23,13 @@ standard deviation the scale allows (``sqrt(m * (max - m))``), so they are conse
 from __future__ import annotations
 
 import math
-import os
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cxresearch.ledger.figures import as_ledger
 
-__all__ = ["claim_check", "run_cli", "write_published_checks"]
+__all__ = ["claim_check"]
 
 COLUMNS = ["claim_id", "study", "claim", "figures", "measure", "claimed", "estimate", "ci_low",
            "ci_high", "n_exposed", "n_unexposed", "basis", "assumptions", "verdict",
@@ -480,64 +477,3 @@ def claim_check(study: str | None = None, ledger=None, **assumptions) -> pd.Data
 
 
 # ----------------------------------------------------------------------------- CLI
-def _markdown(df: pd.DataFrame) -> str:
-    def cell(x):
-        if x is None or (not isinstance(x, str) and pd.isna(x)):
-            return ""
-        if isinstance(x, float):
-            return f"{x:.3g}"
-        return str(x).replace("|", "\\|").replace("\n", " ")
-    head = "| " + " | ".join(df.columns) + " |"
-    sep = "|" + "---|" * len(df.columns)
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join([head, sep, *body]) + "\n"
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def run_cli(args, parse_sets) -> int:
-    """``cxresearch check-published [--study S] [--out DIR]``: print both tables; with
-    ``--out`` also write ``published_consistency.{csv,md}`` and ``published_claims.{csv,md}``."""
-    from cxresearch.ledger.consistency import check_consistency
-
-    cons = check_consistency(args.study)
-    claims = claim_check(args.study)
-    with pd.option_context("display.width", 200, "display.max_colwidth", 60,
-                           "display.max_rows", None):
-        print("Consistency checks of the published figures")
-        print(cons[["check_id", "kind", "verdict", "derived", "derived_low",
-                    "derived_high"]].to_string(index=False))
-        print(f"\n{cons['verdict'].value_counts().to_dict()}\n")
-        print("Claim checks")
-        print(claims[["claim_id", "measure", "estimate", "ci_low", "ci_high",
-                      "verdict"]].to_string(index=False))
-        print(f"\n{claims['verdict'].value_counts().to_dict()}")
-    if getattr(args, "out", None):
-        write_published_checks(args.out, consistency=cons, claims=claims)
-        print(f"written to {args.out}", file=sys.stderr)
-    return 0
-
-
-def write_published_checks(out, study=None, *, consistency=None, claims=None) -> list[Path]:
-    """Write ``published_consistency.{csv,md}`` and ``published_claims.{csv,md}`` to ``out``.
-
-    Used by ``cxresearch check-published --out DIR`` and by ``make reproduce`` (into the run's
-    report folder). Writes are atomic. Returns the paths written.
-    """
-    from cxresearch.ledger.consistency import check_consistency
-
-    cons = check_consistency(study) if consistency is None else consistency
-    cl = claim_check(study) if claims is None else claims
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, df, title in (("published_consistency", cons, "Consistency checks"),
-                            ("published_claims", cl, "Claim checks")):
-        _write(out / f"{name}.csv", df.to_csv(index=False))
-        _write(out / f"{name}.md", f"# {title} of the published figures\n\n" + _markdown(df))
-        written += [out / f"{name}.csv", out / f"{name}.md"]
-    return written

@@ -37,7 +37,8 @@ UNIT_LIMITS = {"percent": (0.0, 100.0), "score_percent": (0.0, 100.0),
                "score_0_10": (0.0, 10.0), "ratio": (0.0, math.inf)}
 
 
-def _ledger_path(path=None) -> Path:
+def ledger_path(path=None) -> Path:
+    """The ledger file: ``path`` when given, else ``data/published/ledger.csv`` of the project."""
     return Path(path) if path is not None else paths.published_dir() / "ledger.csv"
 
 
@@ -116,7 +117,7 @@ def published(study: str | None = None, *, path=None) -> pd.DataFrame:
     """
     if study is not None and study not in STUDIES:
         raise ValueError(f"study must be one of {STUDIES} or None, got {study!r}")
-    file = _ledger_path(path)
+    file = ledger_path(path)
     if not file.is_file():
         raise FileNotFoundError(f"published ledger not found: {file}")
     raw = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])

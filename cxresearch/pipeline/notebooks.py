@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxresearch import paths
+from cxresearch.paths import write_text_atomic
 
 __all__ = ["NotebookResult", "NotebookSpec", "discover_notebooks", "execute_notebook"]
 
@@ -171,16 +172,10 @@ def execute_notebook(task: dict) -> dict:
             nb = nbformat.read(task["output"], as_version=4)
             body, _ = HTMLExporter().from_notebook_node(nb)
             html = Path(task["output"]).with_suffix(".html")
-            _write_atomic(html, body)
+            write_text_atomic(html, body)
             res["html"] = str(html)
         except Exception as exc:  # the executed notebook is still there
             res["error"] = (res.get("error") or "") + f" [HTML export failed: {exc}]"
     else:
         res["output"] = None
     return res
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

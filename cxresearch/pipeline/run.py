@@ -46,10 +46,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cxresearch import paths
+from cxresearch.paths import write_text_atomic
 from cxresearch.pipeline.notebooks import (
     NotebookResult,
     NotebookSpec,
-    _write_atomic,
     discover_notebooks,
     execute_notebook,
 )
@@ -262,7 +262,7 @@ def _point_latest(run: Path) -> None:
         tmp.symlink_to(run.name, target_is_directory=True)
         os.replace(tmp, link)
     except OSError:
-        _write_atomic(run.parent / "LATEST", run.name + "\n")
+        write_text_atomic(run.parent / "LATEST", run.name + "\n")
 
 
 def _select(specs: list[NotebookSpec], study: str | None) -> list[NotebookSpec]:
@@ -461,8 +461,8 @@ def reproduce(
     report.phases["notebooks"] = report.seconds - report.phases["data and reconstructions"]
 
     # 4. report ----------------------------------------------------------------
-    from cxresearch.ledger.claims import write_published_checks
     from cxresearch.ledger.figures import published
+    from cxresearch.report.documents import write_published_checks
 
     if study is None or study in set(published()["study"].astype(str)):
         write_published_checks(run_dir, study)  # published_{consistency,claims}.{csv,md}
@@ -504,7 +504,7 @@ def _finish(report: RunReport, study, wave, parameters: dict, jobs: int) -> None
         "waves": report.waves, "reconstructions": report.reconstructions,
         "notebooks": [asdict(r) for r in report.notebooks], "problems": report.problems,
     }
-    _write_atomic(run_dir / "run.json", json.dumps(info, indent=2, default=str) + "\n")
+    write_text_atomic(run_dir / "run.json", json.dumps(info, indent=2, default=str) + "\n")
 
     lines = ["", "## This run", "",
              f"Run `{run_dir.name}`, commit `{(info['git_commit'] or 'unknown')[:12]}`, "
@@ -528,7 +528,7 @@ def _finish(report: RunReport, study, wave, parameters: dict, jobs: int) -> None
     head = card.read_text(encoding="utf-8") if card.is_file() else (
         "# Scorecard\n\nThe scorecard notebook (00_scorecard) did not write its part in "
         "this run.\n")
-    _write_atomic(card, head.rstrip("\n") + "\n" + "\n".join(lines) + "\n")
+    write_text_atomic(card, head.rstrip("\n") + "\n" + "\n".join(lines) + "\n")
 
 
 # --------------------------------------------------------------------------- CLI

@@ -10,8 +10,6 @@ may be any callable (a lambda too).
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import itertools
 import multiprocessing
 import warnings
@@ -23,74 +21,6 @@ import pandas as pd
 __all__ = ["EnsembleResult", "reconstruct_many"]
 
 
-@contextlib.contextmanager
-def _one_blas_thread():
-    """Run with single-threaded BLAS (restored afterwards).
-
-    A reconstruction makes thousands of tiny BLAS calls (L-BFGS-B, matrix-vector products);
-    OpenBLAS's worker threads spin between them and triple the CPU time on two cores. Uses
-    ``threadpoolctl`` when it is installed, else the ``*_set_num_threads`` entry points of the
-    OpenBLAS libraries bundled with NumPy and SciPy, else does nothing.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        threadpool_limits = None
-    if threadpool_limits is not None:
-        with threadpool_limits(limits=1, user_api="blas"):
-            yield
-        return
-    saved = []
-    for _lib, get, set_ in _openblas_handles():
-        try:
-            saved.append((set_, int(get())))
-            set_(1)
-        except Exception:  # noqa: BLE001 - an optimisation only
-            continue
-    try:
-        yield
-    finally:
-        for set_, n in saved:
-            set_(n)
-
-
-_BLAS_HANDLES: list | None = None
-
-
-def _openblas_handles() -> list:
-    global _BLAS_HANDLES
-    if _BLAS_HANDLES is not None:
-        return _BLAS_HANDLES
-    import ctypes
-    import glob
-    import os
-
-    out = []
-    for pkg in ("numpy", "scipy"):
-        try:
-            base = os.path.dirname(importlib.import_module(pkg).__file__)
-        except ImportError:
-            continue
-        for path in glob.glob(os.path.join(base + ".libs", "*openblas*.so*")):
-            try:
-                lib = ctypes.CDLL(path)
-            except OSError:
-                continue
-            for suffix in ("64_", "_64_", ""):
-                get = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None) or \
-                    getattr(lib, f"openblas_get_num_threads{suffix}", None)
-                set_ = getattr(lib, f"scipy_openblas_set_num_threads{suffix}", None) or \
-                    getattr(lib, f"openblas_set_num_threads{suffix}", None)
-                if get is not None and set_ is not None:
-                    get.restype = ctypes.c_int
-                    out.append((lib, get, set_))
-                    break
-    _BLAS_HANDLES = out
-    return out
-
-
-
-# --------------------------------------------------------------------------------------------
 @dataclass
 class EnsembleResult:
     """``results`` (stacked analyses with ``replicate``, ``seed`` and assumption columns) and
@@ -105,9 +35,9 @@ class EnsembleResult:
 
 
 def _plan(study, k, seed, vary, fixed):
-    from cxresearch.reconstruction.api import _resolve
+    from cxresearch.reconstruction.api import resolve_assumptions
 
-    model, base = _resolve(study, fixed)
+    model, base = resolve_assumptions(study, fixed)
     rng = np.random.default_rng([int(seed), 4242])
     if vary is None:
         return [dict(base) for _ in range(k)]
@@ -144,14 +74,15 @@ _WORK: dict = {}
 
 
 def _one(i):
-    from cxresearch.reconstruction.api import ReconstructionConflictWarning, reconstruct
+    from cxresearch.errors import ReconstructionConflictWarning
+    from cxresearch.reconstruction.api import one_blas_thread, reconstruct
 
     study, plans, seed, analysis = _WORK["study"], _WORK["plans"], _WORK["seed"], \
         _WORK["analysis"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ReconstructionConflictWarning)
         w = reconstruct(study, seed=seed + i, **plans[i])
-    with _one_blas_thread():  # many small models: spinning BLAS threads only cost
+    with one_blas_thread():  # many small models: spinning BLAS threads only cost
         out = analysis(w)
     if not isinstance(out, pd.DataFrame):
         raise TypeError(f"analysis must return a DataFrame, got {type(out).__name__}")

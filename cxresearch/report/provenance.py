@@ -4,7 +4,7 @@ used, and the ``manifest.json`` that ``save_figure``/``save_table`` append to.
 The manifest is one JSON document ``{"schema": 1, "entries": [...]}`` with one entry per
 ``(kind, name)``; saving again under the same name replaces the entry. File paths in entries are
 relative to the manifest's folder, so a report folder can be moved or compared between runs.
-Updates are serialised with ``fcntl.flock`` on ``manifest.json.lock`` because the reproduce
+Updates are serialised with a ``filelock`` lock on ``manifest.json.lock`` because the reproduce
 pipeline runs notebooks in parallel; the document itself is replaced atomically.
 """
 
@@ -16,10 +16,12 @@ import hashlib
 import json
 import os
 import subprocess
-import tempfile
 from pathlib import Path
 
+from filelock import FileLock
+
 from cxresearch import paths
+from cxresearch.paths import atomic_write, sha256_file
 
 try:  # POSIX; elsewhere the manifest update is not locked
     import fcntl
@@ -27,60 +29,17 @@ except ImportError:  # pragma: no cover
     fcntl = None
 
 __all__ = [
-    "atomic_write",
     "file_record",
     "git_state",
     "manifest_path",
     "package_version",
     "read_manifest",
     "run_context",
-    "sha256_file",
     "update_manifest",
     "wave_record",
 ]
 
 SCHEMA = 1
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb"):
-    """Yield a temporary file beside ``path``; on success it replaces ``path`` atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8",
-                                                            "newline": ""})) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_save(path: Path, writer) -> None:
-    """Call ``writer(tmp_path)`` and move the result onto ``path`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        writer(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def file_record(path: Path, base: Path) -> dict:
@@ -207,16 +166,10 @@ def read_manifest(path: str | os.PathLike | None = None) -> dict:
 
 @contextlib.contextmanager
 def _locked(path: Path):
+    """An exclusive lock on ``<path>.lock`` (``filelock``: works off POSIX too)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = path.with_name(path.name + ".lock")
-    with open(lock, "a+") as fh:
-        if fcntl is not None:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            if fcntl is not None:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    with FileLock(str(path.with_name(path.name + ".lock"))):
+        yield
 
 
 def update_manifest(path: Path, entry: dict) -> None:

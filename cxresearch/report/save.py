@@ -36,9 +36,8 @@ from matplotlib.figure import Figure
 
 from cxresearch import paths
 from cxresearch.errors import SyntheticDataWarning
+from cxresearch.paths import atomic_save, atomic_write
 from cxresearch.report.provenance import (
-    atomic_save,
-    atomic_write,
     file_record,
     git_state,
     manifest_path,

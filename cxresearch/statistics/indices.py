@@ -41,7 +41,8 @@ from cxresearch.statistics.estimates import (
     ratio_estimates,
 )
 
-__all__ = ["csat", "likert_index", "nps", "top_box"]
+__all__ = [
+    "to_pomp","csat", "likert_index", "nps", "top_box"]
 
 
 def _resolve(d) -> tuple[Design, object]:
@@ -340,3 +341,24 @@ def nps(d, item: str, by=None, *, detail: bool = False, conf_level: float = 0.95
     out.loc[isn, "ci_low"] = out.loc[isn, "ci_low"].clip(lower=-100)
     out.loc[isn, "ci_high"] = out.loc[isn, "ci_high"].clip(upper=100)
     return out[[*gtable.columns, "item", "measure", *COLUMNS]]
+
+
+def to_pomp(estimates: pd.DataFrame, instrument, item: str = "item") -> pd.DataFrame:
+    """Means on their items' scales -> percent of maximum possible (0–100), so that items on
+    different scales share one axis: ``100 (x - min) / (max - min)`` with the codebook's scale
+    (``scale_min``/``scale_max``) applied to ``estimate``, ``ci_low``, ``ci_high`` (and ``se``
+    scaled). Rows whose item has no scale in the codebook are dropped."""
+    out = []
+    for name, rows in estimates.groupby(item, sort=False):
+        it = instrument.items.get(str(name))
+        lo, hi = getattr(it, "scale_min", None), getattr(it, "scale_max", None)
+        if lo is None or hi is None or hi == lo:
+            continue
+        rows = rows.copy()
+        for c in ("estimate", "ci_low", "ci_high"):
+            rows[c] = 100 * (rows[c].astype(float) - lo) / (hi - lo)
+        if "se" in rows:
+            rows["se"] = 100 * rows["se"].astype(float) / (hi - lo)
+        out.append(rows.assign(scale=f"{lo:g}–{hi:g}"))
+    return pd.concat(out, ignore_index=True) if out else estimates.iloc[0:0]
+

@@ -22,14 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxresearch.errors import CxWarning
+from cxresearch.errors import NegativeItemWarning
 from cxresearch.statistics.inputs import resolve
 
 __all__ = ["NegativeItemWarning", "ReliabilityResult", "reliability"]
-
-
-class NegativeItemWarning(CxWarning):
-    """An item correlates negatively with the rest of its scale (reverse keying missing?)."""
 
 
 @dataclass

@@ -15,7 +15,6 @@ renamed, so a reader never sees a half-written wave and a failed write leaves no
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -28,9 +27,11 @@ from pathlib import Path
 import pandas as pd
 
 from cxresearch import paths
-from cxresearch.errors import CxWarning
+from cxresearch.errors import CodebookChangedWarning, WaveExistsError
+from cxresearch.paths import sha256_file
 
 __all__ = [
+    "wave_year",
     "CodebookChangedWarning",
     "Wave",
     "WaveExistsError",
@@ -48,18 +49,6 @@ QUARANTINE = "quarantine.csv"
 _LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-class CodebookChangedWarning(CxWarning):
-    """The codebook changed since the wave was written (its sha256 differs)."""
-
-
-class WaveExistsError(FileExistsError, ValueError):
-    """A wave already exists and ``replace`` was not given.
-
-    Both a ``FileExistsError`` (what it is) and a ``ValueError`` (bad input, so that the
-    command line reports it and exits 1).
-    """
-
-
 def _check_label(kind: str, value) -> str:
     if not isinstance(value, str) or not _LABEL_RE.match(value):
         raise ValueError(
@@ -75,15 +64,6 @@ def _resolve_instrument(instrument):
 
         return load_instrument(instrument)
     return instrument
-
-
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def wave_dir(study: str, wave: str, root: str | os.PathLike | None = None) -> Path:
@@ -369,3 +349,9 @@ def list_waves(study: str | None = None, root: str | os.PathLike | None = None) 
                          "wave": wdir.name, "path": str(wdir)})
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["study", "wave"], ignore_index=True)
+
+
+def wave_year(label: str) -> int | None:
+    """The year a wave label starts with (``2021-reconstructed`` -> 2021), or None."""
+    m = re.match(r"(\d{4})", str(label))
+    return int(m.group(1)) if m else None

@@ -1,0 +1,48 @@
+"""Type stub of the flat public namespace (the names of ``cxresearch.__all__``).
+
+Generated from ``_API`` in ``__init__.py``; tests/test_environment.py checks they agree.
+"""
+
+__version__: str
+
+from cxresearch.codebooks.instrument import Instrument as Instrument
+from cxresearch.codebooks.instrument import load_instrument as load_instrument
+from cxresearch.intake.ingestion import ingest as ingest
+from cxresearch.ledger.claims import claim_check as claim_check
+from cxresearch.ledger.consistency import check_consistency as check_consistency
+from cxresearch.ledger.figures import published as published
+from cxresearch.reconstruction.api import fit_report as fit_report
+from cxresearch.reconstruction.api import reconstruct as reconstruct
+from cxresearch.reconstruction.ensemble import reconstruct_many as reconstruct_many
+from cxresearch.report.charts.bars import agreement_bars as agreement_bars
+from cxresearch.report.charts.bars import estimate_bars as estimate_bars
+from cxresearch.report.charts.bars import forest_plot as forest_plot
+from cxresearch.report.charts.bars import published_vs_reproduced as published_vs_reproduced
+from cxresearch.report.charts.bars import stacked_bars as stacked_bars
+from cxresearch.report.charts.bars import wave_comparison as wave_comparison
+from cxresearch.report.save import save_figure as save_figure
+from cxresearch.report.save import save_table as save_table
+from cxresearch.report.style import theme as theme
+from cxresearch.statistics.contingency import crosstab_test as crosstab_test
+from cxresearch.statistics.contingency import two_by_two as two_by_two
+from cxresearch.statistics.design import Design as Design
+from cxresearch.statistics.estimates import mean as mean
+from cxresearch.statistics.estimates import proportion as proportion
+from cxresearch.statistics.estimates import proportion_ci as proportion_ci
+from cxresearch.statistics.estimates import total as total
+from cxresearch.statistics.groups import compare_groups as compare_groups
+from cxresearch.statistics.indices import csat as csat
+from cxresearch.statistics.indices import likert_index as likert_index
+from cxresearch.statistics.indices import nps as nps
+from cxresearch.statistics.indices import top_box as top_box
+from cxresearch.statistics.multiplicity import TestFamily as TestFamily
+from cxresearch.statistics.multiplicity import adjust_pvalues as adjust_pvalues
+from cxresearch.statistics.ordinal import ordinal_logit as ordinal_logit
+from cxresearch.statistics.scales import reliability as reliability
+from cxresearch.statistics.weighting import rake as rake
+from cxresearch.statistics.weighting import trim_weights as trim_weights
+from cxresearch.statistics.weighting import weight_summary as weight_summary
+from cxresearch.waves.storage import Wave as Wave
+from cxresearch.waves.storage import load_wave as load_wave
+
+__all__: list[str]
