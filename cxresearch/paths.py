@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,8 @@ __all__ = [
     "atomic_save",
     "atomic_write",
     "sha256_file",
+    "spreadsheet_safe",
+    "spreadsheet_safe_frame",
     "write_text_atomic",
     "data_dir",
     "examples_dir",
@@ -140,3 +143,57 @@ def atomic_save(path: str | os.PathLike, writer) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+# --------------------------------------------------------------------------------------------
+# spreadsheet-formula injection (OWASP "CSV injection"): the one neutraliser of every cell and
+# header the project writes to CSV or XLSX.
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
+
+
+def spreadsheet_safe(value):
+    """A cell that a spreadsheet shows as text, never evaluates as a formula.
+
+    A string beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading single quote (OWASP's advice), unless the whole string is a plain number such as
+    ``-3.5`` or ``+12%``, which stays as it is; leading whitespace before such a character
+    counts too. Numbers, booleans and missing values are returned unchanged.
+
+    Examples
+    --------
+    >>> spreadsheet_safe("=HYPERLINK(\"http://x\")")
+    '\'=HYPERLINK("http://x")'
+    >>> spreadsheet_safe("-3.5"), spreadsheet_safe(-3.5)
+    ('-3.5', -3.5)
+    """
+    if not isinstance(value, str):
+        return value
+    stripped = value.lstrip(" \u00a0")
+    if not stripped:
+        return value
+    if stripped[0] in _FORMULA_START or value[0] in ("\t", "\r"):
+        if _NUMBER.fullmatch(stripped.strip()):
+            return value
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe_frame(df):
+    """A copy of DataFrame ``df`` with every text cell and column name made spreadsheet-safe.
+
+    Numeric columns are untouched (numbers stay numbers); object and string columns are mapped
+    cell by cell with :func:`spreadsheet_safe`.
+    """
+    out = df.copy()
+    out.columns = [spreadsheet_safe(str(c)) if isinstance(c, str) else c for c in out.columns]
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or str(s.dtype) in ("string", "str") or str(s.dtype).startswith(
+                "string"):
+            out[col] = s.map(lambda v: spreadsheet_safe(v) if isinstance(v, str) else v)
+        elif str(s.dtype) == "category":
+            out[col] = s.astype(object).map(
+                lambda v: spreadsheet_safe(v) if isinstance(v, str) else v)
+    return out

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fake_wave
 from scipy import stats
 
 import cxresearch as cx
@@ -224,9 +225,8 @@ def _wave(n=60, seed=1, synthetic=True):
              for q, d in (("q1", "measure"), ("q2", "manage"))}
     inst = SimpleNamespace(items=items, design_columns=lambda: {"weights": "w", "strata": None,
                                                                 "psu": None, "fpc": None})
-    return SimpleNamespace(data=data, instrument=inst, synthetic=synthetic,
-                           manifest={"study": "demo", "wave": "2023-reconstructed",
-                                     "synthetic": synthetic})
+    return fake_wave(data, inst, {"study": "demo", "wave": "2023-reconstructed",
+                                  "synthetic": synthetic})
 
 
 def test_agreement_bars_from_a_wave_uses_weights_codebook_and_is_synthetic():

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fake_wave
 
 from cxresearch.statistics.design import Calibration, Design, as_design
 
@@ -147,11 +148,7 @@ def test_as_design_and_srs_variance_is_classical():
     np.testing.assert_allclose(se, y.std(ddof=1) / np.sqrt(50), rtol=1e-12)
     assert as_design(des) is des
 
-    class FakeWave:
-        def design(self):
-            return des
-
-    assert as_design(FakeWave()) is des
+    assert as_design(fake_wave(des.data, None, design=lambda: des)) is des
     with pytest.raises(TypeError, match="Design, a pandas DataFrame or a Wave"):
         as_design([1, 2])
 

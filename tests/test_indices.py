@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fake_wave
 
 import cxresearch as cx
 from cxresearch.statistics.design import Design
@@ -119,7 +120,7 @@ def test_likert_index_dimensions_wave_and_missing_available():
     inst = SimpleNamespace(indices={"measure": ["a", "b"], "manage": ["c"]},
                            items={k: SimpleNamespace(scale_min=1, scale_max=5, levels=[])
                                   for k in "abc"})
-    wave = SimpleNamespace(instrument=inst, design=lambda: Design(d))
+    wave = fake_wave(d, inst, design=lambda: Design(d))
     r = cx.likert_index(wave, "measure")
     assert set(r.dimension) == {"measure"} and r.n.tolist() == [3, 3, 3]
     av = cx.likert_index(d, {"m": ["a", "b"], "n": ["c"]}, missing="available")

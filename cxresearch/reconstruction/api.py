@@ -29,6 +29,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from cxresearch.errors import ReconstructionConflictWarning
+from cxresearch.waves.storage import is_wave
 
 __all__ = [
     "ReconstructionConflictWarning",
@@ -317,7 +318,7 @@ def fit_report(wave) -> pd.DataFrame:
     Columns ``id, metric, group, target, unit, bound, interval, reconstructed, met, violation,
     how, spec``; rows that are not reconstructable follow with ``how`` = the reason.
     """
-    fit = (wave.manifest if hasattr(wave, "manifest") else wave).get("fit")
+    fit = (wave.manifest if is_wave(wave) else wave).get("fit")
     if not fit:
         raise ValueError("this wave has no fit report (it is not a reconstruction)")
     df = pd.DataFrame(fit["rows"])

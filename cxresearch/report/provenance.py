@@ -18,10 +18,13 @@ import os
 import subprocess
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from filelock import FileLock
 
 from cxresearch import paths
 from cxresearch.paths import atomic_write, sha256_file
+from cxresearch.waves.storage import is_wave
 
 try:  # POSIX; elsewhere the manifest update is not locked
     import fcntl
@@ -29,6 +32,7 @@ except ImportError:  # pragma: no cover
     fcntl = None
 
 __all__ = [
+    "is_synthetic",
     "file_record",
     "git_state",
     "manifest_path",
@@ -111,7 +115,7 @@ def wave_record(wave) -> dict:
         manifest = json.loads(file.read_text(encoding="utf-8"))
     elif isinstance(wave, dict):
         manifest = wave
-    elif hasattr(wave, "manifest"):
+    elif is_wave(wave):
         manifest = dict(wave.manifest or {})
         for attr in ("path", "folder", "directory"):
             cand = getattr(wave, attr, None)
@@ -188,3 +192,37 @@ def update_manifest(path: Path, entry: dict) -> None:
 
 def now_utc() -> str:
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_synthetic(synthetic: bool | None, *sources) -> bool:
+    """Explicit ``synthetic`` wins when True; otherwise any source says so.
+
+    A source is synthetic when it has a true ``synthetic`` attribute (a Wave), a true
+    ``attrs["synthetic"]`` (a DataFrame from a synthetic wave), a ``synthetic`` column with any
+    true value, or a manifest dict with ``synthetic: true``. ``synthetic=False`` together with a
+    synthetic source raises: a reconstruction must never be labelled as observed data.
+    """
+    found = False
+    for src in sources:
+        if src is None:
+            continue
+        if isinstance(src, pd.DataFrame):
+            if bool(src.attrs.get("synthetic", False)):
+                found = True
+            if "synthetic" in src.columns and src["synthetic"].fillna(False).astype(bool).any():
+                found = True
+        elif isinstance(src, (bool, np.bool_)):
+            found = found or bool(src)
+        elif isinstance(src, dict):
+            found = found or bool(src.get("synthetic", False))
+        elif bool(getattr(src, "synthetic", False) is True):
+            found = True
+    if synthetic is None:
+        return found
+    if not isinstance(synthetic, (bool, np.bool_)):
+        raise TypeError(f"synthetic must be True, False or None, got {synthetic!r}")
+    if not synthetic and found:
+        raise ValueError("synthetic=False but the input is marked synthetic (a Wave, "
+                         "attrs['synthetic'] or a 'synthetic' column); reconstructed data must "
+                         "be labelled as such")
+    return bool(synthetic)

@@ -40,6 +40,7 @@ from cxresearch.paths import atomic_save, atomic_write
 from cxresearch.report.provenance import (
     file_record,
     git_state,
+    is_synthetic,
     manifest_path,
     now_utc,
     package_version,
@@ -78,16 +79,6 @@ def _waves(waves) -> list[dict]:
         waves = [waves]
     recs = [wave_record(w) for w in waves]
     return sorted(recs, key=lambda r: (str(r["study"]), str(r["wave"])))
-
-
-def _synthetic_flag(synthetic, wave_recs, *others) -> bool:
-    found = any(bool(r.get("synthetic")) for r in wave_recs) or any(bool(o) for o in others)
-    if synthetic is None:
-        return found
-    if not synthetic and found:
-        raise ValueError("synthetic=False but an input is synthetic (a wave, the figure or "
-                         "the data); reconstructed data must be labelled as such")
-    return bool(synthetic)
 
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
@@ -188,10 +179,7 @@ def save_figure(
     if data is not None and not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a DataFrame, got {type(data).__name__}")
     wave_recs = _waves(waves)
-    data_synth = data is not None and (bool(data.attrs.get("synthetic", False)) or (
-        "synthetic" in data.columns and data["synthetic"].fillna(False).astype(bool).any()))
-    synth = _synthetic_flag(synthetic, wave_recs, getattr(fig, "cx_synthetic", False),
-                            data_synth)
+    synth = is_synthetic(synthetic, *wave_recs, bool(getattr(fig, "cx_synthetic", False)), data)
     if synth and not _has_synthetic_note(fig):
         warnings.warn(f"figure {name!r} is based on synthetic data but carries no note; adding "
                       "'Reconstructed (synthetic) data' at its top right",
@@ -321,9 +309,7 @@ def save_table(
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     name = _check_name(name)
     wave_recs = _waves(waves)
-    data_synth = bool(df.attrs.get("synthetic", False)) or (
-        "synthetic" in df.columns and df["synthetic"].fillna(False).astype(bool).any())
-    synth = _synthetic_flag(synthetic, wave_recs, data_synth)
+    synth = is_synthetic(synthetic, *wave_recs, df)
     table, info = format_table(df, count_columns=count_columns, suppress_below=suppress_below,
                                based_on=based_on, formats=formats,
                                estimate_decimals=estimate_decimals, ci=ci, ci_label=ci_label,

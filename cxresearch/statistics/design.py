@@ -369,11 +369,9 @@ class Design:
         """A copy of this design with new weights (and an added calibration, if given)."""
         new = object.__new__(Design)
         new.__dict__.update(self.__dict__)
-        w = np.asarray(weights, dtype=float)
+        w = check_weights(weights)
         if w.shape != (self.n,):
             raise ValueError(f"weights must have shape ({self.n},), got {w.shape}")
-        if not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise ValueError("weights must be finite and non-negative")
         new.weights = np.ascontiguousarray(w)
         new.srs = False
         new.spec = dict(self.spec, weights=None)
@@ -521,7 +519,7 @@ class Design:
 def as_design(d) -> Design:
     """Turn what an estimator received into a :class:`Design`.
 
-    A ``Design`` passes through; a ``Wave`` (anything with a ``design()`` method) gives its
+    A ``Design`` passes through; a ``Wave`` gives its
     codebook design; a plain ``DataFrame`` becomes a simple random sample with unit weights
     (``svydesign(ids=~1, data=d)``, with replacement).
     """
@@ -529,10 +527,9 @@ def as_design(d) -> Design:
         return d
     if isinstance(d, pd.DataFrame):
         return Design(d)
-    design = getattr(d, "design", None)
-    if callable(design):
-        out = design()
-        if isinstance(out, Design):
-            return out
+    from cxresearch.waves.storage import is_wave  # storage builds Designs lazily too
+
+    if is_wave(d):
+        return d.design()
     raise TypeError(
         f"expected a Design, a pandas DataFrame or a Wave, got {type(d).__name__}")

@@ -40,14 +40,15 @@ from cxresearch.statistics.estimates import (
     groups,
     ratio_estimates,
 )
+from cxresearch.waves.storage import is_wave
 
 __all__ = [
-    "to_pomp","csat", "likert_index", "nps", "top_box"]
+    "csat", "likert_index", "nps", "to_pomp", "top_box"]
 
 
 def _resolve(d) -> tuple[Design, object]:
     instrument = None
-    if not isinstance(d, (Design, pd.DataFrame)) and hasattr(d, "instrument"):
+    if is_wave(d):
         instrument = d.instrument
     return as_design(d), instrument
 

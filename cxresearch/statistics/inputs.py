@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxresearch.waves.storage import is_wave
+
 __all__: list[str] = []
 
 
@@ -21,7 +23,7 @@ def resolve(d, argname: str = "d"):
     """
     if isinstance(d, pd.DataFrame):
         return d, None
-    if hasattr(d, "design") and callable(d.design) and hasattr(d, "manifest"):
+    if is_wave(d):
         d = d.design()
     if hasattr(d, "total_variance") and hasattr(d, "data"):
         return d.data, d

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from cxresearch.statistics.design import check_weights
 from cxresearch.statistics.inputs import column, design_weights, resolve, total_variance
 
 __all__ = ["OrdinalResult", "ordinal_logit"]
@@ -405,10 +406,7 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
                      and isinstance(frame[p].dtype, pd.CategoricalDtype) and frame[p].cat.ordered]
     X_all, xmiss = enc.transform(frame)
     if weights is not None:
-        w_all = (frame[weights] if isinstance(weights, str) else pd.Series(weights)).to_numpy(
-            dtype=float)
-        if np.any(~np.isfinite(w_all)) or np.any(w_all < 0):
-            raise ValueError("weights must be finite and non-negative")
+        w_all = check_weights(frame[weights] if isinstance(weights, str) else weights, "row")
     else:
         w_all = design_weights(design, len(frame))
     ok = (y_all >= 0) & ~xmiss & (w_all > 0)

@@ -31,6 +31,7 @@ from cxresearch.errors import CodebookChangedWarning, WaveExistsError
 from cxresearch.paths import sha256_file
 
 __all__ = [
+    "is_wave",
     "wave_year",
     "CodebookChangedWarning",
     "Wave",
@@ -355,3 +356,8 @@ def wave_year(label: str) -> int | None:
     """The year a wave label starts with (``2021-reconstructed`` -> 2021), or None."""
     m = re.match(r"(\d{4})", str(label))
     return int(m.group(1)) if m else None
+
+
+def is_wave(obj) -> bool:
+    """Whether ``obj`` is a :class:`Wave` (the one test every layer uses)."""
+    return isinstance(obj, Wave)

@@ -20,7 +20,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from cxresearch.report.provenance import is_synthetic  # noqa: F401 (used by the chart modules)
 from cxresearch.report.style import INK, MUTED, SYNTHETIC_INK, Theme, lightness
+from cxresearch.statistics.design import check_weights
+from cxresearch.waves.storage import is_wave
 
 __all__ = [
     "SYNTHETIC_NOTE",
@@ -43,44 +46,12 @@ def to_frame(data, name: str = "data") -> pd.DataFrame:
     """A DataFrame from a DataFrame, a Wave (``.data``) or a mapping of columns."""
     if isinstance(data, pd.DataFrame):
         return data
-    if hasattr(data, "data") and isinstance(data.data, pd.DataFrame):
+    if is_wave(data):
         return data.data
     if isinstance(data, dict):
         return pd.DataFrame(data)
     raise TypeError(f"{name} must be a pandas DataFrame (an estimator's output) or a Wave, "
                     f"got {type(data).__name__}")
-
-
-def is_synthetic(synthetic: bool | None, *sources) -> bool:
-    """Explicit ``synthetic`` wins when True; otherwise any source says so.
-
-    A source is synthetic when it has a true ``synthetic`` attribute (a Wave), a true
-    ``attrs["synthetic"]`` (a DataFrame from a synthetic wave), a ``synthetic`` column with any
-    true value, or a manifest dict with ``synthetic: true``. ``synthetic=False`` together with a
-    synthetic source raises: a reconstruction must never be labelled as observed data.
-    """
-    found = False
-    for src in sources:
-        if src is None:
-            continue
-        if isinstance(src, pd.DataFrame):
-            if bool(src.attrs.get("synthetic", False)):
-                found = True
-            if "synthetic" in src.columns and src["synthetic"].fillna(False).astype(bool).any():
-                found = True
-        elif isinstance(src, dict):
-            found = found or bool(src.get("synthetic", False))
-        elif bool(getattr(src, "synthetic", False) is True):
-            found = True
-    if synthetic is None:
-        return found
-    if not isinstance(synthetic, (bool, np.bool_)):
-        raise TypeError(f"synthetic must be True, False or None, got {synthetic!r}")
-    if not synthetic and found:
-        raise ValueError("synthetic=False but the input is marked synthetic (a Wave, "
-                         "attrs['synthetic'] or a 'synthetic' column); reconstructed data must "
-                         "be labelled as such")
-    return bool(synthetic)
 
 
 def find_column(df: pd.DataFrame, given: str | None, candidates: Sequence[str], what: str,
@@ -469,14 +440,14 @@ def resolve_weights(df: pd.DataFrame, weights, source) -> np.ndarray:
     """Weights from a column name or an array; for a Wave without ``weights=``, the weights of
     ``wave.design()`` (the same rule as the estimators: an all-missing optional weight column
     means unit weights), else the codebook's weight column; otherwise 1."""
-    if weights is None and source is not None and callable(getattr(source, "design", None)):
+    if weights is None and is_wave(source):
         try:
             w = np.asarray(source.design().weights, dtype=float)
         except Exception:  # noqa: BLE001 - no usable design: fall back to the codebook column
             w = None
         if w is not None and w.shape == (len(df),) and np.all(np.isfinite(w)) and np.all(w >= 0):
             return w
-    if weights is None and source is not None and hasattr(source, "instrument"):
+    if weights is None and is_wave(source):
         try:
             weights = source.instrument.design_columns().get("weights")
         except Exception:  # noqa: BLE001 - a codebook without design columns: unit weights
@@ -488,11 +459,9 @@ def resolve_weights(df: pd.DataFrame, weights, source) -> np.ndarray:
     w = df[weights] if isinstance(weights, str) else pd.Series(np.asarray(weights, dtype=float))
     if isinstance(weights, str) and weights not in df.columns:
         raise ValueError(f"weights={weights!r} is not a column of the data")
-    w = pd.to_numeric(w, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    w = check_weights(w, "row")
     if len(w) != len(df):
         raise ValueError(f"weights has {len(w)} values for {len(df)} rows")
-    if np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("weights must be finite and non-negative")
     return w
 
 
