@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fake_wave
 from numpy.testing import assert_allclose
 
 import cxresearch as cx
@@ -276,16 +277,10 @@ def test_forced_order_on_unordered_warns(housing_long):
 
 
 def test_wave_like_input_uses_its_design(api):
-    """A Wave (anything with .design() and .manifest) is analysed through its design."""
-
-    class FakeWave:
-        manifest = {"synthetic": False}
-
-        def design(self):
-            return api[1]
-
+    """A Wave is analysed through its design."""
+    wave = fake_wave(api[1].data, None, {"synthetic": False}, design=lambda: api[1])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallCellWarning)
-        res = cx.crosstab_test(FakeWave(), "awards", "both")
+        res = cx.crosstab_test(wave, "awards", "both")
     ref = R["svychisq"]["clus1_awards_both"]["F"]
     assert_allclose(_t(res, "rao_scott_f"), ref["statistic"], rtol=1e-8)
