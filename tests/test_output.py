@@ -20,10 +20,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from pdf_checks import pdf_fonts, png_dpi
 
 import cxresearch as cx
 from cxresearch.errors import SyntheticDataWarning
-from cxresearch.report.save import pdf_fonts, png_dpi
 from cxresearch.report.tables import format_table, round_half_up
 
 ENTRY_KEYS = {"kind", "name", "created", "notebook", "parameters", "git", "package", "versions",
@@ -96,13 +96,19 @@ def test_pdf_fonts_are_embedded_truetype(reports):
 
 
 def test_pdf_font_check_detects_unembedded_fonts(tmp_path):
-    # a minimal PDF with a standard-14 font that is referenced but not embedded
-    pdf = (b"%PDF-1.4\n1 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj\n"
-           b"2 0 obj << /Type /Font /Subtype /TrueType /BaseFont /Arial /FontDescriptor 3 0 R >>"
-           b" endobj\n3 0 obj << /Type /FontDescriptor /FontName /Arial >> endobj\n%%EOF\n")
-    p = tmp_path / "bad.pdf"
-    p.write_bytes(pdf)
-    assert [f["embedded"] for f in pdf_fonts(p)] == [False, False]
+    # matplotlib's core-14 mode references Helvetica without embedding it: the check must say so
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    with mpl.rc_context({"pdf.use14corefonts": True, "font.family": "sans-serif",
+                         "font.sans-serif": ["Helvetica"]}):
+        fig, ax = plt.subplots()
+        ax.set_title("core font")
+        p = tmp_path / "core14.pdf"
+        fig.savefig(p)
+        plt.close(fig)
+    fonts = pdf_fonts(p)
+    assert fonts and not any(f["embedded"] for f in fonts), fonts
 
 
 def test_png_resolution_and_svg_text(reports):

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.ledger.figures import as_ledger
+from cxresearch.statistics.contingency import two_by_two
 
 __all__ = ["claim_check"]
 
@@ -60,26 +61,14 @@ def _words(r) -> str:
 
 
 def _two_by_two(a, b, c, d) -> tuple[dict, dict, str]:
-    """(risk ratio row, risk difference row, note) from cx.two_by_two, or a private fallback."""
-    try:
-        from cxresearch.statistics.contingency import two_by_two
-        res = two_by_two(table=[[a, b], [c, d]]).set_index("measure")
-        rr, rd = res.loc["risk_ratio"], res.loc["risk_difference"]
-        return (dict(estimate=rr["estimate"], ci_low=rr["ci_low"], ci_high=rr["ci_high"],
-                     method=str(rr["method"])),
-                dict(estimate=rd["estimate"], ci_low=rd["ci_low"], ci_high=rd["ci_high"],
-                     method=str(rd["method"])),
-                str(rr["method"]))
-    except ImportError:  # pragma: no cover - contingency module missing
-        p1, p0 = a / (a + b), c / (c + d)
-        se = math.sqrt(b / (a * (a + b)) + d / (c * (c + d)))
-        est = p1 / p0
-        se_d = math.sqrt(p1 * (1 - p1) / (a + b) + p0 * (1 - p0) / (c + d))
-        return (dict(estimate=est, ci_low=est * math.exp(-Z95 * se),
-                     ci_high=est * math.exp(Z95 * se), method="log-scale Wald (fallback)"),
-                dict(estimate=p1 - p0, ci_low=p1 - p0 - Z95 * se_d, ci_high=p1 - p0 + Z95 * se_d,
-                     method="Wald (fallback)"),
-                "log-scale Wald (private fallback)")
+    """(risk ratio row, risk difference row, method) of a 2 x 2 table, from cx.two_by_two."""
+    res = two_by_two(table=[[a, b], [c, d]]).set_index("measure")
+    rr, rd = res.loc["risk_ratio"], res.loc["risk_difference"]
+    return (dict(estimate=rr["estimate"], ci_low=rr["ci_low"], ci_high=rr["ci_high"],
+                 method=str(rr["method"])),
+            dict(estimate=rd["estimate"], ci_low=rd["ci_low"], ci_high=rd["ci_high"],
+                 method=str(rd["method"])),
+            str(rr["method"]))
 
 
 def _table(p1, n1, p0, n0):

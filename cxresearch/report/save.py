@@ -27,7 +27,6 @@ from __future__ import annotations
 import io
 import re
 import warnings
-import zlib
 from pathlib import Path
 
 import matplotlib as mpl
@@ -50,7 +49,7 @@ from cxresearch.report.provenance import (
 )
 from cxresearch.report.tables import format_table, to_html, to_latex
 
-__all__ = ["pdf_fonts", "png_dpi", "save_figure", "save_table"]
+__all__ = ["save_figure", "save_table"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _SAVE_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none",
@@ -346,78 +345,3 @@ def save_table(
     entry["files"] = files
     update_manifest(manifest, entry)
     return entry
-
-
-# ----------------------------------------------------------------------------- checks
-def _pdf_objects(raw: bytes) -> dict[int, bytes]:
-    objs: dict[int, bytes] = {}
-    for m in re.finditer(rb"(\d+)\s+0\s+obj(.*?)endobj", raw, re.S):
-        objs[int(m.group(1))] = m.group(2)
-    # objects inside compressed object streams (PDF 1.5+)
-    for body in list(objs.values()):
-        if b"/Type /ObjStm" not in body and b"/Type/ObjStm" not in body:
-            continue
-        sm = re.search(rb"stream\r?\n(.*)endstream", body, re.S)
-        if not sm:
-            continue
-        try:
-            data = zlib.decompress(sm.group(1))
-        except zlib.error:
-            continue
-        first = int(re.search(rb"/First\s+(\d+)", body).group(1))
-        head = data[:first].split()
-        nums = [(int(head[i]), int(head[i + 1])) for i in range(0, len(head) - 1, 2)]
-        for j, (num, off) in enumerate(nums):
-            end = nums[j + 1][1] if j + 1 < len(nums) else len(data) - first
-            objs[num] = data[first + off:first + end]
-    return objs
-
-
-def pdf_fonts(path) -> list[dict]:
-    """The fonts of a PDF: ``name``, ``subtype`` and ``embedded`` (a font program is in the
-    file: FontFile, FontFile2 = TrueType/Type 42 or FontFile3; Type 3 fonts carry their glyphs
-    as drawing procedures and count as embedded). Pure Python, no poppler needed."""
-    raw = Path(path).read_bytes()
-    objs = _pdf_objects(raw)
-
-    def ref(body, key):
-        m = re.search(rb"/" + key + rb"\s+(\d+)\s+0\s+R", body)
-        return objs.get(int(m.group(1)), b"") if m else b""
-
-    def arr_ref(body, key):
-        m = re.search(rb"/" + key + rb"\s*\[\s*(\d+)\s+0\s+R", body)
-        if m:
-            return objs.get(int(m.group(1)), b"")
-        inner = ref(body, key)
-        m = re.search(rb"\[\s*(\d+)\s+0\s+R", inner)
-        return objs.get(int(m.group(1)), b"") if m else b""
-
-    fonts = []
-    for body in objs.values():
-        if not re.search(rb"/Type\s*/Font\b", body):
-            continue
-        sub = re.search(rb"/Subtype\s*/(\w+)", body)
-        subtype = sub.group(1).decode() if sub else "?"
-        if subtype == "CIDFontType2" or subtype == "CIDFontType0":
-            continue  # reported through their Type0 parent
-        nm = re.search(rb"/BaseFont\s*/([^\s/\[<>]+)", body)
-        name = nm.group(1).decode("latin-1") if nm else "?"
-        if subtype == "Type3":
-            embedded = True
-        else:
-            desc_holder = arr_ref(body, b"DescendantFonts") if subtype == "Type0" else body
-            desc = ref(desc_holder, b"FontDescriptor")
-            embedded = bool(re.search(rb"/FontFile[23]?\s+\d+\s+0\s+R", desc))
-            if subtype == "Type0":
-                s2 = re.search(rb"/Subtype\s*/(\w+)", desc_holder)
-                subtype = f"Type0/{s2.group(1).decode()}" if s2 else subtype
-        fonts.append({"name": name, "subtype": subtype, "embedded": embedded})
-    return fonts
-
-
-def png_dpi(path) -> tuple[float, float]:
-    """The resolution stored in a PNG's pHYs chunk, read with Pillow."""
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return tuple(float(x) for x in im.info.get("dpi", (0.0, 0.0)))

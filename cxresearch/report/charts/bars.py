@@ -79,11 +79,6 @@ def _check_ci(est, lo, hi, names):
         raise ValueError(f"ci_low <= estimate <= ci_high is violated for {list(names[bad])}")
 
 
-def _rows_layout(th, labels, wrap):
-    entries = [("item", i, wrap_label(t, wrap), False) for i, t in enumerate(labels)]
-    return row_positions(th, entries)
-
-
 def _wrap_default(wrap, th, width):
     return default_wrap(wrap, th, width)
 

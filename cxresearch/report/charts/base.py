@@ -38,7 +38,6 @@ __all__ = [
 ]
 
 SYNTHETIC_NOTE = "Reconstructed (synthetic) data \u2014 not observed responses"
-STAT_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff", "method")
 
 
 # ----------------------------------------------------------------------------- inputs
