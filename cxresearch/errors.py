@@ -17,6 +17,11 @@ __all__ = [
     "ConvergenceWarning",
     "CxWarning",
     "IngestError",
+    "PiiSuspectedWarning",
+    "WaveRecoveredWarning",
+    "printable",
+    "SeparationWarning",
+    "SingleRespondentWarning",
     "SmallCellWarning",
     "SyntheticDataWarning",
     "UnorderedCategoryWarning",
@@ -33,7 +38,8 @@ class CodebookError(ValueError):
         self.source = source
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"codebook {source!s} has {len(self.problems)} problem(s):\n{lines}")
+        super().__init__(
+            f"codebook {printable(source)} has {len(self.problems)} problem(s):\n{lines}")
 
 
 class IngestError(ValueError):
@@ -58,7 +64,8 @@ class IngestError(ValueError):
         if more > 0:
             lines.append(f"  ... and {more} more problem(s)")
         super().__init__(
-            f"{source}: {len(self.problems)} problem(s) found, nothing was written:\n"
+            f"{printable(source)}: {len(self.problems)} problem(s) found, nothing was "
+            "written:\n"
             + "\n".join(lines)
         )
 
@@ -71,6 +78,10 @@ class SmallCellWarning(CxWarning):
     """Expected or observed cell counts are too small for an asymptotic result."""
 
 
+class SingleRespondentWarning(CxWarning):
+    """A domain (``by=`` group) has one respondent: its standard error is undefined (NaN)."""
+
+
 class UnorderedCategoryWarning(CxWarning):
     """An unordered categorical was used where an ordered one is expected."""
 
@@ -81,6 +92,11 @@ class SyntheticDataWarning(CxWarning):
 
 class ConvergenceWarning(CxWarning):
     """An iterative procedure (e.g. raking) stopped before reaching its tolerance."""
+
+
+class SeparationWarning(ConvergenceWarning):
+    """A model's likelihood has no finite maximum (complete or quasi-complete separation):
+    the affected coefficients are not estimable and are reported as missing."""
 
 
 class ReconstructionConflictWarning(CxWarning):
@@ -105,3 +121,25 @@ class WaveExistsError(FileExistsError, ValueError):
 
 class UnknownColumnsWarning(CxWarning):
     """Columns of an export matched no codebook item and were dropped (listed in the manifest)."""
+
+
+class WaveRecoveredWarning(CxWarning):
+    """Left-overs of a killed wave write were resolved (the message says what was done)."""
+
+
+class PiiSuspectedWarning(CxWarning):
+    """A column not marked ``pii`` holds values that look like e-mail or IP addresses."""
+
+
+def printable(text) -> str:
+    """``text`` with control, format (bidi) and other invisible characters escaped.
+
+    For file names and other outside strings printed to a terminal or log: ``"a\\x1b[2Jb"``
+    prints as ``a\\x1b[2Jb``, a right-to-left override as ``\\u202e``. Printable text is
+    unchanged.
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+

@@ -1,11 +1,26 @@
-"""Where cxresearch finds its data and writes its reports.
+"""Where cxresearch finds its data and writes its reports: project discovery.
 
-Defaults follow the repository layout in DESIGN.md (``data/`` and ``reports/`` beside the
-package). Two environment variables override them, so that tests and the reproduce pipeline
-can redirect reads and writes without touching the repository:
+A **project** is a folder with a ``cxresearch.toml`` file (``cxresearch init DIR`` creates
+one): ``codebooks/``, ``waves/<study>/<wave>/``, ``notebooks/`` and ``reports/<run>/``. The
+current project is, in this order:
+
+1. ``$CXRESEARCH_PROJECT`` (set by ``--project DIR`` on every command, and by the reproduce
+   pipeline for each notebook kernel);
+2. the nearest folder at or above the current directory holding ``cxresearch.toml`` (as git
+   finds ``.git``) — :func:`find_project`;
+3. the tool's own repository (:func:`package_root`), which is a project too: its
+   ``cxresearch.toml`` maps the folders to ``data/instruments``, ``data/waves``, ...
+
+A project's ``[paths]`` table may move any folder (``codebooks``, ``waves``, ``notebooks``,
+``reports``, ``examples``, ``published``); relative paths are relative to the project folder.
+Codebooks are looked up by name in the project's codebooks folder, then in the packaged
+examples (:func:`instrument_dirs`).
+
+Two environment variables redirect reads and writes for tests and the reproduce pipeline:
 
 ``CXRESEARCH_DATA``
-    root of ``instruments/``, ``published/``, ``waves/`` and ``examples/``.
+    root of ``instruments/``, ``published/``, ``waves/`` and ``examples/`` (a run-local data
+    folder); a subfolder it lacks falls back to the project's.
 ``CXRESEARCH_REPORTS``
     folder that figures, tables and ``manifest.json`` are written to.
 """
@@ -17,14 +32,23 @@ import hashlib
 import os
 import re
 import tempfile
+import tomllib
 from pathlib import Path
 
 __all__ = [
+    "PROJECT_FILE",
     "atomic_save",
     "atomic_write",
+    "find_project",
+    "instrument_dirs",
+    "is_package_project",
+    "notebooks_dir",
+    "package_root",
+    "project_config",
     "sha256_file",
     "spreadsheet_safe",
     "spreadsheet_safe_frame",
+    "use_project",
     "write_text_atomic",
     "data_dir",
     "examples_dir",
@@ -35,53 +59,191 @@ __all__ = [
     "waves_dir",
 ]
 
+#: the file that marks a project folder
+PROJECT_FILE = "cxresearch.toml"
+#: folders of a project created by ``cxresearch init`` (``[paths]`` in the toml may move them)
+_DEFAULT_FOLDERS = {"codebooks": "codebooks", "waves": "waves", "notebooks": "notebooks",
+                    "reports": "reports", "examples": "examples", "published": "published"}
 
-def project_root() -> Path:
-    """The repository root (the folder that holds ``cxresearch/`` and ``data/``)."""
+
+def package_root() -> Path:
+    """The tool's own repository (the folder that holds ``cxresearch/`` and ``data/``): the
+    packaged example studies, codebooks, ledger and notebook templates."""
     return Path(__file__).resolve().parents[1]
 
 
+def find_project(start: str | os.PathLike | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` (default: the current directory) that holds a
+    ``cxresearch.toml``; None when there is none.
+
+    Examples
+    --------
+    >>> find_project("/")   # doctest: +SKIP
+    >>> # In R: rprojroot::find_root(rprojroot::has_file("cxresearch.toml"))
+    """
+    here = Path(start if start is not None else os.getcwd()).expanduser().resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return None
+
+
+def project_root() -> Path:
+    """The current project: ``$CXRESEARCH_PROJECT``, else :func:`find_project` from the
+    current directory, else the tool's repository (:func:`package_root`).
+
+    ``$CXRESEARCH_PROJECT`` must name a folder with a ``cxresearch.toml`` (ValueError if not).
+    """
+    env = os.environ.get("CXRESEARCH_PROJECT")
+    if env:
+        root = Path(env).expanduser().resolve()
+        if not (root / PROJECT_FILE).is_file():
+            raise ValueError(f"project {env!r} (--project / $CXRESEARCH_PROJECT) has no "
+                             f"{PROJECT_FILE}; create one with: cxresearch init {env}")
+        return root
+    return find_project() or package_root()
+
+
+_CONFIG_CACHE: dict[tuple, dict] = {}
+
+
+def project_config(root: str | os.PathLike | None = None) -> dict:
+    """The parsed ``cxresearch.toml`` of a project (default the current one), with
+    ``paths`` completed: every folder as an absolute :class:`~pathlib.Path`.
+
+    Raises ValueError naming the file when the toml does not parse or ``[paths]`` is not a
+    table of strings.
+    """
+    root = Path(root).resolve() if root is not None else project_root()
+    file = root / PROJECT_FILE
+    try:
+        st = file.stat()
+        key = (str(file), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = (str(file), None, None)
+    if key not in _CONFIG_CACHE:
+        conf: dict = {}
+        if key[1] is not None:
+            try:
+                conf = tomllib.loads(file.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ValueError(f"{file}: not valid TOML ({exc})") from None
+        given = conf.get("paths", {})
+        if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+            raise ValueError(f"{file}: [paths] must map folder names to strings, got {given!r}")
+        unknown = sorted(set(given) - set(_DEFAULT_FOLDERS))
+        if unknown:
+            raise ValueError(f"{file}: unknown folder(s) in [paths]: {', '.join(unknown)} "
+                             f"(known: {', '.join(sorted(_DEFAULT_FOLDERS))})")
+        folders = {k: (root / given.get(k, v)).resolve() for k, v in _DEFAULT_FOLDERS.items()}
+        _CONFIG_CACHE[key] = {**conf, "root": root, "paths": folders}
+    return _CONFIG_CACHE[key]
+
+
+@contextlib.contextmanager
+def use_project(project: str | os.PathLike | None):
+    """Within the block, the current project is ``project`` (a folder with
+    ``cxresearch.toml``); None leaves everything as it is. An explicit project also sets aside
+    ``$CXRESEARCH_DATA`` so that its own folders are read. Used by the ``project=`` argument
+    of ``load_instrument``, ``load_wave`` and ``ingest``; changes the process environment for
+    the duration (not for concurrent threads)."""
+    if project is None:
+        yield None
+        return
+    root = Path(project).expanduser().resolve()
+    if not (root / PROJECT_FILE).is_file():
+        raise ValueError(f"project={os.fspath(project)!r} is not a cxresearch project (no "
+                         f"{PROJECT_FILE}); create one with: cxresearch init {os.fspath(project)}")
+    saved = {k: os.environ.get(k) for k in ("CXRESEARCH_PROJECT", "CXRESEARCH_DATA")}
+    os.environ["CXRESEARCH_PROJECT"] = str(root)
+    os.environ.pop("CXRESEARCH_DATA", None)
+    try:
+        yield root
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _folder(name: str) -> Path:
+    return project_config()["paths"][name]
+
+
+def is_package_project() -> bool:
+    """True when the current project is the tool's own repository."""
+    return project_root() == package_root()
+
+
 def data_dir() -> Path:
-    """Root of the data tree (``$CXRESEARCH_DATA`` or ``<root>/data``)."""
+    """The run-local data root ``$CXRESEARCH_DATA`` when set, otherwise the folder that holds
+    the project's waves (``<project>/data`` in the repository, ``<project>`` in a project made
+    by ``cxresearch init``)."""
     env = os.environ.get("CXRESEARCH_DATA")
-    return Path(env) if env else project_root() / "data"
+    return Path(env) if env else _folder("waves").parent
+
+
+def _data_sub(sub: str) -> Path | None:
+    env = os.environ.get("CXRESEARCH_DATA")
+    if env and (Path(env) / sub).is_dir():
+        return Path(env) / sub
+    return None
 
 
 def instruments_dir() -> Path:
-    """Folder of the ``<study>.yaml`` codebooks.
+    """The project's codebooks folder (``instruments/`` of ``$CXRESEARCH_DATA`` when that
+    holds one). Names are looked up here first, then in the packaged examples:
+    :func:`instrument_dirs`."""
+    return _data_sub("instruments") or _folder("codebooks")
 
-    Codebooks always come from the repository unless ``$CXRESEARCH_DATA`` holds its own
-    ``instruments/`` folder.
-    """
-    own = data_dir() / "instruments"
-    return own if own.is_dir() else project_root() / "data" / "instruments"
+
+def instrument_dirs() -> list[Path]:
+    """Folders searched for ``<name>.yaml``, in order: :func:`instruments_dir`, the project's
+    codebooks folder, the packaged ``data/instruments`` (duplicates removed)."""
+    out: list[Path] = []
+    for p in (instruments_dir(), _folder("codebooks"), package_root() / "data" / "instruments"):
+        if p.resolve() not in [q.resolve() for q in out]:
+            out.append(p)
+    return out
 
 
 def published_dir() -> Path:
-    """Folder of the published-figures ledger."""
-    own = data_dir() / "published"
-    return own if own.is_dir() else project_root() / "data" / "published"
+    """Folder of the published-figures ledger: ``$CXRESEARCH_DATA/published``, the project's
+    own ``published/`` when it has one, else the packaged ledger."""
+    own = _data_sub("published") or _folder("published")
+    return own if own.is_dir() else package_root() / "data" / "published"
 
 
 def waves_dir() -> Path:
-    """Folder of ingested and reconstructed waves (``<study>/<wave>/``)."""
-    return data_dir() / "waves"
+    """Folder of ingested and reconstructed waves (``<study>/<wave>/``):
+    ``$CXRESEARCH_DATA/waves`` when set, else the project's waves folder."""
+    env = os.environ.get("CXRESEARCH_DATA")
+    return Path(env) / "waves" if env else _folder("waves")
 
 
 def examples_dir() -> Path:
-    """Folder of example raw exports (``<study>/``)."""
-    own = data_dir() / "examples"
-    return own if own.is_dir() else project_root() / "data" / "examples"
+    """Folder of example raw exports (``<study>/``): ``$CXRESEARCH_DATA/examples`` when it
+    exists, else the project's (``data/examples`` in the repository; a project made by
+    ``cxresearch init`` has none unless it creates ``examples/``)."""
+    return _data_sub("examples") or _folder("examples")
+
+
+def notebooks_dir() -> Path:
+    """The project's own notebooks folder."""
+    return _folder("notebooks")
 
 
 def reports_dir() -> Path:
     """Folder that figures, tables and the provenance manifest go to.
 
     ``$CXRESEARCH_REPORTS`` when set (the reproduce pipeline sets it to ``reports/<run>/``),
-    otherwise ``<root>/reports``.
+    otherwise the project's ``reports/``.
     """
     env = os.environ.get("CXRESEARCH_REPORTS")
-    return Path(env) if env else project_root() / "reports"
+    return Path(env) if env else _folder("reports")
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,16 +346,23 @@ def spreadsheet_safe_frame(df):
     """A copy of DataFrame ``df`` with every text cell and column name made spreadsheet-safe.
 
     Numeric columns are untouched (numbers stay numbers); object and string columns are mapped
-    cell by cell with :func:`spreadsheet_safe`.
+    cell by cell with :func:`spreadsheet_safe`. A carriage return inside a text cell becomes a
+    line feed: CSV writers with ``lineterminator="\\n"`` do not quote a bare CR, and a reader
+    would start a new row there (``"'\\r=1"`` would put a live ``=1`` on the next line).
     """
+
+    def cell(v):
+        if not isinstance(v, str):
+            return v
+        return spreadsheet_safe(v).replace("\r\n", "\n").replace("\r", "\n")
+
     out = df.copy()
-    out.columns = [spreadsheet_safe(str(c)) if isinstance(c, str) else c for c in out.columns]
-    for col in out.columns:
-        s = out[col]
+    out.columns = [cell(c) for c in out.columns]
+    for j in range(out.shape[1]):          # by position: duplicate column names are fine
+        s = out.iloc[:, j]
         if s.dtype == object or str(s.dtype) in ("string", "str") or str(s.dtype).startswith(
                 "string"):
-            out[col] = s.map(lambda v: spreadsheet_safe(v) if isinstance(v, str) else v)
+            out.isetitem(j, s.map(cell))
         elif str(s.dtype) == "category":
-            out[col] = s.astype(object).map(
-                lambda v: spreadsheet_safe(v) if isinstance(v, str) else v)
+            out.isetitem(j, s.astype(object).map(cell))
     return out

@@ -442,7 +442,7 @@ def test_lookup_by_name_uses_instruments_dir_and_checks_the_file_name(tmp_path, 
     assert cx.load_instrument("toy").name == "toy"
     with pytest.raises(CodebookError, match="does not match the file name 'wrong'"):
         cx.load_instrument("wrong")
-    with pytest.raises(ValueError, match="no codebook named 'nope'.*available: toy, wrong"):
+    with pytest.raises(ValueError, match="no codebook named 'nope'.*available: .*toy, wrong"):
         cx.load_instrument("nope")
     with pytest.raises(ValueError, match="does not exist"):
         cx.load_instrument(tmp_path / "missing.yaml")

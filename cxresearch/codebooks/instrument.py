@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -287,6 +288,10 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     seen: dict = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, str | int | float | bool | type(None)):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a mapping key must be a name, got a {type(key).__name__}",
+                key_node.start_mark)
         if key in seen:
             loader.duplicate_keys.append(
                 f"line {key_node.start_mark.line + 1}: key {key!r} appears twice in one mapping")
@@ -299,10 +304,74 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 _CACHE: dict[tuple, Instrument] = {}
 
+# YAML resource limits: a codebook is a few hundred KiB at most. Aliases share nodes, so an
+# alias bomb ("billion laughs") is small as text and as a node graph but explodes when walked;
+# the graph is measured as if expanded before anything is built from it.
+MAX_CODEBOOK_BYTES = 4 << 20
+MAX_EXPANDED_NODES = 500_000
+MAX_NESTING = 32
+
+
+_QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\n]|\'\')*\'|#[^\n]*')
+
+
+def _flow_depth(text: str) -> int:
+    """Deepest nesting of ``[``/``{`` outside quotes and comments (a cheap bound, taken before
+    parsing: PyYAML scans deep flow collections in quadratic time)."""
+    b = np.frombuffer(_QUOTED_OR_COMMENT.sub("", text).encode("utf-8"), dtype=np.uint8)
+    step = np.zeros(len(b), dtype=np.int32)
+    step[(b == 91) | (b == 123)] = 1
+    step[(b == 93) | (b == 125)] = -1
+    return int(np.cumsum(step).max(initial=0))
+
+
+def _yaml_children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_yaml_graph(root) -> str | None:
+    """The problem with a composed YAML node graph (too big once aliases are expanded, too
+    deep, or recursive), or None. Iterative: no recursion, whatever the input."""
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    state: dict[int, int] = {}  # 1 = on the current path, 2 = measured
+    stack = [(root, False)]
+    while stack:
+        node, post = stack.pop()
+        k = id(node)
+        kids = _yaml_children(node)
+        if post:
+            size[k] = 1 + sum(size[id(c)] for c in kids)
+            height[k] = 1 + max((height[id(c)] for c in kids), default=0)
+            state[k] = 2
+            if size[k] > MAX_EXPANDED_NODES:
+                return (f"the YAML expands to more than {MAX_EXPANDED_NODES:,} values once its "
+                        "aliases (*name) are resolved (an alias bomb?); write the codebook out")
+            if height[k] > MAX_NESTING:
+                return (f"the YAML is nested more than {MAX_NESTING} levels deep (line "
+                        f"{node.start_mark.line + 1}); a codebook needs about six")
+            continue
+        if state.get(k) == 2:
+            continue
+        state[k] = 1
+        stack.append((node, True))
+        for c in kids:
+            if state.get(id(c)) == 1:
+                return (f"the YAML alias on line {c.start_mark.line + 1} refers to a value "
+                        "that contains it (a recursive alias)")
+            if state.get(id(c)) != 2:
+                stack.append((c, False))
+    return None
+
 
 def list_instruments() -> list[str]:
-    """Names of the codebooks in :func:`cxresearch.paths.instruments_dir`."""
-    return sorted(p.stem for p in paths.instruments_dir().glob("*.yaml"))
+    """Names of the codebooks of the project and the packaged examples
+    (:func:`cxresearch.paths.instrument_dirs`)."""
+    return sorted({p.stem for d in paths.instrument_dirs() for p in d.glob("*.yaml")})
 
 
 def _locate(name_or_path: str | os.PathLike) -> tuple[Path, str | None]:
@@ -314,17 +383,21 @@ def _locate(name_or_path: str | os.PathLike) -> tuple[Path, str | None]:
         if not path.is_file():
             raise ValueError(f"codebook file {text!r} does not exist")
         return path, None
-    path = paths.instruments_dir() / f"{text}.yaml"
-    if not path.is_file():
-        raise ValueError(f"no codebook named {text!r} in {paths.instruments_dir()}; available: "
+    found = [d / f"{text}.yaml" for d in paths.instrument_dirs() if (d / f"{text}.yaml").is_file()]
+    if not found:
+        where = " or ".join(str(d) for d in paths.instrument_dirs())
+        raise ValueError(f"no codebook named {text!r} in {where}; available: "
                          f"{', '.join(list_instruments()) or 'none'}")
-    return path, text
+    return found[0], text
 
 
-def load_instrument(name_or_path: str | os.PathLike | Instrument) -> Instrument:
+def load_instrument(name_or_path: str | os.PathLike | Instrument, *,
+                    project: str | os.PathLike | None = None) -> Instrument:
     """Load and validate a codebook by study name (``"mitto_cx"``) or by path.
 
-    A name is looked up as ``<name>.yaml`` in :func:`cxresearch.paths.instruments_dir`. Every
+    A name is looked up as ``<name>.yaml`` in the project's codebooks folder, then in the
+    packaged examples (:func:`cxresearch.paths.instrument_dirs`); ``project`` names the
+    project folder (default: the current one, found as git finds ``.git``). Every
     problem found is reported at once in a :class:`~cxresearch.errors.CodebookError`.
     Loaded codebooks are cached by path, modification time and size.
 
@@ -340,6 +413,12 @@ def load_instrument(name_or_path: str | os.PathLike | Instrument) -> Instrument:
     """
     if isinstance(name_or_path, Instrument):
         return name_or_path
+    if not isinstance(name_or_path, str | os.PathLike):
+        raise TypeError("name_or_path must be a study name, a path to its YAML file or an "
+                        f"Instrument, got {type(name_or_path).__name__} {name_or_path!r:.80}")
+    if project is not None:
+        with paths.use_project(project):
+            return load_instrument(name_or_path)
     path, name = _locate(name_or_path)
     raw = path.read_bytes()
     st = path.stat()
@@ -353,20 +432,40 @@ def load_instrument(name_or_path: str | os.PathLike | Instrument) -> Instrument:
 
 def _parse(raw: bytes, path: Path | None, expect_name: str | None) -> Instrument:
     source = str(path) if path is not None else "<codebook>"
+    if len(raw) > MAX_CODEBOOK_BYTES:
+        raise CodebookError(source, [f"the file is {len(raw):,} bytes, more than a codebook "
+                                     f"can be ({MAX_CODEBOOK_BYTES:,})"])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CodebookError(source, [f"file is not UTF-8 text ({exc})"]) from None
+    if _flow_depth(text) > 2 * MAX_NESTING:
+        raise CodebookError(source, [f"the YAML nests [ ] or {{ }} more than {2 * MAX_NESTING} "
+                                     "levels deep; a codebook needs about six"])
     loader = _StrictLoader(text)
     loader.duplicate_keys = []
     try:
-        doc = loader.get_single_data()
+        node = loader.get_single_node()
+        problem = _check_yaml_graph(node) if node is not None else None
+        if problem:
+            raise CodebookError(source, [problem])
+        doc = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         raise CodebookError(source, [f"not valid YAML: {exc}"]) from None
+    except RecursionError:
+        raise CodebookError(source, [f"the YAML is nested too deeply (more than "
+                                     f"{MAX_NESTING} levels)"]) from None
     finally:
         loader.dispose()
     problems = Problems(list(loader.duplicate_keys))
-    parts = build_instrument_parts(doc, problems, expect_name, Item, Level, Option)
+    try:
+        parts = build_instrument_parts(doc, problems, expect_name, Item, Level, Option)
+    except (TypeError, AttributeError, KeyError, RecursionError) as exc:
+        # a shape the checks did not foresee (a list where a name belongs, ...): still the
+        # codebook's own error, listing what was found before it
+        problems.append(f"a value has the wrong shape ({type(exc).__name__}: {exc}); check "
+                        "that names are text and lists/mappings are where the format says")
+        raise CodebookError(source, problems) from None
     if problems:
         raise CodebookError(source, problems)
     return Instrument(sha256=hashlib.sha256(raw).hexdigest(), path=path, **parts)

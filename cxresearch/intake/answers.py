@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxresearch.codebooks.instrument import normalise_label
+from cxresearch.intake.privacy import redact
 from cxresearch.intake.readers import RawTable, to_numpy
 
 __all__ = ["Problems", "convert_item", "multi_from_column", "multi_from_options"]
@@ -66,7 +67,8 @@ class Problems:
 
     def as_dicts(self) -> list[dict]:
         """Every problem as an IngestError record, sorted by row."""
-        out = list(self.fatal) + [dict(p, kind="unreadable_row") for p in self.raw.problems]
+        out = [{k: redact(v) for k, v in p.items()} for p in self.fatal]
+        out += [dict(p, kind="unreadable_row") for p in self.raw.problems]
         for pos, column, kind, problem, hint, values in self.row_sets:
             shown = pos[:_MAX_DETAIL]
             if values is None:
@@ -77,9 +79,11 @@ class Problems:
                 h = hint
                 if values[i] in coded:  # an SPSS value label the codebook does not know
                     h = f"the file labels its code {coded[values[i]]!r} so; {hint or ''}"
-                out.append({"row": int(self.raw.rows[p]), "column": column, "value": values[i],
-                            "problem": problem[i] if isinstance(problem, list) else problem,
-                            "hint": h, "kind": kind})
+                out.append({"row": int(self.raw.rows[p]), "column": column,
+                            "value": redact(values[i]),
+                            "problem": redact(problem[i] if isinstance(problem, list)
+                                              else problem),
+                            "hint": redact(h), "kind": kind})
             if pos.size > _MAX_DETAIL:
                 out.append({"row": None, "column": column, "value": None, "kind": kind,
                             "problem": f"... and {pos.size - _MAX_DETAIL} more row(s) with "
@@ -100,7 +104,8 @@ class Problems:
         out: dict[int, list[str]] = defaultdict(list)
         for pos, column, _kind, problem, _hint, _values in self.row_sets:
             for i, p in enumerate(pos):
-                out[int(p)].append(f"{column}: {problem[i] if isinstance(problem, list) else problem}")
+                text = problem[i] if isinstance(problem, list) else problem
+                out[int(p)].append(redact(f"{column}: {text}"))
         return out
 
 
@@ -203,6 +208,13 @@ def _numbers(item, header, col, probs: Problems, tally: Counter):
     if ok.any():
         txt = pc.utf8_trim_whitespace(col if ok.all() else col.filter(pa.array(ok)))
         vals[ok] = to_numpy(pc.cast(txt, pa.float64()))
+    huge = ok & np.isinf(vals)  # '1e309', a 400-digit integer: beyond the float range
+    if huge.any():
+        probs.rows(np.flatnonzero(huge), header, "not_finite",
+                   f"item {item.id!r}: value is too large to be stored as a number (beyond "
+                   "±1.8e308, it would become infinity)", "check the cell: write a number, or "
+                   "one of the codebook's missing codes")
+        vals[huge] = np.nan
     missing = np.isin(vals, item.missing_codes) if item.missing_codes else np.zeros(len(col), bool)
     vals[missing] = np.nan
     empty = np.zeros(len(col), dtype=bool)

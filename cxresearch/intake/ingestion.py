@@ -25,6 +25,18 @@ Rules (what a researcher can rely on):
   ``on_error="fail"`` nothing is written; with ``on_error="quarantine"`` rows with problems go
   to ``quarantine.csv`` with their reasons and are counted in the manifest. File- and
   column-level problems (unreadable file, missing required item, ...) always fail.
+* **Personal data never leaves ingestion**: ``pii: true`` items are dropped before anything
+  else; ``quarantine.csv`` holds only the columns mapped to non-PII items (never Qualtrics
+  metadata such as ``IPAddress``, never unknown columns, never the text of an unreadable
+  record); values that look like e-mail or IP addresses in any other column (the respondent
+  id included) raise :class:`~cxresearch.errors.PiiSuspectedWarning` naming the column and
+  are withheld from every message, problem record and quarantine cell.
+* **SPSS value labels** that contradict the codebook are an error naming the column, the
+  file's code and label and the codebook's meaning (``trust_file_labels=True`` reads the
+  file's labels instead): see :mod:`cxresearch.intake.labels`.
+* **Numbers** must be finite: ``1e309``, a 400-digit integer, ``inf`` or ``nan`` text are
+  refused with row, column and value (never stored as infinity). Spreadsheet booleans are
+  ``TRUE``/``FALSE`` text, refused in coded and numeric items.
 * **Made-up examples** (the exports that ``data/examples/make_examples.py`` writes, listed by
   sha256 in ``data/examples/made_up.json``) are illustrative respondents, not data of any
   study: their waves are marked ``synthetic: true, example: true``. Every other file is
@@ -42,6 +54,7 @@ import sys
 import warnings
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
+from os import PathLike
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +63,7 @@ import pyarrow as pa
 
 from cxresearch import paths
 from cxresearch.codebooks.instrument import list_instruments, load_instrument, normalise_label
-from cxresearch.errors import IngestError, UnknownColumnsWarning
+from cxresearch.errors import IngestError, PiiSuspectedWarning, UnknownColumnsWarning, printable
 from cxresearch.intake.answers import (
     Problems,
     check_ids,
@@ -58,10 +71,19 @@ from cxresearch.intake.answers import (
     multi_from_column,
     multi_from_options,
 )
+from cxresearch.intake.labels import check_file_labels
+from cxresearch.intake.privacy import redact, scan
 from cxresearch.intake.readers import QUALTRICS_METADATA, RawTable, read_export
-from cxresearch.waves.storage import Wave, WaveExistsError, sha256_file, wave_dir, write_wave
+from cxresearch.waves.storage import (
+    Wave,
+    WaveExistsError,
+    recover_wave,
+    sha256_file,
+    wave_dir,
+    write_wave,
+)
 
-__all__ = ["UnknownColumnsWarning", "ingest", "run_cli", "summary"]
+__all__ = ["PiiSuspectedWarning", "UnknownColumnsWarning", "ingest", "run_cli", "summary"]
 
 
 # --------------------------------------------------------------------------- column mapping
@@ -272,7 +294,8 @@ def _convert_multi(it, src, col_of, probs: Problems, tally: Counter, n: int) -> 
 
 def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool = False,
            write: bool = True, root=None, synthetic: bool | None = None,
-           encoding: str | None = None, sheet: str | None = None):
+           encoding: str | None = None, sheet: str | None = None, project=None,
+           trust_file_labels: bool = False):
     """Validate a raw export against its codebook and store it as a wave.
 
     Parameters
@@ -301,10 +324,27 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
         ``example: true``), else False — real exports, including the real ECSI example.
     encoding, sheet : str, optional
         Force a text encoding; choose an XLSX worksheet.
+    trust_file_labels : bool, default False
+        SPSS ``.sav`` value labels and user-missing declarations that contradict the codebook
+        (reversed labels, a numeral naming another code, a code the codebook lacks, a valid
+        code declared missing) are an error naming the column, the file's code and label and
+        the codebook's; ``True`` reads the file's labels instead (recoded by the codebook).
+    project : path, optional
+        A project folder (with ``cxresearch.toml``): its codebooks, and its ``waves/`` to
+        write to. Default: the current project (``--project``, or found from the current
+        directory, as git finds ``.git``).
 
     Returns
     -------
     cxresearch.waves.Wave
+
+    Warns
+    -----
+    PiiSuspectedWarning
+        A column not marked ``pii`` (the respondent id included) holds values that look like
+        e-mail or IP addresses; the warning names the column, never a value. Such values are
+        withheld from every message and from ``quarantine.csv``, which holds only the columns
+        mapped to non-PII items.
 
     Raises
     ------
@@ -323,11 +363,26 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     >>> w.manifest["rows_kept"], w.manifest["rejections"]        # doctest: +SKIP
     >>> # In R (no direct equivalent): haven::read_sav("export.sav") + validation by hand
     """
+    if project is not None:
+        with paths.use_project(project):
+            return ingest(path, instrument, wave, on_error=on_error, replace=replace,
+                          write=write, root=root, synthetic=synthetic, encoding=encoding,
+                          sheet=sheet, trust_file_labels=trust_file_labels)
     if on_error not in ("fail", "quarantine"):
         raise ValueError(f"on_error must be 'fail' or 'quarantine', got {on_error!r}")
+    for name, flag in (("replace", replace), ("write", write),
+                       ("trust_file_labels", trust_file_labels)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    if instrument is None:
+        raise TypeError("instrument must be a codebook name, path or Instrument, got None")
+    if not isinstance(path, str | PathLike):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
     inst = load_instrument(instrument)
     path = Path(path)
     target = wave_dir(inst.name, wave, root)  # also validates the label
+    if write:  # a replacement killed earlier is resolved first (it may leave no wave)
+        recover_wave(inst.name, wave, root)
     if write and target.exists() and not replace:
         raise WaveExistsError(
             f"wave {inst.name}/{wave} already exists at {target}; nothing was read or written "
@@ -339,17 +394,21 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
                    kind="no_rows")
     tally: Counter = Counter()
     assigned, dropped = _map_columns(inst, raw, probs)
+    check_file_labels(inst, raw, assigned, probs, trust_file_labels)
+    suspected = _suspect_pii(inst, raw, assigned)
     cols = _convert(inst, raw, assigned, probs, tally)
     all_problems = probs.as_dicts()
+    _warn_pii(path, suspected)
     if probs.fatal or (all_problems and on_error == "fail"):
         raise IngestError(path.name, all_problems)
     if dropped.get("unknown"):
-        warnings.warn(f"{path.name}: {len(dropped['unknown'])} column(s) match no item of "
-                      f"{inst.name} and were dropped: {dropped['unknown']}",
+        warnings.warn(f"{printable(path.name)}: {len(dropped['unknown'])} column(s) match no "
+                      f"item of {inst.name} and were dropped: {dropped['unknown']}",
                       UnknownColumnsWarning, stacklevel=2)
     keep = ~probs.bad
     data = _assemble(inst, cols, keep, raw.n)
-    quarantine = _quarantine(raw, probs) if (probs.bad.any() or raw.bad_rows) else None
+    quarantine = (_quarantine(raw, probs, assigned, suspected)
+                  if (probs.bad.any() or raw.bad_rows) else None)
     sha = sha256_file(path)
     made_up = _made_up(sha)
     manifest = {
@@ -370,6 +429,7 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
         "columns_dropped_count": sum(len(v) for v in dropped.values()),
         "items_absent": [i for i, it in inst.items.items() if i not in assigned and not it.pii],
         "answers": dict(sorted(tally.items())),
+        **({"pii_suspected": suspected} if suspected else {}),
         "codebook": inst.name,
         "codebook_sha256": inst.sha256,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -394,17 +454,50 @@ def _assemble(inst, cols: dict, keep: np.ndarray, n: int) -> pd.DataFrame:
     return df
 
 
-def _quarantine(raw: RawTable, probs: Problems) -> pd.DataFrame:
+def _answer_headers(assigned: dict) -> list[str]:
+    """The export headers mapped to (non-PII) codebook items, in mapping order."""
+    out: list[str] = []
+    for h in assigned.values():
+        out.extend(h.values() if isinstance(h, dict) else [h])
+    return out
+
+
+def _suspect_pii(inst, raw: RawTable, assigned: dict) -> dict:
+    """``{header: {"email": n, "ip": n}}`` for answer columns holding e-mail/IP addresses."""
+    out = {}
+    for h in _answer_headers(assigned):
+        found = scan(raw.columns[raw.headers.index(h)])
+        if found:
+            out[h] = found
+    return out
+
+
+def _warn_pii(path: Path, suspected: dict) -> None:
+    for h, found in suspected.items():
+        what = " and ".join(f"{n} value(s) that look like {'e-mail' if k == 'email' else 'IP'} "
+                            "addresses" for k, n in found.items())
+        warnings.warn(f"{printable(path.name)}: column {h!r} is not marked pii but holds "
+                      f"{what}; they are withheld from messages and quarantine.csv (mark the "
+                      "item 'pii: true' in the codebook if it is personal data)",
+                      PiiSuspectedWarning, stacklevel=3)
+
+
+def _quarantine(raw: RawTable, probs: Problems, assigned: dict, suspected: dict) -> pd.DataFrame:
+    """Rejected rows with their reasons: only the columns mapped to non-PII items (never PII,
+    Qualtrics metadata such as IP addresses, or unknown columns), e-mail/IP values withheld;
+    an unreadable record is listed by its row number only."""
     pos = np.flatnonzero(probs.bad)
     reasons = probs.reasons_per_row()
-    q = pd.DataFrame({h: raw.columns[i].take(pa.array(pos)).to_pylist()
-                      for i, h in enumerate(raw.headers)})
+    q = pd.DataFrame({h: raw.columns[raw.headers.index(h)].take(pa.array(pos)).to_pylist()
+                      for h in _answer_headers(assigned)})
+    for h in suspected:  # the columns where e-mail/IP addresses were found
+        q[h] = [redact(v) for v in q[h]]
     q.insert(0, "_reasons", ["; ".join(reasons[int(p)]) for p in pos])
     q.insert(0, "_source_row", raw.rows[pos])
     if raw.bad_rows:
         extra = pd.DataFrame({"_source_row": list(raw.bad_rows),
-                              "_reasons": ["unreadable_row"] * len(raw.bad_rows),
-                              "_raw": list(raw.bad_rows.values())})
+                              "_reasons": ["unreadable_row: wrong number of fields"]
+                              * len(raw.bad_rows)})
         q = pd.concat([q, extra], ignore_index=True).sort_values("_source_row",
                                                                  ignore_index=True)
     return q.astype(str).replace({"nan": "", "<NA>": ""})
@@ -415,13 +508,15 @@ def run_cli(args, parse_sets) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnknownColumnsWarning)
+            warnings.simplefilter("always", PiiSuspectedWarning)
             w = ingest(args.path, args.instrument, args.wave, on_error=args.on_error,
-                       replace=args.replace)
+                       replace=args.replace,
+                       trust_file_labels=bool(getattr(args, "trust_file_labels", False)))
     except (ValueError, OSError) as exc:  # IngestError lists every problem; exit status 1
         print(f"cxresearch ingest: {exc}", file=sys.stderr)
         return 1
     for c in caught:
-        print(f"warning: {c.message}", file=sys.stderr)
+        print(f"warning: {printable(c.message)}", file=sys.stderr)
     print(summary(w, w.path))
     return 0
 
@@ -433,7 +528,7 @@ def summary(w, where=None) -> str:
     lines = [f"{m['study']}/{m['wave']}: {m['rows_read']} rows read, {m['rows_kept']} kept, "
              f"{m['rows_rejected']} rejected" + (" (synthetic example)" if m.get("example")
                                                  else "")]
-    lines.append(f"  source {m['source_file']} ({r.get('format')}"
+    lines.append(f"  source {printable(m['source_file'])} ({r.get('format')}"
                  + (f", {r['encoding']}" if r.get("encoding") else "")
                  + (", Qualtrics" if r.get("qualtrics") else "") + ")")
     for reason, cols in (m.get("columns_dropped") or {}).items():
@@ -444,4 +539,4 @@ def summary(w, where=None) -> str:
         lines.append(f"  written to {where}")
         if m["rows_rejected"]:
             lines.append(f"  rejected rows with reasons: {Path(where) / 'quarantine.csv'}")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)  # headers, file names: escaped

@@ -13,20 +13,25 @@ A record whose quoted values span several lines still counts as one row.
 Detection is deterministic (content first, file name second):
 
 * format: zip magic -> XLSX, ``$FL2``/``$FL3`` -> SPSS, ``PAR1`` -> Parquet, otherwise text;
-* encoding: a byte-order mark decides (UTF-8, UTF-16 LE/BE); otherwise strict UTF-8; otherwise
-  strict GB18030 (a superset of GBK/GB2312) *if* nearly all non-ASCII characters it yields are
-  Chinese; otherwise the file is refused with the offending byte and line;
+* encoding: a byte-order mark decides (UTF-8, UTF-16 LE/BE); otherwise strict UTF-8 over the
+  whole file; otherwise strict GB18030 (a superset of GBK/GB2312) *if* nearly all non-ASCII
+  characters it yields are Chinese *and* no part of the file is UTF-8 Chinese text (a file that
+  mixes the two is refused, naming a line of each: no guess, no mojibake); otherwise the file is
+  refused with the offending byte and line;
+* the header is read whole (however long its line), and a NUL byte anywhere in any value (a
+  damaged or binary file) is refused with its row and column;
+* spreadsheet booleans stay ``TRUE``/``FALSE`` text (a Likert column of booleans is refused,
+  not read as codes 1/0); SPSS value labels are kept beside the stored codes, so that ingest
+  can check them against the codebook.
 * delimiter: the one of ``, ; TAB |`` that splits the header into the most fields with the
   sampled rows splitting into the same number (ties in that order).
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import os
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,12 +40,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxresearch.errors import IngestError
+from cxresearch.intake.encodings import SAMPLE_BYTES, bytes_have, char_counts
+from cxresearch.intake.encodings import detect_encoding as _detect_encoding
+from cxresearch.intake.encodings import fatal as _fatal
+from cxresearch.intake.encodings import stream_codec as _stream_codec
 
-__all__ = ["QUALTRICS_METADATA", "RawTable", "read_export", "to_numpy"]
+__all__ = ["QUALTRICS_METADATA", "SAMPLE_BYTES", "RawTable", "bytes_have", "char_counts",
+           "read_export", "to_numpy"]
 
 DELIMITERS = [",", ";", "\t", "|"]
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-SAMPLE_BYTES = 1 << 16
 
 # Qualtrics response metadata columns (not answers); dropped and counted. ResponseId is kept
 # as the respondent id when the codebook's id item has no column of its own.
@@ -66,6 +75,9 @@ class RawTable:
     bad_rows: dict[int, str] = field(default_factory=dict)  # row -> raw text of such records
     declared_missing: dict[str, np.ndarray] = field(default_factory=dict)  # SPSS user-missing
     value_labels: dict[str, dict[str, object]] = field(default_factory=dict)  # SPSS label->code
+    stored_codes: dict[str, object] = field(default_factory=dict)  # SPSS codes before labels
+    code_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # SPSS code -> label
+    missing_spec: dict[str, list] = field(default_factory=dict)  # SPSS user-missing ranges
     variable_labels: dict[str, str] = field(default_factory=dict)  # header -> question text
 
     @property
@@ -78,11 +90,6 @@ def to_numpy(arr) -> np.ndarray:
     if isinstance(arr, pa.ChunkedArray):
         return arr.to_numpy()
     return arr.to_numpy(zero_copy_only=False)
-
-
-def _fatal(path, problem: str, hint: str | None = None, row=None, column=None, value=None):
-    raise IngestError(str(path), [{"row": row, "column": column, "value": value,
-                                   "problem": problem, "hint": hint}])
 
 
 # --------------------------------------------------------------------------- detection
@@ -105,93 +112,12 @@ def _sniff_format(path: Path, head: bytes) -> str:
     return "csv"
 
 
-def _detect_encoding(path: Path, head: bytes, forced: str | None,
-                     full: bool = False) -> tuple[str, str, int]:
-    """Return (python codec, reason, BOM length).
-
-    Without ``full``, a file whose first 64 KiB are valid UTF-8 is taken as UTF-8: the CSV
-    parser validates every later byte and :func:`_read_csv` comes back with ``full=True`` (a
-    scan of the whole file) when it finds an invalid one.
-    """
-    if forced:
-        codecs.lookup(forced)  # LookupError names an unknown codec
-        return forced, f"given by the caller (encoding={forced!r})", 0
-    for bom, enc, name in ((codecs.BOM_UTF8, "utf-8", "UTF-8"),
-                           (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32 LE"),
-                           (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32 BE"),
-                           (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE"),
-                           (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE")):
-        if head.startswith(bom):
-            return enc, f"{name} byte-order mark at the start of the file", len(bom)
-    sample = head[:SAMPLE_BYTES]
-    if b"\x00" in sample:
-        even, odd = sample[0::2].count(0), sample[1::2].count(0)
-        half = len(sample) / 2
-        if odd > 0.3 * half and even < 0.05 * half:
-            return "utf-16-le", "no byte-order mark; NUL in every other byte (UTF-16 LE)", 0
-        if even > 0.3 * half and odd < 0.05 * half:
-            return "utf-16-be", "no byte-order mark; NUL in every other byte (UTF-16 BE)", 0
-        _fatal(path, "the file is binary, not a text export (it contains NUL bytes)",
-               "export the survey as CSV, XLSX, SPSS .sav or Parquet")
-    ctrl = sum(sample.count(bytes([b])) for b in [*range(0, 9), 11, 12, *range(14, 32)])
-    if sample and ctrl > 0.01 * len(sample):
-        _fatal(path, f"the file is binary, not a text export ({ctrl} control bytes in the "
-               f"first {len(sample)})", "export the survey as CSV, XLSX, SPSS .sav or Parquet")
-    if not full:
-        try:
-            codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-            return "utf-8", "no byte-order mark; the whole file is valid UTF-8", 0
-        except UnicodeDecodeError:
-            pass
-    bad = _first_invalid(path, "utf-8")
-    if bad is None:
-        return "utf-8", "no byte-order mark; the whole file is valid UTF-8", 0
-    if _first_invalid(path, "gb18030") is None:
-        text = path.read_bytes().decode("gb18030")
-        wide = set(c for c in text if ord(c) > 127)
-        # Chinese text: ideographs/CJK punctuation whose bytes are all >= 0x80 (GB2312 zone).
-        # Latin-1 text read as GBK gives characters whose second byte is an ASCII letter.
-        cjk = sum(1 for c in wide if ("CJK" in unicodedata.name(c, "")
-                                      or 0x3000 <= ord(c) <= 0x303F
-                                      or 0xFF00 <= ord(c) <= 0xFFEF)
-                  and min(c.encode("gb18030")) >= 0x80)
-        if wide and cjk >= 0.9 * len(wide):
-            return ("gb18030", f"no byte-order mark; not valid UTF-8 (byte {bad[1]!r} on line "
-                    f"{bad[0]}); valid GB18030/GBK and {cjk} of {len(wide)} distinct non-ASCII "
-                    "characters are Chinese (GB2312 zone)", 0)
-    line, byte = bad
-    _fatal(path, f"the file's encoding is not recognised: not UTF-8 (invalid byte {byte!r} on "
-           f"line {line}), not UTF-16 (no byte-order mark) and not Chinese GB18030/GBK text",
-           "likely Windows-1252/Latin-1: re-save the file as 'CSV UTF-8', or pass "
-           "encoding='cp1252' to cx.ingest", row=line)
-    raise AssertionError  # unreachable
-
-
-def _first_invalid(path: Path, enc: str) -> tuple[int, bytes] | None:
-    """(line, bytes) of the first undecodable byte sequence, or None; streams the file."""
-    dec = codecs.getincrementaldecoder(enc)()
-    line = 1
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(1 << 22)
-            final = not block
-            try:
-                dec.decode(block, final=final)
-            except UnicodeDecodeError as exc:
-                return line + exc.object[: exc.start].count(b"\n"), exc.object[
-                    exc.start: exc.start + 4]
-            if final:
-                return None
-            line += block.count(b"\n")
-
-
-def _stream_codec(enc: str, bom: int, arrow: bool = False) -> str:
-    """The codec that reads the whole file (consuming a byte-order mark)."""
-    if enc in ("utf-8", "utf8"):
-        return "utf8" if arrow else ("utf-8-sig" if bom else "utf-8")  # Arrow skips the BOM
-    if bom:
-        return enc[:6]  # "utf-16" / "utf-32": the BOM tells the byte order and is consumed
-    return enc
+def _text_sample(path: Path, enc: str, bom: int) -> tuple[str, int]:
+    """The header line, however long, plus about 64 KiB of the lines after it (decoded), and
+    the length of the header line: delimiter and header are sniffed from whole lines."""
+    with open(path, encoding=_stream_codec(enc, bom), errors="replace", newline="") as fh:
+        first = fh.readline()
+        return first + fh.read(SAMPLE_BYTES), len(first)
 
 
 def _sniff_delimiter(text: str) -> tuple[str, str]:
@@ -225,7 +151,9 @@ def _read_csv(path: Path, head: bytes, encoding: str | None, full: bool = False)
     import pyarrow.csv as pacsv
 
     enc, enc_reason, bom = _detect_encoding(path, head, encoding, full)
-    text_head = head[bom:].decode(enc, errors="ignore")
+    text_head, first_len = _text_sample(path, enc, bom)
+    # the csv module refuses fields over 128 KiB by default: allow what this file holds
+    csv.field_size_limit(max(csv.field_size_limit(), path.stat().st_size + 1))
     if not text_head.strip():
         _fatal(path, "the file is empty", "export the survey again; the file has no header")
     delim, delim_reason = _sniff_delimiter(text_head)
@@ -237,7 +165,8 @@ def _read_csv(path: Path, head: bytes, encoding: str | None, full: bool = False)
         invalid.append(row.text)
         return "skip"
 
-    read_opts = pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24,
+    read_opts = pacsv.ReadOptions(autogenerate_column_names=True,
+                                  block_size=max(1 << 24, 8 * first_len),
                                   encoding=_stream_codec(enc, bom, arrow=True))
     parse_opts = pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                     ignore_empty_lines=False, invalid_row_handler=handler)
@@ -276,8 +205,8 @@ def _locate_bad_records(path, enc, bom, delim, k, raw: RawTable) -> None:
                 text = delim.join(rec)
                 raw.bad_rows[i] = text
                 what = "fewer" if len(rec) < k else "more"
-                raw.problems.append({
-                    "row": i, "column": None, "value": text[:80],
+                raw.problems.append({  # the record is not shown: it may hold PII columns
+                    "row": i, "column": None, "value": None,
                     "problem": f"row has {len(rec)} field(s) but the header has {k} ({what})",
                     "hint": "a truncated row, or an unquoted delimiter/line break inside a value"
                     if what == "fewer" else "an unquoted delimiter inside a value: quote it"})
@@ -335,8 +264,8 @@ def _qualtrics(raw: RawTable) -> None:
 def _cell_text(v) -> str:
     if v is None:
         return ""
-    if isinstance(v, bool):
-        return "1" if v else "0"
+    if isinstance(v, bool):  # a spreadsheet boolean is not a code: kept as its text
+        return "TRUE" if v else "FALSE"
     if isinstance(v, float):
         return str(int(v)) if v.is_integer() else repr(v)
     if hasattr(v, "isoformat"):
@@ -403,6 +332,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
 def _num_text(arr: pa.Array) -> pa.Array:
     """Numbers as text with integral floats written without '.0'."""
     if pa.types.is_floating(arr.type):
+        # NaN in a binary float column is how pandas/numpy write a missing value: missing.
+        # +-inf stays "inf"/"-inf" text, which ingest refuses with its row and column.
+        arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, arr.type), arr)
         vals = arr.to_numpy(zero_copy_only=False)
         integral = np.isfinite(vals) & (np.floor(vals) == vals) & (np.abs(vals) < 2**53)
         as_int = pc.cast(pa.array(np.where(integral, vals, 0).astype(np.int64)), pa.string())
@@ -433,11 +365,15 @@ def _read_sav(path: Path) -> RawTable:
         labels = meta.variable_value_labels.get(h, {})
         txt = _num_text(arr)
         if labels:
+            raw.stored_codes[h] = txt
+            raw.code_labels[h] = {_cell_text(k): str(v) for k, v in labels.items()}
             keys = pa.array([_cell_text(k) for k in labels], type=pa.string())
             lab = pa.array([str(v) for v in labels.values()], type=pa.string())
             idx = pc.index_in(txt, value_set=keys)
             txt = pc.if_else(pc.is_null(idx), txt, pc.take(lab, pc.fill_null(idx, 0)))
             raw.value_labels[h] = {str(v): k for k, v in labels.items()}
+        if h in ranges:
+            raw.missing_spec[h] = list(ranges[h])
         if h in ranges and len(s):
             miss = np.zeros(len(s), dtype=bool)
             numeric = pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)
@@ -467,11 +403,33 @@ def _read_parquet(path: Path) -> RawTable:
         arr = col.combine_chunks()
         if pa.types.is_dictionary(arr.type):
             arr = arr.cast(arr.type.value_type)
-        if pa.types.is_boolean(arr.type):
-            arr = pc.cast(arr, pa.int8())
+        if pa.types.is_boolean(arr.type):  # not codes 1/0: "true"/"false" text
+            arr = pc.cast(arr, pa.string())
         cols.append(_num_text(arr))
     return RawTable(headers=[str(c) for c in table.column_names], columns=cols,
                     rows=np.arange(2, table.num_rows + 2), info={"format": "parquet"})
+
+
+def _refuse_nul(path: Path, raw: RawTable) -> None:
+    """A NUL character in a header or value means a damaged or binary file: refuse it, naming
+    where (a prefix check would let one slip into an id past the first 64 KiB)."""
+    problems = []
+    for h in raw.headers:
+        if "\x00" in h:
+            problems.append({"row": 1, "column": h, "value": None,
+                             "problem": "the header contains a NUL byte", "hint": None})
+    for h, col in zip(raw.headers, raw.columns, strict=True):
+        if not len(col) or not bytes_have(col, "\x00"):
+            continue
+        hit = to_numpy(pc.fill_null(pc.match_substring(col, "\x00"), False))
+        for p in np.flatnonzero(hit)[:20]:
+            problems.append({"row": int(raw.rows[p]), "column": h, "value": None,
+                             "problem": "the value contains a NUL byte (the file is damaged "
+                             "or binary)", "hint": None})
+    if problems:
+        problems[0]["hint"] = ("export the survey again; a text export never contains NUL "
+                               "bytes")
+        raise IngestError(str(path), problems)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -529,6 +487,7 @@ def read_export(path: str | os.PathLike, *, encoding: str | None = None,
                                if fmt in ("csv", "xlsx") else
                                "case k of the file is reported as row k + 1 (header = row 1)")
     _drop_blank_lines(raw)
+    _refuse_nul(path, raw)
     dup = sorted({h for h in raw.headers if raw.headers.count(h) > 1})
     if dup:
         raise IngestError(str(path), [{"row": 1, "column": h, "value": None,

@@ -9,8 +9,16 @@ Waves are observed (ingested from a researcher's export) or reconstructed (gener
 consistent with published figures; ``synthetic: true``, label ``<year>-reconstructed``). The
 manifest says which, and so does :attr:`Wave.synthetic`.
 
-Writes are atomic: the wave is written to a temporary folder beside its final place and then
-renamed, so a reader never sees a half-written wave and a failed write leaves nothing behind.
+Writes are atomic and serialised: a writer holds a lock per wave (``filelock``, in
+``<waves>/.locks/<study>/<wave>.lock``) while it checks that the wave does not exist, writes it
+to a hidden temporary folder beside its final place (``.<wave>.new-*``) and renames it into
+place, so of two writers of one new wave exactly one wins and the other fails with
+:class:`~cxresearch.errors.WaveExistsError`, writing nothing. A replacement moves the old wave
+aside (``.<wave>.old-*``) before renaming the new one in; a process killed between those two
+renames leaves both, and the next :func:`load_wave`, :func:`list_waves` or write of that wave
+resolves them (a complete new wave, whose files match its manifest, wins; otherwise the old one
+is restored) and removes the left-over hidden folders, with a
+:class:`~cxresearch.errors.WaveRecoveredWarning` saying what it did.
 """
 
 from __future__ import annotations
@@ -24,11 +32,18 @@ import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cxresearch import paths
-from cxresearch.errors import CodebookChangedWarning, WaveExistsError
-from cxresearch.paths import sha256_file
+from cxresearch.errors import (
+    CodebookChangedWarning,
+    CxWarning,
+    WaveExistsError,
+    WaveRecoveredWarning,
+    printable,
+)
+from cxresearch.paths import sha256_file, spreadsheet_safe_frame
 
 __all__ = [
     "is_wave",
@@ -36,7 +51,10 @@ __all__ = [
     "CodebookChangedWarning",
     "Wave",
     "WaveExistsError",
+    "WaveRecoveredWarning",
+    "check_label",
     "list_waves",
+    "recover_wave",
     "load_wave",
     "wave_dir",
     "write_wave",
@@ -46,17 +64,34 @@ RESPONSES = "responses.parquet"
 MANIFEST = "manifest.json"
 QUARANTINE = "quarantine.csv"
 
-# study ids and wave labels become folder names: keep them portable
-_LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# study ids and wave labels become folder names: keep them portable. ASCII only (no look-alike
+# digits or letters), matched with fullmatch (``$`` would accept a trailing newline).
+_LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_LOCK_TIMEOUT = 300.0  # seconds a writer waits for another writer of the same wave
 
 
-def _check_label(kind: str, value) -> str:
-    if not isinstance(value, str) or not _LABEL_RE.match(value):
+def check_label(kind: str, value) -> str:
+    """``value`` when it is a valid study id or wave label, else ``ValueError`` naming ``kind``.
+
+    Letters, digits, ``.``, ``_`` and ``-`` (ASCII), starting with a letter or digit, at most
+    100 characters; the whole string must match (``"2024\\n"`` is refused).
+
+    Examples
+    --------
+    >>> check_label("wave", "2021-reconstructed")
+    '2021-reconstructed'
+    >>> # In R: stopifnot(grepl("^[A-Za-z0-9][A-Za-z0-9._-]*$", x, perl = TRUE))
+    """
+    if not isinstance(value, str) or not _LABEL_RE.fullmatch(value):
         raise ValueError(
-            f"{kind} must be a non-empty string of letters, digits, '.', '_' or '-' that starts "
-            f"with a letter or digit (it becomes a folder name), got {value!r}"
+            f"{kind} must be a non-empty string of ASCII letters, digits, '.', '_' or '-' that "
+            f"starts with a letter or digit, at most 100 characters (it becomes a folder name), "
+            f"got {value!r}"
         )
     return value
+
+
+_check_label = check_label
 
 
 def _resolve_instrument(instrument):
@@ -216,46 +251,176 @@ def write_wave(wave: Wave, replace: bool = False, root: str | os.PathLike | None
     """
     if not isinstance(wave, Wave):
         raise TypeError(f"wave must be a Wave, got {type(wave).__name__}")
+    if not isinstance(replace, bool):
+        raise TypeError(f"replace must be True or False, got {replace!r}")
     target = wave_dir(wave.study, wave.label, root)
-    if target.exists() and not replace:
-        raise WaveExistsError(
-            f"wave {wave.study}/{wave.label} already exists at {target}; nothing was written "
-            "(pass replace=True, or --replace on the command line, to overwrite it)"
-        )
+    _refuse_infinite(wave)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     manifest = _complete_manifest(wave)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{wave.label}.tmp-", dir=parent))
-    try:
-        wave.data.to_parquet(tmp / RESPONSES, index=False)
-        files = {RESPONSES: sha256_file(tmp / RESPONSES)}
-        if wave.quarantine is not None and len(wave.quarantine):
-            wave.quarantine.to_csv(tmp / QUARANTINE, index=False, encoding="utf-8")
-            files[QUARANTINE] = sha256_file(tmp / QUARANTINE)
-        manifest["files"] = files
-        text = json.dumps(manifest, indent=2, ensure_ascii=False, default=_jsonable)
-        (tmp / MANIFEST).write_text(text + "\n", encoding="utf-8")
-        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
-        if target.exists():  # replace=True: swap, then drop the old one
-            old = Path(tempfile.mkdtemp(prefix=f".{wave.label}.old-", dir=parent))
-            os.replace(target, old / "wave")
-            try:
-                os.replace(tmp, target)
-            except OSError:
-                os.replace(old / "wave", target)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _wave_lock(target):
+        for line in _recover_locked(target):
+            warnings.warn(f"wave {wave.study}/{wave.label}: {line}", WaveRecoveredWarning,
+                          stacklevel=2)
+        if target.exists() and not replace:
+            raise WaveExistsError(
+                f"wave {wave.study}/{wave.label} already exists at {target}; nothing was "
+                "written (pass replace=True, or --replace on the command line, to overwrite it)"
+            )
+        tmp = Path(tempfile.mkdtemp(prefix=f".{wave.label}.new-", dir=parent))
+        try:
+            wave.data.to_parquet(tmp / RESPONSES, index=False)
+            files = {RESPONSES: sha256_file(tmp / RESPONSES)}
+            if wave.quarantine is not None and len(wave.quarantine):
+                safe = spreadsheet_safe_frame(wave.quarantine)
+                # CRLF rows (RFC 4180): pandas quotes a lone "\r" in a cell only then
+                safe.to_csv(tmp / QUARANTINE, index=False, encoding="utf-8",
+                            lineterminator="\r\n")
+                files[QUARANTINE] = sha256_file(tmp / QUARANTINE)
+            manifest["files"] = files
+            text = json.dumps(manifest, indent=2, ensure_ascii=False, default=_jsonable)
+            with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:  # written last: complete
+                fh.write(text + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
+            if target.exists():  # replace=True: move the old aside, then the new in
+                old = Path(tempfile.mkdtemp(prefix=f".{wave.label}.old-", dir=parent))
+                os.replace(target, old / "wave")
+                try:
+                    os.rename(tmp, target)
+                except OSError:
+                    os.replace(old / "wave", target)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(tmp, target)  # under the lock: nobody created it meanwhile
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     wave.manifest = manifest
     wave.path = target
     return target
 
 
-def load_wave(instrument, wave: str, root: str | os.PathLike | None = None) -> Wave:
+def _refuse_infinite(wave: Wave) -> None:
+    """A wave never stores +-inf (an overflowed number is not an answer): ValueError naming
+    the column and the first row."""
+    for col in wave.data.columns:
+        s = wave.data[col]
+        if pd.api.types.is_float_dtype(s.dtype):
+            vals = s.to_numpy(dtype=float, na_value=float("nan"))
+            bad = np.flatnonzero(np.isinf(vals))
+            if bad.size:
+                raise ValueError(f"column {col!r} of wave {wave.study}/{wave.label} holds "
+                                 f"{bad.size} infinite value(s) (first at row {bad[0]}); a wave "
+                                 "stores finite numbers only — make them missing or fix them")
+
+
+# ------------------------------------------------------------------ locking and recovery
+
+
+def _wave_lock(target: Path):
+    """The lock of one wave (``<waves>/.locks/<study>/<wave>.lock``), outside the wave folders
+    so that a study folder holds only waves."""
+    from filelock import FileLock
+
+    lock_dir = target.parent.parent / ".locks" / target.parent.name
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(lock_dir / f"{target.name}.lock"), timeout=_LOCK_TIMEOUT)
+
+
+def _leftovers(target: Path) -> dict[str, list[Path]]:
+    """Hidden folders of killed writes of this wave: ``new`` (complete or not) and ``old``."""
+    out: dict[str, list[Path]] = {"new": [], "old": []}
+    if not target.parent.is_dir():
+        return out
+    prefix = f".{target.name}."
+    for p in target.parent.iterdir():
+        if not p.name.startswith(prefix) or not p.is_dir():
+            continue
+        kind = p.name[len(prefix):].split("-", 1)[0]
+        if kind in ("new", "tmp"):
+            out["new"].append(p)
+        elif kind == "old":
+            out["old"].append(p)
+    return out
+
+
+def _complete(folder: Path) -> bool:
+    """A written wave folder whose files all match the sha256 in its manifest."""
+    try:
+        m = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        files = m.get("files") or {}
+        return RESPONSES in files and all(
+            (folder / f).is_file() and sha256_file(folder / f) == h for f, h in files.items())
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _recover_locked(target: Path) -> list[str]:
+    """Resolve the left-overs of killed writes of one wave (the caller holds its lock)."""
+    left = _leftovers(target)
+    if not left["new"] and not left["old"]:
+        return []
+    done: list[str] = []
+    newest = lambda ps: sorted(ps, key=lambda q: q.stat().st_mtime_ns, reverse=True)  # noqa: E731
+    if not target.exists():
+        olds = [q for q in newest(left["old"]) if (q / "wave").is_dir()]
+        news = [q for q in newest(left["new"]) if _complete(q)] if olds else []
+        if news:  # killed between the two renames of a replace: the new wave was complete
+            os.rename(news[0], target)
+            done.append(f"completed an interrupted replacement of {target.name} with the new "
+                        f"wave from {news[0].name}")
+        elif olds:
+            os.rename(olds[0] / "wave", target)
+            done.append(f"restored {target.name} from {olds[0].name} (an interrupted "
+                        "replacement had moved it aside and left no complete new wave)")
+    for q in left["new"] + left["old"]:
+        if q.exists():
+            shutil.rmtree(q, ignore_errors=True)
+            if q.exists():
+                done.append(f"could not remove the left-over folder {q}")
+            else:
+                done.append(f"removed the left-over folder {q.name} of a killed write")
+    return done
+
+
+def recover_wave(study: str, wave: str, root: str | os.PathLike | None = None) -> list[str]:
+    """Resolve what killed writes of one wave left behind; returns what was done.
+
+    A replacement killed between its two renames leaves no wave but the old copy in
+    ``.<wave>.old-*`` and the new one in ``.<wave>.new-*``: the new one wins when complete
+    (every file matches its manifest), otherwise the old one is restored. Other hidden
+    folders of killed writes are removed. Each action is also reported with a
+    :class:`~cxresearch.errors.WaveRecoveredWarning`. Called by :func:`load_wave`,
+    :func:`list_waves` and :func:`write_wave`; it takes the wave's lock.
+
+    Examples
+    --------
+    >>> from cxresearch.waves.storage import recover_wave
+    >>> recover_wave("mitto_cx", "2024")                  # doctest: +SKIP
+    []
+    >>> # In R: no equivalent (file-system housekeeping)
+    """
+    target = wave_dir(study, wave, root)
+    left = _leftovers(target)
+    if not left["new"] and not left["old"]:
+        return []
+    try:
+        with _wave_lock(target):
+            done = _recover_locked(target)
+    except OSError as exc:  # read-only data folder: say so, change nothing
+        done = [f"left-over folders of a killed write of {study}/{wave} were found in "
+                f"{target.parent} but could not be resolved ({exc}): "
+                + ", ".join(q.name for q in left["new"] + left["old"])]
+    for line in done:
+        warnings.warn(f"wave {study}/{wave}: {line}", WaveRecoveredWarning, stacklevel=3)
+    return done
+
+
+def load_wave(instrument, wave: str, root: str | os.PathLike | None = None, *,
+              project: str | os.PathLike | None = None) -> Wave:
     """Read a stored wave, with the codebook's dtypes (ordered categoricals) restored.
 
     Parameters
@@ -266,6 +431,9 @@ def load_wave(instrument, wave: str, root: str | os.PathLike | None = None) -> W
         Wave label, e.g. ``"2021"`` or ``"2021-reconstructed"``.
     root : path, optional
         Folder of waves; defaults to ``paths.waves_dir()``.
+    project : path, optional
+        A project folder (with ``cxresearch.toml``): read its waves and codebooks. Default:
+        the current project (``--project``, or found from the current directory).
 
     Returns
     -------
@@ -284,8 +452,17 @@ def load_wave(instrument, wave: str, root: str | os.PathLike | None = None) -> W
     True
     >>> # In R: df <- arrow::read_parquet("data/waves/mitto_cx/2021/responses.parquet")
     """
+    from cxresearch.codebooks.instrument import Instrument
+
+    if not isinstance(instrument, str | os.PathLike | Instrument):
+        raise TypeError("instrument must be a codebook name, a path to its YAML file or an "
+                        f"Instrument, got {type(instrument).__name__} {instrument!r:.80}")
+    if project is not None:
+        with paths.use_project(project):
+            return load_wave(instrument, wave, root)
     inst = _resolve_instrument(instrument)
     folder = wave_dir(inst.name, wave, root)
+    recover_wave(inst.name, wave, root)
     if not (folder / MANIFEST).is_file() or not (folder / RESPONSES).is_file():
         have = sorted(p.name for p in folder.parent.iterdir() if p.is_dir()
                       and not p.name.startswith(".")) if folder.parent.is_dir() else []
@@ -329,7 +506,7 @@ def list_waves(study: str | None = None, root: str | os.PathLike | None = None) 
 
     Examples
     --------
-    >>> from cxresearch.waves import list_waves
+    >>> from cxresearch.waves.storage import list_waves
     >>> list_waves("mitto_cx")[["wave", "synthetic", "rows_kept"]]    # doctest: +SKIP
     >>> # In R: list.dirs("data/waves/mitto_cx", recursive = FALSE)
     """
@@ -341,9 +518,18 @@ def list_waves(study: str | None = None, root: str | os.PathLike | None = None) 
     for sdir in studies:
         if not sdir.is_dir() or sdir.name.startswith("."):
             continue
+        stranded = {q.name[1:].split(".old-")[0] for q in sdir.iterdir()
+                    if q.name.startswith(".") and ".old-" in q.name}
+        for label in sorted(stranded):
+            if _LABEL_RE.fullmatch(label):
+                recover_wave(sdir.name, label, base)
         for wdir in sorted(sdir.iterdir()):
             mfile = wdir / MANIFEST
             if wdir.name.startswith(".") or not mfile.is_file():
+                continue
+            if not _LABEL_RE.fullmatch(wdir.name):  # made by hand: "2024\n" looks like 2024
+                warnings.warn(f"skipped the folder {printable(wdir.name)!r} in {sdir}: not a "
+                              "valid wave label (rename it)", CxWarning, stacklevel=2)
                 continue
             m = json.loads(mfile.read_text(encoding="utf-8"))
             rows.append({**{k: m.get(k) for k in cols}, "study": sdir.name,
