@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
+from cxresearch.errors import SingleRespondentWarning
 from cxresearch.statistics.design import Design
 from cxresearch.statistics.estimates import COLUMNS
 
@@ -131,15 +132,17 @@ def test_svyciprop_methods_stratified_and_cluster(dstrat, dclus1, method):
                                    rtol=QUANT)
 
 
-def test_svyby_svyciprop_uses_domain_df(dstrat, dclus1):
+def test_svyby_svyciprop_domain_df_on_request(dstrat, dclus1):
+    # svyby(..., svyciprop) uses each domain's own df: df="domain" (the default is the whole
+    # design's df, tests/test_scales_nps.py)
     for des, key, var, meth in ((dstrat, "by_stype_beta", "sch.wide", "beta"),
                                 (dstrat, "by_stype_logit", "awards", "logit")):
-        r = cx.proportion(des, var, level="Yes", by="stype", ci_method=meth)
+        r = cx.proportion(des, var, level="Yes", by="stype", ci_method=meth, df="domain")
         ref = REF["strat"][key]
         np.testing.assert_allclose(r.estimate, ref["est"], rtol=EXACT)
         np.testing.assert_allclose(r.ci_low, ref["lo"], rtol=QUANT)
         np.testing.assert_allclose(r.ci_high, ref["hi"], rtol=QUANT)
-    r = cx.proportion(dclus1, "sch.wide", level="Yes", by="stype")
+    r = cx.proportion(dclus1, "sch.wide", level="Yes", by="stype", df="domain")
     ref = REF["clus1"]["by_stype_logit"]
     np.testing.assert_allclose(r.ci_low, ref["lo"], rtol=QUANT)
     np.testing.assert_allclose(r.ci_high, ref["hi"], rtol=QUANT)
@@ -214,7 +217,7 @@ def test_empty_domain_and_bad_input_errors():
         cx.proportion(d, "g", level="q")
     with pytest.raises(ValueError, match="ci_method"):
         cx.proportion(d, "g", ci_method="exact")
-    with pytest.raises(ValueError, match="conf_level"):
+    with pytest.raises(ValueError, match="conf_level"), pytest.warns(SingleRespondentWarning):
         cx.mean(d, "y", conf_level=95)
 
 

@@ -110,11 +110,21 @@ def test_unit_weight_design_mean_equals_srs():
     df = pd.read_csv(REF / "data" / "rel_chickwts.csv")
     r1 = cx.compare_groups(Design(df), "weight", "feed")
     r2 = cx.compare_groups(df, "weight", "feed")
-    assert_allclose(r1.groups["estimate"], r2.groups["estimate"], rtol=1e-12)
+    cols = ["estimate", "se", "ci_low", "ci_high", "n", "deff"]
+    # one convention: a plain DataFrame is svydesign(ids=~1), the group rows are mean(by=)
+    assert_allclose(r1.groups[cols].to_numpy(float), r2.groups[cols].to_numpy(float),
+                    rtol=1e-12)
+    m = cx.mean(df, "weight", by="feed")
+    assert_allclose(r2.groups[cols].to_numpy(float), m[cols].to_numpy(float), rtol=1e-12)
     # domain mean in a with-replacement SRS of N rows: var = N/(N-1) * (n-1)/n * s²/n
     n, N = r2.groups["n"].to_numpy(), len(df)
-    assert_allclose(r1.groups["se"], r2.groups["se"] * np.sqrt((n - 1) / n * N / (N - 1)),
+    s = r2.groups["sd"].to_numpy()
+    assert_allclose(r2.groups["se"], s / np.sqrt(n) * np.sqrt((n - 1) / n * N / (N - 1)),
                     rtol=1e-10)
+    # t interval on the whole sample's df (N - 1), as confint(svyby(...), df = degf(des))
+    from scipy import stats
+    half = (r2.groups["ci_high"] - r2.groups["ci_low"]) / 2
+    assert_allclose(half, stats.t.ppf(0.975, N - 1) * r2.groups["se"], rtol=1e-10)
 
 
 def test_bad_input():
@@ -125,5 +135,5 @@ def test_bad_input():
         cx.compare_groups(df, "y", "g", kind="median")
     with pytest.raises(ValueError, match="at least two answers"):
         cx.compare_groups(df.iloc[:3], "y", "g")
-    with pytest.raises(ValueError, match="0-10 integer"):
+    with pytest.raises(ValueError, match=r"\[11.0\] outside its scale 0..10"):
         cx.compare_groups(df.assign(y=[1, 2, 11, 3]), "y", "g", kind="nps")

@@ -13,13 +13,18 @@ from typing import Any
 
 __all__ = ["Problems", "build_instrument_parts"]
 
-_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+# snake_case ids: used with fullmatch only (``$`` with match would accept a trailing newline)
+_SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _TOP_KEYS = {"format_version", "study", "meta", "scales", "items", "indices", "ignore_columns"}
 _META_REQUIRED = ("title", "publisher", "fieldwork_year", "population", "source", "languages")
+# analysis: {outcome, drivers, segments} for the templates (issue 13; checked by
+# cxresearch.codebooks.draft.check_codebook)
+_META_OPTIONAL = ("published", "sample_size", "waves", "notes", "analysis")
 _ITEM_KEYS = {"id", "type", "wording", "scale", "levels", "ordered", "missing", "aliases",
               "reverse", "pii", "required", "assumed", "assumed_reason", "dimension",
-              "scale_min", "scale_max", "options", "max_choices", "note", "evidence", "groups"}
-_LEVEL_KEYS = {"code", "value", "labels", "aliases"}
+              "scale_min", "scale_max", "options", "max_choices", "note", "evidence", "groups",
+              "nps", "short"}
+_LEVEL_KEYS = {"code", "value", "labels", "aliases", "short"}
 _OPTION_KEYS = {"code", "value", "labels", "aliases", "assumed", "waves", "note"}
 _MISSING_KEYS = {"code", "labels", "aliases"}
 _SCALE_KEYS = {"levels", "ordered", "missing", "options", "scale_min", "scale_max"}
@@ -99,7 +104,7 @@ def _levels(raw: Any, where: str, langs: list[str], p: Problems, Level) -> list:
         if not _is_int(code):
             p.append(f"{at}: code must be an integer, got {code!r}")
             continue
-        if not isinstance(value, str) or not _SNAKE.match(value):
+        if not isinstance(value, str) or not _SNAKE.fullmatch(value):
             p.append(f"{at} (code {code}): value must be snake_case text, got {value!r}")
             continue
         if code in codes:
@@ -110,7 +115,63 @@ def _levels(raw: Any, where: str, langs: list[str], p: Problems, Level) -> list:
         values.setdefault(value, code)
         labels = _labels(lv.get("labels"), f"{at} ({value})", langs, p)
         aliases = tuple(_str_list(lv.get("aliases"), f"{at} ({value}) aliases", p))
-        out.append(Level(code=code, value=value, labels=labels, aliases=aliases))
+        short = _short(lv.get("short"), f"{at} ({value})", langs, p)
+        out.append(Level(code=code, value=value, labels=labels, aliases=aliases, short=short))
+    return out
+
+
+def _short(raw: Any, where: str, langs: list[str], p: Problems) -> dict[str, str]:
+    """``short:`` label: one text (every language) or a ``{lang: text}`` mapping."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str) and raw.strip():
+        return {lang: raw for lang in langs} or {"en": raw}
+    if isinstance(raw, dict):
+        return _labels(raw, f"{where} short", langs, p)
+    p.append(f"{where}: short must be non-empty text or a mapping of language -> text, got "
+             f"{raw!r}")
+    return {}
+
+
+def _nps(raw: Any, where: str, typ: str, ordered: bool, smin, smax, reverse: bool,
+         p: Problems) -> dict | None:
+    """``nps: {promoters: [7], detractors: "1-5"}`` -> cut-offs, checked against the scale."""
+    from cxresearch.codebooks.items import cutoff_values
+
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"promoters", "detractors"}:
+        p.append(f"{where}: nps must be a mapping with exactly promoters and detractors "
+                 f"(e.g. {{promoters: [7], detractors: '1-5'}}), got {raw!r}")
+        return None
+    if not (typ in _ORDINAL or (typ == "single" and ordered)):
+        p.append(f"{where}: nps cut-offs need an ordinal item, not {typ}")
+        return None
+    out = {}
+    for key in ("promoters", "detractors"):
+        try:
+            out[key] = cutoff_values(raw[key], key)
+        except (TypeError, ValueError) as e:
+            p.append(f"{where}: nps {e}")
+            return None
+    pro, det = out["promoters"], out["detractors"]
+    if set(pro) & set(det):
+        p.append(f"{where}: nps promoters {list(pro)} and detractors {list(det)} overlap")
+        return None
+    if _is_int(smin) and _is_int(smax):
+        top, bottom = (det, pro) if reverse else (pro, det)
+        if min(pro[0], det[0]) < smin or max(pro[-1], det[-1]) > smax:
+            p.append(f"{where}: nps cut-offs {list(pro)} / {list(det)} fall outside the scale "
+                     f"{smin}..{smax}")
+            return None
+        if not (top[-1] == smax and bottom[0] == smin and bottom[-1] < top[0]):
+            p.append(f"{where}: nps promoters {list(pro)} must be the "
+                     f"{'lowest' if reverse else 'highest'} answers of {smin}..{smax} and "
+                     f"detractors {list(det)} the other end")
+            return None
+    else:
+        p.append(f"{where}: nps cut-offs need the item's scale (scale_min/scale_max or levels)")
+        return None
     return out
 
 
@@ -127,7 +188,7 @@ def _options(raw: Any, where: str, langs: list[str], p: Problems, Option) -> lis
         for key in set(op) - _OPTION_KEYS:
             p.append(f"{at}: unknown key {key!r}")
         value, code = op.get("value"), op.get("code", k + 1)
-        if not isinstance(value, str) or not _SNAKE.match(value):
+        if not isinstance(value, str) or not _SNAKE.fullmatch(value):
             p.append(f"{at}: value must be snake_case text, got {value!r}")
             continue
         if not _is_int(code):
@@ -203,7 +264,7 @@ def _label_conflicts(item_id: str, levels: list, missing: list, p: Problems) -> 
 def _item(raw: dict, k: int, ctx: dict, p: Problems, Item, Level, Option):
     langs, scales = ctx["langs"], ctx["scales"]
     item_id = raw.get("id")
-    if not isinstance(item_id, str) or not _SNAKE.match(item_id) or "__" in item_id:
+    if not isinstance(item_id, str) or not _SNAKE.fullmatch(item_id) or "__" in item_id:
         p.append(f"item {k + 1}: id must be snake_case text without '__', got {item_id!r}")
         return None
     w = f"item {item_id!r}"
@@ -314,9 +375,10 @@ def _item(raw: dict, k: int, ctx: dict, p: Problems, Item, Level, Option):
         groups = {}
     values = {lv.value for lv in levels}
     for g, members in groups.items():
-        if not isinstance(g, str) or not _SNAKE.match(g):
+        if not isinstance(g, str) or not _SNAKE.fullmatch(g):
             p.append(f"{w}: group name {g!r} must be snake_case")
-        bad = [m for m in (members or []) if m not in values]
+        bad = [m for m in (members if isinstance(members, list) else [])
+               if not isinstance(m, str) or m not in values]
         if not isinstance(members, list) or not members or bad:
             p.append(f"{w}: group {g!r} must list level values of this item; unknown: {bad}")
     for key in ("dimension", "note", "evidence"):
@@ -330,7 +392,9 @@ def _item(raw: dict, k: int, ctx: dict, p: Problems, Item, Level, Option):
                 dimension=raw.get("dimension"), scale_min=smin, scale_max=smax,
                 options=options, max_choices=max_choices if _is_int(max_choices) else None,
                 note=raw.get("note"), evidence=raw.get("evidence"),
-                groups={g: list(m) for g, m in groups.items() if isinstance(m, list)})
+                groups={g: list(m) for g, m in groups.items() if isinstance(m, list)},
+                short=_short(raw.get("short"), w, langs, p),
+                nps=_nps(raw.get("nps"), w, typ, ordered, smin, smax, reverse, p))
 
 
 def _headers(items: dict, ignore: list[str], p: Problems) -> tuple[dict, dict]:
@@ -383,7 +447,7 @@ def build_instrument_parts(doc: Any, p: Problems, expect_name: str | None,
         p.append(f"format_version {doc.get('format_version')!r} is not supported (this "
                  "version of cxresearch reads format 1)")
     name = doc.get("study")
-    if not isinstance(name, str) or not _SNAKE.match(name):
+    if not isinstance(name, str) or not _SNAKE.fullmatch(name):
         p.append(f"study must be a snake_case study id, got {name!r}")
         name = str(name)
     if expect_name is not None and name != expect_name:
@@ -396,6 +460,9 @@ def build_instrument_parts(doc: Any, p: Problems, expect_name: str | None,
     for key in _META_REQUIRED:
         if key not in meta:
             p.append(f"meta: {key} is missing")
+    for key in set(meta) - set(_META_REQUIRED) - set(_META_OPTIONAL):
+        p.append(f"meta: unknown key {key!r} (allowed: "
+                 f"{', '.join(_META_REQUIRED + _META_OPTIONAL)})")
     langs = meta.get("languages") or ["en"]
     if not isinstance(langs, list) or "en" not in langs:
         p.append(f"meta: languages must be a list that includes 'en', got {langs!r}")
@@ -452,7 +519,7 @@ def _indices(raw: Any, items: dict, p: Problems) -> tuple[dict, dict]:
         return {}, {}
     indices, info = {}, {}
     for name, spec in raw.items():
-        if not isinstance(name, str) or not _SNAKE.match(name):
+        if not isinstance(name, str) or not _SNAKE.fullmatch(name):
             p.append(f"index name {name!r} must be snake_case")
         entry = spec if isinstance(spec, dict) else {"items": spec}
         for key in set(entry) - _INDEX_KEYS:
@@ -463,6 +530,9 @@ def _indices(raw: Any, items: dict, p: Problems) -> tuple[dict, dict]:
             continue
         seen = set()
         for i in ids:
+            if not isinstance(i, str):
+                p.append(f"index {name!r}: item ids must be text, got {i!r}")
+                continue
             if i in seen:
                 p.append(f"index {name!r} names item {i!r} twice")
             seen.add(i)
@@ -472,7 +542,7 @@ def _indices(raw: Any, items: dict, p: Problems) -> tuple[dict, dict]:
                 p.append(f"index {name!r} names item {i!r} of type {items[i].type}, which "
                          "has no ordered numeric scale")
         scoring = entry.get("scoring", "percent_of_max")
-        if scoring not in _SCORINGS:
+        if not isinstance(scoring, str) or scoring not in _SCORINGS:
             p.append(f"index {name!r}: scoring {scoring!r} is not one of "
                      f"{', '.join(sorted(_SCORINGS))}")
         indices[name] = list(ids)

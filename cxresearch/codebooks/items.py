@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["CODED_TYPES", "DESIGN_TYPES", "ITEM_TYPES", "ORDINAL_TYPES", "Item", "Level",
-           "Option", "normalise_label"]
+           "Option", "cutoff_values", "normalise_label"]
 
 #: Every item type a codebook may use.
 ITEM_TYPES = ("likert", "nps_0_10", "rating", "single", "multi", "numeric", "text", "id",
@@ -49,6 +49,53 @@ def normalise_label(text: Any) -> str:
     return " ".join(s.split()).casefold()
 
 
+def cutoff_values(spec: Any, name: str, item: Any = None) -> tuple[int, ...]:
+    """NPS cut-off answers as a sorted tuple of consecutive whole numbers.
+
+    ``spec`` is a whole number, ``"lo-hi"`` text (inclusive, also ``"lo..hi"``), a ``range``
+    or a list of whole numbers. A list with gaps (``[1, 5]``) is refused rather than guessed:
+    it could mean the two answers or the range 1..5. ``ValueError``/``TypeError`` name
+    ``name``, ``item`` and the value.
+
+    >>> cutoff_values("1-5", "detractors")
+    (1, 2, 3, 4, 5)
+    """
+    where = f" for item {item!r}" if item is not None else ""
+    what = f"{name}={spec!r}{where}"
+    if isinstance(spec, bool | np.bool_) or isinstance(spec, dict | float | np.floating):
+        raise TypeError(f"{what} must be whole numbers, a range or 'lo-hi'")
+    if isinstance(spec, int | np.integer):
+        vals = [int(spec)]
+    elif isinstance(spec, str):
+        m = re.fullmatch(r"\s*([+-]?\d+)\s*(?:(?:-|\.\.|–)\s*([+-]?\d+)\s*)?", spec)
+        if m is None:
+            raise ValueError(f"{what} is not 'lo-hi' (e.g. '1-5') nor a whole number")
+        lo = int(m.group(1))
+        hi = int(m.group(2)) if m.group(2) is not None else lo
+        if lo > hi:
+            raise ValueError(f"{what}: the range runs backwards")
+        vals = list(range(lo, hi + 1))
+    else:
+        try:
+            raw = list(spec)
+        except TypeError:
+            raise TypeError(f"{what} must be whole numbers, a range or 'lo-hi'") from None
+        vals = []
+        for v in raw:
+            n = _as_int(v) if not isinstance(v, str) else None
+            if n is None:
+                raise ValueError(f"{what} holds {v!r}, not a whole number")
+            vals.append(n)
+    vals = sorted(set(vals))
+    if not vals:
+        raise ValueError(f"{what} is empty")
+    if vals[-1] - vals[0] + 1 != len(vals):
+        raise ValueError(f"{what} is not a run of consecutive answers; list every value "
+                         f"(e.g. {list(range(vals[0], vals[-1] + 1))}) or write "
+                         f"'{vals[0]}-{vals[-1]}' for the range")
+    return tuple(vals)
+
+
 def _is_blank(raw: Any) -> bool:
     if raw is None or raw is pd.NA or raw is pd.NaT:
         return True
@@ -66,7 +113,8 @@ def _as_int(raw: Any) -> int | None:
     if isinstance(raw, float | np.floating):
         return int(raw) if float(raw).is_integer() else None
     if isinstance(raw, str) and _INT_RE.match(raw.strip()):
-        return int(float(raw.strip()))
+        whole = raw.strip().split(".")[0]  # exact: int(float(...)) overflows on 400 digits
+        return int(whole) if len(whole) <= 4000 else None
     return None
 
 
@@ -78,10 +126,15 @@ class Level:
     value: str
     labels: dict[str, str]
     aliases: tuple[str, ...] = ()
+    short: dict[str, str] = field(default_factory=dict)
 
     def label(self, lang: str = "en") -> str:
         """The label in ``lang`` (English, then the value, when that language is missing)."""
         return self.labels.get(lang) or self.labels.get("en") or self.value
+
+    def short_label(self, lang: str = "en") -> str:
+        """The ``short:`` label for charts and tables in ``lang``, else :meth:`label`."""
+        return self.short.get(lang) or self.short.get("en") or self.label(lang)
 
 
 @dataclass(frozen=True)
@@ -123,6 +176,9 @@ class Item:
     note: str | None = None
     evidence: str | None = None
     groups: dict[str, list[str]] = field(default_factory=dict)
+    short: dict[str, str] = field(default_factory=dict)
+    #: NPS cut-offs ``{"promoters": (...), "detractors": (...)}`` from the ``nps:`` key.
+    nps: dict[str, tuple[int, ...]] | None = None
     # lookup tables, filled by _index()
     _exact: dict[str, int | None] = field(default_factory=dict, repr=False)
     _loose: dict[str, int | None] = field(default_factory=dict, repr=False)
@@ -163,6 +219,10 @@ class Item:
                 opt_loose.setdefault(normalise_label(key), set()).add(op.value)
         self._opt_exact = opt_exact
         self._opt_loose = {k: next(iter(v)) for k, v in opt_loose.items() if len(v) == 1}
+
+    def short_label(self, lang: str = "en") -> str:
+        """The ``short:`` label for charts and tables in ``lang`` (else English, else id)."""
+        return self.short.get(lang) or self.short.get("en") or self.id
 
     @property
     def is_ordinal(self) -> bool:

@@ -9,11 +9,19 @@ design is not cut.
 
 Conventions (stated in each result's ``method`` column):
 
-* Confidence intervals use Student's t with the design degrees of freedom (PSUs minus strata;
-  within a ``by=`` group, the PSUs and strata that have respondents in the group, as
-  ``degf()`` of the subset design that ``svyby`` passes on), which is ``confint(svymean(...),
-  df=degf(des))`` in R and what ``svyciprop`` does. ``df=np.inf`` gives the normal interval
-  that ``confint()`` uses by default.
+* **Confidence intervals — the one convention of the package.** Student's t with the degrees
+  of freedom of the *whole* design (PSUs minus strata), also for every ``by=`` domain: R's
+  ``confint(svymean(~y, des), df = degf(des))`` and ``confint(svyby(~y, ~g, des, svymean),
+  df = degf(des))``. :func:`mean`, :func:`total`, :func:`proportion`, the CX indices
+  (:func:`cxresearch.nps`, ``top_box``, ``csat``, ``likert_index``) and
+  :func:`cxresearch.compare_groups` all follow it, so the same domain gets the same interval
+  from each. The ``df=`` argument chooses otherwise: ``df="domain"`` uses, per domain, the
+  PSUs minus strata that have respondents in it (``degf()`` of the subset design, what
+  ``svyby(..., svyciprop)`` uses); a number fixes the df; ``df=np.inf`` gives the normal
+  interval of R's plain ``confint()``. The df used is stated in ``method``.
+* A domain with a single respondent has an undefined variance: its ``se``, ``deff``,
+  ``n_eff`` and interval are NaN, with a :class:`~cxresearch.errors.SingleRespondentWarning`
+  and a note in ``method`` (never a silent SE of 0).
 * ``deff`` is the design effect against simple random sampling without replacement of the same
   number of respondents, as ``svymean(..., deff=TRUE)``: ``var / (s² / n · (1 − n / N̂))``.
   When the weights do not estimate a population size (their sum is not larger than the sample
@@ -35,6 +43,7 @@ Brown, L. D., Cai, T. T., & DasGupta, A. (2001). Interval estimation for a binom
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -42,6 +51,7 @@ import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.proportion import proportion_confint
 
+from cxresearch.errors import SingleRespondentWarning
 from cxresearch.statistics.design import Design, as_design
 
 __all__ = ["mean", "proportion", "proportion_ci", "total"]
@@ -57,6 +67,9 @@ _DESIGN_ONLY = ("logit", "beta", "mean")
 def numeric(design: Design, var, what: str = "var") -> tuple[np.ndarray, np.ndarray]:
     """A column (name or array) as float values with a validity mask."""
     if isinstance(var, str):
+        if var not in design.data.columns:
+            raise ValueError(f"{what}={var!r} is not a column of the data; columns are "
+                             f"{list(design.data.columns)[:30]}")
         s = design.column(var)
     else:
         arr = var.to_numpy() if isinstance(var, pd.Series) else np.asarray(var)
@@ -106,6 +119,9 @@ def _group_label(table: pd.DataFrame, g: int) -> str:
 
 
 def _tq(conf_level: float, df) -> float:
+    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float | np.integer |
+                                                      np.floating):
+        raise TypeError(f"conf_level must be a number in (0, 1), got {conf_level!r}")
     if not 0 < conf_level < 1:
         raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
     a = (1 + conf_level) / 2
@@ -143,54 +159,108 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
     A = np.asarray(A, dtype=float)
     if A.ndim == 1:
         A = A[:, None]
+    B = np.asarray(B, dtype=float)
     w = design.weights
-    out = []
-    for g in range(len(gtable)):
-        dom = (gcode == g)
-        m = dom & valid
-        n = int(m.sum())
-        if n == 0 or not np.any(w[m] > 0):
+    G, k = len(gtable), A.shape[1]
+    m = np.asarray(valid, dtype=bool) & (gcode >= 0)
+    gi = np.where(m, gcode, 0)
+    rows = np.flatnonzero(m)
+    gr, wr = gi[rows], w[rows]
+    nn = np.bincount(gr, minlength=G)
+    Wd = np.bincount(gr, weights=wr, minlength=G)
+    npos = np.bincount(gr, weights=(wr > 0).astype(float), minlength=G)
+    for g in range(G):
+        if nn[g] == 0 or npos[g] == 0:
             raise ValueError(f"empty domain: no respondent with a valid {what} in "
                              f"{_group_label(gtable, g)}")
-        mw = m * w
-        Wd = mw.sum()
-        if total:
-            est = mw @ A
-            Z = A * m[:, None]
-            zc = A[m] - (w[m] @ A[m]) / Wd
-            s2 = (w[m] @ zc**2) / Wd * (n / (n - 1)) if n > 1 else np.full(A.shape[1], np.nan)
-            vsrs = s2 * Wd**2 / n
-        else:
-            Bd = mw @ B
-            if Bd <= 0:
-                raise ValueError(f"empty domain: denominator is zero in {_group_label(gtable, g)}")
-            est = (mw @ A) / Bd
-            Z = (A - np.outer(B, est)) * (m / Bd)[:, None]
-            s2 = (w[m] @ Z[m] ** 2) / Wd * (n / (n - 1)) if n > 1 else np.full(A.shape[1],
-                                                                                np.nan)
-            vsrs = s2 * Wd**2 / n
-        if Wd > n * (1 + 1e-9) and not design.srs:
-            vsrs = vsrs * (Wd - n) / Wd
+    num = np.column_stack([np.bincount(gr, weights=wr * A[rows, j], minlength=G)
+                           for j in range(k)])                           # G x k
+    if total:
+        est = num
+        mean_g = num / Wd[:, None]
+        zr = A[rows]                                                     # score of a total
+        zc = zr - mean_g[gr]
+    else:
+        Bd = np.bincount(gr, weights=wr * B[rows], minlength=G)
+        for g in range(G):
+            if Bd[g] <= 0:
+                raise ValueError(f"empty domain: denominator is zero in "
+                                 f"{_group_label(gtable, g)}")
+        est = num / Bd[:, None]
+        zr = (A[rows] - B[rows, None] * est[gr]) / Bd[gr, None]
+        zc = zr
+    ss = np.column_stack([np.bincount(gr, weights=wr * zc[:, j] ** 2, minlength=G)
+                          for j in range(k)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = np.where((nn > 1)[:, None], ss / Wd[:, None] * (nn / (nn - 1))[:, None], np.nan)
+    vsrs = s2 * (Wd**2 / nn)[:, None]
+    if not design.srs:
+        fpc = np.where(Wd > nn * (1 + 1e-9), (Wd - nn) / Wd, 1.0)
+        vsrs = vsrs * fpc[:, None]
+    # one variance-engine call per block of groups (scores are zero outside each group)
+    Vs = [None] * G
+    step = max(1, 8 // k)  # the engine returns the full covariance: keep blocks narrow
+    for g0 in range(0, G, step):
+        gs = range(g0, min(G, g0 + step))
+        Z = np.zeros((design.n, len(gs) * k))
+        for t, g in enumerate(gs):
+            sel = gr == g
+            Z[rows[sel], t * k:(t + 1) * k] = zr[sel]
         V = design.total_variance(Z)
-        df = design.df if gtable.shape[1] == 0 else design.domain_df(dom)
-        out.append({"est": est, "var": np.diag(V).copy(), "vsrs": vsrs, "n": n, "df": df,
-                    "V": V if cov else None})
+        for t, g in enumerate(gs):
+            Vs[g] = V[t * k:(t + 1) * k, t * k:(t + 1) * k].copy()
+    out = []
+    for g in range(G):
+        V = Vs[g]
+        var = np.diag(V).copy()
+        if nn[g] == 1:
+            warnings.warn(f"only one respondent with a valid {what} in "
+                          f"{_group_label(gtable, g)}: its standard error is undefined (NaN)",
+                          SingleRespondentWarning, stacklevel=3)
+            var[:] = np.nan
+            V = np.full_like(V, np.nan)
+        df_dom = design.df if gtable.shape[1] == 0 else (
+            lambda g=g: design.domain_df(gcode == g))  # computed only when df="domain" asks
+        out.append({"est": est[g].copy(), "var": var, "vsrs": vsrs[g].copy(), "n": int(nn[g]),
+                    "df": design.df, "df_domain": df_dom, "V": V if cov else None})
     return out
+
+
+def resolve_df(df_opt, r: dict):
+    """The interval df for one ``ratio_estimates`` group: ``df=`` None/"design"/"domain"/x."""
+    if df_opt is None or (isinstance(df_opt, str) and df_opt == "design"):
+        return r["df"]
+    if isinstance(df_opt, str):
+        if df_opt == "domain":
+            dfd = r.get("df_domain", r["df"])
+            return dfd() if callable(dfd) else dfd
+        raise ValueError(f"df must be None, 'design', 'domain' or a positive number, got "
+                         f"{df_opt!r}")
+    if isinstance(df_opt, bool) or not isinstance(df_opt, int | float | np.integer |
+                                                  np.floating) or not df_opt > 0:
+        raise ValueError(f"df must be None, 'design', 'domain' or a positive number, got "
+                         f"{df_opt!r}")
+    return float(df_opt)
 
 
 def assemble(gtable, res, lead: dict, conf_level, df_opt, label, scale=1.0, ci=None):
     """Tidy DataFrame from ``ratio_estimates`` output; ``lead`` maps a column to k values."""
+    _tq(conf_level, None)  # checks conf_level
     rows = []
     k = len(next(iter(lead.values()))) if lead else 1
     for g, r in enumerate(res):
-        df = r["df"] if df_opt is None else df_opt
+        df = resolve_df(df_opt, r)
         for j in range(k):
-            est, var = r["est"][j], max(r["var"][j], 0.0)
-            if var <= 1e-24 * max(est * est, 1e-300):  # rounding noise of an exact zero
-                var = 0.0
+            est, var = r["est"][j], r["var"][j]
+            if np.isfinite(var):
+                var = max(var, 0.0)
+                if var <= 1e-24 * max(est * est, 1e-300):  # rounding noise of an exact zero
+                    var = 0.0
             se = np.sqrt(var)
-            deff = var / r["vsrs"][j] if r["vsrs"][j] > 0 else np.nan
-            if ci is None:
+            deff = var / r["vsrs"][j] if np.isfinite(var) and r["vsrs"][j] > 0 else np.nan
+            if not np.isfinite(se):
+                lo, hi, how = np.nan, np.nan, "SE undefined: one respondent in the domain"
+            elif ci is None:
                 q = _tq(conf_level, df)
                 lo, hi, how = est - q * se, est + q * se, _df_text(df)
             else:
@@ -231,9 +301,11 @@ def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     by : str or list of str, optional
         Domain columns (``svyby``); rows with a missing group are left out.
     conf_level : float
-    df : float, optional
-        Degrees of freedom of the t interval; default the design's (see module notes);
-        ``np.inf`` for a normal interval.
+    df : None, "design", "domain" or float
+        Degrees of freedom of the t interval: the whole design's (default, also for every
+        ``by=`` domain, as ``confint(svyby(...), df = degf(des))``), ``"domain"`` (each
+        domain's own PSUs minus strata), a number, or ``np.inf`` for a normal interval. See
+        the module notes: this rule is shared by every estimator of the package.
 
     Returns
     -------
@@ -370,6 +442,9 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
     label : str, optional
         Name shown in the ``term`` column when ``var`` is a condition (default
         ``"condition"``).
+    df : None, "design", "domain" or float
+        Interval degrees of freedom, as in :func:`mean` (default: the whole design's df for
+        every domain; ``svyby(..., svyciprop)`` uses ``"domain"``).
 
     Returns
     -------
@@ -454,6 +529,10 @@ def proportion_ci(x, n, method: str = "wilson", *, conf_level: float = 0.95) -> 
     if method not in _PLAIN:
         raise ValueError(f"method must be one of {sorted(_PLAIN)}, got {method!r}; "
                          "logit and beta intervals need a design: use proportion()")
+    for nm, v in (("x", x), ("n", n)):
+        a = np.asarray(v)
+        if a.dtype.kind not in "iuf" or a.dtype == bool:
+            raise TypeError(f"{nm} must be whole counts (numbers), got {v!r}")
     xa = np.atleast_1d(np.asarray(x, dtype=float))
     na = np.atleast_1d(np.asarray(n, dtype=float))
     xa, na = (np.array(a) for a in np.broadcast_arrays(xa, na))

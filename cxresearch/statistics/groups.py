@@ -7,10 +7,19 @@ complex design (a Design or a Wave) the group means come with linearized SEs and
 design-based Wald F of equal group means (``survey::regTermTest`` style, denominator df = design
 df); the classical tests are then not shown, because they would ignore the design.
 
-``kind="nps"``: the score is a 0-10 likelihood to recommend; each group's NPS (-100..100) is
-the mean of +100 (9-10), 0 (7-8) and -100 (0-6). The differences are tested twice, and both are
-shown: a Wald test on the group NPS (design-based for a design, multinomial SEs otherwise) and
-a chi-square (Rao-Scott for a design) on promoter/passive/detractor x group.
+``kind="nps"``: the score is a likelihood to recommend; each group's NPS (-100..100) is the
+mean of +100 (promoter), 0 (passive) and -100 (detractor), with the cut-offs of
+:func:`cxresearch.nps_cutoffs` (arguments, else the codebook's ``nps:`` key, else the classic
+9-10 / 0-6 for a 0-10 item only; a non-0-10 codebook item without cut-offs is refused). The
+differences are tested twice, and both are shown: a Wald test on the group NPS (design-based
+for a design, multinomial SEs otherwise) and a chi-square (Rao-Scott for a design) on
+promoter/passive/detractor x group.
+
+The ``groups`` table is, for every input, the domain estimate of :func:`cxresearch.mean` (or
+:func:`cxresearch.nps`) with ``by=group`` — the same estimate, SE, interval, ``n`` and
+``deff`` — with a plain DataFrame taken as a simple random sample (``svydesign(ids=~1)``).
+Its interval follows the package's one convention (t on the whole design's df; ``df=``
+chooses otherwise; see :mod:`cxresearch.statistics.estimates`).
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch.statistics.design import Design
+from cxresearch.statistics.estimates import COLUMNS, assemble, design_label, ratio_estimates
 from cxresearch.statistics.inputs import (
     column,
     design_weights,
@@ -30,6 +41,7 @@ from cxresearch.statistics.inputs import (
     total_variance,
 )
 from cxresearch.statistics.multiplicity import adjust_pvalues
+from cxresearch.statistics.recommend import nps_code, nps_cutoffs
 
 __all__ = ["GroupComparison", "compare_groups"]
 
@@ -41,8 +53,9 @@ TEST_COLUMNS = ["test", "statistic", "df", "df2", "p_value", "eta2", "omega2", "
 class GroupComparison:
     """What :func:`compare_groups` returns.
 
-    ``groups`` (``group, estimate, se, ci_low, ci_high, n, n_eff, deff, method`` plus ``sd``
-    and ``median`` for means), ``tests`` (one row per test with effect sizes), ``posthoc``
+    ``groups`` (``group, estimate, se, ci_low, ci_high, n, n_eff, deff, method`` — exactly the
+    rows of ``mean(d, value, by=group)`` / ``nps(..., by=group)`` — plus ``sd`` and ``median``
+    for means of a plain DataFrame), ``tests`` (one row per test with effect sizes), ``posthoc``
     (``test, group1, group2, estimate, ci_low, ci_high, p_value, p_adjusted, method``;
     estimate = group2 - group1 as R's ``TukeyHSD``), ``p_value`` (the primary test).
     """
@@ -166,8 +179,20 @@ def _design_means(design, v, g, ok, k, labels, conf_level, kind):
     return groups, test, post
 
 
-def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level: float = 0.95
-                   ) -> GroupComparison:
+def _group_table(frame, design, v, g, ok, labels, conf_level, df, what) -> pd.DataFrame:
+    """Group estimates exactly as ``mean(d, value, by=group)`` / ``nps(..., by=group)``."""
+    des = design if design is not None else Design(frame)
+    gtable = pd.DataFrame({"group": labels})
+    gcode = np.where(ok, g, -1)
+    y = np.where(ok, np.nan_to_num(v), 0.0)
+    res = ratio_estimates(des, y, ok.astype(float), ok, gcode, gtable, "value")
+    out = assemble(gtable, res, {}, conf_level, df,
+                   f"{what}; linearized SE ({design_label(des)})")
+    return out[["group", *COLUMNS]]
+
+
+def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level: float = 0.95,
+                   promoters=None, detractors=None, scale=None, df=None) -> GroupComparison:
     """Compare a numeric score, or the NPS, across the levels of a grouping variable.
 
     Parameters
@@ -176,10 +201,16 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
         A DataFrame is a simple random sample (classical tests); a Design or Wave gives
         design-based estimates and Wald tests.
     value : str
-        Numeric column (for ``kind="nps"``: a 0-10 likelihood-to-recommend).
+        Numeric column (for ``kind="nps"``: a likelihood-to-recommend item).
     group : str
         Grouping column (categorical order kept; otherwise sorted).
     kind : {"mean", "nps"}
+    conf_level : float
+    promoters, detractors, scale
+        NPS cut-offs and scale for ``kind="nps"``, as in :func:`cxresearch.nps`.
+    df : None, "design", "domain" or float
+        Degrees of freedom of the group intervals, as in :func:`cxresearch.mean` (default:
+        the whole design's df for every group).
 
     Returns
     -------
@@ -202,19 +233,25 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
     """
     if kind not in ("mean", "nps"):
         raise ValueError(f"kind must be 'mean' or 'nps', got {kind!r}")
+    if kind == "mean" and (promoters is not None or detractors is not None or
+                           scale is not None):
+        raise ValueError("promoters=, detractors= and scale= apply only to kind='nps'")
     frame, design = resolve(d)
     vs = column(frame, value, "value")
     gs = column(frame, group, "group")
     if not pd.api.types.is_numeric_dtype(vs.dtype) or pd.api.types.is_bool_dtype(vs.dtype):
         raise TypeError(f"value={value!r} must be numeric, got dtype {vs.dtype}")
     v = vs.astype("float64").to_numpy(na_value=np.nan)
+    what = "weighted mean"
     if kind == "nps":
-        bad = ~np.isnan(v) & ((v < 0) | (v > 10) | (v != np.round(v)))
-        if bad.any():
-            raise ValueError(f"value={value!r} must hold 0-10 integer ratings for kind='nps'; "
-                             f"found {sorted(set(v[bad].tolist()))[:5]}")
-        cat3 = np.where(v >= 9, 2, np.where(v >= 7, 1, 0))
-        v = np.where(np.isnan(v), np.nan, np.where(v >= 9, 100.0, np.where(v >= 7, 0.0, -100.0)))
+        from cxresearch.waves.storage import is_wave
+
+        cut = nps_cutoffs(d if is_wave(d) else None,
+                          value if isinstance(value, str) else "value", promoters, detractors,
+                          scale=scale)
+        v = nps_code(v, cut)
+        cat3 = np.where(v == 100, 2, np.where(v == 0, 1, 0))
+        what = f"NPS ({cut.describe()})"
     if isinstance(gs.dtype, pd.CategoricalDtype):
         used = set(pd.unique(gs.dropna()))
         labels = [c for c in gs.cat.categories if c in used]
@@ -232,9 +269,11 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
         raise ValueError(f"every group needs at least two answers; {group!r} has "
                          f"{dict(zip(map(str, labels), counts.tolist(), strict=True))}")
     strl = [str(x) for x in labels]
+    table = _group_table(frame, design, v, g, ok, strl, conf_level, df, what)
     if design is not None:
-        groups, test, post = _design_means(design, np.nan_to_num(v), g, ok, k, strl,
-                                           conf_level, kind)
+        _, test, post = _design_means(design, np.nan_to_num(v), g, ok, k, strl,
+                                      conf_level, kind)
+        groups = table
         tests = [test]
         if kind == "nps":
             from cxresearch.statistics.crosstab import crosstab_test
@@ -251,31 +290,20 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
                                n_dropped=n_dropped)
     samples = [v[ok & (g == i)] for i in range(k)]
     z = stats.norm.ppf(0.5 + conf_level / 2)
+    table["method"] += note
     if kind == "mean":
-        rows = []
-        for lab, s in zip(strl, samples, strict=True):
-            se = s.std(ddof=1) / np.sqrt(len(s))
-            tq = stats.t.ppf(0.5 + conf_level / 2, len(s) - 1)
-            rows.append(dict(group=lab, estimate=s.mean(), se=se, ci_low=s.mean() - tq * se,
-                             ci_high=s.mean() + tq * se, n=len(s), n_eff=float(len(s)),
-                             deff=1.0, method="mean, t CI" + note, sd=s.std(ddof=1),
-                             median=float(np.median(s))))
+        groups = table.assign(sd=[float(s.std(ddof=1)) for s in samples],
+                              median=[float(np.median(s)) for s in samples])
         tests, post = _classical(samples, strl, conf_level, note)
-        return GroupComparison(groups=pd.DataFrame(rows), tests=pd.DataFrame(tests,
+        return GroupComparison(groups=groups, tests=pd.DataFrame(tests,
                                columns=TEST_COLUMNS), posthoc=pd.DataFrame(post),
                                primary="anova", n=int(ok.sum()), n_dropped=n_dropped)
     # NPS, simple random sample: multinomial SE and Wald test; chi-square on the categories
-    rows, mus, vars_ = [], [], []
-    for lab, s in zip(strl, samples, strict=True):
+    mus, vars_ = [], []
+    for s in samples:
         pp, pd_ = np.mean(s == 100), np.mean(s == -100)
-        mu = 100 * (pp - pd_)
-        var = 100**2 * (pp + pd_ - (pp - pd_) ** 2) / len(s)
-        se = np.sqrt(var)
-        mus.append(mu)
-        vars_.append(var)
-        rows.append(dict(group=lab, estimate=mu, se=se, ci_low=mu - z * se, ci_high=mu + z * se,
-                         n=len(s), n_eff=float(len(s)), deff=1.0,
-                         method="NPS, multinomial SE, Wald CI" + note))
+        mus.append(100 * (pp - pd_))
+        vars_.append(100**2 * (pp + pd_ - (pp - pd_) ** 2) / len(s))
     mus, V = np.array(mus), np.diag(vars_)
     C = np.column_stack([-np.ones(k - 1), np.eye(k - 1)])
     dd = C @ mus
@@ -298,6 +326,6 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
     padj = adjust_pvalues([r["p_value"] for r in post], "BH")
     for r, p in zip(post, padj, strict=True):
         r["p_adjusted"] = float(p)
-    return GroupComparison(groups=pd.DataFrame(rows), tests=pd.DataFrame(tests,
+    return GroupComparison(groups=table, tests=pd.DataFrame(tests,
                            columns=TEST_COLUMNS), posthoc=pd.DataFrame(post),
                            primary="wald_chisq", n=int(ok.sum()), n_dropped=n_dropped)
