@@ -1,0 +1,191 @@
+"""Excel workbooks for stakeholders (XlsxWriter): tables, banners, notes and provenance.
+
+One sheet per table, frozen header rows, number formats (percent, decimals), notes under the
+table (test, α, multiplicity, bases, the synthetic-data notice) and the provenance on a final
+sheet. Every text cell and header goes through :func:`cxresearch.paths.spreadsheet_safe` (no
+cell is ever evaluated as a formula: text is written with ``write_string``), and numbers stay
+numbers. Files are written atomically. Read back with openpyxl in the tests.
+
+References
+----------
+XlsxWriter documentation, https://xlsxwriter.readthedocs.io (``write_string``,
+``freeze_panes``, ``num_format``). OWASP: CSV injection.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.paths import atomic_save, spreadsheet_safe
+
+__all__ = ["Workbook", "sheet_name", "write_tables_xlsx"]
+
+_BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
+_PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.(\d+))?$")
+SYNTHETIC = "Reconstructed (synthetic) data, not observed survey responses."
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet name (≤ 31 characters, none of ``[]:*?/\\``)."""
+    base = _BAD_SHEET.sub("_", str(name)).strip("'") or "Sheet"
+    base = base[:31]
+    out, i = base, 2
+    while out.lower() in {t.lower() for t in taken}:
+        suffix = f"~{i}"
+        out = base[:31 - len(suffix)] + suffix
+        i += 1
+    taken.add(out)
+    return out
+
+
+class Workbook:
+    """A thin wrapper of ``xlsxwriter.Workbook`` that writes only safe cells.
+
+    Use as a context manager around an atomic write: ``Workbook(path)`` collects sheets and
+    ``close()`` writes the file (temporary name, then rename).
+    """
+
+    def __init__(self, path):
+        import xlsxwriter
+
+        self.path = Path(path)
+        self._tmp = None
+        self._buf = __import__("io").BytesIO()
+        self.wb = xlsxwriter.Workbook(self._buf, {"in_memory": True, "nan_inf_to_errors": True,
+                                                  "strings_to_formulas": False,
+                                                  "strings_to_urls": False,
+                                                  "strings_to_numbers": False})
+        self.names: set[str] = set()
+        f = self.wb.add_format
+        self.fmt = {
+            "title": f({"bold": True, "font_size": 13}),
+            "head": f({"bold": True, "bottom": 1, "text_wrap": True, "valign": "bottom"}),
+            "headc": f({"bold": True, "bottom": 1, "align": "center", "text_wrap": True}),
+            "letter_head": f({"bold": True, "align": "center", "font_color": "#555555"}),
+            "note": f({"italic": True, "font_color": "#444444"}),
+            "warn": f({"bold": True, "font_color": "#B00020"}),
+            "text": f({}),
+            "bold": f({"bold": True}),
+            "letters": f({"font_color": "#1F4E79", "bold": True, "font_script": 1,
+                          "align": "left"}),
+            "pct0": f({"num_format": "0%"}), "pct1": f({"num_format": "0.0%"}),
+            "int": f({"num_format": "#,##0"}), "base": f({"num_format": "#,##0",
+                                                          "font_color": "#555555"}),
+            "muted": f({"font_color": "#555555"}),
+        }
+        self._dec: dict[int, object] = {}
+
+    def dec(self, k: int):
+        if k not in self._dec:
+            self._dec[k] = self.wb.add_format({"num_format": "0" + ("." + "0" * k if k else "")})
+        return self._dec[k]
+
+    def add_sheet(self, name: str):
+        return self.wb.add_worksheet(sheet_name(name, self.names))
+
+    def text(self, ws, r: int, c: int, value, fmt=None) -> None:
+        """A text cell, neutralised against formula injection."""
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            ws.write_blank(r, c, None, fmt)
+            return
+        ws.write_string(r, c, spreadsheet_safe(str(value)), fmt)
+
+    def cell(self, ws, r: int, c: int, value, fmt=None) -> None:
+        """A number stays a number (NaN -> blank); anything else is a safe text cell."""
+        if isinstance(value, bool | np.bool_):
+            ws.write_boolean(r, c, bool(value), fmt)
+        elif isinstance(value, int | float | np.integer | np.floating):
+            if np.isfinite(value):
+                ws.write_number(r, c, float(value), fmt)
+            else:
+                ws.write_blank(r, c, None, fmt)
+        else:
+            self.text(ws, r, c, value, fmt)
+
+    def notes(self, ws, r: int, notes, synthetic: bool = False) -> int:
+        r += 1
+        if synthetic:
+            self.text(ws, r, 0, SYNTHETIC, self.fmt["warn"])
+            r += 1
+        for n in notes or []:
+            if n == SYNTHETIC:
+                continue
+            self.text(ws, r, 0, n, self.fmt["note"])
+            r += 1
+        return r
+
+    def table(self, name: str, df: pd.DataFrame, *, title: str | None = None, notes=(),
+              synthetic: bool = False, text_numbers: bool = False) -> str:
+        """A sheet holding ``df``; returns the sheet name. With ``text_numbers`` the cells
+        are formatted text (as ``save_table`` renders them) and plain numbers among them are
+        written as numbers with the decimals shown."""
+        ws = self.add_sheet(name)
+        r = 0
+        if title or synthetic:
+            head = title or name
+            if synthetic and "synthetic" not in head.lower():
+                head += " (reconstructed, synthetic data)"
+            self.text(ws, 0, 0, head, self.fmt["title"])
+            r = 2
+        for j, col in enumerate(df.columns):
+            self.text(ws, r, j, col, self.fmt["head"])
+            width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
+            ws.set_column(j, j, min(max(8, width + 2), 60))
+        ws.freeze_panes(r + 1, 0)
+        values = df.astype(object).to_numpy() if len(df.columns) else np.empty((len(df), 0))
+        for i, row in enumerate(values, start=r + 1):
+            for j, v in enumerate(row):
+                if text_numbers and isinstance(v, str) and _PLAIN_NUMBER.match(v.strip()):
+                    m = _PLAIN_NUMBER.match(v.strip())
+                    self.cell(ws, i, j, float(v), self.dec(len(m.group(1) or "")))
+                elif isinstance(v, float | np.floating) and float(v).is_integer() and \
+                        abs(v) < 1e15 and str(df.columns[j]).lower() in ("n", "count"):
+                    self.cell(ws, i, j, v, self.fmt["int"])
+                else:
+                    self.cell(ws, i, j, v)
+        self.notes(ws, r + len(df) + 1, notes, synthetic)
+        return ws.get_name()
+
+    def provenance(self, entries, name: str = "Provenance") -> str:
+        """A final sheet: one block per manifest entry (kind, name, files, git, waves)."""
+        ws = self.add_sheet(name)
+        ws.set_column(0, 0, 22)
+        ws.set_column(1, 1, 100)
+        self.text(ws, 0, 0, "Provenance", self.fmt["title"])
+        r = 2
+        for e in entries:
+            for key in ("kind", "name", "created", "notebook", "synthetic", "package", "git",
+                        "waves", "files", "parameters"):
+                if key not in e:
+                    continue
+                v = e[key]
+                v = v if isinstance(v, str) else json.dumps(v, default=str, sort_keys=True)
+                self.text(ws, r, 0, key, self.fmt["bold"])
+                self.text(ws, r, 1, v[:32000])
+                r += 1
+            r += 1
+        return ws.get_name()
+
+    def close(self) -> Path:
+        self.wb.close()
+        data = self._buf.getvalue()
+        atomic_save(self.path, lambda tmp: Path(tmp).write_bytes(data))
+        return self.path
+
+
+def write_tables_xlsx(path, tables, provenance=None) -> Path:
+    """Write ``tables`` (list of dicts ``name, df, title, notes, synthetic, text_numbers``)
+    into one workbook with a provenance sheet (``provenance``: list of manifest entries)."""
+    book = Workbook(path)
+    for t in tables:
+        book.table(t["name"], t["df"], title=t.get("title"), notes=t.get("notes", ()),
+                   synthetic=bool(t.get("synthetic")), text_numbers=t.get("text_numbers",
+                                                                          False))
+    if provenance is not None:
+        book.provenance(provenance)
+    return book.close()
