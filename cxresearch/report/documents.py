@@ -29,6 +29,7 @@ def markdown_text(x) -> str:
         return ""
     text = f"{x:.3g}" if isinstance(x, float) else str(x)
     text = html.escape(text, quote=False)
+    text = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")  # no links
     return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ").replace("`", "\\`")
 
 
@@ -55,7 +56,8 @@ def write_published_checks(out, study=None, *, consistency=None, claims=None) ->
     written = []
     for name, df, title in (("published_consistency", cons, "Consistency checks"),
                             ("published_claims", cl, "Claim checks")):
-        write_text_atomic(out / f"{name}.csv", df.to_csv(index=False))
+        write_text_atomic(out / f"{name}.csv",
+                          paths.spreadsheet_safe_frame(df).to_csv(index=False))
         write_text_atomic(out / f"{name}.md", f"# {title} of the published figures\n\n" + markdown_table(df))
         written += [out / f"{name}.csv", out / f"{name}.md"]
     return written
@@ -94,11 +96,19 @@ def write_scorecard(card: Scorecard, path: str | os.PathLike | None = None) -> P
                 if c in missed.columns]
         lines += ["## Figures the reconstructions do not reproduce", "",
                   markdown_table(missed[keep]), ""]
-    bad = card.claims[card.claims["verdict"].astype(str) != "supported"]
-    if len(bad):
-        keep = [c for c in ("study", "claim_id", "claim", "verdict", "explanation")
-                if c in bad.columns]
-        lines += ["## Claims not supported", "", markdown_table(bad[keep]), ""]
+    verdict = card.claims["verdict"].astype(str)
+    keep = [c for c in ("study", "claim_id", "claim", "explanation") if c in card.claims.columns]
+    against = card.claims[verdict == "contradicted"]
+    if len(against):
+        lines += ["## Claims the published figures contradict", "",
+                  "The report's own figures, at its sample sizes, point the other way.", "",
+                  markdown_table(against[keep]), ""]
+    open_ = card.claims[~verdict.isin(["supported", "contradicted"])]
+    if len(open_):
+        lines += ["## Claims that cannot be checked from the published figures", "",
+                  "The figures the report publishes (shares, group sizes) do not determine "
+                  "whether these hold; they are neither supported nor contradicted.", "",
+                  markdown_table(open_[keep]), ""]
     write_text_atomic(path, "\n".join(lines) + "\n")
     return path
 

@@ -31,11 +31,14 @@ from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
+from matplotlib import cbook
 from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
+from matplotlib.text import Text
 
 from cxresearch import paths
 from cxresearch.errors import SyntheticDataWarning
-from cxresearch.paths import atomic_save, atomic_write
+from cxresearch.paths import atomic_save, atomic_write, spreadsheet_safe_frame
 from cxresearch.report.provenance import (
     file_record,
     git_state,
@@ -81,8 +84,9 @@ def _waves(waves) -> list[dict]:
 
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV text of ``df`` with every text cell and header neutralised for spreadsheets."""
     buf = io.StringIO()
-    df.to_csv(buf, index=False, lineterminator="\n")
+    spreadsheet_safe_frame(df).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")
 
 
@@ -105,6 +109,27 @@ def _base_entry(kind, name, notebook, parameters, wave_recs, synthetic) -> dict:
         "waves": wave_recs,
         "synthetic": synthetic,
     }
+
+
+def _defuse_text(fig: Figure) -> None:
+    """Text of a figure that TeX or mathtext would choke on is drawn as plain text.
+
+    cxresearch's theme already turns mathtext and TeX off for every label (labels come from
+    data); a figure made outside it may still carry ``$...$`` from a codebook or a
+    respondent: TeX is switched off (``\\input`` must never reach LaTeX) and any text whose
+    mathtext does not parse is shown literally, so that saving never fails on a label.
+    """
+    parser = MathTextParser("path")
+    for t in fig.findobj(Text):
+        if t.get_usetex():
+            t.set_usetex(False)
+        text = t.get_text()
+        if not t.get_parse_math() or not cbook.is_math_text(text):
+            continue
+        try:
+            parser.parse(text, 72, t.get_fontproperties())
+        except Exception:  # noqa: BLE001 - any parse failure: draw the text literally
+            t.set_parse_math(False)
 
 
 # ----------------------------------------------------------------------------- figures
@@ -187,6 +212,7 @@ def save_figure(
     folder, manifest = _locations(outdir, "figures")
     base = manifest.parent
     files: dict[str, dict] = {}
+    _defuse_text(fig)
     with mpl.rc_context(_SAVE_RC):
         for fmt in formats:
             path = folder / f"{name}.{fmt}"
@@ -246,7 +272,8 @@ def save_table(
     count_columns=None,
     suppress_below: int | None = 5,
     based_on: dict | None = None,
-    formats: dict | None = None,
+    formats=None,
+    column_formats: dict | None = None,
     estimate_decimals: int = 2,
     ci: tuple[str, str] | None = ("ci_low", "ci_high"),
     ci_label: str = "95% CI",
@@ -277,7 +304,11 @@ def save_table(
     based_on : dict, optional
         ``{statistic column: count column}`` when a table has several count columns; without
         it every statistic of a row with any small count is suppressed.
-    formats : dict, optional
+    formats : tuple of str or dict, optional
+        Files to write, among ``"csv"``, ``"tex"``, ``"html"``, ``"xlsx"`` (default the
+        first three; ``"xlsx"``: a workbook with the table, its notes and a provenance sheet,
+        see :mod:`cxresearch.report.xlsx`). A dict here is taken as ``column_formats``.
+    column_formats : dict, optional
         Per-column spec: ``"pct"`` (percent, 1 dp), ``"prop"`` (proportion shown as percent,
         1 dp), ``"p"`` (p-value), ``"count"``, a number of decimals, a format string or a
         callable. Defaults follow the column names (see :mod:`cxresearch.output_tables`).
@@ -307,10 +338,18 @@ def save_table(
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     name = _check_name(name)
+    outputs = ("csv", "tex", "html")
+    if isinstance(formats, dict):
+        column_formats = {**formats, **(column_formats or {})}
+    elif formats is not None:
+        outputs = (formats,) if isinstance(formats, str) else tuple(formats)
+        bad = sorted(set(map(str, outputs)) - {"csv", "tex", "html", "xlsx"})
+        if bad or not outputs:
+            raise ValueError(f"formats must be among csv, tex, html, xlsx, got {list(outputs)}")
     wave_recs = _waves(waves)
     synth = is_synthetic(synthetic, *wave_recs, df)
     table, info = format_table(df, count_columns=count_columns, suppress_below=suppress_below,
-                               based_on=based_on, formats=formats,
+                               based_on=based_on, formats=column_formats,
                                estimate_decimals=estimate_decimals, ci=ci, ci_label=ci_label,
                                index=index)
     all_notes = []
@@ -328,15 +367,25 @@ def save_table(
     folder, manifest = _locations(outdir, "tables")
     base = manifest.parent
     files = {}
-    _write_bytes(folder / f"{name}.csv", _csv_bytes(table))
-    files["csv"] = file_record(folder / f"{name}.csv", base)
-    _write_bytes(folder / f"{name}.tex", to_latex(table, info, caption=cap, label=f"tab:{name}",
-                                                  notes=all_notes).encode("utf-8"))
-    files["tex"] = file_record(folder / f"{name}.tex", base)
-    _write_bytes(folder / f"{name}.html", to_html(table, info, caption=cap, notes=all_notes,
-                                                  name=name).encode("utf-8"))
-    files["html"] = file_record(folder / f"{name}.html", base)
+    if "csv" in outputs:
+        _write_bytes(folder / f"{name}.csv", _csv_bytes(table))
+        files["csv"] = file_record(folder / f"{name}.csv", base)
+    if "tex" in outputs:
+        _write_bytes(folder / f"{name}.tex", to_latex(
+            table, info, caption=cap, label=f"tab:{name}", notes=all_notes).encode("utf-8"))
+        files["tex"] = file_record(folder / f"{name}.tex", base)
+    if "html" in outputs:
+        _write_bytes(folder / f"{name}.html", to_html(table, info, caption=cap, notes=all_notes,
+                                                      name=name).encode("utf-8"))
+        files["html"] = file_record(folder / f"{name}.html", base)
     entry = _base_entry("table", name, notebook, parameters, wave_recs, synth)
+    if "xlsx" in outputs:
+        from cxresearch.report.xlsx import write_tables_xlsx
+
+        write_tables_xlsx(folder / f"{name}.xlsx", [
+            {"name": name, "df": table, "title": cap, "notes": all_notes, "synthetic": synth,
+             "text_numbers": True}], provenance=[entry])
+        files["xlsx"] = file_record(folder / f"{name}.xlsx", base)
     entry["table"] = {"rows": len(table), "columns": list(table.columns), "caption": cap,
                       "suppress_below": info["suppress_below"],
                       "count_columns": info["count_columns"],

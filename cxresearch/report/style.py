@@ -270,6 +270,10 @@ class Theme:
             "font.family": "sans-serif",
             "font.sans-serif": [FONT_FAMILY],
             "mathtext.fontset": "dejavusans",
+            # labels come from data (codebooks, respondents): a "$" is a dollar, never
+            # mathtext, and TeX is never run on them (issue 12)
+            "text.parse_math": False,
+            "text.usetex": False,
             "font.size": fs,
             "axes.titlesize": large,
             "axes.titleweight": "bold",

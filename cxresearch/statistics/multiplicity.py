@@ -50,7 +50,12 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
     """
     if not isinstance(method, str) or method.lower() not in _METHODS:
         raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
-    arr = np.asarray(p, dtype=float).ravel()
+    if p is None or isinstance(p, str | bytes | dict):
+        raise TypeError(f"p must be a sequence of p-values, got {type(p).__name__}")
+    try:
+        arr = np.array(p, dtype=float, copy=True).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"p must be numbers (p-values), got {p!r:.80}") from None
     bad = ~np.isnan(arr) & ((arr < 0) | (arr > 1))
     if bad.any():
         raise ValueError(f"p must lie in [0, 1]; got {arr[bad][:5].tolist()}")

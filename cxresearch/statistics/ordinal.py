@@ -20,18 +20,53 @@ covariance comes from the linearized scores of the K-1 binary logits.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from cxresearch.errors import ConvergenceWarning, SeparationWarning
 from cxresearch.statistics.design import check_weights
 from cxresearch.statistics.inputs import column, design_weights, resolve, total_variance
 
 __all__ = ["OrdinalResult", "ordinal_logit"]
 
 _LINKS = ("logit", "probit")
+_SE = ("auto", "model", "design")
+# a coefficient is "not estimable" when it moves the linear predictor by more than this many
+# logits per standard deviation of its column: exp(12) = 160,000-fold odds, which no survey
+# answer pattern supports; it is the signature of (quasi-)complete separation, where
+# Newton-Raphson walks towards infinity while the log-likelihood flattens.
+_SEP_LIMIT = 12.0
+
+
+def _check_matrix(X: np.ndarray, names: list, terms: list) -> None:
+    """Constant or collinear predictor columns (with the thresholds' intercept): ValueError
+    naming them, instead of a singular information matrix."""
+    if X.shape[1] == 0:
+        return
+    const = sorted({t for j, t in enumerate(terms) if np.ptp(X[:, j]) == 0})
+    if const:
+        raise ValueError(f"predictor(s) {const} are constant in the rows used (after dropping "
+                         "missing answers); a constant has no effect to estimate: drop it")
+    X1 = np.column_stack([np.ones(len(X)), (X - X.mean(0)) / X.std(0)])
+    rank = np.linalg.matrix_rank(X1)
+    if rank == X1.shape[1]:
+        return
+    involved = [names[j] for j in range(X.shape[1])
+                if np.linalg.matrix_rank(np.delete(X1, j + 1, axis=1)) == rank]
+    raise ValueError(f"predictor column(s) {involved} are collinear (one is a linear "
+                     "combination of the others) in the rows used; drop one of them")
+
+
+def _separated(est: np.ndarray, X: np.ndarray, names: list, m: int) -> list:
+    """Coefficients whose effect per SD of their column is beyond :data:`_SEP_LIMIT`."""
+    if X.shape[1] == 0:
+        return []
+    scale = np.abs(est[m:]) * X.std(0)
+    return [names[j] for j in np.flatnonzero(~np.isfinite(scale) | (scale > _SEP_LIMIT))]
 
 
 def _cdf(u, link):
@@ -203,9 +238,9 @@ def _fit(y, X, w, link, maxiter=100, tol=1e-9):
             if ll_new >= ll - 1e-10 * abs(ll) or t < 1e-8:
                 break
             t /= 2
+        if not np.isfinite(ll_new) or not np.all(np.isfinite(new)):
+            break   # cannot improve further (probabilities underflow): not converged
         params, ll, g, H, S = new, ll_new, g_new, H_new, S_new
-        if not np.isfinite(ll):
-            raise ValueError("ordinal_logit did not converge (log-likelihood is not finite)")
         if np.max(np.abs(t * step)) < tol or np.max(np.abs(g)) < tol * max(1.0, w.sum()) * 1e-3:
             converged = True
             break
@@ -345,8 +380,8 @@ class OrdinalResult:
 
 def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
                   link: str = "logit", weights=None, outcome_order=None,
-                  conf_level: float = 0.95, po_test: bool = True, maxiter: int = 100
-                  ) -> OrdinalResult:
+                  conf_level: float = 0.95, po_test: bool = True, maxiter: int = 100,
+                  se: str = "auto") -> OrdinalResult:
     """Fit a proportional-odds cumulative logit (or probit) model.
 
     Parameters
@@ -366,6 +401,20 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
         Frequency weights for a DataFrame (same fit and SEs as expanding the rows).
     po_test : bool
         Run the Brant test of proportional odds (logit link only).
+    se : {"auto", "model", "design"}
+        ``"design"``: design-based sandwich (``survey::svyolr``; needs a Design or Wave);
+        ``"model"``: inverse observed information, weights as frequency weights
+        (``MASS::polr(Hess = TRUE)``); ``"auto"``: design for a Design/Wave, model for a
+        DataFrame. The ``method`` column says which variance was used.
+
+    Warns
+    -----
+    SeparationWarning
+        (Quasi-)complete separation: some coefficient has no finite ML estimate. Its
+        estimate, SE, interval and odds ratio are NaN, ``converged`` is False and ``method``
+        names the terms.
+    ConvergenceWarning
+        Newton-Raphson stopped at ``maxiter`` without converging (``converged`` False).
 
     Returns
     -------
@@ -391,12 +440,28 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
     """
     if link not in _LINKS:
         raise ValueError(f"link must be one of {_LINKS}, got {link!r}")
+    if se not in _SE:
+        raise ValueError(f"se must be one of {_SE}, got {se!r}")
+    if not isinstance(outcome, str):
+        raise TypeError(f"outcome must be a column name (str), got {type(outcome).__name__}")
+    if predictors is None or not isinstance(predictors, str | list | tuple):
+        raise TypeError(f"predictors must be a column name or a list of names, got "
+                        f"{type(predictors).__name__}")
+    if isinstance(maxiter, bool) or not isinstance(maxiter, int | np.integer) or maxiter < 1:
+        raise ValueError(f"maxiter must be a positive integer, got {maxiter!r}")
+    if isinstance(conf_level, bool) or not isinstance(conf_level, float | int) \
+            or not 0 < conf_level < 1:
+        raise ValueError(f"conf_level must be a number between 0 and 1, got {conf_level!r}")
     if isinstance(predictors, str):
         predictors = [predictors]
     predictors = list(predictors)
     frame, design = resolve(d)
     if design is not None and weights is not None:
         raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
+    if se == "design" and design is None:
+        raise ValueError("se='design' needs a Design or Wave as d (a DataFrame has no design); "
+                         "use se='model'")
+    use_design = design is not None and se != "model"
     y_all, levels = _prep_outcome(column(frame, outcome, "outcome"), outcome, outcome_order)
     if len(levels) < 3:
         raise ValueError(f"outcome {outcome!r} needs at least three ordered levels for a "
@@ -417,27 +482,41 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
         raise ValueError(f"outcome {outcome!r}: level(s) "
                          f"{[levels[i] for i in set(range(len(levels))) - set(present)]} have no "
                          "respondents after dropping missing rows")
-    params, ll, H, S, converged, it = _fit(y, X, w, link, maxiter=maxiter)
-    m = len(levels) - 1
     names, terms = enc.names()
+    inf = [names[j] for j in np.flatnonzero(np.isinf(X).any(0))]
+    if inf:
+        raise ValueError(f"predictor(s) {inf} have infinite values; set them to missing or "
+                         "recode them first")
+    _check_matrix(X, names, terms)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        params, ll, H, S, converged, it = _fit(y, X, w, link, maxiter=maxiter)
+    m = len(levels) - 1
+    sep = _separated(params, X, names, m)
     A = -H
-    Ainv = np.linalg.inv(A)
+    try:
+        Ainv = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        Ainv = np.linalg.pinv(A)
+        if not sep:
+            sep = list(names)
     n = int(ok.sum())
-    if design is None:
+    if not use_design:
         V = Ainv
         deff = np.ones(len(params))
-        meth = f"proportional-odds {link}, ML (Newton-Raphson), SE from observed information"
-        if weights is not None:
-            meth += ", frequency weights"
+        meth = (f"proportional-odds {link}, ML (Newton-Raphson); SE model-based: inverse "
+                "observed information (as MASS::polr)")
+        if weights is not None or design is not None:
+            meth += ", weights as frequency weights"
     else:
         Sf = np.zeros((len(frame), S.shape[1]))
         Sf[ok] = S
         V = Ainv @ total_variance(design, Sf) @ Ainv
         V_srs = Ainv * w.sum() / n
         deff = np.diag(V) / np.diag(V_srs)
-        meth = (f"proportional-odds {link}, design-weighted ML, design-based sandwich SE "
-                "(as svyolr)")
-    se = np.sqrt(np.diag(V))
+        meth = (f"proportional-odds {link}, design-weighted ML; SE design-based: linearized "
+                "sandwich (as survey::svyolr)")
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(V))
     z = stats.norm.ppf(0.5 + conf_level / 2)
     lab = [f"{levels[k]}|{levels[k + 1]}" for k in range(m)]
     est = params
@@ -448,11 +527,33 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
         "z": zstat, "p_value": 2 * stats.norm.sf(np.abs(zstat)),
     })
     isc = coef["kind"] == "coefficient"
-    coef["odds_ratio"] = np.where(isc, np.exp(est), np.nan) if link == "logit" else np.nan
-    coef["or_ci_low"] = np.where(isc, np.exp(est - z * se), np.nan) if link == "logit" else np.nan
-    coef["or_ci_high"] = np.where(isc, np.exp(est + z * se), np.nan) if link == "logit" \
-        else np.nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        coef["odds_ratio"] = np.where(isc, np.exp(est), np.nan) if link == "logit" else np.nan
+        coef["or_ci_low"] = (np.where(isc, np.exp(est - z * se), np.nan) if link == "logit"
+                             else np.nan)
+        coef["or_ci_high"] = (np.where(isc, np.exp(est + z * se), np.nan) if link == "logit"
+                              else np.nan)
     coef.loc[~isc, "p_value"] = np.nan
+    if sep:
+        converged = False
+        # thresholds run off to infinity too under complete separation
+        bad = coef["term"].isin(sep).to_numpy() | (
+            ~isc.to_numpy() & ~(np.abs(est) <= 2 * _SEP_LIMIT))
+        cols = ["estimate", "se", "ci_low", "ci_high", "z", "p_value", "odds_ratio",
+                "or_ci_low", "or_ci_high"]
+        coef.loc[bad, cols] = np.nan
+        meth += (f"; NOT ESTIMABLE: (quasi-)complete separation in {sep} (no finite ML "
+                 "estimate; shown as NaN)")
+        warnings.warn(
+            f"ordinal_logit: (quasi-)complete separation: {sep} have no finite maximum-"
+            f"likelihood estimate (some predictor values occur with only the top or bottom "
+            "outcome levels); their estimates are reported as NaN. Merge sparse levels, drop "
+            "the predictor, or use a penalized fit", SeparationWarning, stacklevel=2)
+    elif not converged:
+        meth += f"; NOT CONVERGED after {it} iterations"
+        warnings.warn(f"ordinal_logit did not converge after {it} iterations (maxiter="
+                      f"{maxiter}); the estimates are not maximum-likelihood estimates",
+                      ConvergenceWarning, stacklevel=2)
     coef["n"] = n
     coef["n_eff"] = n / deff
     coef["deff"] = deff
@@ -461,8 +562,9 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
     coef["method"] = meth
     nobs = float(w.sum()) if (weights is not None) else float(n)
     po = None
-    if po_test and link == "logit" and X.shape[1] > 0:
-        po = _brant(y, X, w, terms, design=design, ok=ok if design is not None else None)
+    if po_test and link == "logit" and X.shape[1] > 0 and not sep:
+        po = _brant(y, X, w, terms, design=design if use_design else None,
+                    ok=ok if use_design else None)
     return OrdinalResult(
         coef=coef, vcov=pd.DataFrame(V, index=lab + names, columns=lab + names), loglik=ll,
         aic=-2 * ll + 2 * len(params), nobs=nobs, n=n, n_dropped=n_dropped, levels=levels,

@@ -75,6 +75,48 @@ def _weighted_cov(X: np.ndarray, w: np.ndarray) -> np.ndarray:
     return C
 
 
+def _numeric_item(s: pd.Series, name) -> np.ndarray:
+    """One item as a writable float64 array (NaN for missing); refuses non-numeric answers."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.cat.categories
+        if not pd.api.types.is_numeric_dtype(cats.dtype) or pd.api.types.is_bool_dtype(
+                cats.dtype):
+            raise TypeError(f"items must be numeric; {name!r} is a categorical of "
+                            f"{list(cats)[:8]} (code it as numbers first)")
+        codes = s.cat.codes.to_numpy()
+        vals = np.asarray(cats, dtype=float)
+        return np.where(codes >= 0, vals[np.maximum(codes, 0)], np.nan)
+    if pd.api.types.is_bool_dtype(s.dtype) or not pd.api.types.is_numeric_dtype(s.dtype):
+        raise TypeError(f"items must be numeric; {name!r} has dtype {s.dtype}")
+    x = np.array(s.astype("Float64").to_numpy(dtype="float64", na_value=np.nan), dtype=float,
+                 copy=True)
+    if np.isinf(x).any():
+        raise ValueError(f"item {name!r} has infinite values; declare them missing first")
+    return x
+
+
+def _check_items(X: np.ndarray, items: list) -> None:
+    """Constant, empty or non-overlapping items have no covariance structure: say which."""
+    for j, it in enumerate(items):
+        col = X[:, j]
+        ok = col[~np.isnan(col)]
+        if ok.size < 2:
+            raise ValueError(f"item {it!r} has {ok.size} non-missing answer(s); reliability "
+                             "needs at least two per item (drop the item)")
+        if np.all(ok == ok[0]):
+            raise ValueError(f"item {it!r} is constant (every answer is {ok[0]:g}); its "
+                             "variance is 0, so alpha and item correlations are undefined "
+                             "(drop the item)")
+    present = ~np.isnan(X)
+    both = present.T.astype(int) @ present.astype(int)
+    few = [(items[i], items[j]) for i in range(len(items)) for j in range(i + 1, len(items))
+           if both[i, j] < 2]
+    if few:
+        raise ValueError(f"item pair(s) {few[:5]} have fewer than two respondents answering "
+                         "both; their covariance is undefined (use missing='pairwise' only "
+                         "with overlapping items)")
+
+
 def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: float = 0.95,
                 omega: bool = True) -> ReliabilityResult:
     """Cronbach's alpha (raw and standardized) with Feldt and Duhachek CIs, and omega total.
@@ -112,21 +154,30 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
     if missing not in ("pairwise", "listwise"):
         raise ValueError(f"missing must be 'pairwise' or 'listwise', got {missing!r}")
     frame, design = resolve(d)
+    if isinstance(items, str) or not isinstance(items, list | tuple | pd.Index):
+        raise TypeError(f"items must be a list of column names, got {items!r:.80}")
     items = list(items)
     if len(items) < 2:
         raise ValueError(f"items needs at least two columns, got {items}")
     absent = [c for c in items if c not in frame.columns]
     if absent:
         raise ValueError(f"items {absent} are not columns of the data")
-    nonnum = [c for c in items if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
-    if nonnum:
-        raise TypeError(f"items must be numeric; {nonnum} are not")
+    dup = sorted({c for c in items if items.count(c) > 1})
+    if dup:
+        raise ValueError(f"items lists {dup} more than once")
+    if isinstance(keys, str) or not isinstance(keys, list | tuple | pd.Index | None):
+        raise TypeError(f"keys must be a list of item names, got {keys!r:.80}")
+    if not isinstance(conf_level, float | int) or isinstance(conf_level, bool) \
+            or not 0 < conf_level < 1:
+        raise ValueError(f"conf_level must be a number between 0 and 1, got {conf_level!r}")
     keys = list(keys or [])
     bad = [k for k in keys if k not in items]
     if bad:
         raise ValueError(f"keys {bad} are not among the items")
-    X = frame[items].astype("float64").to_numpy(na_value=np.nan)
+    # a fresh, writable float array (pandas 3 copy-on-write hands out read-only views)
+    X = np.column_stack([_numeric_item(frame[c], c) for c in items])
     w = None if design is None else np.asarray(design.weights, float)
+    _check_items(X, items)
     lo, hi = np.nanmin(X), np.nanmax(X)
     rev = np.array([c in keys for c in items])
     X[:, rev] = lo + hi - X[:, rev]
@@ -137,6 +188,7 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
         w = None if w is None else w[keep]
         nsub = X.shape[0]
         how = f"listwise: {int((~keep).sum())} incomplete row(s) left out, {nsub} used"
+        _check_items(X, items)
     else:
         nmiss = int(np.isnan(X).any(axis=1).sum())
         how = (f"pairwise: covariances from pairwise-complete answers; {nmiss} row(s) have at "
