@@ -20,7 +20,7 @@ from conftest import fake_wave
 from scipy import stats
 
 import cxresearch as cx
-from cxresearch.report.charts.base import SYNTHETIC_NOTE, format_share
+from cxresearch.report.charts.base import SYNTHETIC_NOTE, format_share, label_size
 
 LEVELS = ["strongly_disagree", "disagree", "neutral", "agree", "strongly_agree"]
 
@@ -46,7 +46,7 @@ def random_likert(k, seed=0, dims=True):
 
 
 # ----------------------------------------------------------------------------- geometry
-def _boxes(fig, gids=("cx_share", "cx_share_chip", "cx_item")):
+def _boxes(fig, gids=("cx_share", "cx_share_beside", "cx_item", "cx_value")):
     fig.canvas.draw()
     r = fig.canvas.get_renderer()
     out = []
@@ -79,10 +79,29 @@ def assert_no_overlaps(fig):
     return boxes
 
 
-def assert_every_share_labelled(fig, shares_percent):
-    texts = sorted(t.get_text() for t, _ in _boxes(fig, gids=("cx_share", "cx_share_chip")))
-    expected = sorted(format_share(p) for p in shares_percent if p > 0)
-    assert texts == expected
+def assert_every_share_labelled(fig, shares_percent, beside=False):
+    """Every non-zero share is in the figure's data; its number is on the figure exactly when
+    ``labelled`` says so -- always with ``small_shares="beside"``, and otherwise left out only
+    when it does not fit inside its segment; no label sits on a coloured patch."""
+    boxes = _boxes(fig, gids=("cx_share", "cx_share_beside"))
+    texts = sorted(t.get_text() for t, _ in boxes)
+    data = fig.cx_data
+    assert sorted(np.round(data.loc[data["share"] > 0, "share"], 6)) == \
+        sorted(round(p, 6) for p in shares_percent if p > 0)
+    assert not data.loc[data["share"] <= 0, "labelled"].any()
+    assert texts == sorted(format_share(p) for p in data.loc[data["labelled"], "share"])
+    assert all(t.get_bbox_patch() is None for t, _ in boxes), "a label on a coloured patch"
+    if beside:
+        assert data.loc[data["share"] > 0, "labelled"].all()
+        return
+    r = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    for s in data.loc[(data["share"] > 0) & ~data["labelled"], "share"]:
+        t = ax.text(0, 0, format_share(s), fontsize=label_size(cx.report.style.current_theme()))
+        w_px = t.get_window_extent(r).width
+        t.remove()
+        seg_px = ax.transData.transform((s, 0))[0] - ax.transData.transform((0, 0))[0]
+        assert w_px > seg_px - 3 * fig.dpi / 72, f"share {s} fits its segment but is unlabelled"
 
 
 def inside_labels_fit(fig):
@@ -125,11 +144,13 @@ def test_agreement_bars_edge_cases_no_overlap(case):
                         "short": [.3, .3, .1, .2, .1]},
     }[case]
     df = likert(shares)
-    fig = cx.agreement_bars(df)
-    assert fig.get_figwidth() == pytest.approx(85 / 25.4)
-    assert_no_overlaps(fig)
-    assert_every_share_labelled(fig, [100 * p for ps in shares.values() for p in ps])
-    inside_labels_fit(fig)
+    for small in ("omit", "beside"):
+        fig = cx.agreement_bars(df, small_shares=small)
+        assert fig.get_figwidth() == pytest.approx(85 / 25.4)
+        assert_no_overlaps(fig)
+        assert_every_share_labelled(fig, [100 * p for ps in shares.values() for p in ps],
+                                    beside=small == "beside")
+        inside_labels_fit(fig)
     assert not has_synthetic_note(fig)
     got = fig.cx_data.groupby("item")["share"].sum()
     assert np.allclose(got, 100)
@@ -154,7 +175,7 @@ def test_agreement_bars_many_items_grouped_by_dimension(width):
             current = t.lower()
         else:
             assert dim_of[t] == current
-    assert len([b for b in boxes if b[0].get_gid() != "cx_item"]) == (df["estimate"] > 0).sum()
+    assert len([b for b in boxes if b[0].get_gid() != "cx_item"]) == fig.cx_data["labelled"].sum()
 
 
 @pytest.mark.parametrize("position", ["left", "above"])
@@ -274,10 +295,13 @@ def test_stacked_bars_edge_cases(case):
     }[case]
     rows = [{"stage": g, "level": lv, "estimate": p, "n": 50}
             for g, ps in data.items() for lv, p in zip(["a", "b", "c", "d"], ps, strict=True)]
-    fig = cx.stacked_bars(pd.DataFrame(rows), outcome="level", group="stage")
-    assert_no_overlaps(fig)
-    assert_every_share_labelled(fig, [100 * p for ps in data.values() for p in ps])
-    inside_labels_fit(fig)
+    for small in ("omit", "beside"):
+        fig = cx.stacked_bars(pd.DataFrame(rows), outcome="level", group="stage",
+                              small_shares=small)
+        assert_no_overlaps(fig)
+        assert_every_share_labelled(fig, [100 * p for ps in data.values() for p in ps],
+                                    beside=small == "beside")
+        inside_labels_fit(fig)
 
 
 def test_stacked_bars_from_respondents_weighted():
@@ -500,3 +524,178 @@ def test_stacked_bars_wave_with_unfilled_optional_weights():
     wt = np.where(w2.data["stage"] == "low", 2.0, 1.0)
     expected = 100 * wt[ok & (w2.data["q1"] == 5)].sum() / wt[ok].sum()
     assert fig2.cx_data.query("level == 5")["share"].iloc[0] == pytest.approx(expected)
+
+
+# ----------------------------------------------------------------------------- codebook labels
+def _codebook():
+    """A stand-in codebook: a coded item with level labels (one with a short label), a 1-7
+    rating with a short label, an item whose wording is a question, and an index."""
+    from cxresearch.codebooks.items import Level
+
+    service = SimpleNamespace(
+        id="service_type", type="single", wording={"en": "Service type", "de": "Serviceart"},
+        short={}, levels=[Level(1, "contract", {"en": "contract", "de": "Vertrag"}),
+                          Level(2, "prepaid", {"en": "prepaid"}),
+                          Level(3, "provider_a", {"en": "Provider A"}, short={"en": "Prov. A"})],
+        scale_min=None, scale_max=None, options=[])
+    sat = SimpleNamespace(id="sat", type="numeric", wording={"en": "How satisfied are you?"},
+                          short={"en": "Satisfaction", "de": "Zufriedenheit"}, levels=[],
+                          scale_min=1, scale_max=7, options=[])
+    role = SimpleNamespace(id="role", type="single", wording={"en": "Which team are you in?"},
+                           short={}, levels=[Level(1, "marketing", {"en": "Marketing"})],
+                           scale_min=None, scale_max=None, options=[])
+    return SimpleNamespace(items={"service_type": service, "sat": sat, "role": role},
+                           indices={"loyalty": ["sat"]},
+                           index_info={"loyalty": {"items": ["sat"],
+                                                   "label": {"en": "Loyalty", "de": "Treue"}}})
+
+
+class TestCodebookLabels:
+    @pytest.mark.parametrize("term,want", [
+        ("service_typecontract", "Service type: contract"),
+        ("servicetypecontract", "Service type: contract"),
+        ("service_type[T.contract]", "Service type: contract"),
+        ("C(service_type)[T.prepaid]", "Service type: prepaid"),
+        ("service_typeprovider_a", "Service type: Prov. A"),
+        ("rolemarketing", "Role: Marketing"),  # a question wording is not a label
+        ("sat", "Satisfaction"),
+        ("sat:service_typecontract", "Satisfaction \u00d7 Service type: contract"),
+        ("unknown_term", "Unknown term"),
+    ])
+    def test_model_terms(self, term, want):
+        from cxresearch.report.charts.labels import Labeller
+
+        assert Labeller(_codebook()).term(term) == want
+
+    def test_language_and_overrides(self):
+        from cxresearch.report.charts.labels import Labeller
+
+        de = Labeller(_codebook(), lang="de")
+        assert de.term("service_typecontract") == "Serviceart: Vertrag"
+        assert de.level("service_type", "prepaid") == "prepaid"  # falls back to English
+        assert de.item("loyalty") == "Treue" and de.item("sat") == "Zufriedenheit"
+        assert Labeller(_codebook(), labels={"sat": "Sat."}).item("sat") == "Sat."
+        assert Labeller(None).value("service_type", "provider_a") == "Provider a"
+        with pytest.raises(TypeError, match="lang"):
+            Labeller(_codebook(), lang=2)
+        with pytest.raises(TypeError, match="labels"):
+            Labeller(_codebook(), labels=["a"])
+        with pytest.raises(TypeError, match="codebook"):
+            Labeller(3.5)
+
+    def test_forest_plot_terms_in_words(self):
+        df = pd.DataFrame({"term": ["service_typeprepaid", "service_typeprovider_a", "sat"],
+                           "estimate": [1.5, 0.7, 2.0], "ci_low": [1.1, 0.5, 1.6],
+                           "ci_high": [2.1, 0.98, 2.5]})
+        fig = cx.forest_plot(df, codebook=_codebook())
+        ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert ticks == ["Service type: prepaid", "Service type: Prov. A", "Satisfaction"]
+        de = cx.forest_plot(df, codebook=_codebook(), lang="de")
+        assert [t.get_text() for t in de.axes[0].get_yticklabels()][2] == "Zufriedenheit"
+
+    def test_estimate_bars_levels_and_rating_scale(self):
+        df = pd.DataFrame({"service_type": ["contract", "provider_a"], "term": "sat",
+                           "estimate": [5.2, 4.1], "ci_low": [4.9, 3.7],
+                           "ci_high": [5.5, 4.5]})
+        fig = cx.estimate_bars(df, label="service_type", codebook=_codebook())
+        ax = fig.axes[0]
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["contract", "Prov. A"]
+        assert ax.get_xlim()[0] == 1 and ax.get_xlim()[1] >= 7  # the 1-7 scale
+        assert all(p.get_x() == pytest.approx(1) for p in ax.patches)  # bars start at 1
+        # without a codebook, bars start at 0; an explicit range wins
+        assert cx.estimate_bars(df, label="service_type").axes[0].get_xlim()[0] < 1
+        fig = cx.estimate_bars(df, label="service_type", codebook=_codebook(), xlim=(3, 6))
+        assert fig.axes[0].get_xlim() == (3, 6)
+
+    def test_stacked_bars_levels_and_legend_from_the_wave(self):
+        from cxresearch.codebooks.items import Level
+
+        w = _wave(n=60, seed=2, synthetic=False)
+        w.instrument.items["stage"] = SimpleNamespace(
+            id="stage", levels=[Level(1, "low", {"en": "Low maturity"}),
+                                Level(2, "mid", {"en": "Middle"}),
+                                Level(3, "high", {"en": "High maturity"})],
+            wording={"en": "Maturity"}, short={}, options=[])
+        w.instrument.items["loyal"] = SimpleNamespace(
+            id="loyal", levels=[Level(1, "no", {"en": "Not loyal"}),
+                                Level(2, "some", {"en": "Somewhat"}),
+                                Level(3, "yes", {"en": "Loyal"})],
+            wording={"en": "Loyalty"}, short={}, options=[])
+        fig = cx.stacked_bars(w, outcome="loyal", group="stage")
+        ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert ticks[0].startswith("Low maturity") and ticks[1].startswith("Middle")
+        legend = fig.legends[0]
+        assert [t.get_text() for t in legend.get_texts()] == ["Not loyal", "Somewhat", "Loyal"]
+        assert legend.get_title().get_text() == "Loyalty"
+
+
+def _axis_ranges():
+    lik = likert({"a": [.05, .1, .2, .4, .25]})
+    est = pd.DataFrame({"group": ["a", "b"], "estimate": [1.0, 2.0], "ci_low": [.5, 1.5],
+                        "ci_high": [1.5, 2.5]})
+    waves = pd.DataFrame({"wave": [2023, 2024], "item": ["x", "x"], "estimate": [.3, .4]})
+    pvr = pd.DataFrame({"id": ["a"], "value": [50], "unit": ["percent"], "reproduced": [51]})
+    stacked = pd.DataFrame({"g": ["a"] * 2, "level": ["x", "y"], "estimate": [.4, .6]})
+    return [
+        ("estimate_bars", lambda r: cx.estimate_bars(est, xlim=r), (-1, 4), True),
+        ("forest_plot", lambda r: cx.forest_plot(est, xlim=r), (0.2, 5), True),
+        ("wave_comparison", lambda r: cx.wave_comparison(waves, xlim=r), (0, 1), True),
+        ("published_vs_reproduced", lambda r: cx.published_vs_reproduced(pvr, xlim=r),
+         (0, 100), True),
+        ("agreement_bars", lambda r: cx.agreement_bars(lik, xlim=r), (-100, 100), False),
+        ("stacked_bars", lambda r: cx.stacked_bars(stacked, outcome="level", group="g",
+                                                   xlim=r), (0, 100), False),
+    ]
+
+
+@pytest.mark.parametrize("name,draw,rng,exact", _axis_ranges(), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_every_chart_takes_an_axis_range(name, draw, rng, exact):
+    ax = draw(rng).axes[0]
+    lo, hi = ax.get_xlim()
+    if exact:
+        assert (lo, hi) == pytest.approx(rng), name
+    else:  # shares: the range is covered (labels beside the bars may widen it)
+        assert lo <= rng[0] + 1e-9 and hi >= rng[1] - 1e-9, name
+    for bad in [(5, 1), (0, float("nan")), "wide", (1,)]:
+        with pytest.raises(ValueError, match="xlim"):
+            draw(bad)
+
+
+@pytest.mark.parametrize("values", [[-67.5, 4.5, 71.8], [-3.0, -1.0, -0.2], [0.4, 2.0, 9.0]])
+def test_value_labels_never_touch_the_whiskers(values):
+    est = np.array(values)
+    df = pd.DataFrame({"band": ["a", "b", "c"], "estimate": est, "ci_low": est - 2.5,
+                       "ci_high": est + 2.5})
+    fig = cx.estimate_bars(df, label="band", ref=0)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    whiskers = [seg for coll in ax.collections for seg in coll.get_segments()]
+    texts = [t for t in ax.texts if t.get_gid() == "cx_value"]
+    assert len(texts) == 3
+    for t in texts:
+        bb = t.get_window_extent(r)
+        for seg in whiskers:
+            (x0, y0), (x1, y1) = ax.transData.transform(seg)
+            sx0, sx1, sy0, sy1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+            overlap_x = min(bb.x1, sx1) - max(bb.x0, sx0)
+            overlap_y = min(bb.y1, sy1 + 0.5) - max(bb.y0, sy0 - 0.5)
+            assert not (overlap_x > 0 and overlap_y > 0), f"{t.get_text()!r} touches a whisker"
+
+
+def test_wave_comparison_states_a_shared_question_once():
+    from cxresearch.report.charts.labels import common_prefix
+
+    assert common_prefix(["Top trends: AI", "Top trends: omnichannel"]) == (
+        "Top trends", ["AI", "Omnichannel"])
+    assert common_prefix(["Top trends: AI", "Priorities: AI"])[0] is None
+    assert common_prefix(["Top trends: AI"])[0] is None
+    assert common_prefix(["NPS", "Top trends: AI"])[0] is None
+    df = pd.DataFrame({"wave": [2023, 2023, 2024, 2024], "item": ["t__ai", "t__omni"] * 2,
+                       "estimate": [.30, .25, .42, .24], "se": [.02, .02, .02, .02]})
+    fig = cx.wave_comparison(df, percent=True)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["AI", "Omni"]
+    assert ax.get_xlabel() == "T (%)"
+    assert cx.wave_comparison(df, percent=True, xlabel="Share").axes[0].get_xlabel() == "Share"

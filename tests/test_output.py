@@ -139,7 +139,9 @@ def test_save_figure_waves_hash_the_manifest_file(reports, tmp_path):
     folder.mkdir(parents=True)
     manifest = {"study": "demo", "wave": "2024", "synthetic": False, "source_sha256": "ab"}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    wave = SimpleNamespace(manifest=manifest, study="demo", label="2024", synthetic=False)
+    from conftest import fake_wave
+
+    wave = fake_wave(pd.DataFrame({"x": [1]}), SimpleNamespace(items={}), manifest)
     entry = cx.save_figure(_fig(), "w", waves=wave)
     rec = entry["waves"][0]
     assert rec["manifest_hashed"] == "file"
@@ -345,3 +347,108 @@ def test_every_chart_type_embeds_its_fonts(tmp_path):
         fonts = pdf_fonts(tmp_path / entry["files"]["pdf"]["path"])
         assert fonts and all(f["embedded"] and "DejaVuSans" in f["name"] and
                              f["subtype"].startswith("Type0") for f in fonts), (name, fonts)
+
+
+# ----------------------------------------------------------------------------- reader tables
+class TestShowTable:
+    def _df(self):
+        return pd.DataFrame({
+            "level": ["yes", "no", "maybe"], "estimate": [0.61234, 0.3, 0.08766],
+            "se": [0.02, 0.02, 0.01], "ci_low": [0.57, 0.26, 0.07], "ci_high": [0.65, 0.34, 0.11],
+            "n": [400, 400, 400], "n_eff": [np.nan] * 3, "deff": [np.nan] * 3,
+            "p_value": [0.00004, 0.0123, 0.5], "method": ["Wilson interval; linearized SE"] * 3})
+
+    def test_compact_and_formatted(self):
+        t = cx.show_table(self._df())
+        assert list(t.table.columns) == ["Level", "Estimate", "SE", "95% CI", "n", "p"]
+        row = t.table.iloc[0].tolist()
+        assert row == ["yes", "0.61", "0.02", "[0.57, 0.65]", "400", "<0.001"]
+        assert t.table.iloc[1]["p"] == "0.012"
+        assert "Method: Wilson interval; linearized SE." in t.notes  # once, not truncated
+        html_ = t._repr_html_()
+        assert "Wilson interval; linearized SE" in html_ and "<table" in html_
+        assert "Method: Wilson" in repr(t)
+
+    def test_column_choice_rename_percent_and_distinct_methods(self):
+        df = self._df()
+        df.loc[2, "method"] = "exact"
+        t = cx.show_table(df, {"level": "Answer", "estimate": "Share", "ci_low": "CI"},
+                          formats={"estimate": "prop", "ci_low": "prop"})
+        assert list(t.table.columns) == ["Answer", "Share", "95% CI"]
+        assert t.table.iloc[0].tolist() == ["yes", "61.2", "[57.0, 65.0]"]
+        assert "Method: Wilson interval; linearized SE; exact." in t.notes
+
+    def test_small_cells_still_suppressed(self):
+        df = self._df().assign(n=[400, 3, 400])
+        t = cx.show_table(df)
+        assert t.table.iloc[1]["n"] == "<5" and t.table.iloc[1]["Estimate"] == "\u2013"
+
+    @pytest.mark.parametrize("bad,err", [("not a frame", TypeError),
+                                         (None, TypeError)])
+    def test_hostile_input(self, bad, err):
+        with pytest.raises(err, match="DataFrame"):
+            cx.show_table(bad)
+
+    @pytest.mark.parametrize("cols", [["level", "nope"], {"missing": "x"}])
+    def test_unknown_columns_named(self, cols):
+        with pytest.raises(ValueError, match="nope|missing"):
+            cx.show_table(self._df(), cols)
+
+    def test_format_table_drop_empty_and_footnote(self):
+        out, info = format_table(self._df(), drop_empty=True, footnote=("method",))
+        assert "n_eff" not in out.columns and "deff" not in out.columns
+        assert "method" not in out.columns
+        keep, _ = format_table(self._df())
+        assert "n_eff" in keep.columns and "method" in keep.columns  # default unchanged
+
+
+# ----------------------------------------------------------------------------- LaTeX symbols
+@pytest.mark.parametrize("text,want", [
+    ("\u03c7\u00b2", r"$\chi$$^{2}$"), ("\u03b1 = 0.8", r"$\alpha$ = 0.8"),
+    ("\u03b3", r"$\gamma$"), ("\u03c9", r"$\omega$"), ("\u2264 0.05", r"$\leq$ 0.05"),
+    ("\u00b1", r"$\pm$"), ("2 \u00d7 3", r"2 $\times$ 3"), ("a \u2192 b", r"a $\rightarrow$ b"),
+    ("R\u00b2 50%", r"R$^{2}$ 50\%"), ("Cram\u00e9r's V", "Cram\u00e9r's V"),
+    ("\u0394 \u03a9", r"$\Delta$ $\Omega$"),
+])
+def test_latex_spells_out_what_pdflatex_cannot_typeset(text, want):
+    from cxresearch.report.tables import latex_escape, latex_unsupported
+
+    assert latex_escape(text) == want
+    assert latex_unsupported(latex_escape(text)) == []
+
+
+def test_latex_table_names_the_engine_when_it_must(reports):
+    df = pd.DataFrame({"test": ["\u03c7\u00b2 (Rao\u2013Scott)", "Cram\u00e9r's V"],
+                       "statistic": [3.2, 0.21]})
+    cx.save_table(df, "symbols", formats=("tex",))
+    text = next(reports.rglob("symbols.tex")).read_text("utf-8")
+    body = [ln for ln in text.splitlines() if not ln.startswith("%")]
+    assert not [ch for ln in body for ch in ln if ord(ch) > 0x17F], body
+    assert "xelatex" not in text
+    from cxresearch.report.tables import to_latex
+
+    cjk, info = format_table(pd.DataFrame({"dimension": ["\u8861\u91cf"], "score": [0.7]}))
+    assert "xelatex" in to_latex(cjk, info, caption=None, label="t", notes=[]).splitlines()[0]
+
+
+# ----------------------------------------------------------------------------- scorecard
+def test_scorecard_separates_contradicted_from_uncheckable_claims(tmp_path):
+    from cxresearch.reconstruction.scorecard import Scorecard
+    from cxresearch.report.documents import write_scorecard
+
+    claims = pd.DataFrame({"study": ["s"] * 3, "claim_id": ["c1", "c2", "c3"],
+                           "claim": ["A beats B", "C beats D", "E beats F"],
+                           "verdict": ["supported", "contradicted", "undeterminable"],
+                           "explanation": ["ok", "points the other way", "no n published"]})
+    card = Scorecard(ledger=pd.DataFrame({"id": ["x"]}),
+                     reproduction=pd.DataFrame({"study": ["s"], "id": ["x"],
+                                                "status": ["reproduced"]}),
+                     consistency=pd.DataFrame({"study": ["s"], "verdict": ["consistent"]}),
+                     claims=claims, studies=["s"])
+    text = write_scorecard(card, tmp_path / "scorecard.md").read_text("utf-8")
+    assert "Claims not supported" not in text
+    contra = text.index("## Claims the published figures contradict")
+    unchecked = text.index("## Claims that cannot be checked from the published figures")
+    assert "C beats D" in text[contra:unchecked] and "E beats F" not in text[contra:unchecked]
+    assert "E beats F" in text[unchecked:] and "C beats D" not in text[unchecked:]
+    assert "A beats B" not in text

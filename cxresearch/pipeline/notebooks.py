@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxresearch import paths
 from cxresearch.paths import write_text_atomic
 
-__all__ = ["NotebookResult", "NotebookSpec", "discover_notebooks", "execute_notebook"]
+__all__ = ["NotebookResult", "NotebookSpec", "discover_notebooks", "execute_notebook",
+           "reader_html"]
 
 
 @dataclass
@@ -27,6 +28,7 @@ class NotebookSpec:
     studies: list[str]
     reconstruct: list[str]
     parameters: dict  # name -> default (as written in the parameters cell)
+    meta: dict = field(default_factory=dict)  # the whole metadata["cxresearch"] block
 
     @property
     def name(self) -> str:
@@ -69,7 +71,7 @@ def discover_notebooks(where: str | os.PathLike | Iterable | None = None) -> lis
         studies = list(meta.get("studies", ["*"]))
         params = {k: v["default"] for k, v in pm.inspect_notebook(str(path)).items()}
         recon = list(meta.get("reconstruct", []))
-        specs.append(NotebookSpec(path.resolve(), studies, recon, params))
+        specs.append(NotebookSpec(path.resolve(), studies, recon, params, dict(meta)))
     return specs
 
 
@@ -115,6 +117,30 @@ def _committed_cell(executed: str, index: int) -> int:
     except Exception:
         injected = 0
     return index - injected + 1
+
+
+def reader_html(executed: str | os.PathLike) -> str:
+    """The reader's HTML of an executed notebook: outputs only (code cells and prompts hidden,
+    nbconvert's ``exclude_input``), headed by a link to the executed ``.ipynb`` beside it for
+    those who want the code."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    executed = Path(executed)
+    nb = nbformat.read(executed, as_version=4)
+    from urllib.parse import quote
+
+    from cxresearch.report.story import esc
+
+    link = nbformat.v4.new_markdown_cell(   # the file name is escaped: it is no markup
+        f"*Reader's version: the code is hidden. The notebook with its code and outputs is "
+        f"[{esc(executed.name)}]({quote(executed.name)}).*")
+    link.id = "cxresearch-reader-link"
+    nb.cells.insert(0, link)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
 
 
 def execute_notebook(task: dict) -> dict:
@@ -166,11 +192,7 @@ def execute_notebook(task: dict) -> dict:
     res["seconds"] = time.perf_counter() - t0
     if Path(task["output"]).is_file():
         try:
-            import nbformat
-            from nbconvert import HTMLExporter
-
-            nb = nbformat.read(task["output"], as_version=4)
-            body, _ = HTMLExporter().from_notebook_node(nb)
+            body = reader_html(task["output"])
             html = Path(task["output"]).with_suffix(".html")
             write_text_atomic(html, body)
             res["html"] = str(html)

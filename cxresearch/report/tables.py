@@ -31,7 +31,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 import numpy as np
 import pandas as pd
 
-__all__ = ["format_table", "round_half_up", "to_html", "to_latex"]
+__all__ = ["ReaderTable", "format_table", "latex_escape", "latex_unsupported", "round_half_up", "show_table",
+           "to_html", "to_latex"]
 
 SUPPRESSED = "\u2013"
 _P_NAMES = {"p", "p_value", "pvalue", "p_adj", "p_adjusted", "p.value", "pval"}
@@ -124,8 +125,14 @@ def format_table(
     ci: tuple[str, str] | None = ("ci_low", "ci_high"),
     ci_label: str = "95% CI",
     index: bool = False,
+    drop_empty: bool = False,
+    footnote=(),
 ) -> tuple[pd.DataFrame, dict]:
     """The table as text cells, plus ``info`` (notes, suppressed cells, alignment).
+
+    ``drop_empty=True`` drops columns whose every cell is empty (all missing); the columns in
+    ``footnote`` (e.g. ``("method",)``) leave the table and their distinct values become one
+    note each ("Method: ..."), so long method descriptions are neither repeated nor truncated.
 
     Returns
     -------
@@ -207,6 +214,17 @@ def format_table(
     n_small = int(small.to_numpy().sum())
     n_hidden = int(hide.to_numpy().sum())
     notes = []
+    if isinstance(footnote, str):
+        footnote = (footnote,)
+    for c in footnote:
+        if str(c) not in out.columns:
+            continue
+        values = [v for v in pd.unique(out[str(c)]) if v]
+        if values:
+            notes.append(f"{_header(str(c))}: {'; '.join(values)}.")
+        out = out.drop(columns=str(c))
+    if drop_empty:
+        out = out[[c for c in out.columns if (out[c] != "").any()]]
     if n_small:
         notes.append(f"Cells based on fewer than {k} respondents are shown as \u201c<{k}\u201d; "
                      f"statistics based on them are suppressed ({SUPPRESSED}).")
@@ -220,22 +238,58 @@ def format_table(
 
 
 # ----------------------------------------------------------------------------- renderers
-_LATEX_SPECIAL = {"\u221e": r"$\infty$", "\u2212": "$-$", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-                  "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                  "\\": r"\textbackslash{}", "<": r"\textless{}", ">": r"\textgreater{}",
-                  SUPPRESSED: "--", "\u2014": "---", "\u201c": "``", "\u201d": "''"}
+_LATEX_SPECIAL = {"\u221e": r"$\infty$", "\u2212": "$-$", "&": r"\&", "%": r"\%", "$": r"\$",
+                  "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}", "\\": r"\textbackslash{}", "<": r"\textless{}",
+                  ">": r"\textgreater{}", SUPPRESSED: "--", "\u2014": "---", "\u201c": "``",
+                  "\u201d": "''", "\u2018": "`", "\u2019": "'", "\u00a0": "~",
+                  "\u2009": r"\,", "\u202f": r"\,", "\u2026": r"\dots{}", "\u00b7": r"$\cdot$",
+                  "\u2022": r"\textbullet{}", "\u00d7": r"$\times$", "\u00f7": r"$\div$",
+                  "\u00b1": r"$\pm$", "\u2264": r"$\leq$", "\u2265": r"$\geq$",
+                  "\u2260": r"$\neq$", "\u2248": r"$\approx$", "\u2192": r"$\rightarrow$",
+                  "\u2190": r"$\leftarrow$", "\u00b0": r"\textdegree{}",
+                  "\u00b2": r"$^{2}$", "\u00b3": r"$^{3}$", "\u00b9": r"$^{1}$",
+                  "\u2070": r"$^{0}$", "\u2074": r"$^{4}$", "\u2080": r"$_{0}$",
+                  "\u2081": r"$_{1}$", "\u2082": r"$_{2}$", "\u00a7": r"\S{}",
+                  "\u20ac": r"\texteuro{}", "\u00a3": r"\pounds{}", "\u2030": r"\textperthousand{}"}
+# Greek letters as math (chi, gamma, alpha, omega, ... in test and reliability tables); the
+# capitals that look like Latin letters are typeset as those letters
+_LOWER = ["alpha", "beta", "gamma", "delta", "varepsilon", "zeta", "eta", "theta", "iota",
+          "kappa", "lambda", "mu", "nu", "xi", "o", "pi", "rho", "varsigma", "sigma", "tau",
+          "upsilon", "phi", "chi", "psi", "omega"]
+_UPPER = ["A", "B", r"\Gamma", r"\Delta", "E", "Z", "H", r"\Theta", "I", "K", r"\Lambda", "M",
+          "N", r"\Xi", "O", r"\Pi", "P", None, r"\Sigma", "T", r"\Upsilon", r"\Phi", "X",
+          r"\Psi", r"\Omega"]
+for _i, (_lo, _up) in enumerate(zip(_LOWER, _UPPER, strict=True)):
+    _LATEX_SPECIAL[chr(0x3B1 + _i)] = "o" if _lo == "o" else f"$\\{_lo}$"
+    if _up is not None:
+        _LATEX_SPECIAL[chr(0x391 + _i)] = f"${_up}$" if _up.startswith("\\") else _up
+
+
+def _pdflatex_safe(ch: str) -> bool:
+    """Characters pdflatex typesets from UTF-8 input with T1 fonts: ASCII and the accented
+    Latin letters of Latin-1 and Latin Extended-A."""
+    return ord(ch) < 128 or (0xC0 <= ord(ch) <= 0x17F and ch.isalpha())
 
 
 def latex_escape(text: str) -> str:
+    """Escape LaTeX specials and spell out symbols pdflatex cannot typeset from raw UTF-8
+    (``²`` -> ``$^{2}$``, ``χ`` -> ``$\\chi$``, ``≤`` -> ``$\\leq$``, ...); other characters
+    are kept (see :func:`latex_unsupported`)."""
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def latex_unsupported(text: str) -> list[str]:
+    """The characters of escaped ``text`` that pdflatex cannot typeset (CJK, emoji, ...)."""
+    return sorted({ch for ch in text if not _pdflatex_safe(ch)})
 
 
 def to_latex(table: pd.DataFrame, info: dict, *, caption: str | None, label: str,
              notes: list[str]) -> str:
     """A booktabs ``table`` environment (needs ``\\usepackage{booktabs}``)."""
     align = "".join("r" if info["numeric"].get(str(c), False) else "l" for c in table.columns)
-    lines = ["% Generated by cxresearch.save_table; needs \\usepackage{booktabs}",
-             "\\begin{table}[htbp]", "\\centering"]
+    lines = ["% Generated by cxresearch.save_table; needs \\usepackage{booktabs} (and, for accented "
+             "letters, \\usepackage[T1]{fontenc})", "\\begin{table}[htbp]", "\\centering"]
     if caption:
         lines.append(f"\\caption{{{latex_escape(caption)}}}")
     lines.append(f"\\label{{{label}}}")
@@ -251,7 +305,12 @@ def to_latex(table: pd.DataFrame, info: dict, *, caption: str | None, label: str
         lines.append("\\par\\smallskip")
         lines.append("{\\footnotesize " + " ".join(latex_escape(n) for n in notes) + "\\par}")
     lines.append("\\end{table}")
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    rest = latex_unsupported(text)
+    if rest:  # text pdflatex cannot typeset (e.g. CJK labels): say which engine it needs
+        text = (f"% Contains {''.join(rest)}, which pdflatex cannot typeset: compile with "
+                "xelatex or lualatex (and a font that has them)\n" + text)
+    return text
 
 
 def to_html(table: pd.DataFrame, info: dict, *, caption: str | None, notes: list[str],
@@ -280,3 +339,118 @@ def to_html(table: pd.DataFrame, info: dict, *, caption: str | None, notes: list
                    f'padding-top:4px">{esc(" ".join(notes))}</td></tr></tfoot>')
     out.append("</table>")
     return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------- reader tables
+_HEADERS = {"estimate": "Estimate", "se": "SE", "p_value": "p", "p": "p",
+            "p_adjusted": "p (adjusted)", "p_adj": "p (adjusted)", "n": "n",
+            "n_eff": "Effective n", "deff": "Design effect", "df": "df",
+            "statistic": "Statistic", "odds_ratio": "Odds ratio", "or_ci_low": "OR 95% CI low",
+            "or_ci_high": "OR 95% CI high", "method": "Method", "reject": "Significant"}
+
+
+def _header(col: str) -> str:
+    if col in _HEADERS:
+        return _HEADERS[col]
+    if not (col.isascii() and col.isidentifier()):  # already written for a reader ("γ", "95% CI")
+        return col
+    text = col.replace("__", ": ").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+class ReaderTable:
+    """A formatted table for a reader: shown as HTML in a notebook (with its notes as a
+    footer), as aligned text elsewhere. ``table`` holds the text cells, ``notes`` the
+    footnotes, ``data`` the numbers it was made from."""
+
+    def __init__(self, table: pd.DataFrame, info: dict, caption: str | None,
+                 data: pd.DataFrame):
+        self.table, self.info, self.caption, self.data = table, info, caption, data
+        self.notes = list(info["notes"])
+
+    def _repr_html_(self) -> str:
+        return to_html(self.table, self.info, caption=self.caption, notes=self.notes,
+                       name="cx-reader-table")
+
+    def __repr__(self) -> str:
+        body = self.table.to_string(index=False) if len(self.table.columns) else "(no columns)"
+        head = f"{self.caption}\n" if self.caption else ""
+        return head + body + "".join(f"\n{n}" for n in self.notes)
+
+
+def show_table(df: pd.DataFrame, columns=None, *, caption: str | None = None,
+               footnote=("method",), formats: dict | None = None,
+               estimate_decimals: int = 2, suppress_below: int | None = 5,
+               headers: dict | None = None) -> ReaderTable:
+    """A compact, formatted table for notebooks and reports (the full tidy table goes to
+    ``tables/`` with :func:`cxresearch.save_table`).
+
+    Numbers are rounded per quantity as :func:`format_table` does (estimates 2 decimals,
+    percentages 1, counts as integers, p-values 3 decimals or ``<0.001``), a CI is one
+    ``[low, high]`` column, columns with no value are dropped, and the ``footnote`` columns
+    (the estimation method) become notes under the table instead of repeated cells.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A tidy result (``estimate, se, ci_low, ci_high, n, ...``).
+    columns : list or dict, optional
+        Columns to show, in order; a dict also renames them (``{"item": "Statement"}``).
+    caption : str, optional
+    footnote : sequence of str
+        Columns turned into notes (default ``("method",)``).
+    formats, estimate_decimals, suppress_below
+        As for :func:`format_table` (``formats={"estimate": "prop"}`` shows proportions as
+        percent).
+    headers : dict, optional
+        Header text per column; default readable names (``p_value`` -> "p").
+
+    Returns
+    -------
+    ReaderTable
+        Displayed as an HTML table with notes in a notebook.
+
+    References
+    ----------
+    American Psychological Association (2020). Publication Manual, 7th ed., ch. 7 (tables).
+
+    Examples
+    --------
+    >>> import pandas as pd, cxresearch as cx
+    >>> df = pd.DataFrame({"level": ["yes", "no"], "estimate": [0.6123, 0.3877],
+    ...                    "ci_low": [0.55, 0.33], "ci_high": [0.67, 0.45], "n": [200, 200],
+    ...                    "p_value": [0.0004, 0.2], "method": ["wilson", "wilson"]})
+    >>> print(cx.show_table(df))
+    Level Estimate       95% CI   n      p
+      yes     0.61 [0.55, 0.67] 200 <0.001
+       no     0.39 [0.33, 0.45] 200  0.200
+    Method: wilson.
+    p-values below 0.001 are shown as <0.001.
+    >>> # In R: knitr::kable(transform(df, ci = sprintf("[%.2f, %.2f]", ci_low, ci_high)))
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    rename = {}
+    if columns is not None:
+        if isinstance(columns, dict):
+            rename = {str(k): str(v) for k, v in columns.items()}
+            columns = list(columns)
+        columns = list(columns)
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise ValueError(f"columns {missing} are not in the table; columns are "
+                             f"{list(df.columns)}")
+        keep = list(columns)
+        # the CI's second bound and the footnote columns come along with their partners
+        for extra in ("ci_high", *footnote):
+            if extra in df.columns and extra not in keep and (extra != "ci_high"
+                                                              or "ci_low" in keep):
+                keep.append(extra)
+        df = df[keep]
+    table, info = format_table(df, suppress_below=suppress_below, formats=formats,
+                               estimate_decimals=estimate_decimals, drop_empty=True,
+                               footnote=footnote)
+    names = {**{c: _header(c) for c in table.columns}, **rename, **(headers or {})}
+    table = table.rename(columns=names)
+    info = {**info, "numeric": {names.get(k, k): v for k, v in info["numeric"].items()}}
+    return ReaderTable(table, info, caption, df)

@@ -42,6 +42,7 @@ from cxresearch.report.charts.base import (
     wrap_label,
 )
 from cxresearch.report.charts.compare import published_vs_reproduced, wave_comparison
+from cxresearch.report.charts.labels import check_xlim, labeller
 from cxresearch.report.charts.stacked import agreement_bars, stacked_bars
 from cxresearch.report.style import INK, MUTED, OKABE_ITO, RULE, current_theme, qualitative_palette
 
@@ -106,6 +107,10 @@ def estimate_bars(
     source: str | None = None,
     note: str | None = None,
     title: str | None = None,
+    codebook=None,
+    lang: str = "en",
+    labels: dict | None = None,
+    xlim: tuple[float, float] | None = None,
 ):
     """Estimates with confidence intervals by group, as horizontal bars or points.
 
@@ -133,6 +138,13 @@ def estimate_bars(
         Append "(n = ...)" to the labels.
     width, height_mm, synthetic, source, note, title
         As for :func:`agreement_bars`.
+    codebook : Wave, Instrument or codebook name, optional
+        Labels come from it (level labels, item ``short`` labels or wordings, index labels;
+        model terms as "Item: level"), in language ``lang``; ``labels={value: text}`` override.
+        When the estimates are means of one rating item or index, the bars start at the
+        scale's minimum and the axis spans the scale (a 1-7 mean is drawn on 1-7).
+    xlim : (float, float), optional
+        The value axis range (in the drawn units: percent when ``percent=True``).
 
     Returns
     -------
@@ -166,23 +178,26 @@ def estimate_bars(
     _check_ci(est, lo, hi, df[lab].astype(str).to_numpy())
     k = 100.0 if percent else 1.0
     est, lo, hi = est * k, lo * k, hi * k
-    labels = list(order) if order is not None else list(pd.unique(df[lab]))
+    names = labeller(codebook, lang, labels, data)
+    row_values = list(order) if order is not None else list(pd.unique(df[lab]))
     hues = list(pd.unique(df[hue])) if hue else [None]
     wrap = _wrap_default(wrap, th, width)
+    xlim = check_xlim(xlim)
+    rating = None if percent or ref is not None else _rating_scale(df, lab, names)
     # rows: (group value or None, label value); headings where the group changes
     rows_spec = []
     for gv in (list(pd.unique(df[group])) if group else [None]):
         in_g = df if gv is None else df[df[group] == gv]
-        for g in labels:
+        for g in row_values:
             if (in_g[lab] == g).any():
                 rows_spec.append((gv, g))
     entries, keys = [], []
     for idx, (gv, g) in enumerate(rows_spec):
         if group and (idx == 0 or rows_spec[idx - 1][0] != gv):
-            entries.append(("heading", gv, pretty(gv), idx > 0))
+            entries.append(("heading", gv, names.value(group, gv), idx > 0))
             keys.append(None)
         m = (df[lab] == g) & ((df[group] == gv) if group else True)
-        t = str(pretty(g))
+        t = str(names.value(lab, g))
         n = df.loc[m, "n"] if "n" in df.columns else pd.Series([], dtype=float)
         if show_n and len(n.dropna()) and not hue:
             t += f" (n\u00a0=\u00a0{int(n.dropna().iloc[0]):,})"
@@ -198,7 +213,7 @@ def estimate_bars(
         colors = qualitative_palette(len(hues)) if hue else [OKABE_ITO["blue"]]
         band = 0.72 * scale
         slot = band / len(hues)
-        base = 0.0 if ref is None else float(ref)
+        base = float(ref) if ref is not None else rating[0] if rating else 0.0
         handles = []
         for j, hv in enumerate(hues):
             sel = np.ones(len(df), bool) if hv is None else (df[hue] == hv).to_numpy()
@@ -234,7 +249,7 @@ def estimate_bars(
             if hv is not None:
                 handles.append(Line2D([], [], color=colors[j], marker=_MARKERS[j % 8] if kind ==
                                       "point" else "s", linestyle="none",
-                                      markersize=5, label=str(pretty(hv))))
+                                      markersize=5, label=names.value(hue, hv)))
         if ref is not None or kind == "bar":
             ax.axvline(base, color=INK if kind == "bar" else RULE, linewidth=0.6, zorder=2)
         ax.set_yticks(pos, ticklabels)
@@ -250,13 +265,21 @@ def estimate_bars(
         # room for the value labels: right of positive bars, left of negative ones
         left_pad = 0.18 if values and (est < base).any() else 0.04
         right_pad = 0.18 if values and (est >= base).any() else 0.04
-        ax.set_xlim(min(vals.min(), base) - left_pad * span,
-                    max(vals.max(), base) + right_pad * span)
+        if rating:  # a rating mean: the scale's own range, room for the values at its end
+            sspan = rating[1] - rating[0]
+            ax.set_xlim(rating[0], max(rating[1], vals.max()) + (0.12 * sspan if values else 0))
+            ax.spines["bottom"].set_bounds(*rating)
+        else:
+            ax.set_xlim(min(vals.min(), base) - left_pad * span,
+                        max(vals.max(), base) + right_pad * span)
+        if xlim is not None:
+            ax.set_xlim(*xlim)
         ax.xaxis.grid(True)
         if xlabel or percent:
             ax.set_xlabel(xlabel or "%")
         if handles:
-            legend_top(fig, th, None, [h.get_label() for h in handles], title=pretty(hue),
+            legend_top(fig, th, None, [h.get_label() for h in handles],
+                       title=names.column(hue),
                        handles=handles)
         out = df.copy()
         out["plotted_estimate"], out["plotted_ci_low"], out["plotted_ci_high"] = est, lo, hi
@@ -264,6 +287,17 @@ def estimate_bars(
                chart="estimate_bars")
         fit_height(fig, ax, y_end, th, height_mm)
     return fig
+
+
+def _rating_scale(df, lab, names):
+    """The (min, max) of the one rating item or index the estimates are means of, or None."""
+    if names.inst is None:
+        return None
+    for col in ("item", "term", "variable", "index"):
+        if col in df.columns and df[col].nunique() == 1:
+            return names.scale(df[col].iloc[0])
+    found = {names.scale(v) for v in pd.unique(df[lab])}
+    return found.pop() if len(found) == 1 else None
 
 
 def _fmt(v, percent=False):
@@ -293,6 +327,10 @@ def forest_plot(
     source: str | None = None,
     note: str | None = None,
     title: str | None = None,
+    codebook=None,
+    lang: str = "en",
+    labels: dict | None = None,
+    xlim: tuple[float, float] | None = None,
 ):
     """Forest plot of ratios (risk or odds ratios) with CIs on a log scale, line at 1.
 
@@ -310,6 +348,11 @@ def forest_plot(
         Write "estimate [low, high]" in a column at the right.
     ref : float
         Reference line (1 = no difference).
+    codebook, lang, labels
+        Row labels from the codebook: model terms (``servicetypecontract``,
+        ``service_type[T.contract]``) as "Service type: contract"; see :func:`estimate_bars`.
+    xlim : (float, float), optional
+        The ratio axis range (positive; log scale).
 
     Notes
     -----
@@ -332,6 +375,7 @@ def forest_plot(
     th = current_theme()
     df = to_frame(data).copy()
     synth = is_synthetic(synthetic, data, df)
+    df, measure = _model_ratios(df, measure)
     if "measure" in df.columns:
         if measure is not None:
             df = df[df["measure"] == measure]
@@ -350,15 +394,18 @@ def forest_plot(
                          "ci_high must not be negative")
     _check_ci(est, lo, hi, df[lab].astype(str).to_numpy())
     wrap = _wrap_default(wrap, th, width)
+    names = labeller(codebook, lang, labels, data)
+    xlim = check_xlim(xlim, log=True)
     entries, idx = [], []
     groups = list(pd.unique(df[group])) if group else [None]
     for gi, gv in enumerate(groups):
         sub = np.flatnonzero((df[group] == gv).to_numpy()) if group else np.arange(len(df))
         if group:
-            entries.append(("heading", gv, pretty(gv), gi > 0))
+            entries.append(("heading", gv, names.value(group, gv), gi > 0))
             idx.append(None)
         for i in sub:
-            entries.append(("item", i, wrap_label(df[lab].iloc[i], wrap), False))
+            entries.append(("item", i, wrap_label(names.value(lab, df[lab].iloc[i]), wrap),
+                            False))
             idx.append(i)
     with th:
         pos, ticklabels, y_end = row_positions(th, entries)
@@ -368,6 +415,8 @@ def forest_plot(
         xmin, xmax = fin.min(), fin.max()
         lpad = 0.08 * max(math.log10(xmax / xmin), 0.3)
         xmin, xmax = xmin / 10**lpad, xmax * 10**lpad
+        if xlim is not None:
+            xmin, xmax = xlim
         ax.set_xscale("log")
         ax.set_xlim(xmin, xmax)
         ax.axvline(ref, color=MUTED, linewidth=0.7, linestyle=(0, (3, 2)), zorder=1)
@@ -413,6 +462,31 @@ def forest_plot(
                chart="forest_plot")
         fit_height(fig, ax, y_end, th, height_mm)
     return fig
+
+
+def _model_ratios(df, measure):
+    """Model tables as ratios: ``regress`` (link-scale or exponentiated, intercept dropped)
+    and ``ordinal_logit`` (its odds-ratio columns, coefficients only); others unchanged."""
+    if {"kind", "odds_ratio", "or_ci_low", "or_ci_high"} <= set(df.columns):
+        df = df[df["kind"] == "coefficient"]
+        if df["odds_ratio"].isna().all():
+            raise ValueError("forest_plot draws odds ratios; this ordinal model has none "
+                             "(probit link)")
+        df = df.assign(estimate=df["odds_ratio"], ci_low=df["or_ci_low"],
+                       ci_high=df["or_ci_high"])
+        return df, measure or "odds_ratio"
+    kind = df.attrs.get("measure")
+    if kind not in ("odds_ratio", "rate_ratio", "log_odds_ratio", "log_rate_ratio",
+                    "coefficient") or "term" not in df.columns:
+        return df, measure
+    if kind == "coefficient":
+        raise ValueError("forest_plot draws ratios; a linear model's coefficients are "
+                         "differences (use estimate_bars(..., ref=0))")
+    df = df[df["term"] != "(Intercept)"]
+    if kind.startswith("log_"):
+        df = df.assign(estimate=np.exp(df["estimate"]), ci_low=np.exp(df["ci_low"]),
+                       ci_high=np.exp(df["ci_high"]))
+    return df, measure or kind.removeprefix("log_")
 
 
 def _r(v):

@@ -35,6 +35,8 @@ __all__ = [
     "text_color_for",
     "to_frame",
     "wrap_label",
+    "above_layout",
+    "mark_labelled",
 ]
 
 SYNTHETIC_NOTE = "Reconstructed (synthetic) data \u2014 not observed responses"
@@ -224,18 +226,23 @@ def format_share(p: float) -> str:
 
 def place_share_labels(ax, segments: pd.DataFrame, *, size: float, core: tuple[float, float],
                        symmetric: bool = False, pad_pt: float = 1.5, gap_pt: float = 2.0,
-                       chip_pad_pt: float = 1.2, show_zero: bool = False) -> list:
-    """Label every segment of horizontal stacked bars without overlaps.
+                       chip_pad_pt: float = 1.2, show_zero: bool = False,
+                       outside: str = "omit") -> list:
+    """Label the segments of horizontal stacked bars without overlaps.
 
     ``segments`` has one row per segment: ``y``, ``left``, ``width`` (data units), ``share``
     (percent), ``color``, ``side`` (-1: chips go left of the bar's left end, +1: right of its
     right end), ``bar_left``, ``bar_right`` (the extent of the whole bar at that ``y``) and
     ``order`` (position along the bar). A label goes inside its segment when its text plus
-    padding fits; otherwise it becomes a chip (the number on a patch of the segment's colour)
-    beside the bar, chips laid side by side in points, so they can neither overlap each other
-    nor the bar. The x-limits are then set so that every chip is inside the axes.
-    Returns the list of Text artists (gid ``cx_share`` / ``cx_share_chip``).
+    padding fits. Otherwise, with ``outside="omit"``, it is not drawn (the chart's data keeps
+    it); with ``outside="beside"`` it is written in plain ink beside the bar (no coloured patch,
+    which a reader could take for another segment), side by side in points, so the numbers can
+    neither overlap each other nor the bar; the x-limits are then set so that every one is
+    inside the axes. Returns the list of Text artists (gid ``cx_share`` / ``cx_share_beside``),
+    each with ``cx_y`` and ``cx_order`` (the segment it labels).
     """
+    if outside not in ("omit", "beside"):
+        raise ValueError(f"outside must be 'omit' or 'beside', got {outside!r}")
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     seg = segments.copy()
@@ -274,7 +281,7 @@ def place_share_labels(ax, segments: pd.DataFrame, *, size: float, core: tuple[f
     for _ in range(12):
         scale = (hi - lo) / max(ax_w - left_m - right_m, ax_w * 0.25)  # data per point
         new_inside = ((seg["tw"] + 2 * pad_pt) * scale <= seg["width"]).to_numpy()
-        lm, rm = margins(~new_inside, scale)
+        lm, rm = margins(~new_inside, scale) if outside == "beside" else (0.0, 0.0)
         stable = bool((new_inside == inside).all()) and abs(lm - left_m) < 0.01 \
             and abs(rm - right_m) < 0.01
         inside, left_m, right_m = new_inside, lm, rm
@@ -288,7 +295,10 @@ def place_share_labels(ax, segments: pd.DataFrame, *, size: float, core: tuple[f
             t = ax.text(r["left"] + r["width"] / 2, r["y"], r["text"], ha="center", va="center",
                         fontsize=size, color=text_color_for(r["color"]), gid="cx_share",
                         clip_on=False)
+            t.cx_y, t.cx_order = r["y"], r["order"]
             texts.append(t)
+    if outside == "omit":
+        return texts
     for (y, side), grp in seg[~inside].groupby(["y", "side"], sort=False):
         grp = grp.sort_values("order", ascending=(side > 0))
         offset = gap_pt
@@ -298,12 +308,49 @@ def place_share_labels(ax, segments: pd.DataFrame, *, size: float, core: tuple[f
             centre = side * (offset + w / 2)
             t = ax.annotate(
                 r["text"], xy=(x0, y), xytext=(centre, 0), textcoords="offset points",
-                ha="center", va="center", fontsize=size, color=text_color_for(r["color"]),
-                bbox={"boxstyle": f"square,pad={chip_pad_pt / size:.3f}", "fc": r["color"],
-                      "ec": "none"}, gid="cx_share_chip", annotation_clip=False)
+                ha="center", va="center", fontsize=size, color=MUTED,
+                gid="cx_share_beside", annotation_clip=False)
+            t.cx_y, t.cx_order = r["y"], r["order"]
             texts.append(t)
             offset += w + gap_pt
     return texts
+
+
+def mark_labelled(data, texts, rows, levels, key="item", level_key="level"):
+    """Add ``labelled``: whether the share's number is written on the figure."""
+    done = {(t.cx_y, t.cx_order) for t in texts if hasattr(t, "cx_y")}
+    ypos = dict(rows)
+    order = {lv: i for i, lv in enumerate(levels)}
+    data["labelled"] = [(ypos.get(k), order.get(lv)) in done
+                        for k, lv in zip(data[key], data[level_key], strict=True)]
+    return data
+
+
+def above_layout(fig, th, entries, wrap):
+    """Rows with the label on its own line(s) above the bar: (bar positions, labels, end).
+
+    Labels are wrapped to the figure width (measured) unless ``wrap`` is given.
+    """
+    pitch = pitch_pt(th)
+    avail = fig.get_figwidth() * 72 - 10
+    line = th.small * 1.22
+    y, bars, labels = 0.1, [], []
+    for kind, key, text, gap in entries:
+        size = th.font_size if kind == "heading" else th.small
+        flat = text.replace("\n", " ")
+        lines = wrap_label(flat, wrap).split("\n") if wrap else _wrap_measured(
+            fig, flat, size, avail, fontweight="bold" if kind == "heading" else "normal")
+        if kind == "heading":
+            y += 0.45 if gap else 0.0
+            h = (len(lines) * size * 1.22 + 2) / pitch
+            labels.append((y + h, "\n".join(lines), kind))
+            y += h
+        else:
+            kb = (len(lines) * line + 1) / pitch
+            labels.append((y + kb, "\n".join(lines), kind))
+            bars.append((key, y + kb + 0.5))
+            y += kb + 1
+    return bars, labels, y + 0.1
 
 
 # ----------------------------------------------------------------------------- row layout

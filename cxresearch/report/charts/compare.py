@@ -21,6 +21,7 @@ from cxresearch.report.charts.base import (
     to_frame,
     wrap_label,
 )
+from cxresearch.report.charts.labels import check_xlim, common_prefix, labeller
 from cxresearch.report.style import INK, OKABE_ITO, RULE, current_theme, sequential_palette
 
 __all__ = ["published_vs_reproduced", "wave_comparison"]
@@ -58,6 +59,10 @@ def wave_comparison(
     source: str | None = None,
     note: str | None = None,
     title: str | None = None,
+    codebook=None,
+    lang: str = "en",
+    labels: dict | None = None,
+    xlim: tuple[float, float] | None = None,
 ):
     """Estimates per wave with CIs, one row per item, significant changes marked.
 
@@ -78,6 +83,11 @@ def wave_comparison(
         Significance level for the mark.
     percent : bool
         Estimates are proportions: draw as percent and write changes in points.
+    codebook, lang, labels
+        Item labels from the codebook (``short`` label, else a short wording; multi-select
+        options as "Item: option"), in language ``lang``; ``labels={value: text}`` override.
+    xlim : (float, float), optional
+        The value axis range (percent when ``percent=True``).
 
     Returns
     -------
@@ -128,8 +138,13 @@ def wave_comparison(
     se = _num(df["se"]) * k if "se" in df.columns else np.full(len(df), np.nan)
     table = _changes(df, lab, wave, waves, items, est, se, changes, alpha)
     wrap = default_wrap(wrap, th, width)
+    names = labeller(codebook, lang, labels, data)
+    xlim = check_xlim(xlim)
     with th:
-        entries = [("item", it, wrap_label(pretty(it), wrap), False) for it in items]
+        shown = [names.value(lab, it) for it in items]
+        question, shown = common_prefix(shown)  # "Top trends: AI", ... -> "AI", axis says it
+        entries = [("item", it, wrap_label(t, wrap), False)
+                   for it, t in zip(items, shown, strict=True)]
         pos, ticklabels, y_end = row_positions(th, entries)
         fig = new_figure(th, width=width, height_pt=y_end * 16 + 120)
         ax = fig.add_subplot()
@@ -160,7 +175,10 @@ def wave_comparison(
         ax.spines["left"].set_visible(False)
         ax.set_ylim(y_end, 0)
         ax.xaxis.grid(True)
-        ax.set_xlabel(xlabel or ("%" if percent else "Estimate"))
+        if xlim is not None:
+            ax.set_xlim(*xlim)
+        unit = "%" if percent else "Estimate"
+        ax.set_xlabel(xlabel or (f"{question} ({unit})" if question else unit))
         notes = []
         big = np.nanmax(np.abs(est)) if np.isfinite(est).any() else 1.0
         dec = 1 if percent or big > 1 else 2
@@ -273,6 +291,7 @@ def published_vs_reproduced(
     source: str | None = None,
     note: str | None = None,
     title: str | None = None,
+    xlim: tuple[float, float] | None = None,
 ):
     """Each ledger figure against its reproduction, one panel per unit.
 
@@ -292,6 +311,8 @@ def published_vs_reproduced(
         ``scatter``: reproduced against published with the line of equality, one small panel
         per unit, for long ledgers (the ids are in the CSV, and unmet ones are listed under the
         figure). ``auto``: rows up to 40 figures, else scatter.
+    xlim : (float, float), optional
+        The value axis range of every panel (both axes of the scatter panels).
 
     Notes
     -----
@@ -319,6 +340,7 @@ def published_vs_reproduced(
     synth = is_synthetic(synthetic, data, df)
     if df.empty:
         raise ValueError("data has no rows to plot")
+    xlim = check_xlim(xlim)
     pub = find_column(df, published, ("published", "value", "target"), "published")
     rep = find_column(df, reproduced, ("reproduced", "reconstructed", "estimate"), "reproduced")
     lab = find_column(df, label, ("label", "id", "metric"), "label")
@@ -335,7 +357,7 @@ def published_vs_reproduced(
     if kind == "scatter" or (kind == "auto" and len(df) > 40):
         with th:
             return _pvr_scatter(th, df, units, pub, rep, lab, bound, unit, ci, met, width,
-                                height_mm, synth, source, note, title)
+                                height_mm, synth, source, note, title, xlim=xlim)
     wrap = default_wrap(wrap, th, width)
     with th:
         panels = []
@@ -374,6 +396,8 @@ def published_vs_reproduced(
             if len(vals):
                 span = (vals.max() - vals.min()) or max(abs(vals.max()), 1.0)
                 ax.set_xlim(vals.min() - 0.08 * span, vals.max() + 0.08 * span)
+            if xlim is not None:
+                ax.set_xlim(*xlim)
         legend_top(fig, th, None, *_pvr_handles(df, bound, met))
         finish(fig, th, data=df, synthetic=synth, source=source, note=note, title=title,
                chart="published_vs_reproduced")
@@ -405,7 +429,7 @@ def _pvr_handles(df, bound, met, published_color=None):
 
 
 def _pvr_scatter(th, df, units, pub, rep, lab, bound, unit, ci, met, width, height_mm, synth,
-                 source, note, title):
+                 source, note, title, xlim=None):
     """Reproduced against published, one square panel per unit, line of equality."""
     import math
 
@@ -429,7 +453,7 @@ def _pvr_scatter(th, df, units, pub, rep, lab, bound, unit, ci, met, width, heig
         vals = vals[np.isfinite(vals)]
         a, b = (vals.min(), vals.max()) if len(vals) else (0.0, 1.0)
         pad = 0.06 * ((b - a) or max(abs(b), 1.0))
-        a, b = a - pad, b + pad
+        a, b = (a - pad, b + pad) if xlim is None else xlim
         ax.plot([a, b], [a, b], color=RULE, linewidth=0.8, linestyle=(0, (3, 2)), zorder=1)
         for k, bd in enumerate(sub[bound]):
             mk, filled, _ = _BOUND_STYLE[bd]

@@ -11,7 +11,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from cxresearch.errors import UnorderedCategoryWarning
 from cxresearch.report.charts.base import (
-    _wrap_measured,
+    above_layout,
     as_percent,
     default_wrap,
     find_column,
@@ -23,6 +23,7 @@ from cxresearch.report.charts.base import (
     label_size,
     legend_top,
     level_info,
+    mark_labelled,
     new_figure,
     pitch_pt,
     place_share_labels,
@@ -34,6 +35,7 @@ from cxresearch.report.charts.base import (
     weighted_shares,
     wrap_label,
 )
+from cxresearch.report.charts.labels import check_xlim, labeller
 from cxresearch.report.style import INK, current_theme, diverging_palette, sequential_palette
 
 __all__ = ["agreement_bars", "stacked_bars"]
@@ -67,6 +69,9 @@ def agreement_bars(
     source: str | None = None,
     note: str | None = None,
     title: str | None = None,
+    codebook=None,
+    xlim: tuple[float, float] | None = None,
+    small_shares: str = "omit",
 ):
     """Diverging stacked bars of agreement items, neutral centred on zero.
 
@@ -111,6 +116,15 @@ def agreement_bars(
         Wave, ``attrs["synthetic"]`` or a ``synthetic`` column when None).
     source, note, title : str, optional
         Caption text under the figure ("Source: ...") and an optional title.
+    codebook : Wave, Instrument or codebook name, optional
+        Item, level and dimension (index) labels in ``lang`` (default: the Wave's codebook).
+    xlim : (float, float), optional
+        The percent axis range (default: the longest bar on each side).
+    small_shares : {"omit", "beside"}
+        A share whose number does not fit inside its segment is left unlabelled ("omit"; the
+        figure's data file keeps every share, ``fig.cx_data["labelled"]`` says which) or
+        written in plain text beside the bar ("beside"), never on a coloured patch that could
+        be read as another bar segment.
 
     Returns
     -------
@@ -120,10 +134,10 @@ def agreement_bars(
 
     Notes
     -----
-    Every non-zero share is labelled exactly once: inside its segment when the number fits,
-    otherwise as a chip of the segment's colour beside the bar (left of the bar for the
-    disagree side, right of it for the neutral and agree sides). Shares below 0.5% read "<1".
-    Zero shares have no segment and no label.
+    Every non-zero share is labelled at most once: inside its segment when the number fits,
+    otherwise per ``small_shares`` (beside the bar: left of it for the disagree side, right of
+    it for the neutral and agree sides). Shares below 0.5% read "<1". Zero shares have no
+    segment and no label.
 
     References
     ----------
@@ -142,13 +156,16 @@ def agreement_bars(
     src = data
     df = to_frame(data)
     synth = is_synthetic(synthetic, data, df)
+    names = labeller(codebook, lang, None, data)
+    xlim = check_xlim(xlim)
+    _check_small(small_shares)
     with th:
         if items is not None:
             tidy, lvls, lab = _agreement_from_respondents(df, src, items, levels, labels,
-                                                          item_labels, weights, lang)
+                                                          item_labels, weights, lang, names)
         else:
             tidy, lvls, lab = _agreement_from_tidy(df, item, level, value, dimension, levels,
-                                                   labels, item_labels)
+                                                   labels, item_labels, names)
         if label_position not in ("auto", "left", "above"):
             raise ValueError(f"label_position must be 'auto', 'left' or 'above', got "
                              f"{label_position!r}")
@@ -160,11 +177,18 @@ def agreement_bars(
         fig = _draw_agreement(th, tidy, lvls, lab, neutral, sort,
                               default_wrap(wrap, th, width) if label_position == "left" else wrap,
                               show_n, width,
-                              height_mm, synth, source, note, title, label_position)
+                              height_mm, synth, source, note, title, label_position,
+                              names=names, xlim=xlim, small_shares=small_shares)
     return fig
 
 
-def _agreement_from_tidy(df, item, level, value, dimension, levels, labels, item_labels):
+def _check_small(small_shares):
+    if small_shares not in ("omit", "beside"):
+        raise ValueError(f"small_shares must be 'omit' or 'beside', got {small_shares!r}")
+
+
+def _agreement_from_tidy(df, item, level, value, dimension, levels, labels, item_labels,
+                         names):
     item = find_column(df, item, ("item", "term", "variable"), "item")
     level = find_column(df, level, ("level", "value_label", "category", "response"), "level")
     value = find_column(df, value, ("estimate", "share", "proportion", "percent", "pct"), "value")
@@ -191,24 +215,30 @@ def _agreement_from_tidy(df, item, level, value, dimension, levels, labels, item
         "share": vals * factor,
         "n": df["n"] if "n" in df.columns else np.nan,
     })
-    lab = _labels(labels, levels)
+    first = str(tidy["item"].iloc[0]) if len(tidy) else None
+    lab = _labels(labels, levels, names, first)
     il = item_labels or {}
-    tidy["item_label"] = [il.get(i, i) for i in tidy["item"]]
+    tidy["item_label"] = [il.get(i) or (names.item(i) if names.inst is not None else i)
+                          for i in tidy["item"]]
     return tidy, levels, lab
 
 
-def _labels(labels, levels):
+def _labels(labels, levels, names=None, item=None):
+    def one(v):
+        return names.level(item, v) if names is not None and item is not None else pretty(v)
+
     if labels is None:
-        return [pretty(v) for v in levels]
+        return [one(v) for v in levels]
     if isinstance(labels, dict):
-        return [str(labels.get(v, pretty(v))) for v in levels]
+        return [str(labels[v]) if v in labels else one(v) for v in levels]
     labels = list(labels)
     if len(labels) != len(levels):
         raise ValueError(f"labels has {len(labels)} entries for {len(levels)} levels")
     return [str(x) for x in labels]
 
 
-def _agreement_from_respondents(df, src, items, levels, labels, item_labels, weights, lang):
+def _agreement_from_respondents(df, src, items, levels, labels, item_labels, weights, lang,
+                                names):
     items = [items] if isinstance(items, str) else list(items)
     missing = [c for c in items if c not in df.columns]
     if missing:
@@ -236,8 +266,8 @@ def _agreement_from_respondents(df, src, items, levels, labels, item_labels, wei
                      "item_label": il.get(col) or wording.get(lang) or wording.get("en") or col})
     meta = pd.DataFrame(rows)
     tidy = shares.rename(columns={"col": "item"}).merge(meta, on="item", how="left")
-    return tidy, levels, (_labels(labels, levels) if labels is not None or lab is None else
-                          [str(x) for x in lab])
+    return tidy, levels, (_labels(labels, levels, names, items[0])
+                          if labels is not None or lab is None else [str(x) for x in lab])
 
 
 def _neutral_index(levels, neutral):
@@ -253,35 +283,9 @@ def _neutral_index(levels, neutral):
     return idx
 
 
-def _above_layout(fig, th, entries, wrap):
-    """Rows with the label on its own line(s) above the bar: (bar positions, labels, end).
-
-    Labels are wrapped to the figure width (measured) unless ``wrap`` is given.
-    """
-    pitch = pitch_pt(th)
-    avail = fig.get_figwidth() * 72 - 10
-    line = th.small * 1.22
-    y, bars, labels = 0.1, [], []
-    for kind, key, text, gap in entries:
-        size = th.font_size if kind == "heading" else th.small
-        flat = text.replace("\n", " ")
-        lines = wrap_label(flat, wrap).split("\n") if wrap else _wrap_measured(
-            fig, flat, size, avail, fontweight="bold" if kind == "heading" else "normal")
-        if kind == "heading":
-            y += 0.45 if gap else 0.0
-            h = (len(lines) * size * 1.22 + 2) / pitch
-            labels.append((y + h, "\n".join(lines), kind))
-            y += h
-        else:
-            kb = (len(lines) * line + 1) / pitch
-            labels.append((y + kb, "\n".join(lines), kind))
-            bars.append((key, y + kb + 0.5))
-            y += kb + 1
-    return bars, labels, y + 0.1
-
-
 def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, height_mm,
-                    synth, source, note, title, label_position="left"):
+                    synth, source, note, title, label_position="left", *, names=None, xlim=None,
+                    small_shares="omit"):
     nidx = _neutral_index(levels, neutral)
     colors = diverging_palette(len(levels), neutral=nidx is not None)
     lv_pos = {lv: i for i, lv in enumerate(levels)}
@@ -303,7 +307,8 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
     entries = []  # (kind, key, text)
     for gi, (d, its) in enumerate(order):
         if headings:
-            entries.append(("heading", d, pretty(d), gi > 0))
+            entries.append(("heading", d, names.item(d) if names is not None else pretty(d),
+                            gi > 0))
         for it in its:
             sub = tidy[tidy["item"] == it]
             n = sub["n"].dropna()
@@ -314,7 +319,7 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
     above = label_position == "above"
     if above:
         fig = new_figure(th, width=width, height_pt=400)
-        rows, above_labels, y_end = _above_layout(fig, th, entries, wrap)
+        rows, above_labels, y_end = above_layout(fig, th, entries, wrap)
         ticks, ticklabels, heading_ticks = [], [], []
         fig.set_size_inches(fig.get_figwidth(), (y_end * pitch_pt(th) + 160) / 72)
     else:
@@ -361,6 +366,8 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
                     fontweight="bold" if kind == "heading" else "normal", linespacing=1.05)
     core = (float(min(segs["bar_left"].min(), 0)) if len(segs) else -50,
             float(max(segs["bar_right"].max(), 0)) if len(segs) else 50)
+    if xlim is not None:
+        core = (min(xlim[0], core[0]), max(xlim[1], core[1]))  # never cut a bar
     # end labels as wide as any final tick label, so the frozen layout leaves room for them
     ax.set_xlim(core)
     ax.set_xticks([core[0], 0, core[1]], ["100", "0", "100"])
@@ -369,11 +376,12 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
            chart="agreement_bars")
     fit_height(fig, ax, y_end, th, height_mm)
     freeze_layout(fig)
-    place_share_labels(ax, segs, size=label_size(th), core=core)
+    texts = place_share_labels(ax, segs, size=label_size(th), core=core, outside=small_shares)
     share_ticks(ax, core, diverging=True)
     data = tidy.drop(columns=["_li"])[["dimension", "item", "item_label", "level",
                                        "level_label", "share", "n"]]
-    fig.cx_data = data.reset_index(drop=True)
+    data = mark_labelled(data.reset_index(drop=True), texts, rows, levels)
+    fig.cx_data = data
     return fig
 
 
@@ -398,6 +406,10 @@ def stacked_bars(
     source: str | None = None,
     note: str | None = None,
     title: str | None = None,
+    codebook=None,
+    lang: str = "en",
+    xlim: tuple[float, float] | None = None,
+    small_shares: str = "omit",
 ):
     """100% stacked bars of an ordered outcome by an (ordered) group, e.g. loyalty by
     omnichannel maturity stage.
@@ -418,13 +430,19 @@ def stacked_bars(
         Legend labels of the outcome levels. ``group_labels`` renames groups.
     show_n : bool
         Append "(n = ...)" to group labels when counts are known.
-    width, height_mm, synthetic, source, note, title
+    width, height_mm, synthetic, source, note, title, small_shares
         As for :func:`agreement_bars`.
+    codebook, lang
+        Group and outcome level labels, and the legend title, from the codebook (default: the
+        Wave's) in language ``lang``; ``labels``/``group_labels``/``legend_title`` override.
+    xlim : (float, float), optional
+        The percent axis range (default 0-100).
 
     Returns
     -------
     matplotlib.figure.Figure
-        ``fig.cx_data`` holds ``group, level, level_label, share`` (percent) and ``n``.
+        ``fig.cx_data`` holds ``group, level, level_label, share`` (percent), ``n`` and
+        ``labelled`` (whether the share's number is written on the bar).
 
     Notes
     -----
@@ -448,6 +466,9 @@ def stacked_bars(
     src = data
     df = to_frame(data)
     synth = is_synthetic(synthetic, data, df)
+    names = labeller(codebook, lang, None, data)
+    xlim = check_xlim(xlim)
+    _check_small(small_shares)
     with th:
         vcol = find_column(df, value, ("estimate", "share", "proportion", "percent"), "value",
                            required=False)
@@ -466,9 +487,19 @@ def stacked_bars(
             group = find_column(df, group, [c for c in df.columns if c not in skip], "group")
             tidy, olv, glv = _stacked_from_tidy(df, outcome, group, vcol, outcome_levels,
                                                 group_levels)
-        return _draw_stacked(th, tidy, olv, glv, labels, group_labels, show_n,
+        # the outcome item: the respondent column, or a tidy table's one ``item``
+        o_item = outcome if vcol is None else (
+            str(df["item"].iloc[0]) if "item" in df.columns and df["item"].nunique() == 1
+            else outcome)
+        if names.inst is not None:
+            group_labels = {**{g: names.level(group, g) for g in glv}, **(group_labels or {})}
+            if legend_title is None and names._item(o_item) is not None:
+                legend_title = names.item(o_item)
+        lab = _labels(labels, olv, names if names.inst is not None else None, o_item)
+        return _draw_stacked(th, tidy, olv, glv, lab, group_labels, show_n,
                              default_wrap(wrap, th, width),
-                             legend_title, width, height_mm, synth, source, note, title)
+                             legend_title, width, height_mm, synth, source, note, title,
+                             xlim=xlim, small_shares=small_shares)
 
 
 def _order(col: pd.Series, given, what):
@@ -517,9 +548,8 @@ def _stacked_from_respondents(df, src, outcome, group, weights, outcome_levels, 
     return pd.DataFrame(rows), olv, glv
 
 
-def _draw_stacked(th, tidy, olv, glv, labels, group_labels, show_n, wrap, legend_title, width,
-                  height_mm, synth, source, note, title):
-    lab = _labels(labels, olv)
+def _draw_stacked(th, tidy, olv, glv, lab, group_labels, show_n, wrap, legend_title, width,
+                  height_mm, synth, source, note, title, *, xlim=None, small_shares="omit"):
     colors = sequential_palette(len(olv))
     gl = group_labels or {}
     entries = []
@@ -549,16 +579,19 @@ def _draw_stacked(th, tidy, olv, glv, labels, group_labels, show_n, wrap, legend
     ax.tick_params(axis="y", length=0)
     ax.spines[["left"]].set_visible(False)
     ax.set_ylim(y_end, 0)
-    ax.set_xlim(0, 100)
+    core = (0.0, 100.0) if xlim is None else (min(xlim[0], 0.0), max(xlim[1], 100.0))
+    ax.set_xlim(*core)
     ax.set_xticks([0, 50, 100])
     ax.set_xlabel("% within group")
     finish(fig, th, data=None, synthetic=synth, source=source, note=note, title=title,
            chart="stacked_bars")
     fit_height(fig, ax, y_end, th, height_mm)
     freeze_layout(fig)
-    place_share_labels(ax, segs, size=label_size(th), core=(0.0, 100.0))
-    share_ticks(ax, (0.0, 100.0), diverging=False)
+    texts = place_share_labels(ax, segs, size=label_size(th), core=core, outside=small_shares)
+    share_ticks(ax, core, diverging=False)
     data = tidy.copy()
     data["level_label"] = [lab[olv.index(v)] for v in data["level"]]
-    fig.cx_data = data[["group", "level", "level_label", "share", "n"]].reset_index(drop=True)
+    data = data[["group", "level", "level_label", "share", "n"]].reset_index(drop=True)
+    fig.cx_data = mark_labelled(data, texts, list(zip(glv, pos, strict=True)), olv,
+                                 key="group")
     return fig

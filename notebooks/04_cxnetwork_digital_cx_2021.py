@@ -1,0 +1,116 @@
+# ---
+# jupyter:
+#   cxresearch:
+#     reconstruct:
+#     - cxn_dcx
+#     studies:
+#     - cxn_dcx
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: cxresearch,kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · CX Network, Digital Customer Experience 2021
+#
+# **Data.** *Published*: single shares (governance, fragmented data, unified view, personalisation,
+# proactive CX, …). *Reconstructed*: answers consistent with them (synthetic), used only to show the
+# same estimates from respondent-level data. *Observed*: only when `wave` names an ingested wave.
+
+# %% tags=["parameters"]
+study = "cxn_dcx"
+wave = None
+seed = 0
+quick = False
+
+# %%
+import pandas as pd
+
+import cxresearch as cx
+from cxresearch.pipeline import selection
+from cxresearch.report import story
+from cxresearch.report.charts.base import pretty
+from cxresearch.report.charts.labels import Labeller
+
+cx.theme(set_global=True)
+pd.set_option("display.width", 120)
+pd.set_option("display.max_columns", 20)
+
+# %%
+ledger = cx.published(study)
+shares = ledger[(ledger["unit"] == "percent") & (ledger["group"] == "all")].reset_index(drop=True)
+sizes = sorted(ledger.loc[ledger["metric"] == "respondents", "value"].astype(int).unique())
+story.say(
+    f"{len(shares)} published shares of all respondents. The report states "
+    f"{' and '.join(str(n) for n in sizes)} respondents in different places; every interval "
+    "below is given at each of them (at the smaller n it is wider)."
+)
+
+# %% [markdown]
+# ## Every share with its 95% interval at the report's n
+
+# %%
+tables = []
+for n in sizes:
+    x = (shares["value"].astype(float) / 100 * n).round().astype(int).to_numpy()
+    ci = cx.proportion_ci(x, n, method="wilson")
+    tables.append(pd.concat([shares[["id", "metric", "value", "bound"]],
+                             ci[["estimate", "ci_low", "ci_high", "n"]]], axis=1))
+table = pd.concat(tables, ignore_index=True)
+cx.save_table(table, "cxn_shares_intervals")
+widest = table.assign(width=table["ci_high"] - table["ci_low"]).sort_values("width").iloc[-1]
+story.say(f"The widest interval is ±{50 * widest['width']:.1f} points "
+          f"({widest['metric']} at n = {widest['n']}).")
+cx.show_table(table.assign(metric=table["metric"].map(pretty)),
+              {"metric": "Published share", "value": "Published (%)", "n": "n",
+               "ci_low": "95% CI (%)"},
+              formats={"value": 0, "ci_low": "prop", "ci_high": "prop"}, suppress_below=None)
+
+# %%
+at_n = table[table["n"] == sizes[0]]
+fig = cx.estimate_bars(at_n, label="metric", percent=True, xlim=(0, 100),
+                       source=f"CX Network (2021); 95% Wilson intervals at n = {sizes[0]}")
+cx.save_figure(fig, "cxn_shares", data=at_n)
+fig
+
+# %% [markdown]
+# ## What the complementary figures imply
+
+# %%
+checks = cx.check_consistency(study)
+cx.save_table(checks, "cxn_consistency")
+for r in checks[checks["verdict"] != "consistent"].itertuples():
+    story.say(f"- **{r.verdict}** ({r.kind}): {r.explanation}")
+cx.show_table(checks[["check_id", "kind", "verdict", "explanation"]],
+              {"check_id": "Check", "kind": "Kind", "verdict": "Verdict",
+               "explanation": "Explanation"}, suppress_below=None)
+
+# %% [markdown]
+# ## The same shares from respondent-level data
+
+# %%
+w = selection.analysis_wave(study, wave, seed=seed)
+story.say(story.describe_wave(w))
+single = [i for i, it in w.instrument.items.items() if it.type == "single" and i in w.data]
+asked = [i for i in single if w.data[i].notna().any()]
+if len(asked) < len(single):
+    story.say(f"Not answered in this wave: {', '.join(sorted(set(single) - set(asked)))}.")
+props = pd.concat([cx.proportion(w, i) for i in asked], ignore_index=True)
+cx.save_table(props, "cxn_wave_shares", synthetic=w.synthetic)
+names = Labeller(w)  # labels in the codebook's words
+item_col = next(c for c in ("item", "term") if c in props.columns)
+level_col = next(c for c in ("level", "value") if c in props.columns)
+cx.show_table(props.assign(**{item_col: [names.item(i) for i in props[item_col]],
+                              level_col: [names.level(i, v) for i, v in
+                                          zip(props[item_col], props[level_col], strict=True)]}),
+              {item_col: "Question", level_col: "Answer", "estimate": "Share (%)",
+               "ci_low": "95% CI", "n": "n"},
+              formats={"estimate": "prop", "ci_low": "prop", "ci_high": "prop"})

@@ -1,0 +1,108 @@
+# ---
+# jupyter:
+#   cxresearch:
+#     reconstruct:
+#     - mitto_cx
+#     studies:
+#     - '*'
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: cxresearch,kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · A new wave: ingest, analyse, compare with the previous wave
+#
+# **Data.** *Observed*: the wave named by `wave` (ingested from a researcher's export with
+# `cxresearch ingest`; by default the example export shipped in `data/examples/<study>/`, made-up
+# respondents). *Reconstructed*: the previous wave, when the study's only earlier data is its
+# reconstruction (synthetic). *Published*: the report's figures, for reference.
+#
+# Run it on your own wave with
+# `cxresearch ingest export.csv --instrument mitto_cx --wave 2024 && cxresearch reproduce --study mitto_cx --wave 2024`.
+
+# %% tags=["parameters"]
+study = "mitto_cx"
+wave = "example"  # the new wave
+previous = None  # None: the latest earlier wave of the study
+seed = 0
+quick = False
+
+# %%
+import pandas as pd
+from IPython.display import display
+
+import cxresearch as cx
+from cxresearch.pipeline import selection
+from cxresearch.report import story
+from cxresearch.report.charts.labels import Labeller
+from cxresearch.statistics import indices, wavecompare
+
+cx.theme(set_global=True)
+pd.set_option("display.width", 120)
+pd.set_option("display.max_columns", 20)
+
+# %%
+new = selection.analysis_wave(study, wave, seed=seed)
+old = selection.baseline_wave(study, wave, previous, seed=seed)
+story.say(f"New: {story.describe_wave(new)}  \nPrevious: "
+          + (story.describe_wave(old) if old is not None else
+             "none — the study has no earlier wave and no published figures to reconstruct "
+             "one from, so only the new wave's estimates are shown"))
+print(f"rows read {new.manifest.get('rows_read')}, kept {new.manifest.get('rows_kept')}, "
+      f"rejected {new.manifest.get('rows_rejected')}")
+
+# %% [markdown]
+# ## Every item in both waves, and the differences
+#
+# Numeric items: means; single-choice items: the share of each answer. Differences between the
+# waves have 95% intervals (the waves are independent samples); each item gets one test (Wald for
+# means, Rao–Scott chi-square of wave × answer for choices), and the tests are adjusted together
+# (Holm).
+
+# %%
+cmp = wavecompare.compare_waves(old, new)
+both = [w for w in (old, new) if w is not None]
+synthetic = any(w.synthetic for w in both)
+cx.save_table(cmp.estimates, f"{study}_wave_estimates", waves=both, synthetic=synthetic)
+cx.save_table(cmp.differences, f"{study}_wave_differences", waves=both, synthetic=synthetic)
+cx.save_table(cmp.tests, f"{study}_wave_tests", waves=both, synthetic=synthetic)
+changed = cmp.tests[cmp.tests["reject"].astype(bool)]
+story.say(
+    f"{len(cmp.tests)} items compared; {len(changed)} differ between "
+    f"`{old.label if old is not None else '-'}` and "
+    f"`{new.label}` after Holm's adjustment"
+    + (f": {', '.join(changed['name'][:8])}" + (f" and {len(changed) - 8} more"
+                                               if len(changed) > 8 else "") + "."
+       if len(changed) else ".")
+)
+names = Labeller(new)  # labels in the codebook's words
+cx.show_table(cmp.tests.assign(name=[names.item(i) for i in cmp.tests["name"]],
+                               reject=cmp.tests["reject"].map({True: "yes", False: "no"})),
+              {"name": "Item", "test": "Test", "p_value": "p", "p_adjusted": "p (Holm)",
+               "reject": "Changed"}, suppress_below=None)
+
+# %%
+# means of items on different scales, as percent of each scale's maximum (POMP, 0-100)
+means = indices.to_pomp(cmp.estimates[cmp.estimates["level"].isna()], new.instrument)
+if len(means):
+    held = cmp.tests.rename(columns={"name": "item"})[["item", "reject"]]
+    fig = cx.wave_comparison(means, item="item", wave="wave", synthetic=synthetic,
+                             codebook=new, xlim=(0, 100),
+                             changes=held.rename(columns={"reject": "significant"}),
+                             xlabel="mean, % of the scale's maximum (POMP)",
+                             note="* change significant after Holm's adjustment")
+    cx.save_figure(fig, f"{study}_wave_comparison", data=means, waves=both,
+                   synthetic=synthetic)
+    display(fig)
+cx.show_table(cmp.differences.assign(
+    **{c: [names.item(i) for i in cmp.differences[c]] for c in ("item", "name")
+       if c in cmp.differences.columns}), suppress_below=None)
