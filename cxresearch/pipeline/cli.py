@@ -2,10 +2,17 @@
 
 Sub-commands
 ------------
-``cxresearch ingest PATH --instrument NAME --wave LABEL [--on-error fail|quarantine] [--replace]``
+``cxresearch ingest PATH --instrument NAME --wave LABEL [--on-error fail|quarantine] [--replace]
+[--trust-file-labels]``
 ``cxresearch check-published [--study S] [--out DIR]``
 ``cxresearch reconstruct STUDY [--seed N] [--set name=value ...] [--replace]``
 ``cxresearch reproduce [--study S] [--wave W] [--jobs N] [--out DIR] [--param NAME=VALUE ...]``
+``cxresearch init DIR [--study NAME]``
+``cxresearch codebook draft EXPORT --study NAME [-o PATH] [--force]``
+``cxresearch codebook check PATH_OR_NAME``
+
+Every sub-command but ``init`` takes ``--project DIR`` (default: the project found by walking up
+from the current directory to a ``cxresearch.toml``, else the tool's own repository).
 
 Every sub-command exits 0 on success, 1 when the input is bad (with every problem printed) and
 2 for a usage error.
@@ -41,12 +48,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cxresearch", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
+    p = sub.add_parser("init", help="create a project folder for your own survey")
+    p.add_argument("dir")
+    p.add_argument("--study", default=None, help="name of the first study (snake_case)")
+    p.add_argument("--name", default=None, help="project name (default: the folder name)")
+    p.add_argument("--language", default="en", help="default language of labels")
+
+    p = sub.add_parser("codebook", help="draft or check a codebook")
+    csub = p.add_subparsers(dest="codebook_command", required=True)
+    q = csub.add_parser("draft", help="draft a codebook from a CSV/XLSX/SPSS/Qualtrics export")
+    q.add_argument("export")
+    q.add_argument("--study", required=True, help="study name (snake_case)")
+    q.add_argument("-o", "--output", default=None,
+                   help="codebook file (default: codebooks/<study>.yaml of the project)")
+    q.add_argument("--force", action="store_true", help="overwrite an existing file")
+    q.add_argument("--max-levels", type=int, default=12,
+                   help="most distinct text answers for a single-choice item")
+    q = csub.add_parser("check", help="print every problem of a codebook")
+    q.add_argument("path", help="codebook file or name")
+
     p = sub.add_parser("ingest", help="validate a raw export against a codebook and store a wave")
     p.add_argument("path")
     p.add_argument("--instrument", required=True, help="codebook name, e.g. mitto_cx")
     p.add_argument("--wave", required=True, help="wave label, e.g. 2024")
     p.add_argument("--on-error", choices=["fail", "quarantine"], default="fail")
     p.add_argument("--replace", action="store_true", help="overwrite an existing wave")
+    p.add_argument("--trust-file-labels", action="store_true",
+                   help="read SPSS value labels even where they contradict the codebook")
 
     p = sub.add_parser("check-published", help="consistency and claim checks of the ledger")
     p.add_argument("--study", default=None)
@@ -105,7 +133,11 @@ def _check_published(args, parse_sets) -> int:
 
 def _handler(command: str):
     """The function behind a sub-command, imported late so that ``--help`` stays fast."""
-    if command == "ingest":
+    if command == "init":
+        from cxresearch.pipeline.project import run_cli
+    elif command == "codebook":
+        from cxresearch.pipeline.project import run_codebook_cli as run_cli
+    elif command == "ingest":
         from cxresearch.intake.ingestion import run_cli
     elif command == "reconstruct":
         from cxresearch.reconstruction.api import run_cli
@@ -116,13 +148,43 @@ def _handler(command: str):
     return run_cli
 
 
+def _add_project_option(parser: argparse.ArgumentParser) -> None:
+    """``--project DIR`` on every sub-command (and sub-sub-command) except ``init``."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, p in action.choices.items():
+                if name != "init" and not any(a.dest == "project" for a in p._actions):
+                    p.add_argument("--project", default=None, metavar="DIR",
+                                   help="project folder (default: found from the current "
+                                        "directory, as git finds .git)")
+                    _add_project_option(p)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return int(_handler(args.command)(args, _parse_sets) or 0)
-    except ValueError as exc:  # bad input: every problem is in the message
-        print(f"cxresearch {args.command}: {exc}", file=sys.stderr)
-        return 1
+    parser = build_parser()
+    _add_project_option(parser)
+    args = parser.parse_args(argv)
+    project = getattr(args, "project", None)
+    if project:
+        from pathlib import Path
+
+        from cxresearch.paths import PROJECT_FILE
+
+        if not (Path(project).expanduser() / PROJECT_FILE).is_file():
+            print(f"cxresearch {args.command}: --project {project}: no {PROJECT_FILE} "
+                  f"there (create a project with: cxresearch init {project})",
+                  file=sys.stderr)
+            return 2
+    from cxresearch.paths import use_project
+
+    # the project is current for this command only (the environment is restored afterwards,
+    # so an in-process call never leaks it into what runs next)
+    with use_project(project or None):
+        try:
+            return int(_handler(args.command)(args, _parse_sets) or 0)
+        except ValueError as exc:  # bad input: every problem is in the message
+            print(f"cxresearch {args.command}: {exc}", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

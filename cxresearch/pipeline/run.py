@@ -27,11 +27,24 @@ studies whose reconstruction it reads; default none; ``"study@2023"`` for a stud
 per survey year, passed as ``year=2023``). ``--study`` selects the notebooks covering that study;
 ``--wave`` (with ``--study``) runs them on that wave. Parameters are passed only to notebooks
 whose ``parameters`` cell declares them.
+
+**Projects and templates.** The notebooks run are those of the current project (see
+:mod:`cxresearch.paths`): the tool's repository runs its ``notebooks/``; a project made by
+``cxresearch init`` runs the packaged study-agnostic templates (notebooks whose metadata has
+``"template": true`` and ``"studies": ["*"]``: wave report, drivers, tracking) next to the
+notebooks in its own ``notebooks/`` (one of its own with a template's file name replaces it).
+A template runs once per study — ``--study``, else the ``[reproduce] templates`` list of
+``cxresearch.toml``, else every study with a codebook in the project and a wave — as
+``<template>-<study>``, with ``study`` passed as a parameter; a template whose metadata
+``requires`` ``"outcome"`` (``meta.analysis.outcome`` in the codebook) or ``"waves>=2"`` (two
+observed waves) is skipped, with the reason printed, for a study without it. ``"*"`` counts for
+``--study``: a study with a codebook but no notebook naming it still gets the templates.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import multiprocessing
 import os
@@ -47,11 +60,24 @@ from pathlib import Path
 
 from cxresearch import paths
 from cxresearch.paths import write_text_atomic
+from cxresearch.pipeline.faults import (
+    RUN_DIRS,
+    check_writable,
+    claim_run_dir,
+    die_with_parent,
+    failed_run_json,
+)
 from cxresearch.pipeline.notebooks import (
     NotebookResult,
     NotebookSpec,
     discover_notebooks,
     execute_notebook,
+)
+from cxresearch.pipeline.templates import (
+    _is_template,
+    _unmet,
+    project_notebooks,
+    template_studies,
 )
 
 __all__ = [
@@ -60,8 +86,10 @@ __all__ = [
     "RunReport",
     "discover_notebooks",
     "example_exports",
+    "project_notebooks",
     "reproduce",
     "run_cli",
+    "template_studies",
 ]
 
 #: file types that ``data/examples/<study>/`` may hold as raw exports
@@ -243,12 +271,17 @@ def _new_run_dir(out: str | os.PathLike | None) -> tuple[Path, bool]:
         run = Path(out).resolve()
         run.mkdir(parents=True, exist_ok=True)
         return run, False
-    root = paths.project_root() / "reports"
+    root = paths.project_config()["paths"]["reports"]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    root.mkdir(parents=True, exist_ok=True)
+    # mkdir is the atomic claim: two runs starting in the same second get -1, -2, ...
     run, k = root / stamp, 1
-    while run.exists():
-        run, k = root / f"{stamp}-{k}", k + 1
-    run.mkdir(parents=True)
+    while True:
+        try:
+            run.mkdir()
+            break
+        except FileExistsError:
+            run, k = root / f"{stamp}-{k}", k + 1
     return run, True
 
 
@@ -267,6 +300,14 @@ def _point_latest(run: Path) -> None:
 
 def _select(specs: list[NotebookSpec], study: str | None) -> list[NotebookSpec]:
     chosen = [s for s in specs if s.covers(study)]
+    if study is not None and not any(study in s.studies for s in chosen) and any(
+            _is_template(s) for s in chosen):
+        from cxresearch.codebooks.instrument import list_instruments
+
+        if study in list_instruments():
+            return chosen
+        raise ValueError(f"--study {study!r}: no codebook of that name (the templates need "
+                         f"one); codebooks: {', '.join(list_instruments()) or 'none'}")
     if study is not None and not any(study in s.studies for s in chosen):
         known = sorted({st for s in specs for st in s.studies if st != "*"})
         raise ValueError(f"--study {study!r}: no notebook covers this study; "
@@ -296,14 +337,14 @@ def _notebook_parameters(spec: NotebookSpec, study, wave, extra: dict) -> dict:
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.project_root(),
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.package_root(),
                              capture_output=True, text=True, timeout=10)
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
 
 
-def reproduce(
+def _reproduce(
     study: str | None = None,
     wave: str | None = None,
     *,
@@ -374,6 +415,8 @@ def reproduce(
         if name in parameters:
             raise ValueError(f"pass {name} as --{name} (it also selects notebooks and waves), "
                              f"not as --param {name}={parameters[name]}")
+    if notebooks is None:
+        notebooks = project_notebooks()
     specs = _select(discover_notebooks(notebooks), study)
     declared = set().union(*(s.parameters for s in specs)) if specs else set()
     unknown = sorted(set(parameters) - declared)
@@ -393,6 +436,8 @@ def reproduce(
 
     t_start = time.perf_counter()
     run_dir, is_default = _new_run_dir(out)
+    claim_run_dir(run_dir)
+    check_writable(run_dir, "data", "notebooks", "figures", "tables")
     report = RunReport(run_dir)
     run_data = run_dir / "data"
     say(f"cxresearch reproduce → {run_dir}")
@@ -407,12 +452,15 @@ def reproduce(
                      if study is None or _recon_study(r) == study})
     seed = int(parameters.get("seed", 0))
     env = {"CXRESEARCH_DATA": str(run_data), "CXRESEARCH_REPORTS": str(run_dir),
+           "CXRESEARCH_PROJECT": str(paths.project_root()),
            "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     ctx = multiprocessing.get_context("spawn")
     if needed:
         tasks = [{"study": _recon_study(r), "assumptions": _recon_assumptions(r), "seed": seed,
                   "env": env} for r in needed]
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
+                                 initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_reconstruct_one, t) for t in tasks]
             for fut in _progress(as_completed(futures), len(futures), "reconstructions",
                                  progress, stream):
@@ -437,17 +485,31 @@ def reproduce(
     nb_out.mkdir(exist_ok=True)
     report.phases["data and reconstructions"] = time.perf_counter() - t_start
     tasks = []
-    for spec in _longest_first(specs, paths.project_root() / "reports"):
-        params = _notebook_parameters(spec, study, wave, parameters)
+    runs = []  # (spec, name, study passed)
+    with _env(CXRESEARCH_DATA=str(run_data)):  # requirements judged on this run's waves
+        for spec in _longest_first(specs, paths.project_config()["paths"]["reports"]):
+            if not _is_template(spec):
+                runs.append((spec, spec.name, study))
+                continue
+            for st in template_studies(study, example_exports if examples else None):
+                why = _unmet(spec, st, example_exports if examples else None)
+                if why:
+                    say(f"  {spec.name} for {st}: skipped, {why}")
+                    continue
+                runs.append((spec, f"{spec.name}-{st}", st))
+    for spec, name, st in runs:
+        params = _notebook_parameters(spec, st, wave, parameters)
         tasks.append({
-            "name": spec.name, "input": str(spec.path), "output": str(nb_out / spec.path.name),
+            "name": name, "input": str(spec.path), "output": str(nb_out / f"{name}.ipynb"),
             "parameters": params, "kernel_name": kernel_name, "cwd": str(spec.path.parent),
             "timeout": timeout,
-            "env": {**env, "CXRESEARCH_NOTEBOOK": spec.name,
+            "env": {**env, "CXRESEARCH_NOTEBOOK": name,
                     "CXRESEARCH_PARAMETERS": json.dumps(params, sort_keys=True, default=str)},
         })
     if tasks:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
+                                 initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(execute_notebook, t) for t in tasks]
             bar = _progress(as_completed(futures), len(futures), "notebooks", progress, stream)
             for fut in bar:
@@ -464,7 +526,9 @@ def reproduce(
     from cxresearch.ledger.figures import published
     from cxresearch.report.documents import write_published_checks
 
-    if study is None or study in set(published()["study"].astype(str)):
+    ran = {study} if study else set(template_studies(None, example_exports)) | {
+        st for s in specs for st in s.studies if st != "*"}
+    if ran & set(published()["study"].astype(str)):
         write_published_checks(run_dir, study)  # published_{consistency,claims}.{csv,md}
     _finish(report, study, wave, parameters, jobs)
     if is_default:
@@ -480,6 +544,20 @@ def reproduce(
         + ").")
     say(f"Reports: {run_dir}  (notebooks/, figures/, tables/, manifest.json, scorecard.md)")
     return report
+
+
+@functools.wraps(_reproduce)
+def reproduce(*args, **kwargs) -> RunReport:
+    dirs: list = []
+    token = RUN_DIRS.set(dirs)
+    try:
+        return _reproduce(*args, **kwargs)
+    except BaseException as exc:   # run.json whenever the run folder exists
+        for run in dirs:
+            failed_run_json(run, exc)
+        raise
+    finally:
+        RUN_DIRS.reset(token)
 
 
 def _progress(it, total: int, desc: str, enabled: bool, stream):
@@ -506,28 +584,42 @@ def _finish(report: RunReport, study, wave, parameters: dict, jobs: int) -> None
     }
     write_text_atomic(run_dir / "run.json", json.dumps(info, indent=2, default=str) + "\n")
 
+    # every name, label, path and error message is escaped: scorecard.md is rendered as HTML
+    from urllib.parse import quote
+
+    from cxresearch.report.documents import markdown_text
+    from cxresearch.report.story import esc
+
     lines = ["", "## This run", "",
-             f"Run `{run_dir.name}`, commit `{(info['git_commit'] or 'unknown')[:12]}`, "
+             f"Run {esc(run_dir.name)}, commit {esc((info['git_commit'] or 'unknown')[:12])}, "
              f"{report.seconds:.1f} s with {jobs} job(s)"
-             + (f", study `{study}`" if study else "") + (f", wave `{wave}`" if wave else "")
-             + (f", parameters `{json.dumps(parameters, sort_keys=True)}`" if parameters else "")
+             + (f", study {esc(study)}" if study else "") + (f", wave {esc(wave)}" if wave else "")
+             + (f", parameters {esc(json.dumps(parameters, sort_keys=True))}" if parameters
+                else "")
              + ".", "",
              "| notebook | status | seconds | failing cell |", "|---|---|---:|---|"]
     for r in report.notebooks:
         cell = "" if r.ok else (f"{r.cell}: {r.error}" if r.cell is not None else r.error or "")
-        cell = cell.replace("|", "\\|").replace("\n", " ")
-        name = f"[{r.name}](notebooks/{r.name}.html)" if r.html else r.name
+        cell = markdown_text(cell)
+        name = (f"[{markdown_text(r.name)}](notebooks/{quote(r.name)}.html)" if r.html
+                else markdown_text(r.name))
         lines.append(f"| {name} | {'ok' if r.ok else 'FAILED'} | {r.seconds:.1f} | {cell} |")
     lines += ["", "| wave | kind | respondents | synthetic |", "|---|---|---:|---|"]
     for w in report.waves:
-        lines.append(f"| {w['study']}/{w['wave']} | {w['kind']} | {w['rows_kept']} | "
+        lines.append(f"| {markdown_text(w['study'])}/{markdown_text(w['wave'])} | "
+                     f"{markdown_text(w['kind'])} | {markdown_text(w['rows_kept'])} | "
                      f"{'yes' if w['synthetic'] else 'no'} |")
     if report.problems:
-        lines += ["", "Problems:", ""] + [f"- {p}" for p in report.problems]
+        lines += ["", "Problems:", ""] + [f"- {esc(p)}" for p in report.problems]
     card = run_dir / "scorecard.md"
-    head = card.read_text(encoding="utf-8") if card.is_file() else (
-        "# Scorecard\n\nThe scorecard notebook (00_scorecard) did not write its part in "
-        "this run.\n")
+    if card.is_file():
+        head = card.read_text(encoding="utf-8")
+    elif not paths.is_package_project():  # a researcher's own project: no published figures
+        head = (f"# Report of project {paths.project_root().name}\n\nThe notebooks of this "
+                f"run: the study-agnostic templates and the project's own notebooks.\n")
+    else:
+        head = ("# Scorecard\n\nThe scorecard notebook (00_scorecard) did not write its part "
+                "in this run.\n")
     write_text_atomic(card, head.rstrip("\n") + "\n" + "\n".join(lines) + "\n")
 
 
@@ -540,10 +632,16 @@ def run_cli(args, parse_sets) -> int:
     for key, value in list(params.items()):  # True/False/None spelled as in Python
         if isinstance(value, str) and value in {"True", "False", "true", "false", "None"}:
             params[key] = {"true": True, "false": False, "none": None}[value.lower()]
-    report = reproduce(study=args.study, wave=args.wave, jobs=args.jobs, out=args.out,
-                       parameters=params, notebooks=args.notebooks,
-                       examples=not args.no_examples, progress=not args.no_progress,
-                       timeout=args.timeout)
+    try:
+        report = reproduce(study=args.study, wave=args.wave, jobs=args.jobs, out=args.out,
+                           parameters=params, notebooks=args.notebooks,
+                           examples=not args.no_examples, progress=not args.no_progress,
+                           timeout=args.timeout)
+    except OSError as exc:   # unwritable reports/, --out or run sub-folder: one line
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"cxresearch reproduce: cannot write{where}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
     if not report.ok:
         for r in report.failed:
             print(f"cxresearch reproduce: notebook {r.describe()}", file=sys.stderr)
