@@ -117,7 +117,7 @@ cx.show_table(card.claims.groupby(["study", "verdict"], observed=True).size()
 
 # %%
 path = documents.write_scorecard(card)
-story.say(f"Scorecard written to `{path.name}` in the report folder.")
+story.say("Scorecard written to {name} in the report folder.", name=path.name)
 open_claims = card.claims[card.claims["verdict"] != "supported"]
 cx.show_table(open_claims[[c for c in ("study", "claim", "verdict", "explanation")
                            if c in open_claims.columns]], suppress_below=None)

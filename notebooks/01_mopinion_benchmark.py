@@ -97,7 +97,7 @@ checks = cx.check_consistency(study)
 implied = checks[checks["kind"].astype(str) == "composite"]
 cx.save_table(implied, "mopinion_implied_statements")
 for r in implied.itertuples():
-    story.say(f"- {r.explanation}")
+    story.say("- {x}", x=r.explanation)
 cx.show_table(implied[["check_id", "verdict", "derived", "derived_low", "derived_high"]],
               {"check_id": "Check", "verdict": "Verdict", "derived": "Implied score",
                "derived_low": "lowest", "derived_high": "highest"}, suppress_below=None)

@@ -134,6 +134,49 @@ shown = pd.DataFrame({"Outcome": [names.item(y) for y in models["outcome"]],
 cx.show_table(shown, headers={"estimate": "Odds ratio"}, suppress_below=None)
 
 # %% [markdown]
+# ## A logistic model of significant revenue growth
+#
+# The report's headline outcome as a yes/no: significant revenue growth against maturity, with
+# the respondent's role as a control — a design-based logistic regression (as R's `svyglm` with
+# `quasibinomial`), odds ratios with 95% intervals on the design's degrees of freedom, and a Wald
+# test of maturity as a whole (as `regTermTest`).
+
+# %%
+if "revenue_growth" in outcomes:
+    growth = cx.regress(w, "revenue_growth ~ omnichannel_maturity + role", family="binomial",
+                        event="significant_increase", exponentiate=True)
+    cx.save_table(growth.coefficients, "maturity_growth_logistic", waves=[w])
+    fig = cx.forest_plot(growth.coefficients, synthetic=w.synthetic)
+    cx.save_figure(fig, "maturity_growth_logistic", data=growth.coefficients, waves=[w])
+    display(fig)
+    wald = growth.wald_test("omnichannel_maturity").iloc[0]
+    family.add("revenue_growth: logistic model, maturity given role (Wald)", wald["p_value"])
+    story.say("Maturity as a whole, given role: F = {f:.1f} on {d1:.0f} and {d2:.0f} df, "
+              "p = {p:.2g}.", f=wald["statistic"], d1=wald["df1"], d2=wald["df2"],
+              p=wald["p_value"])
+    cx.show_table(growth.coefficients.assign(term=[names.term(t) for t in
+                                                   growth.coefficients["term"]]),
+                  headers={"term": "Term", "estimate": "Odds ratio"}, suppress_below=None)
+
+# %% [markdown]
+# ## The outcomes as a banner: by maturity and by role
+#
+# Column percentages (NPS for the recommend item) with significance letters: a letter marks a
+# column this cell is significantly higher than (upper case p < 0.01, lower case p < 0.05;
+# design-based tests of the difference, as `svyby` + `svycontrast`). The notes under the banner
+# state the test and its options; `tables/mitto_outcomes_banner.xlsx` is the Excel version.
+
+# %%
+rows = [r for r in ("nps", "customer_loyalty", "top2:cx_grade", "cx_investment_plans")
+        if r.split(":")[-1] in w.data and w.data[r.split(":")[-1]].notna().any()]
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", SmallCellWarning)
+    b = cx.banner(w, rows, ["omnichannel_maturity", "role"], labels="short",
+                  title="Outcomes by omnichannel maturity and role")
+cx.save_banner(b, "mitto_outcomes_banner", waves=[w])
+print(b)
+
+# %% [markdown]
 # ## NPS and CSAT by maturity
 
 # %%

@@ -88,7 +88,7 @@ fig
 checks = cx.check_consistency(study)
 cx.save_table(checks, "cxn_consistency")
 for r in checks[checks["verdict"] != "consistent"].itertuples():
-    story.say(f"- **{r.verdict}** ({r.kind}): {r.explanation}")
+    story.say("- **{v}** ({k}): {x}", v=r.verdict, k=r.kind, x=r.explanation)
 cx.show_table(checks[["check_id", "kind", "verdict", "explanation"]],
               {"check_id": "Check", "kind": "Kind", "verdict": "Verdict",
                "explanation": "Explanation"}, suppress_below=None)
@@ -102,7 +102,7 @@ story.say(story.describe_wave(w))
 single = [i for i, it in w.instrument.items.items() if it.type == "single" and i in w.data]
 asked = [i for i in single if w.data[i].notna().any()]
 if len(asked) < len(single):
-    story.say(f"Not answered in this wave: {', '.join(sorted(set(single) - set(asked)))}.")
+    story.say("Not answered in this wave: {items}.", items=", ".join(sorted(set(single) - set(asked))))
 props = pd.concat([cx.proportion(w, i) for i in asked], ignore_index=True)
 cx.save_table(props, "cxn_wave_shares", synthetic=w.synthetic)
 names = Labeller(w)  # labels in the codebook's words

@@ -70,8 +70,9 @@ questions = [i for i in ("top_trends", "investment_priorities") if i in newer.in
 for w in (older, newer):
     for q in questions:
         chosen = w.data.filter(like=f"{q}__").astype("Float64").sum(axis=1)
-        story.say(f"{w.label}, `{q}`: options chosen per respondent "
-                  f"{int(chosen.min())}–{int(chosen.max())}, mean {chosen.mean():.2f}.")
+        story.say("{label}, {q}: options chosen per respondent {lo}–{hi}, mean {m:.2f}.",
+                  label=w.label, q=q, lo=int(chosen.min()), hi=int(chosen.max()),
+                  m=chosen.mean())
 
 # %% [markdown]
 # ## Changes between 2023 and 2024, with intervals and adjusted tests

@@ -76,14 +76,12 @@ cx.save_table(cmp.estimates, f"{study}_wave_estimates", waves=both, synthetic=sy
 cx.save_table(cmp.differences, f"{study}_wave_differences", waves=both, synthetic=synthetic)
 cx.save_table(cmp.tests, f"{study}_wave_tests", waves=both, synthetic=synthetic)
 changed = cmp.tests[cmp.tests["reject"].astype(bool)]
-story.say(
-    f"{len(cmp.tests)} items compared; {len(changed)} differ between "
-    f"`{old.label if old is not None else '-'}` and "
-    f"`{new.label}` after Holm's adjustment"
-    + (f": {', '.join(changed['name'][:8])}" + (f" and {len(changed) - 8} more"
-                                               if len(changed) > 8 else "") + "."
-       if len(changed) else ".")
-)
+story.say("{k} items compared; {c} differ between {a} and {b} after Holm's adjustment{which}.",
+          k=len(cmp.tests), c=len(changed), a=old.label if old is not None else "-",
+          b=new.label,
+          which=(" (" + ", ".join(changed["name"][:8])
+                 + (f" and {len(changed) - 8} more" if len(changed) > 8 else "") + ")")
+          if len(changed) else "")
 names = Labeller(new)  # labels in the codebook's words
 cx.show_table(cmp.tests.assign(name=[names.item(i) for i in cmp.tests["name"]],
                                reject=cmp.tests["reject"].map({True: "yes", False: "no"})),
@@ -106,3 +104,31 @@ if len(means):
 cx.show_table(cmp.differences.assign(
     **{c: [names.item(i) for i in cmp.differences[c]] for c in ("item", "name")
        if c in cmp.differences.columns}), suppress_below=None)
+
+# %% [markdown]
+# ## Tracking: every rating across the waves
+#
+# `cx.track` stacks the waves as independent samples (each wave a stratum, its own strata and
+# PSUs nested in it): the estimate per wave with its 95% interval, the change from the previous
+# wave (t test on the design's degrees of freedom, Holm across the changes shown) and the linear
+# trend. With three or more observed waves of a study, the `12_tracking` template shows every
+# measure, by segment and adjusted for the mix of respondents.
+
+# %%
+rated = [i for i, it in new.instrument.items.items()
+         if it.type in ("likert", "rating", "numeric", "nps_0_10")
+         and all(i in w_.data.columns for w_ in both)]
+if len(both) > 1 and rated:
+    trk = cx.track(both, rated)
+    cx.save_table(trk, f"{study}_tracking", waves=both, synthetic=synthetic)
+    fig = cx.tracking_chart(trk)
+    cx.save_figure(fig, f"{study}_tracking", data=trk, waves=both, synthetic=synthetic)
+    display(fig)
+    moved = trk[(trk["term"] == "change") & (trk["comparison"] == "previous")
+                & (trk["p_adjusted"] < 0.05)]
+    story.say("{k} of {m} ratings changed between the waves after Holm's adjustment{which}.",
+              k=len(moved), m=len(rated),
+              which=(" (" + ", ".join(names.item(i) for i in moved["item"]) + ")")
+              if len(moved) else "")
+else:
+    story.say("Only one wave: nothing to track yet.")
