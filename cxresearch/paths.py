@@ -260,6 +260,14 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def _readable(tmp: str) -> None:
+    """Give a temporary file the mode a plain ``open()`` would (``0666 & ~umask``), not
+    ``mkstemp``'s private 0600, so that written reports are readable like any other file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb"):
     """Yield a temporary file beside ``path``; on success it replaces ``path`` atomically.
@@ -269,6 +277,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb"):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _readable(tmp)
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8",
                                                             "newline": ""})) as fh:
@@ -298,6 +307,7 @@ def atomic_save(path: str | os.PathLike, writer) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
+    _readable(tmp)
     try:
         writer(tmp)
         os.replace(tmp, path)

@@ -156,9 +156,14 @@ def test_observed_waves_are_linked_and_reconstructions_are_not(tmp_path):
     for wave in ("2024", "2021-reconstructed"):
         (src / "mitto_cx" / wave).mkdir(parents=True)
         (src / "mitto_cx" / wave / "manifest.json").write_text("{}")
+        (src / "mitto_cx" / wave / "responses.parquet").write_bytes(b"PAR1")
+        (src / "mitto_cx" / wave / "quarantine.csv").write_text("id,email\n1,a@b.example\n")
     dst = tmp_path / "dst"
     pipeline._link_waves(src, dst)
-    assert (dst / "mitto_cx" / "2024").is_symlink()
+    linked = dst / "mitto_cx" / "2024"
+    assert (linked / "responses.parquet").is_symlink() and (linked / "manifest.json").is_symlink()
+    # the rejected rows (and anything else stored beside a wave) never reach a report folder
+    assert not (linked / "quarantine.csv").exists() and not linked.is_symlink()
     assert not (dst / "mitto_cx" / "2021-reconstructed").exists()
 
 

@@ -130,7 +130,11 @@ def _slug(text: str) -> str:
 
 
 def _link_waves(source: Path, target: Path) -> None:
-    """Link the observed waves of ``source`` into ``target`` (reconstructions are regenerated)."""
+    """Link the observed waves of ``source`` into ``target`` (reconstructions are regenerated).
+
+    Only what a notebook reads is linked — ``responses.parquet`` and ``manifest.json`` of each
+    wave — never the wave folder itself: a report folder must not expose ``quarantine.csv``
+    (rejected rows) or anything else stored beside a wave."""
     if not source.is_dir() or source.resolve() == target.resolve():
         return
     for sdir in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -140,7 +144,10 @@ def _link_waves(source: Path, target: Path) -> None:
             dest = target / sdir.name / wdir.name
             dest.parent.mkdir(parents=True, exist_ok=True)
             if not dest.exists():
-                dest.symlink_to(wdir.resolve(), target_is_directory=True)
+                dest.mkdir()
+                for name in ("responses.parquet", "manifest.json"):
+                    if (wdir / name).is_file():
+                        (dest / name).symlink_to((wdir / name).resolve())
 
 
 def _prepare_data(run_data: Path, study: str | None, say, examples: bool = True) -> list[str]:
@@ -530,6 +537,14 @@ def _reproduce(
         st for s in specs for st in s.studies if st != "*"}
     if ran & set(published()["study"].astype(str)):
         write_published_checks(run_dir, study)  # published_{consistency,claims}.{csv,md}
+    from cxresearch.report.deliverables import write_run_deliverables
+
+    t_deliver = time.perf_counter()
+    try:  # report.xlsx (every table of the run) and report.pptx (every figure)
+        write_run_deliverables(run_dir)
+    except Exception as exc:  # noqa: BLE001 - the notebooks' outputs stand without them
+        report.problems.append(f"report.xlsx / report.pptx could not be written: {exc}")
+    report.phases["deliverables"] = time.perf_counter() - t_deliver
     _finish(report, study, wave, parameters, jobs)
     if is_default:
         _point_latest(run_dir)
