@@ -322,8 +322,10 @@ def test_new_wave_reruns_the_study_and_compares(tmp_path, monkeypatch):
     report = pipeline.reproduce(study="mitto_cx", wave="2024", out=tmp_path / "run",
                                 parameters=QUICK, jobs=2, progress=False)
     ran = {r.name: r for r in report.notebooks}
+    # the study's notebooks, and the study-agnostic templates (studies ["*"]): the wave report,
+    # and tracking, since the study now has two observed waves (2024 and the example export)
     assert set(ran) == {"00_scorecard", "02_omnichannel_maturity", "03_cx_ownership_nps",
-                        "06_new_wave"}
+                        "06_new_wave", "10_wave_report-mitto_cx", "12_tracking-mitto_cx"}
     for r in ran.values():
         assert r.ok, r.describe()
         if r.name != "00_scorecard":

@@ -414,8 +414,9 @@ def load_instrument(name_or_path: str | os.PathLike | Instrument, *,
     if isinstance(name_or_path, Instrument):
         return name_or_path
     if not isinstance(name_or_path, str | os.PathLike):
-        raise TypeError("name_or_path must be a study name, a path to its YAML file or an "
-                        f"Instrument, got {type(name_or_path).__name__} {name_or_path!r:.80}")
+        raise TypeError("name_or_path: the codebook must be a study name, a path to its YAML "
+                        f"file or an Instrument, got {type(name_or_path).__name__} "
+                        f"{name_or_path!r:.80}")
     if project is not None:
         with paths.use_project(project):
             return load_instrument(name_or_path)
