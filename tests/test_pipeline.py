@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cxresearch.pipeline import cli
+from cxresearch.pipeline import cli, rundata
 from cxresearch.pipeline import run as pipeline
 
 
@@ -159,7 +159,7 @@ def test_observed_waves_are_linked_and_reconstructions_are_not(tmp_path):
         (src / "mitto_cx" / wave / "responses.parquet").write_bytes(b"PAR1")
         (src / "mitto_cx" / wave / "quarantine.csv").write_text("id,email\n1,a@b.example\n")
     dst = tmp_path / "dst"
-    pipeline._link_waves(src, dst)
+    rundata._link_waves(src, dst)
     linked = dst / "mitto_cx" / "2024"
     assert (linked / "responses.parquet").is_symlink() and (linked / "manifest.json").is_symlink()
     # the rejected rows (and anything else stored beside a wave) never reach a report folder
