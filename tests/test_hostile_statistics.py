@@ -344,3 +344,35 @@ def test_argument_errors_name_the_argument(name, call, exc, word, tmp_path, monk
     with pytest.raises(exc) as err:
         call(_df())
     assert word in str(err.value), str(err.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# ±inf in a numeric column is refused by every estimator (never dropped as if it were missing)
+
+def _inf_frame(value):
+    return pd.DataFrame({"x": [1.0, 2.0, value, 4.0, 3.0, 2.0], "c": [1.0, 2, 3, 4, 5, 3],
+                         "g": ["a", "a", "b", "b", "a", "b"],
+                         "wave": ["1", "1", "1", "2", "2", "2"]})
+
+
+INF_CALLS = [
+    ("mean", lambda d: cx.mean(d, "x")),
+    ("mean_by", lambda d: cx.mean(d, "x", by="g")),
+    ("total", lambda d: cx.total(d, "x")),
+    ("top_box", lambda d: cx.top_box(d, "x", item_range=(1, 5))),
+    ("likert_index", lambda d: cx.likert_index(d, ["x", "c"], coding="1-5")),
+    ("nps", lambda d: cx.nps(d, "x")),
+    ("compare_groups", lambda d: cx.compare_groups(d, "x", "g")),
+    ("track", lambda d: cx.track(d, "x", wave="wave")),
+    ("banner", lambda d: cx.banner(d, ["mean:x"], ["g"])),
+    ("regress", lambda d: cx.regress(d, "c ~ x")),
+    ("key_drivers", lambda d: cx.key_drivers(d.assign(z=d["c"] ** 2), "c", ["x", "z"])),
+]
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf], ids=["plus_inf", "minus_inf"])
+@pytest.mark.parametrize("name, call", INF_CALLS, ids=[c[0] for c in INF_CALLS])
+def test_infinite_values_are_refused_not_dropped(name, call, value):
+    with pytest.raises(ValueError, match="infinite|non-numeric|finite") as err:
+        call(_inf_frame(value))
+    assert "x" in str(err.value)

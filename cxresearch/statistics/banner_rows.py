@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.statistics.indices import nps_code, nps_cutoffs
+from cxresearch.statistics.inputs import refuse_infinite
 
 __all__: list[str] = []
 
@@ -218,7 +219,9 @@ def _numeric(s: pd.Series, item: str) -> np.ndarray:
         return x
     if pd.api.types.is_bool_dtype(s.dtype) or not (pd.api.types.is_numeric_dtype(s.dtype)):
         raise TypeError(f"rows: item {item!r} has dtype {s.dtype}, not numbers")
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    refuse_infinite(x, f"rows: item {item!r}")
+    return x
 
 
 def _multi_cols(frame: pd.DataFrame, item: str) -> list[str]:

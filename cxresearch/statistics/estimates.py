@@ -53,6 +53,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from cxresearch.errors import SingleRespondentWarning
 from cxresearch.statistics.design import Design, as_design
+from cxresearch.statistics.inputs import refuse_infinite
 
 __all__ = ["mean", "proportion", "proportion_ci", "total"]
 
@@ -81,8 +82,11 @@ def numeric(design: Design, var, what: str = "var") -> tuple[np.ndarray, np.ndar
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         raise TypeError(f"{what}={var!r} is not numeric (dtype {s.dtype})")
     x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    refuse_infinite(x, f"{what}={getattr(s, 'name', None) or var!r}" if isinstance(var, str)
+                    else what)
     ok = np.isfinite(x)
     return np.where(ok, x, 0.0), ok
+
 
 
 def groups(design: Design, by) -> tuple[pd.DataFrame, np.ndarray]:

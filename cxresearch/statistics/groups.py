@@ -37,6 +37,7 @@ from cxresearch.statistics.inputs import (
     column,
     design_weights,
     dropped_note,
+    refuse_infinite,
     resolve,
     total_variance,
 )
@@ -242,6 +243,7 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
     if not pd.api.types.is_numeric_dtype(vs.dtype) or pd.api.types.is_bool_dtype(vs.dtype):
         raise TypeError(f"value={value!r} must be numeric, got dtype {vs.dtype}")
     v = vs.astype("float64").to_numpy(na_value=np.nan)
+    refuse_infinite(v, f"value={value!r}")
     what = "weighted mean"
     if kind == "nps":
         from cxresearch.waves.storage import is_wave

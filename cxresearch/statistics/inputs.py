@@ -79,3 +79,13 @@ def dropped_note(n_dropped: int, what: str) -> str:
     if n_dropped == 0:
         return ""
     return f"; {n_dropped} row(s) with missing {what} left out"
+
+
+def refuse_infinite(x: np.ndarray, what: str) -> None:
+    """Raise a ValueError when ``x`` holds ±inf: an infinite answer is never dropped silently
+    as if it were missing (recode it as missing first if that is what it means)."""
+    bad = np.isinf(x)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ValueError(f"{what} has {rows.size} infinite value(s) (first at row {rows[0]}: "
+                         f"{x[rows[0]]}); recode them as missing if that is what they mean")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.statistics.design import Design
+from cxresearch.statistics.inputs import refuse_infinite
 from cxresearch.statistics.recommend import declared_scale
 
 __all__: list[str] = []
@@ -69,6 +70,7 @@ def item_scale_of(des: Design, instrument, item: str, item_range, reverse, fallb
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             raise TypeError(f"item {item!r} is not numeric (dtype {s.dtype})")
         x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        refuse_infinite(x, f"item {item!r}")
         declared = declared_scale(it) if it is not None else None
         if item_range is not None:
             (lo, hi), src = check_range(item_range), "item_range"

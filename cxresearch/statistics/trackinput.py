@@ -16,6 +16,7 @@ import pandas as pd
 
 from cxresearch.statistics import indices
 from cxresearch.statistics.design import Design, as_design
+from cxresearch.statistics.inputs import refuse_infinite
 from cxresearch.waves.storage import is_wave, wave_year
 
 __all__ = ["MEASURES", "Part", "pooled_margins", "resolve_parts", "series_values",
@@ -200,7 +201,9 @@ def _numeric(s: pd.Series, col: str, label) -> np.ndarray:
     if isinstance(s.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(s.dtype):
         raise TypeError(f"item {col!r} is not numeric in wave {label!r} (dtype {s.dtype}); "
                         "use measure='proportion' with level=")
-    return s.to_numpy(dtype=float, na_value=np.nan)
+    x = s.to_numpy(dtype=float, na_value=np.nan)
+    refuse_infinite(x, f"item {col!r} in wave {label!r}")
+    return x
 
 
 def _check_scale(x, col, lo, hi, label):
