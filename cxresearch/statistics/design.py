@@ -450,8 +450,13 @@ class Design:
         means = sums / np.maximum(n_h, 1)[:, None]
         scale_h, centred = self._stratum_scales()
         means[~centred] = 0.0
-        c = t - means[ps]
-        V = (c * scale_h[ps][:, None]).T @ c
+        # centre and scale in place (t is a fresh array: u or the PSU totals), one column at a
+        # time, so that no further n x k temporaries are made: V = (c sqrt(s))'(c sqrt(s))
+        root = np.sqrt(scale_h)[ps]
+        for j in range(k):
+            t[:, j] -= means[ps, j]
+            t[:, j] *= root
+        V = t.T @ t
         return V * self._average_factor()
 
     def _stratum_scales(self) -> tuple[np.ndarray, np.ndarray]:
