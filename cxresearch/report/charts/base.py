@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,9 +21,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from cxresearch.errors import SingleRespondentWarning
 from cxresearch.report.provenance import is_synthetic  # noqa: F401 (used by the chart modules)
 from cxresearch.report.style import INK, MUTED, SYNTHETIC_INK, Theme, lightness
-from cxresearch.statistics.design import check_weights
+from cxresearch.statistics.design import Design, check_weights
+from cxresearch.statistics.estimates import mean as estimate_mean
 from cxresearch.waves.storage import is_wave
 
 __all__ = [
@@ -535,16 +538,27 @@ def level_info(source, item_id, lang):
 
 
 def weighted_shares(df, columns, w, levels):
+    """Share (percent) of each level of each item among those who answered it, through the
+    estimator (``cx.mean`` of the level's indicator under the weights: the same number
+    ``cx.proportion`` gives), so that charts do no weighted arithmetic of their own."""
     rows = []
     for col in columns:
         x = df[col]
         ok = x.notna().to_numpy()
-        tot = w[ok].sum()
-        for lv in levels:
-            hit = (x == lv).fillna(False).to_numpy(dtype=bool) & ok
+        n = int(ok.sum())
+        if not n or not w[ok].sum():
             # an item nobody answered gets an empty bar (shares 0), not NaN
-            rows.append({"col": col, "level": lv, "share": 100 * w[hit].sum() / tot if tot else
-                         0.0, "n": int(ok.sum())})
+            rows += [{"col": col, "level": lv, "share": 0.0, "n": n} for lv in levels]
+            continue
+        ind = {f"l{i}": np.where(ok, (x == lv).fillna(False).to_numpy(dtype=bool), np.nan)
+               for i, lv in enumerate(levels)}
+        frame = pd.DataFrame(ind).assign(_w=w)
+        with warnings.catch_warnings():  # a chart draws the share only, not its SE
+            warnings.simplefilter("ignore", SingleRespondentWarning)
+            est = estimate_mean(Design(frame, weights="_w"), list(ind))
+        for i, lv in enumerate(levels):
+            share = float(est.loc[est["term"] == f"l{i}", "estimate"].iloc[0])
+            rows.append({"col": col, "level": lv, "share": 100 * share, "n": n})
     return pd.DataFrame(rows)
 
 
