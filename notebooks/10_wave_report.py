@@ -49,70 +49,84 @@ quick = False  # unused: the templates are fast
 # %%
 import warnings
 
-import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 import cxresearch as cx
 from cxresearch.report import story
 from cxresearch.report import wavereport as wr
+from cxresearch.report.charts.labels import Labeller
 
 cx.theme(set_global=True)
-pd.set_option("display.width", 140)
-pd.set_option("display.max_columns", 12)
-pd.set_option("display.max_colwidth", 60)
-warnings.filterwarnings("ignore", module="statsmodels")
 
 w = wr.default_wave(study, wave)
 inst = w.instrument
+names = Labeller(w)  # labels in the codebook's words
 design_cols = wr.used_design_columns(w)
-display(Markdown(
-    f"**{inst.meta.get('title', study)}** — {story.describe_wave(w)}.  \n"
-    f"Design: {', '.join(f'{k} = `{v}`' for k, v in design_cols.items()) or 'none declared'}"
-    f" ({'design-based' if design_cols else 'simple random sample'} intervals, "
-    f"{conf_level:.0%})."))
+story.say("**{title}**", title=inst.meta.get("title", study))
+story.say(story.describe_wave(w))  # already escaped Markdown
+story.say("Design: {cols} ({kind} intervals, {level:.0%}).",
+          cols=", ".join(f"{k} = {v}" for k, v in design_cols.items()) or "none declared",
+          kind="design-based" if design_cols else "simple random sample", level=conf_level)
 
 # %% [markdown]
 # ## Every item
 
 # %%
 items, not_computed = wr.item_estimates(w, conf_level=conf_level)
-display(items.drop(columns=["method"]).round(3))
 if len(items):
-    print("method:", items["method"].iloc[0])
-    cx.save_table(items, f"{study}_items", caption=f"{study}: every item, {conf_level:.0%} CI")
+    cx.save_table(items, f"{study}_items", waves=[w],
+                  caption=f"{study}: every item, {conf_level:.0%} CI")
+    display(cx.show_table(items.assign(item=[names.item(i) for i in items["item"]],
+                                       level=[names.level(i, v) if isinstance(v, str) else ""
+                                              for i, v in zip(items["item"], items["level"],
+                                                              strict=True)]),
+                          {"item": "Item", "level": "Answer", "estimate": "Estimate",
+                           "ci_low": f"{conf_level:.0%} CI", "n": "n"}, suppress_below=None))
 if len(not_computed):
-    display(Markdown("**Not computed** (with the reason):"))
-    display(not_computed)
+    story.say("**Not computed** (with the reason):")
+    display(cx.show_table(not_computed.assign(item=[names.item(i)
+                                                    for i in not_computed["item"]]),
+                          {"item": "Item", "type": "Type", "reason": "Reason"}, footnote=(),
+                          suppress_below=None))
 
 # %% [markdown]
 # ## Indices and their reliability
+#
+# An index is the mean of its items for respondents who answered all of them; its interval is
+# design-based. Reliability: Cronbach's alpha with its interval and McDonald's omega.
 
 # %%
 indices = wr.index_estimates(w, conf_level=conf_level)
 if len(indices):
-    display(indices.drop(columns=["method"]).round(3))
-    cx.save_table(indices, f"{study}_indices",
+    cx.save_table(indices, f"{study}_indices", waves=[w],
                   caption=f"{study}: index scores (mean of items), {conf_level:.0%} CI")
-    fig, ax = plt.subplots(figsize=(6, 0.45 * len(indices) + 1.2))
-    ax.errorbar(indices["estimate"], range(len(indices)),
-                xerr=[indices["estimate"] - indices["ci_low"],
-                      indices["ci_high"] - indices["estimate"]], fmt="o", capsize=3)
-    ax.set_yticks(range(len(indices)), indices["index"])
-    ax.set_xlabel(f"mean score, {conf_level:.0%} CI")
-    ax.set_title(f"{study}: indices ({story.describe_wave(w)})", fontsize=9)
-    fig.tight_layout()
-    cx.save_figure(fig, f"{study}_indices", data=indices, formats=("png", "svg"))
-    plt.show()
-    rel = wr.index_reliability(w)
+    scales = {(inst.items[i].scale_min, inst.items[i].scale_max)
+              for members in inst.indices.values() for i in members
+              if getattr(inst.items[i], "scale_min", None) is not None}
+    span = (min(s[0] for s in scales), max(s[1] for s in scales)) if scales else None
+    fig = cx.estimate_bars(indices, label="index", kind="point", xlim=span, synthetic=w.synthetic,
+                           xlabel=f"mean of the index's items, {conf_level:.0%} CI"
+                           + (f" (scale {span[0]:g}–{span[1]:g})" if span else ""))
+    cx.save_figure(fig, f"{study}_indices", data=indices, waves=[w])
+    display(fig)
+    display(cx.show_table(indices, {"index": "Index", "estimate": "Mean",
+                                    "ci_low": f"{conf_level:.0%} CI", "n": "n",
+                                    "items": "Items"}, suppress_below=None))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        rel = wr.index_reliability(w)
     if len(rel):
-        show = [c for c in ("index", "k", "measure", "estimate", "ci_low", "ci_high", "n")
-                if c in rel]
-        display(rel[show].round(3))
-        cx.save_table(rel, f"{study}_reliability",
+        cx.save_table(rel, f"{study}_reliability", waves=[w],
                       caption=f"{study}: Cronbach's alpha and omega of each index")
+        display(cx.show_table(rel, {"index": "Index", "measure": "Measure",
+                                    "estimate": "Estimate", "ci_low": f"{conf_level:.0%} CI",
+                                    "k": "Items", "n": "n"}, suppress_below=None))
+    if any(issubclass(c.category, ConvergenceWarning) for c in caught):
+        story.say("The one-factor analysis behind omega did not converge for at least one "
+                  "index; read omega there with caution (alpha does not depend on it).")
 else:
-    print("The codebook declares no indices (list them under `indices:` to get scores).")
+    story.say("The codebook declares no indices (list them under `indices:` to get scores).")
 
 # %% [markdown]
 # ## NPS of the recommend items
@@ -120,12 +134,14 @@ else:
 # %%
 nps, nps_notes = wr.nps_estimates(w, conf_level=conf_level)
 if len(nps):
-    display(nps.round(3))
-    cx.save_table(nps, f"{study}_nps", caption=f"{study}: Net Promoter Score")
+    cx.save_table(nps, f"{study}_nps", waves=[w], caption=f"{study}: Net Promoter Score")
+    display(cx.show_table(nps.assign(item=[names.item(i) for i in nps["item"]]),
+                          {"item": "Item", "estimate": "NPS", "ci_low": f"{conf_level:.0%} CI",
+                           "n": "n"}, estimate_decimals=1, suppress_below=None))
 for note in nps_notes:
-    print(note)
+    story.say("{note}", note=note)
 if not len(nps) and not nps_notes:
-    print("No item is a 0-10 recommend question or declares NPS cut-offs.")
+    story.say("No item is a 0–10 recommend question or declares NPS cut-offs.")
 
 # %% [markdown]
 # ## Segments
@@ -136,14 +152,15 @@ outcomes = list(indices["index"]) if len(indices) else [
     i.id for i in inst if i.type in wr.ORDINAL][:10]
 if segs and outcomes:
     by_seg, tests = wr.segment_comparisons(w, outcomes, segs, conf_level=conf_level)
-    display(by_seg.drop(columns=["method"], errors="ignore").round(3))
-    display(tests.round(4))
-    cx.save_table(by_seg, f"{study}_segments",
+    cx.save_table(by_seg, f"{study}_segments", waves=[w],
                   caption=f"{study}: outcomes by segment, {conf_level:.0%} CI")
-    cx.save_table(tests, f"{study}_segment_tests", ci=None,
+    cx.save_table(tests, f"{study}_segment_tests", ci=None, waves=[w],
                   caption=f"{study}: group comparisons, Holm-adjusted p-values")
+    display(cx.show_table(by_seg, suppress_below=None))
+    display(cx.show_table(tests, suppress_below=None))
 elif not segs:
-    print("No segments: the codebook has no single-choice item with 2-12 levels "
-          "(or name them under meta.analysis.segments).")
+    story.say("No segments: the codebook has no single-choice item with 2–12 levels "
+              "(or name them under `meta.analysis.segments`).")
 else:
-    print("No outcome to compare segments on: the codebook has no index and no ordinal item.")
+    story.say("No outcome to compare segments on: the codebook has no index and no ordinal "
+              "item.")

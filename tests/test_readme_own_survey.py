@@ -95,7 +95,7 @@ def test_readme_walk_through_from_an_empty_folder(tmp_path):
     assert (latest / "tables" / "mobi_indices.csv").is_file()
     assert (project / "waves" / "mobi" / "2025" / "responses.parquet").is_file()
     html = (report / "10_wave_report-mobi.html").read_text(encoding="utf-8")
-    assert "cusa" in html and "Error" not in re.sub(r"<[^>]+>", "", html)[:200]
+    assert "cusa" in html.lower() and "Error" not in re.sub(r"<[^>]+>", "", html)[:200]
     # nothing of the walk-through in the repository, not even in git-ignored folders
     assert not (REPO / "data" / "instruments" / "mobi.yaml").exists()
     assert not (REPO / "data" / "waves" / "mobi").exists()
