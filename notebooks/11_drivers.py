@@ -28,9 +28,10 @@
 # items or indices; without `drivers`, every other index is a driver). Declares
 # `studies: ['*']`, `template: true` and `requires: [outcome]` in its metadata.
 #
-# `cx.key_drivers` and `cx.importance_performance` (relative importance with design-aware
-# intervals) are used when this version of cxresearch has them; otherwise the notebook shows
-# each driver's correlation with the outcome and says so.
+# Key drivers: each driver's Shapley value (LMG) — its average contribution to R² over every
+# order in which the drivers can enter a linear model of the outcome, exact over all subsets
+# and weighted by the design — with bootstrap intervals that resample PSUs within strata (Rao–Wu
+# rescaling), the differences between drivers, and an importance–performance chart.
 
 # **Data.** *Observed*: the study's own waves (ingested exports), or an example export.
 # *Published*: none. *Reconstructed*: only when a reconstructed wave is passed as `wave`, and then
@@ -40,67 +41,56 @@
 study = "ecsi_mobi"
 wave = None  # None: the newest observed wave of the study
 conf_level = 0.95
-quick = False  # unused: the templates are fast
+quick = False  # True: 100 bootstrap replicates instead of 500
 
 # %%
-import warnings
-
-import numpy as np
-import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
 import cxresearch as cx
 from cxresearch.report import story
 from cxresearch.report import wavereport as wr
+from cxresearch.report.charts.labels import Labeller
 
 cx.theme(set_global=True)
-pd.set_option("display.width", 140)
-warnings.filterwarnings("ignore", module="statsmodels")
 
 w = wr.default_wave(study, wave)
+names = Labeller(w)  # labels in the codebook's words
 spec = wr.analysis_spec(w.instrument)
 design, _ = wr.index_design(w)
 outcome, drivers = spec["outcome"], [d for d in spec["drivers"] if d in design.data]
-display(Markdown(f"{story.describe_wave(w)}.  \nOutcome: `{outcome}`; drivers: "
-                 + ", ".join(f"`{d}`" for d in drivers)))
 if outcome is None or outcome not in design.data:
     raise ValueError(f"meta.analysis.outcome {outcome!r} is not an item or index of {study}")
+story.say(story.describe_wave(w))
+story.say("Outcome: {o}; drivers: {d}.", o=names.item(outcome),
+          d=", ".join(names.item(x) for x in drivers))
 
 # %%
-if hasattr(cx, "key_drivers"):
-    import matplotlib.pyplot as plt
+kd = cx.key_drivers(design, outcome, drivers, B=100 if quick else 500, seed=1,
+                    codebook=w.instrument)
+cx.save_table(kd.table, f"{study}_key_drivers", waves=[w],
+              caption=f"{study}: key drivers of {outcome} (Shapley/LMG share of R²)")
+story.say("R² of the full model: {r2:.3f} (n = {n}).", r2=kd.r2, n=kd.n)
+fig = cx.importance_performance(kd)
+cx.save_figure(fig, f"{study}_importance_performance", data=kd.table, waves=[w])
+display(fig)
+display(cx.show_table(kd.table.assign(driver=[names.item(x) for x in kd.table["driver"]]),
+                      {"driver": "Driver", "importance": "Importance (R²)",
+                       "ci_low": f"{conf_level:.0%} CI", "share": "Share of R²",
+                       "rank": "Rank", "pomp": "Performance (POMP)"}, suppress_below=None))
 
-    kd = cx.key_drivers(design, outcome, drivers, B=100 if quick else 500, seed=1)
-    table = getattr(kd, "table", kd)
-    display(Markdown(f"R² of the full model: {getattr(kd, 'r2', float('nan')):.3f}, "
-                     f"n = {getattr(kd, 'n', len(design.data))}"))
-    display(table.round(3))
-    cx.save_table(table, f"{study}_key_drivers",
-                  caption=f"{study}: key drivers of {outcome} (relative importance)")
-    if hasattr(cx, "importance_performance"):
-        fig = cx.importance_performance(kd)
-        cx.save_figure(fig, f"{study}_importance_performance", data=table,
-                       formats=("png", "svg"))
-        plt.show()
-else:
-    display(Markdown("`cx.key_drivers` is not in this version of cxresearch: showing each "
-                     "driver's (unweighted) Pearson correlation with the outcome, with a "
-                     "Fisher-z interval, as a first look."))
-    from scipy import stats
+# %% [markdown]
+# ## Which differences between drivers are real?
+#
+# The bootstrap gives each pair of drivers an interval for the difference of their importances;
+# pairs whose interval excludes zero are listed (no adjustment for the number of pairs).
 
-    rows = []
-    d = design.data
-    for drv in drivers:
-        x = np.array(d[[drv, outcome]].astype("Float64").dropna().to_numpy(dtype=float),
-                     copy=True)
-        r = float(np.corrcoef(x[:, 0], x[:, 1])[0, 1])
-        z, se = np.arctanh(r), 1 / np.sqrt(len(x) - 3)
-        q = stats.norm.ppf(0.5 + conf_level / 2)
-        perf = cx.mean(design, drv, conf_level=conf_level).iloc[0]
-        rows.append({"driver": drv, "r": r, "ci_low": np.tanh(z - q * se),
-                     "ci_high": np.tanh(z + q * se), "n": len(x),
-                     "performance": perf["estimate"]})
-    corr = pd.DataFrame(rows).sort_values("r", ascending=False)
-    display(corr.round(3))
-    cx.save_table(corr, f"{study}_driver_correlations",
-                  caption=f"{study}: correlation of each driver with {outcome}")
+# %%
+diff = kd.differences
+real = diff[diff["p_value"] < 1 - conf_level] if "p_value" in diff else diff.iloc[0:0]
+cx.save_table(diff, f"{study}_driver_differences", waves=[w],
+              caption=f"{study}: differences between drivers' importances")
+story.say("{k} of {m} pairs of drivers differ in importance at the {a:.0%} level.",
+          k=len(real), m=len(diff), a=1 - conf_level)
+fig = cx.driver_heatmap(kd)
+cx.save_figure(fig, f"{study}_driver_correlations", data=kd.correlations, waves=[w])
+display(fig)

@@ -24,9 +24,11 @@
 # # 12 · Tracking across waves (template for any study with two or more observed waves)
 #
 # Every index (or, without indices, every ordinal item) in each observed wave, with its
-# interval, and the change from the previous wave. Declares `studies: ['*']`,
-# `template: true` and `requires: ['waves>=2']`. Uses `cx.track` when this version of
-# cxresearch has it; otherwise wave-by-wave estimates and independent-samples differences.
+# interval, the change from the previous and from the first wave (t tests on the design's
+# degrees of freedom, Holm-adjusted), the linear trend and a test of any difference — the waves
+# stacked as independent samples (`cx.track`). With segments in the codebook, the same by
+# segment; adjusted to the pooled mix of respondents on the segments, to show how much of a
+# change is composition. Declares `studies: ['*']`, `template: true` and `requires: ['waves>=2']`.
 
 # **Data.** *Observed*: the study's own waves (ingested exports), or an example export.
 # *Published*: none. *Reconstructed*: only when a reconstructed wave is passed as `wave`, and then
@@ -39,51 +41,76 @@ conf_level = 0.95
 quick = False  # unused: the templates are fast
 
 # %%
-import warnings
-
-import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
-from scipy import stats
+from IPython.display import display
 
 import cxresearch as cx
+from cxresearch.report import story
 from cxresearch.report import wavereport as wr
+from cxresearch.report.charts.labels import Labeller
 
-pd.set_option("display.width", 140)
-warnings.filterwarnings("ignore", module="statsmodels")
+cx.theme(set_global=True)
 
 labels = wr.wave_labels(study)
 if len(labels) < 2:
     raise ValueError(f"{study} has {len(labels)} observed wave(s); tracking needs two")
 waves = [cx.load_wave(study, x) for x in labels]
 inst = waves[-1].instrument
+names = Labeller(waves[-1])
 measures = list(inst.indices) or [i.id for i in inst if i.type in wr.ORDINAL]
-display(Markdown(f"Waves of `{study}`: " + ", ".join(f"`{x}`" for x in labels)))
+story.say("Waves of {study}: {labels}.", study=study, labels=", ".join(labels))
 
 # %%
-if hasattr(cx, "track"):
-    tables = []
+tables, skipped = [], []
+for m in measures:
+    try:
+        tables.append(cx.track(waves, m, conf_level=conf_level))
+    except (ValueError, TypeError, KeyError) as exc:
+        skipped.append(f"{m}: {exc}")
+trend = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+for s in skipped:
+    story.say("Not tracked — {s}", s=s)
+if len(trend):
+    cx.save_table(trend, f"{study}_tracking", waves=waves,
+                  caption=f"{study}: tracking across waves")
+    fig = cx.tracking_chart(trend)
+    cx.save_figure(fig, f"{study}_tracking", data=trend, waves=waves)
+    display(fig)
+    changes = trend[trend["term"] == "change"]
+    display(cx.show_table(changes.assign(item=[names.item(i) for i in changes["item"]]),
+                          {"item": "Measure", "comparison": "Against", "from_wave": "From",
+                           "wave": "To", "estimate": "Change",
+                           "ci_low": f"{conf_level:.0%} CI", "p_adjusted": "p (Holm)"},
+                          suppress_below=None))
+    slopes = trend[trend["term"] == "trend"]
+    display(cx.show_table(slopes.assign(item=[names.item(i) for i in slopes["item"]]),
+                          {"item": "Measure", "estimate": "Trend per wave",
+                           "ci_low": f"{conf_level:.0%} CI", "p_value": "p"},
+                          suppress_below=None))
+
+# %% [markdown]
+# ## Is a change just a different mix of respondents?
+#
+# Each wave raked to the pooled sample's shares on the segment items (`adjust=`), next to the
+# unadjusted estimates.
+
+# %%
+segs = [s for s in wr.segments(inst) if all(s in w.data for w in waves)][:2]
+if segs and measures:
+    adj = []
     for m in measures:
         try:
-            tables.append(cx.track(waves, m))
+            adj.append(cx.track(waves, m, adjust=segs, conf_level=conf_level))
         except (ValueError, TypeError, KeyError) as exc:
-            print(f"{m}: not tracked ({exc})")
-    trend = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+            story.say("{m}: no adjusted estimate ({e})", m=m, e=exc)
+    if adj:
+        adj = pd.concat(adj, ignore_index=True)
+        cx.save_table(adj, f"{study}_tracking_adjusted", waves=waves,
+                      caption=f"{study}: tracking, adjusted to the pooled mix on {segs}")
+        per_wave = adj[adj["term"] == "wave"]
+        display(cx.show_table(per_wave.assign(item=[names.item(i) for i in per_wave["item"]]),
+                              {"item": "Measure", "wave": "Wave", "weighting": "Weighting",
+                               "estimate": "Estimate", "ci_low": f"{conf_level:.0%} CI"},
+                              suppress_below=None))
 else:
-    display(Markdown("`cx.track` is not in this version of cxresearch: wave-by-wave means "
-                     "and the change from the previous wave (independent samples)."))
-    rows = []
-    for w in waves:
-        design, _ = wr.index_design(w)
-        for m in measures:
-            if m in design.data:
-                r = cx.mean(design, m, conf_level=conf_level).iloc[0]
-                rows.append({"measure": m, "wave": w.label, **r.to_dict()})
-    trend = pd.DataFrame(rows).drop(columns=["term"], errors="ignore")
-    trend["change"] = trend.groupby("measure")["estimate"].diff()
-    se_change = np.sqrt(trend["se"] ** 2 + trend.groupby("measure")["se"].shift() ** 2)
-    q = stats.norm.ppf(0.5 + conf_level / 2)
-    trend["change_ci_low"] = trend["change"] - q * se_change
-    trend["change_ci_high"] = trend["change"] + q * se_change
-display(trend.drop(columns=["method"], errors="ignore").round(3))
-cx.save_table(trend, f"{study}_tracking", caption=f"{study}: tracking across waves")
+    story.say("No segment items in every wave: no composition adjustment.")
