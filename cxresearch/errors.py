@@ -8,6 +8,7 @@ that callers and tests can filter them.
 from __future__ import annotations
 
 __all__ = [
+    "Problems",
     "ReconstructionConflictWarning",
     "NegativeItemWarning",
     "CodebookChangedWarning",
@@ -143,3 +144,17 @@ def printable(text) -> str:
         return text
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
+
+class Problems(list):
+    """Every problem found while checking an input, collected so that all are reported at once.
+
+    The one problem collector of the package. An entry is a message (``str``: a codebook's
+    contradictions, raised together as :class:`CodebookError`) or a record (``dict`` with
+    ``row``, ``column``, ``value``, ``problem``, ``hint``: an export's, raised together as
+    :class:`IngestError`); :meth:`add` appends either. Intake's row-level collector
+    (``intake.answers.RowProblems``) extends it with problems kept as row-index vectors.
+    """
+
+    def add(self, problem: str, **where) -> None:
+        """Append ``problem``: a plain message, or a record when ``where`` names its place."""
+        self.append({**where, "problem": problem} if where else problem)

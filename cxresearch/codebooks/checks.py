@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["Problems", "build_instrument_parts"]
+from cxresearch.errors import Problems
+
+__all__ = ["build_instrument_parts"]
 
 # snake_case ids: used with fullmatch only (``$`` with match would accept a trailing newline)
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -39,8 +41,6 @@ _NO_LEVELS = {"multi", "numeric", "text", "id", "weight", "strata", "psu", "fpc"
 _SINGLETON_TYPES = ("id", "weight", "strata", "psu", "fpc")
 
 
-class Problems(list):
-    """A list of problem messages."""
 
 
 def _is_int(x: Any) -> bool:

@@ -46,7 +46,7 @@ import pandas as pd
 import yaml
 
 from cxresearch import paths
-from cxresearch.codebooks.checks import Problems, build_instrument_parts
+from cxresearch.codebooks.checks import build_instrument_parts
 from cxresearch.codebooks.items import (
     CODED_TYPES,
     DESIGN_TYPES,
@@ -59,7 +59,7 @@ from cxresearch.codebooks.items import (
     _is_blank,
     normalise_label,
 )
-from cxresearch.errors import CodebookError
+from cxresearch.errors import CodebookError, Problems
 
 __all__ = [
     "CODED_TYPES",

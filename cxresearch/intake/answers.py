@@ -5,7 +5,7 @@ The codebook decides what an answer means (:meth:`Item.code_for`, :meth:`Item.op
 module makes that fast: each column is dictionary-encoded once with Arrow and only its
 *distinct* values are looked up, then the verdicts are broadcast back to the rows with numpy.
 Numeric columns (many distinct values) are parsed and range-checked as whole vectors.
-Row-level problems are kept as index vectors (:class:`Problems`) and become the
+Row-level problems are kept as index vectors (:class:`RowProblems`) and become the
 :class:`~cxresearch.errors.IngestError` records (row, column, value, problem, hint) only at the
 end, so a million clean rows never create a Python object per cell.
 """
@@ -22,29 +22,36 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxresearch.codebooks.instrument import normalise_label
+from cxresearch.errors import Problems
 from cxresearch.intake.privacy import redact
 from cxresearch.intake.readers import RawTable, to_numpy
 
-__all__ = ["Problems", "convert_item", "multi_from_column", "multi_from_options"]
+__all__ = ["RowProblems", "convert_item", "multi_from_column", "multi_from_options"]
 
 _FLOAT = {"numeric", "weight", "fpc"}
 _NUM_RE = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 _MAX_DETAIL = 5000  # detailed problems kept per (column, kind, value); the rest are counted
 
 
-class Problems:
-    """Problems of one ingest: file-level ones as dicts, row-level ones as index vectors."""
+class RowProblems(Problems):
+    """Problems of one ingest: file-level ones as records in the list itself (they fail the
+    ingest even in quarantine mode), row-level ones as index vectors (:attr:`row_sets`), so
+    that a million bad cells cost a few arrays, not a million dicts."""
 
     def __init__(self, raw: RawTable):
+        super().__init__()
         self.raw = raw
-        self.fatal: list[dict] = []
         self.row_sets: list[tuple] = []  # (positions, column, kind, problem(s), hint, values)
         self.bad = np.zeros(raw.n, dtype=bool)
 
+    @property
+    def fatal(self) -> list[dict]:
+        """The file-level problems."""
+        return list(self)
+
     def file(self, problem, hint=None, column=None, value=None, row=None, kind="file"):
         """A problem that no row-quarantine can fix (the file or a whole column)."""
-        self.fatal.append({"row": row, "column": column, "value": value, "problem": problem,
-                           "hint": hint, "kind": kind})
+        self.add(problem, row=row, column=column, value=value, hint=hint, kind=kind)
 
     def rows(self, pos, column: str, kind: str, problem, hint, values=None):
         """Rows at positions ``pos`` have ``problem`` (a text, or one text per row).
@@ -175,7 +182,7 @@ def _closest(item, text: str) -> str:
 # --------------------------------------------------------------------------- single columns
 
 
-def _coded(item, header, col, probs: Problems, tally: Counter):
+def _coded(item, header, col, probs: RowProblems, tally: Counter):
     """Per distinct value: code (int), NA flag, empty flag; and per row the value's index."""
     uniques, idx = _encode(col)
     codes = np.zeros(len(uniques), dtype=np.int64)
@@ -201,7 +208,7 @@ def _coded(item, header, col, probs: Problems, tally: Counter):
     return codes, na, empty, idx
 
 
-def _numbers(item, header, col, probs: Problems, tally: Counter):
+def _numbers(item, header, col, probs: RowProblems, tally: Counter):
     """Floats per row (NaN for NA) and the mask of empty cells, checked as whole vectors."""
     ok = to_numpy(pc.match_substring_regex(col, _NUM_RE))
     vals = np.full(len(col), np.nan)
@@ -272,7 +279,7 @@ def _texts(item, col, tally: Counter):
     return values, empty
 
 
-def convert_item(item, header, col, probs: Problems, tally: Counter, declared=None):
+def convert_item(item, header, col, probs: RowProblems, tally: Counter, declared=None):
     """One item's column -> (pandas array in the codebook's dtype, mask of empty cells).
 
     ``declared`` marks cells the source file itself declares missing (SPSS user-missing).
@@ -312,7 +319,7 @@ def _no_cap(item):
     return dataclasses.replace(item, max_choices=None) if item.max_choices else item
 
 
-def multi_from_options(item, cols: dict, probs: Problems, tally: Counter, n: int):
+def multi_from_options(item, cols: dict, probs: RowProblems, tally: Counter, n: int):
     """One column per option -> ({option value: bool array}, NA mask)."""
     out = {}
     answered = np.zeros(n, dtype=bool)
@@ -343,7 +350,7 @@ def multi_from_options(item, cols: dict, probs: Problems, tally: Counter, n: int
     return out, ~answered
 
 
-def multi_from_column(item, header, col, probs: Problems, tally: Counter, n: int):
+def multi_from_column(item, header, col, probs: RowProblems, tally: Counter, n: int):
     """One column of delimited options -> ({option value: bool array}, NA mask)."""
     free = _no_cap(item)
     uniques, idx = _encode(col)
@@ -367,7 +374,7 @@ def multi_from_column(item, header, col, probs: Problems, tally: Counter, n: int
     return {v: s[idx] for v, s in sel.items()}, na[idx]
 
 
-def check_ids(values, header, probs: Problems, raw: RawTable):
+def check_ids(values, header, probs: RowProblems, raw: RawTable):
     """Duplicate respondent ids: every occurrence is a problem naming the other rows."""
     arr = pa.array(values).drop_null()
     if len(pc.unique(arr)) == len(arr):  # the usual case, in one hash pass

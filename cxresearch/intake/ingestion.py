@@ -65,7 +65,7 @@ from cxresearch import paths
 from cxresearch.codebooks.instrument import list_instruments, load_instrument, normalise_label
 from cxresearch.errors import IngestError, PiiSuspectedWarning, UnknownColumnsWarning, printable
 from cxresearch.intake.answers import (
-    Problems,
+    RowProblems,
     check_ids,
     convert_item,
     multi_from_column,
@@ -130,7 +130,7 @@ def _best_other_codebook(headers: list[str], this: str):
     return best
 
 
-def _map_columns(inst, raw: RawTable, probs: Problems) -> tuple[dict, dict]:
+def _map_columns(inst, raw: RawTable, probs: RowProblems) -> tuple[dict, dict]:
     """Assign each header to a wave column, or to a reason for dropping it.
 
     Returns ``(assigned, dropped)``: ``assigned[item_id]`` is a header, or for a multi-select
@@ -188,7 +188,7 @@ def _map_columns(inst, raw: RawTable, probs: Problems) -> tuple[dict, dict]:
     return assigned, dropped
 
 
-def _judge_unknown(inst, raw, unknown, assigned, dropped, probs: Problems) -> None:
+def _judge_unknown(inst, raw, unknown, assigned, dropped, probs: RowProblems) -> None:
     """Unknown columns: another study's file and likely typos are errors; the rest dropped."""
     if not unknown:
         return
@@ -237,7 +237,7 @@ _DESIGN_NEEDED = {"weight": "missing weight", "id": "missing respondent id",
                   "strata": "missing stratum", "psu": "missing PSU", "fpc": "missing fpc"}
 
 
-def _convert(inst, raw: RawTable, assigned: dict, probs: Problems, tally: Counter) -> dict:
+def _convert(inst, raw: RawTable, assigned: dict, probs: RowProblems, tally: Counter) -> dict:
     """Convert and validate every assigned column; returns {wave column: pandas array}."""
     cols: dict[str, object] = {}
     col_of = dict(zip(raw.headers, raw.columns, strict=True))
@@ -271,7 +271,7 @@ def _convert(inst, raw: RawTable, assigned: dict, probs: Problems, tally: Counte
     return cols
 
 
-def _convert_multi(it, src, col_of, probs: Problems, tally: Counter, n: int) -> dict:
+def _convert_multi(it, src, col_of, probs: RowProblems, tally: Counter, n: int) -> dict:
     if isinstance(src, dict):
         sel, na = multi_from_options(it, {v: (h, col_of[h]) for v, h in src.items()},
                                      probs, tally, n)
@@ -388,7 +388,7 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
             f"wave {inst.name}/{wave} already exists at {target}; nothing was read or written "
             "(pass replace=True, or --replace on the command line, to overwrite it)")
     raw = read_export(path, encoding=encoding, sheet=sheet)
-    probs = Problems(raw)
+    probs = RowProblems(raw)
     if raw.n == 0 and not raw.problems:
         probs.file("the file has a header but no data rows", "export the responses again",
                    kind="no_rows")
@@ -482,7 +482,7 @@ def _warn_pii(path: Path, suspected: dict) -> None:
                       PiiSuspectedWarning, stacklevel=3)
 
 
-def _quarantine(raw: RawTable, probs: Problems, assigned: dict, suspected: dict) -> pd.DataFrame:
+def _quarantine(raw: RawTable, probs: RowProblems, assigned: dict, suspected: dict) -> pd.DataFrame:
     """Rejected rows with their reasons: only the columns mapped to non-PII items (never PII,
     Qualtrics metadata such as IP addresses, or unknown columns), e-mail/IP values withheld;
     an unreadable record is listed by its row number only."""
