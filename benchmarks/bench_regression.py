@@ -68,13 +68,13 @@ def _regress() -> list[dict]:
     # warm-up on 1,000 rows: imports (statsmodels, formulaic) are not timed, as R's library()
     cx.regress(cx.Design(d.head(1000), weights="w", strata="h"), "y", PREDS)
     t_cx, fit = median_time(lambda: cx.regress(cx.Design(d, weights="w", strata="h"), "y",
-                                               PREDS))
+                                               PREDS), reps=5)
     Xc = sm.add_constant(d[PREDS].to_numpy())
     t_sm, res = median_time(lambda: sm.WLS(d["y"].to_numpy(), Xc, weights=d["w"].to_numpy())
                             .fit())
     rows = [
         {"benchmark": bench, "implementation": "cxresearch", "seconds": t_cx,
-         "note": "Design + formula + WLS + linearized sandwich (strata); median of 3"},
+         "note": "Design + formula + WLS + linearized sandwich (strata); median of 5"},
         {"benchmark": bench, "implementation": "statsmodels WLS", "seconds": t_sm,
          "note": "point estimates + model SEs only (no design variance); median of 3"},
     ]
