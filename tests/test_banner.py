@@ -543,3 +543,14 @@ def test_multi_select_banner_columns_overlap_and_match_cx_mean():
     pair = res.pairs.set_index(["a", "b"]).loc[("ch=email", "ch=phone")]
     assert pair["se"] == pytest.approx(se, rel=1e-10)
     assert abs(V[0, 1]) > 0          # the two columns share respondents
+
+
+
+def test_short_labels_per_language_on_levels_and_items():
+    """Short labels given per language (as in the mitto_cx codebook) show in the chosen
+    language, never as a dict."""
+    w = cx.reconstruct("mitto_cx", seed=0)
+    for lang, want in (("en", "Full omnichannel"), ("zh", "完整全渠道")):
+        b = cx.banner(w, ["top2:cx_grade"], ["omnichannel_maturity"], labels="short", lang=lang)
+        cols = " ".join(map(str, b.table["column_label"].unique()))
+        assert want in cols and "{" not in cols, cols

@@ -91,6 +91,8 @@ class Labels:
                                                    _same_code(lv.code, value)):
                     if self.short:
                         s = getattr(lv, "short", None) or lv.labels.get("short")
+                        if isinstance(s, dict):  # one short label per language
+                            s = s.get(self.lang) or s.get("en")
                         if s:
                             return str(s)
                     return lv.label(self.lang)
