@@ -450,19 +450,6 @@ def test_clustered_fpc_design_agrees_with_cx_mean():
         assert_allclose(got["se"], ref["se"], rtol=1e-9)
 
 
-@pytest.mark.parametrize("method,r", [("holm", "holm"), ("BH", "BH")])
-def test_row_adjustment_matches_adjust_pvalues(method, r):
-    from cxresearch.statistics.banner_core import _adjust
-
-    rng = np.random.default_rng(5)
-    for k in (1, 3, 15):
-        p = rng.uniform(0, 0.2, k)
-        p[rng.random(k) < 0.2] = np.nan
-        assert_allclose(_adjust(p, method), cx.adjust_pvalues(p, r), rtol=1e-12)
-    # ties and p = 1
-    p = np.array([0.01, 0.01, 0.5, 1.0])
-    assert_allclose(_adjust(p, method), cx.adjust_pvalues(p, r), rtol=1e-12)
-
 
 def test_mitto_codebook_banner():
     """The Mitto codebook: labels in two languages, NPS cut-offs and multi-select options

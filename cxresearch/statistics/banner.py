@@ -37,7 +37,6 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from cxresearch.statistics.banner_core import (
-    _adjust,
     _cells,
     _classical,
     _p_t,
@@ -53,6 +52,7 @@ from cxresearch.statistics.banner_rows import (
     letters_for,
 )
 from cxresearch.statistics.design import as_design
+from cxresearch.statistics.multiplicity import adjust_pvalues
 from cxresearch.waves.storage import is_wave
 
 __all__ = ["BannerResult", "banner"]
@@ -336,7 +336,7 @@ def _one_row(r, q: Quantity, allcols, cols, n_groups, des, w, df, tq, test, welc
             for f, p in zip(fam, pv, strict=True):
                 f[9] = float(p)
         if fam:
-            padj = _adjust([f[9] for f in fam], mult)
+            padj = adjust_pvalues([f[9] for f in fam], mult)
             for f, pa in zip(fam, padj, strict=True):
                 f[10] = pa
                 sig = "upper" if pa < a_up else ("lower" if a_lo is not None and pa < a_lo
@@ -366,7 +366,7 @@ def _one_row(r, q: Quantity, allcols, cols, n_groups, des, w, df, tq, test, welc
                 p = _classical((stats_[i][3], stats_[i][1], stats_[i][2]), (no, muo, varo),
                                q.scale, welch)[3]
             ps.append((i, diff, p))
-        padj = _adjust([p for _, _, p in ps], mult)
+        padj = adjust_pvalues([p for _, _, p in ps], mult)
         cut = a_lo if a_lo is not None else a_up
         for (i, diff, _), pa in zip(ps, padj, strict=True):
             recs[i]["p_total"] = pa

@@ -28,32 +28,6 @@ from cxresearch.statistics.design import Design
 __all__: list[str] = []
 
 
-def _adjust(p, method: str) -> np.ndarray:
-    """Holm or Benjamini-Hochberg adjusted p-values (NaN left out), as ``p.adjust``.
-
-    Written out because ``statsmodels``' ``multipletests`` runs ``gc.collect()`` on every
-    call (about 0.2 s in a large session), and a banner adjusts one small family per row;
-    the tests check it against :func:`cxresearch.adjust_pvalues`.
-    """
-    p = np.asarray(p, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    m = len(ok)
-    if method == "none" or m == 0:
-        out[ok] = p[ok]
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    ps = p[order]
-    if method == "holm":
-        adj = np.maximum.accumulate(ps * (m - np.arange(m)))
-    elif method == "BH":
-        adj = np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1]
-    else:  # pragma: no cover - checked by banner()
-        raise ValueError(f"unknown multiplicity {method!r}")
-    out[order] = np.minimum(adj, 1.0)
-    return out
-
-
 def _p_t(t: np.ndarray, df: float) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         if not np.isfinite(df):
