@@ -39,6 +39,7 @@ __all__ = [
     "PROJECT_FILE",
     "atomic_save",
     "atomic_write",
+    "environment",
     "find_project",
     "instrument_dirs",
     "is_package_project",
@@ -156,11 +157,23 @@ def use_project(project: str | os.PathLike | None):
     if not (root / PROJECT_FILE).is_file():
         raise ValueError(f"project={os.fspath(project)!r} is not a cxresearch project (no "
                          f"{PROJECT_FILE}); create one with: cxresearch init {os.fspath(project)}")
-    saved = {k: os.environ.get(k) for k in ("CXRESEARCH_PROJECT", "CXRESEARCH_DATA")}
-    os.environ["CXRESEARCH_PROJECT"] = str(root)
-    os.environ.pop("CXRESEARCH_DATA", None)
-    try:
+    with environment(CXRESEARCH_PROJECT=str(root), CXRESEARCH_DATA=None):
         yield root
+
+
+@contextlib.contextmanager
+def environment(**values: str | None):
+    """Within the block, set environment variables (``None`` unsets one); every variable is
+    restored afterwards, also on error. Not for concurrent threads (the environment is the
+    process's)."""
+    saved = {k: os.environ.get(k) for k in values}
+    try:
+        for k, v in values.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        yield
     finally:
         for k, v in saved.items():
             if v is None:

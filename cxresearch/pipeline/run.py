@@ -72,7 +72,6 @@ from cxresearch.pipeline.notebooks import (
     execute_notebook,
 )
 from cxresearch.pipeline.rundata import (
-    _env,
     _prepare_data,
     _recon_assumptions,
     _recon_study,
@@ -347,7 +346,7 @@ def _reproduce(
     report.phases["data and reconstructions"] = time.perf_counter() - t_start
     tasks = []
     runs = []  # (spec, name, study passed)
-    with _env(CXRESEARCH_DATA=str(run_data)):  # requirements judged on this run's waves
+    with paths.environment(CXRESEARCH_DATA=str(run_data)):  # requirements judged on this run's waves
         for spec in _longest_first(specs, paths.project_config()["paths"]["reports"]):
             if not _is_template(spec):
                 runs.append((spec, spec.name, study))

@@ -10,12 +10,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from cxresearch import paths
@@ -93,7 +91,7 @@ def _prepare_data(run_data: Path, study: str | None, say, examples: bool = True)
             (run_data / name).symlink_to(src.resolve(), target_is_directory=True)
     _link_waves(source_waves, run_waves)
     problems = []
-    with _env(CXRESEARCH_DATA=str(run_data)):
+    with paths.environment(CXRESEARCH_DATA=str(run_data)):
         exports = example_exports(study) if examples else []
         if exports:
             import cxresearch as cx
@@ -170,16 +168,3 @@ def _int(x):
         return None
 
 
-
-@contextlib.contextmanager
-def _env(**values: str) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
