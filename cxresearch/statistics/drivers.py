@@ -32,7 +32,7 @@ import pandas as pd
 
 from cxresearch.statistics.bootstrap import rescaling_bootstrap_factors
 from cxresearch.statistics.design import Design, check_weights
-from cxresearch.statistics.inputs import resolve
+from cxresearch.statistics.inputs import refuse_infinite, resolve
 
 __all__ = ["KeyDriverResult", "key_drivers"]
 
@@ -208,8 +208,7 @@ def _numeric(frame, name, what):
                  "interval-like)" if isinstance(s.dtype, pd.CategoricalDtype) else "")
         raise ValueError(f"{what} {name!r} must be numeric, got dtype {s.dtype}{extra}")
     v = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    if np.isinf(v).any():
-        raise ValueError(f"{what} {name!r} has {int(np.isinf(v).sum())} infinite value(s)")
+    refuse_infinite(v, f"{what} {name!r}")
     return v
 
 

@@ -13,6 +13,8 @@ import pandas as pd
 from formulaic import Formula
 from scipy import linalg, special, stats
 
+from cxresearch.statistics.inputs import refuse_infinite
+
 __all__: list[str] = []
 
 
@@ -68,9 +70,7 @@ def prepare_column(s: pd.Series, name: str, ref):
     v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan) \
         if not pd.api.types.is_bool_dtype(s.dtype) else \
         s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    if np.isinf(v).any():
-        raise ValueError(f"column {name!r} has {int(np.isinf(v).sum())} infinite value(s); "
-                         "regress needs finite numbers (set them to missing first)")
+    refuse_infinite(v, f"column {name!r}")
     return v, None, False
 
 
@@ -89,8 +89,7 @@ def outcome_values(s: pd.Series, name: str, family: str, event):
                          "for a binary outcome pass family='binomial', event=<the level that "
                          "counts as 1>")
     y = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    if np.isinf(y).any():
-        raise ValueError(f"outcome {name!r} has infinite values")
+    refuse_infinite(y, f"outcome {name!r}")
     f = y[np.isfinite(y)]
     if family == "binomial" and (np.any(f < 0) or np.any(f > 1)):
         raise ValueError(f"outcome {name!r} must be 0/1 (or a proportion) for family="
