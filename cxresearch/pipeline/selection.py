@@ -28,7 +28,7 @@ def analysis_wave(study: str, wave: str | None = None, seed: int = 0):
     try:
         return load_wave(study, wave)
     except FileNotFoundError:
-        from cxresearch.pipeline.run import example_exports
+        from cxresearch.pipeline.rundata import example_exports
 
         found = [p for st, label, p in example_exports(study) if label == wave]
         if not found:
