@@ -33,7 +33,6 @@ from cxresearch.report.charts.base import (
     find_column,
     finish,
     fit_height,
-    is_synthetic,
     legend_top,
     new_figure,
     pretty,
@@ -44,6 +43,7 @@ from cxresearch.report.charts.base import (
 from cxresearch.report.charts.compare import published_vs_reproduced, wave_comparison
 from cxresearch.report.charts.labels import check_xlim, labeller
 from cxresearch.report.charts.stacked import agreement_bars, stacked_bars
+from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, MUTED, OKABE_ITO, RULE, current_theme, qualitative_palette
 
 __all__ = [

@@ -22,7 +22,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from cxresearch.errors import SingleRespondentWarning
-from cxresearch.report.provenance import is_synthetic  # noqa: F401 (used by the chart modules)
 from cxresearch.report.style import INK, MUTED, SYNTHETIC_INK, Theme, lightness
 from cxresearch.statistics.design import Design, check_weights
 from cxresearch.statistics.estimates import mean as estimate_mean
@@ -32,7 +31,6 @@ __all__ = [
     "SYNTHETIC_NOTE",
     "finish",
     "find_column",
-    "is_synthetic",
     "new_figure",
     "place_share_labels",
     "text_color_for",

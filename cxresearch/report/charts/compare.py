@@ -13,7 +13,6 @@ from cxresearch.report.charts.base import (
     find_column,
     finish,
     fit_height,
-    is_synthetic,
     legend_top,
     new_figure,
     pretty,
@@ -22,6 +21,7 @@ from cxresearch.report.charts.base import (
     wrap_label,
 )
 from cxresearch.report.charts.labels import check_xlim, common_prefix, labeller
+from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, OKABE_ITO, RULE, current_theme, sequential_palette
 
 __all__ = ["published_vs_reproduced", "wave_comparison"]

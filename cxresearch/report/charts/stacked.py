@@ -19,7 +19,6 @@ from cxresearch.report.charts.base import (
     fit_height,
     freeze_layout,
     instrument_item,
-    is_synthetic,
     label_size,
     legend_top,
     level_info,
@@ -36,6 +35,7 @@ from cxresearch.report.charts.base import (
     wrap_label,
 )
 from cxresearch.report.charts.labels import check_xlim, labeller
+from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, current_theme, diverging_palette, sequential_palette
 
 __all__ = ["agreement_bars", "stacked_bars"]
