@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxresearch.statistics.indices import nps_code, nps_cutoffs
 from cxresearch.statistics.inputs import refuse_infinite
+from cxresearch.statistics.recommend import nps_code, nps_cutoffs
 
 __all__: list[str] = []
 

@@ -55,9 +55,7 @@ from cxresearch.statistics.itemscales import (
 from cxresearch.statistics.recommend import NpsCutoffs, declared_scale, nps_code, nps_cutoffs
 from cxresearch.waves.storage import is_wave
 
-__all__ = [
-    "NpsCutoffs", "bottom_box", "csat", "likert_index", "nps", "nps_code", "nps_cutoffs",
-    "to_pomp", "top_box"]
+__all__ = ["bottom_box", "csat", "likert_index", "nps", "to_pomp", "top_box"]
 
 
 def _resolve(d) -> tuple[Design, object]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxresearch.statistics import indices
+from cxresearch.statistics import recommend
 from cxresearch.statistics.design import Design, as_design
 from cxresearch.statistics.inputs import refuse_infinite
 from cxresearch.waves.storage import is_wave, wave_year
@@ -313,12 +313,12 @@ def _nps_cutoffs(parts, col, promoters, detractors, scale):
     """The item's promoter/detractor cut-offs: arguments, else codebook, else classic 0-10
     (:func:`cxresearch.nps_cutoffs`, the rule ``cx.nps`` uses)."""
     src = next((p.instrument for p in parts if p.instrument is not None), None)
-    return indices.nps_cutoffs(src, col, promoters, detractors, scale=scale)
+    return recommend.nps_cutoffs(src, col, promoters, detractors, scale=scale)
 
 
 def _nps_code(s, cut, label):
     try:
-        return indices.nps_code(s, cut)
+        return recommend.nps_code(s, cut)
     except ValueError as e:
         raise ValueError(f"wave {label!r}: {e}") from None
 
