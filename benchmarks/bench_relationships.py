@@ -111,7 +111,7 @@ def _table_data(n, rng, strata=20):
 
 def raoscott_1m_stratified() -> list[dict]:
     import cxresearch as cx
-    from cxresearch.statistics.design import Design
+    from cxresearch.sampling.design import Design
 
     df = _table_data(1_000_000, np.random.default_rng(SEED))
     des = Design(df, weights="w", strata="h")

@@ -25,7 +25,7 @@ import pandas as pd
 from _timing import median_time
 
 import cxresearch as cx
-from cxresearch.statistics.design import Design
+from cxresearch.sampling.design import Design
 
 WAVES, N, ITEMS = 10, 100_000, 20
 SEED = 20241130

@@ -49,7 +49,8 @@ from IPython.display import display
 
 import cxresearch as cx
 from cxresearch.reconstruction import scorecard as recon
-from cxresearch.report import documents, story
+from cxresearch.report.narrative import story
+from cxresearch.report.output import documents
 
 cx.theme(set_global=True)
 pd.set_option("display.width", 120)

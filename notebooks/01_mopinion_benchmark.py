@@ -39,8 +39,8 @@ import pandas as pd
 
 import cxresearch as cx
 from cxresearch.pipeline import selection
-from cxresearch.report import story
 from cxresearch.report.charts.labels import Labeller
+from cxresearch.report.narrative import story
 
 cx.theme(set_global=True)
 pd.set_option("display.width", 120)

@@ -44,8 +44,8 @@ from IPython.display import display
 import cxresearch as cx
 from cxresearch.errors import SmallCellWarning
 from cxresearch.pipeline import selection
-from cxresearch.report import story
 from cxresearch.report.charts.labels import Labeller
+from cxresearch.report.narrative import story
 
 cx.theme(set_global=True)
 pd.set_option("display.width", 120)

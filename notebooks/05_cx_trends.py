@@ -42,9 +42,9 @@ from IPython.display import display
 import cxresearch as cx
 from cxresearch.pipeline import selection
 from cxresearch.reconstruction import scorecard as recon
-from cxresearch.report import story
 from cxresearch.report.charts.labels import Labeller
-from cxresearch.statistics import wavecompare
+from cxresearch.report.narrative import story
+from cxresearch.statistics.tracking import compare as wavecompare
 
 cx.theme(set_global=True)
 pd.set_option("display.width", 120)

@@ -42,9 +42,10 @@ from IPython.display import display
 
 import cxresearch as cx
 from cxresearch.pipeline import selection
-from cxresearch.report import story
 from cxresearch.report.charts.labels import Labeller
-from cxresearch.statistics import indices, wavecompare
+from cxresearch.report.narrative import story
+from cxresearch.statistics.estimates import indices
+from cxresearch.statistics.tracking import compare as wavecompare
 
 cx.theme(set_global=True)
 pd.set_option("display.width", 120)

@@ -53,9 +53,9 @@ from IPython.display import display
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 import cxresearch as cx
-from cxresearch.report import story
-from cxresearch.report import wavereport as wr
 from cxresearch.report.charts.labels import Labeller
+from cxresearch.report.narrative import story
+from cxresearch.report.narrative import wavereport as wr
 
 cx.theme(set_global=True)
 

@@ -47,9 +47,9 @@ quick = False  # True: 100 bootstrap replicates instead of 500
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.report import story
-from cxresearch.report import wavereport as wr
 from cxresearch.report.charts.labels import Labeller
+from cxresearch.report.narrative import story
+from cxresearch.report.narrative import wavereport as wr
 
 cx.theme(set_global=True)
 

@@ -1,4 +1,4 @@
-"""Banner tables (cxresearch.statistics.banner) against R's survey package.
+"""Banner tables (cxresearch.statistics.banner.build) against R's survey package.
 
 Oracle: tests/reference/banner.R -> banner.json (svyby(covmat=TRUE) + svycontrast on the api
 data: a stratified design whose strata are the banner columns, and a one-stage cluster design
@@ -17,7 +17,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import cxresearch as cx
-from cxresearch.statistics.banner import banner
+from cxresearch.statistics.banner.build import banner
 
 REF = Path(__file__).parent / "reference"
 R = json.loads((REF / "banner.json").read_text())
@@ -439,7 +439,7 @@ def test_clustered_fpc_design_agrees_with_cx_mean():
                       "cont": rng.normal(size=n)})
     d["N"] = d["h"].map({"s1": 40, "s2": 60, "s3": 30})
     des = cx.Design(d, weights="w", strata="h", psu="p", fpc="N")
-    from cxresearch.statistics.banner_core import _psu_design
+    from cxresearch.statistics.banner.core import _psu_design
 
     assert _psu_design(des) is not None
     res = banner(des, ["mean:y", "mean:cont"], "g", total=False)

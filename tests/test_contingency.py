@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 
 import cxresearch as cx
 from cxresearch.errors import SmallCellWarning, UnorderedCategoryWarning
-from cxresearch.statistics.design import Design
+from cxresearch.sampling.design import Design
 
 REF = Path(__file__).parent / "reference"
 R = json.loads((REF / "rel_contingency.json").read_text())

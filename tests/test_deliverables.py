@@ -19,8 +19,8 @@ from pptx import Presentation  # noqa: E402
 from pptx.enum.shapes import MSO_SHAPE_TYPE  # noqa: E402
 
 import cxresearch as cx  # noqa: E402
-from cxresearch.report.deliverables import write_run_deliverables  # noqa: E402
-from cxresearch.report.xlsx import sheet_name  # noqa: E402
+from cxresearch.report.output.deliverables import write_run_deliverables  # noqa: E402
+from cxresearch.report.output.xlsx import sheet_name  # noqa: E402
 
 EVIL = "=HYPERLINK(\"http://x\",\"y\")"
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch.statistics.bootstrap import rescaling_bootstrap_weights
-from cxresearch.statistics.design import Design
+from cxresearch.sampling.design import Design
+from cxresearch.statistics.design.bootstrap import rescaling_bootstrap_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 R = json.loads((ROOT / "tests" / "reference" / "regression.json").read_text())
@@ -333,8 +333,8 @@ class TestWave:
         assert fig.cx_synthetic
 
 
-@pytest.mark.parametrize("module", ["cxresearch.statistics.drivers",
-                                    "cxresearch.statistics.bootstrap",
+@pytest.mark.parametrize("module", ["cxresearch.statistics.models.drivers",
+                                    "cxresearch.statistics.design.bootstrap",
                                     "cxresearch.report.charts.drivers"])
 def test_docstring_examples(module):
     import doctest

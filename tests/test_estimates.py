@@ -17,8 +17,8 @@ import pytest
 
 import cxresearch as cx
 from cxresearch.errors import SingleRespondentWarning
-from cxresearch.statistics.design import Design
-from cxresearch.statistics.estimates import COLUMNS
+from cxresearch.sampling.design import Design
+from cxresearch.statistics.estimates.means import COLUMNS
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())

@@ -12,7 +12,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import cxresearch as cx
-from cxresearch.statistics.design import Design
+from cxresearch.sampling.design import Design
 
 REF = Path(__file__).parent / "reference"
 R = json.loads((REF / "rel_groups.json").read_text())

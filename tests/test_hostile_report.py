@@ -34,8 +34,8 @@ from matplotlib.text import Text  # noqa: E402
 
 import cxresearch as cx  # noqa: E402
 from cxresearch.paths import spreadsheet_safe, spreadsheet_safe_frame  # noqa: E402
-from cxresearch.report import story  # noqa: E402
-from cxresearch.report.documents import markdown_table, write_published_checks  # noqa: E402
+from cxresearch.report.narrative import story  # noqa: E402
+from cxresearch.report.output.documents import markdown_table, write_published_checks  # noqa: E402
 
 HOSTILE = [
     "x`<img src=x onerror=alert(1)>`.csv",
@@ -282,7 +282,7 @@ def test_executed_notebook_html_has_no_live_markup(tmp_path):
     books.mkdir()
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell(
-        "import types, pandas as pd\nfrom cxresearch.report import story\n"
+        "import types, pandas as pd\nfrom cxresearch.report.narrative import story\n"
         f"name = {HOSTILE[0]!r}\n"
         "w = types.SimpleNamespace(study='s', label='2024', synthetic=False,\n"
         "    data=pd.DataFrame({'a': [1]}), manifest={'source_file': name})\n"

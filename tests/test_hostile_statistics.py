@@ -26,7 +26,7 @@ from numpy.testing import assert_allclose
 
 import cxresearch as cx
 from cxresearch.errors import ConvergenceWarning, SeparationWarning
-from cxresearch.statistics.design import Design
+from cxresearch.sampling.design import Design
 
 REF = Path(__file__).parent / "reference"
 LMH = ["Low", "Medium", "High"]

@@ -17,7 +17,7 @@ import pytest
 from conftest import fake_wave
 
 import cxresearch as cx
-from cxresearch.statistics.design import Design
+from cxresearch.sampling.design import Design
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())["items"]
@@ -267,7 +267,7 @@ def test_plain_columns_without_a_scale_are_refused():
 
 def test_to_pomp_reverse_keyed(wave17):
     est = cx.mean(wave17, ["r7", "r7rev"]).rename(columns={"term": "item"})
-    from cxresearch.statistics.indices import to_pomp
+    from cxresearch.statistics.estimates.indices import to_pomp
 
     p = to_pomp(est, wave17.instrument).set_index("item")
     assert p.loc["r7rev", "estimate"] == pytest.approx(p.loc["r7", "estimate"])

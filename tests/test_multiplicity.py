@@ -11,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import cxresearch as cx
-from cxresearch.statistics.multiplicity import TestFamily
+from cxresearch.statistics.relationships.multiplicity import TestFamily
 
 R = json.loads((Path(__file__).parent / "reference" / "rel_contingency.json").read_text())
 

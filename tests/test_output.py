@@ -24,7 +24,7 @@ from pdf_checks import pdf_fonts, png_dpi
 
 import cxresearch as cx
 from cxresearch.errors import SyntheticDataWarning
-from cxresearch.report.tables import format_table, round_half_up
+from cxresearch.report.output.tables import format_table, round_half_up
 
 ENTRY_KEYS = {"kind", "name", "created", "notebook", "parameters", "git", "package", "versions",
               "waves", "synthetic", "files"}
@@ -411,7 +411,7 @@ class TestShowTable:
     ("\u0394 \u03a9", r"$\Delta$ $\Omega$"),
 ])
 def test_latex_spells_out_what_pdflatex_cannot_typeset(text, want):
-    from cxresearch.report.tables import latex_escape, latex_unsupported
+    from cxresearch.report.output.tables import latex_escape, latex_unsupported
 
     assert latex_escape(text) == want
     assert latex_unsupported(latex_escape(text)) == []
@@ -425,7 +425,7 @@ def test_latex_table_names_the_engine_when_it_must(reports):
     body = [ln for ln in text.splitlines() if not ln.startswith("%")]
     assert not [ch for ln in body for ch in ln if ord(ch) > 0x17F], body
     assert "xelatex" not in text
-    from cxresearch.report.tables import to_latex
+    from cxresearch.report.output.tables import to_latex
 
     cjk, info = format_table(pd.DataFrame({"dimension": ["\u8861\u91cf"], "score": [0.7]}))
     assert "xelatex" in to_latex(cjk, info, caption=None, label="t", notes=[]).splitlines()[0]
@@ -434,7 +434,7 @@ def test_latex_table_names_the_engine_when_it_must(reports):
 # ----------------------------------------------------------------------------- scorecard
 def test_scorecard_separates_contradicted_from_uncheckable_claims(tmp_path):
     from cxresearch.reconstruction.scorecard import Scorecard
-    from cxresearch.report.documents import write_scorecard
+    from cxresearch.report.output.documents import write_scorecard
 
     claims = pd.DataFrame({"study": ["s"] * 3, "claim_id": ["c1", "c2", "c3"],
                            "claim": ["A beats B", "C beats D", "E beats F"],

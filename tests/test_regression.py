@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import cxresearch as cx
-from cxresearch.statistics.design import Design
+from cxresearch.sampling.design import Design
 
 REF = Path(__file__).parent / "reference"
 R = json.loads((REF / "regression.json").read_text())
@@ -386,7 +386,7 @@ def test_docstring_examples():
     import doctest
     import importlib
 
-    res = doctest.testmod(importlib.import_module("cxresearch.statistics.regression"),
+    res = doctest.testmod(importlib.import_module("cxresearch.statistics.models.regression"),
                           optionflags=doctest.ELLIPSIS)
     assert res.failed == 0 and res.attempted > 0
 

@@ -94,7 +94,7 @@ def test_listwise_and_invariants(bfi):
     alpha = k / (k - 1) * (1 - X.var(0, ddof=1).sum() / X.sum(1).var(ddof=1))
     assert_allclose(res.alpha, alpha, rtol=1e-12)
     # invariant: unit weights in a Design change nothing
-    from cxresearch.statistics.design import Design
+    from cxresearch.sampling.design import Design
     r3 = cx.reliability(Design(complete), A, keys=["A1"], omega=False)
     assert_allclose(r3.alpha, r2.alpha, rtol=1e-12)
 

@@ -24,7 +24,7 @@ from conftest import fake_wave
 import cxresearch as cx
 from cxresearch.codebooks.items import Item
 from cxresearch.errors import CodebookError, SingleRespondentWarning
-from cxresearch.statistics.design import Design
+from cxresearch.sampling.design import Design
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "nps_scales.json").read_text())

@@ -9,8 +9,9 @@ import pytest
 
 import cxresearch as cx
 from cxresearch.pipeline import selection
-from cxresearch.report import story
-from cxresearch.statistics import indices, wavecompare
+from cxresearch.report.narrative import story
+from cxresearch.statistics.estimates import indices
+from cxresearch.statistics.tracking import compare as wavecompare
 
 ROOT = Path(__file__).resolve().parents[1]
 MOBI = ROOT / "data" / "examples" / "ecsi_mobi" / "mobi.csv"

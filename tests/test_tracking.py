@@ -19,8 +19,8 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 import cxresearch as cx
-from cxresearch.statistics.design import Design
-from cxresearch.statistics.tracking import COLUMNS, track
+from cxresearch.sampling.design import Design
+from cxresearch.statistics.tracking.track import COLUMNS, track
 
 REF = Path(__file__).parent / "reference"
 R = json.loads((REF / "tracking.json").read_text())
@@ -401,7 +401,7 @@ def test_nps_on_a_seven_point_item_needs_cutoffs():
 
 def test_compare_waves_is_track_for_two_waves(stacked):
     """story/06's compare_waves now returns track's difference, SE and t p-value."""
-    from cxresearch.statistics import wavecompare
+    from cxresearch.statistics.tracking import compare as wavecompare
     from cxresearch.waves.storage import Wave
 
     inst = cx.load_instrument("ecsi_mobi")
@@ -470,7 +470,7 @@ def test_docstring_examples_run():
     import doctest
     import importlib
 
-    res = doctest.testmod(importlib.import_module("cxresearch.statistics.tracking"),
+    res = doctest.testmod(importlib.import_module("cxresearch.statistics.tracking.track"),
                           optionflags=doctest.ELLIPSIS)
     assert res.attempted > 0 and res.failed == 0
 

@@ -1,4 +1,4 @@
-"""The building blocks of the notebook templates (``cxresearch.report.wavereport``), on the real
+"""The building blocks of the notebook templates (``cxresearch.report.narrative.wavereport``), on the real
 ECSI export with a drafted codebook.
 
 Oracle: R ``survey::svymean`` of the per-respondent index score (``rowMeans`` of the items),
@@ -22,7 +22,7 @@ import cxresearch as cx
 from cxresearch import paths
 from cxresearch.codebooks.draft import draft_codebook
 from cxresearch.codebooks.instrument import instrument_from_text
-from cxresearch.report import wavereport as wr
+from cxresearch.report.narrative import wavereport as wr
 
 MOBI = paths.package_root() / "data" / "examples" / "ecsi_mobi" / "mobi.csv"
 REF = json.loads((Path(__file__).parent / "reference" / "wavereport_mobi.json").read_text())

@@ -18,7 +18,7 @@ import pytest
 
 import cxresearch as cx
 from cxresearch.errors import ConvergenceWarning
-from cxresearch.statistics.design import Design
+from cxresearch.sampling.design import Design
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())

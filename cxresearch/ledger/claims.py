@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.ledger.figures import as_ledger
-from cxresearch.statistics.contingency import two_by_two
+from cxresearch.statistics.relationships.contingency import two_by_two
 
 __all__ = ["claim_check"]
 

@@ -110,7 +110,7 @@ def _check_published(args, parse_sets) -> int:
 
     from cxresearch.ledger.claims import claim_check
     from cxresearch.ledger.consistency import check_consistency
-    from cxresearch.report.documents import write_published_checks
+    from cxresearch.report.output.documents import write_published_checks
 
     cons = check_consistency(args.study)
     claims = claim_check(args.study)

@@ -130,7 +130,7 @@ def reader_html(executed: str | os.PathLike) -> str:
     nb = nbformat.read(executed, as_version=4)
     from urllib.parse import quote
 
-    from cxresearch.report.story import esc
+    from cxresearch.report.narrative.story import esc
 
     link = nbformat.v4.new_markdown_cell(   # the file name is escaped: it is no markup
         f"*Reader's version: the code is hidden. The notebook with its code and outputs is "

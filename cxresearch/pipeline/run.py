@@ -384,13 +384,13 @@ def _reproduce(
 
     # 4. report ----------------------------------------------------------------
     from cxresearch.ledger.figures import published
-    from cxresearch.report.documents import write_published_checks
+    from cxresearch.report.output.documents import write_published_checks
 
     ran = {study} if study else set(template_studies(None, example_exports)) | {
         st for s in specs for st in s.studies if st != "*"}
     if ran & set(published()["study"].astype(str)):
         write_published_checks(run_dir, study)  # published_{consistency,claims}.{csv,md}
-    from cxresearch.report.deliverables import write_run_deliverables
+    from cxresearch.report.output.deliverables import write_run_deliverables
 
     t_deliver = time.perf_counter()
     try:  # report.xlsx (every table of the run) and report.pptx (every figure)
@@ -455,8 +455,8 @@ def _finish(report: RunReport, study, wave, parameters: dict, jobs: int) -> None
     # every name, label, path and error message is escaped: scorecard.md is rendered as HTML
     from urllib.parse import quote
 
-    from cxresearch.report.documents import markdown_text
-    from cxresearch.report.story import esc
+    from cxresearch.report.narrative.story import esc
+    from cxresearch.report.output.documents import markdown_text
 
     lines = ["", "## This run", "",
              f"Run {esc(run_dir.name)}, commit {esc((info['git_commit'] or 'unknown')[:12])}, "

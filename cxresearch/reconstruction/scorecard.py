@@ -3,7 +3,7 @@
 - :func:`reconstruction` / :func:`reconstructions`: a stored reconstruction with the same seed
   and assumptions when the reproduce pipeline made one, generated otherwise (always synthetic);
 - :func:`scorecard`: every ledger figure against its reproduction, with the consistency and
-  claim checks (``00_scorecard``; written by :func:`cxresearch.report.documents.write_scorecard`).
+  claim checks (``00_scorecard``; written by :func:`cxresearch.report.output.documents.write_scorecard`).
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ from cxresearch.errors import (
     printable,
 )
 from cxresearch.paths import sha256_file, spreadsheet_safe_frame
+from cxresearch.sampling.design import Design
 
 __all__ = [
     "is_wave",
@@ -177,8 +178,6 @@ class Wave:
         -------
         cxresearch.design.Design
         """
-        from cxresearch.statistics.design import Design  # lazy: design.py sits downstream of waves
-
         cols = self.instrument.design_columns()
         kwargs = {
             key: (col if col is not None and col in self.data.columns

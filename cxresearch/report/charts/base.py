@@ -23,8 +23,8 @@ from matplotlib.patches import Patch
 
 from cxresearch.errors import SingleRespondentWarning
 from cxresearch.report.style import INK, MUTED, SYNTHETIC_INK, Theme, lightness
-from cxresearch.statistics.design import Design, check_weights
-from cxresearch.statistics.estimates import mean as estimate_mean
+from cxresearch.sampling.design import Design, check_weights
+from cxresearch.statistics.estimates.means import mean as estimate_mean
 from cxresearch.waves.storage import is_wave
 
 __all__ = [

@@ -1,0 +1,396 @@
+"""Export figures and tables for publication, each with a provenance entry.
+
+:func:`save_figure` writes PDF (TrueType/Type 42 fonts, embedded), SVG (text kept as text),
+PNG (300 dpi or more, with its dpi in the file) and the data behind the figure as CSV;
+:func:`save_table` writes CSV, LaTeX (booktabs) and HTML with the rounding rules and small-cell
+suppression of :mod:`cxresearch.output_tables`. Both append an entry to
+``<reports>/manifest.json`` (see :mod:`cxresearch.output_provenance`) saying which files were
+written (paths and sha256), from which notebook and parameters, at which git commit (and
+whether the working tree was dirty), with which package version, from which waves (with their
+manifests' hashes), and whether any input was synthetic.
+
+Saving the same figure twice from the same inputs gives byte-identical CSV, PDF and SVG and the
+same manifest entry apart from ``created`` (PDF without a creation date, SVG with a fixed hash
+salt and no date).
+
+Examples
+--------
+>>> import cxresearch as cx, pandas as pd
+>>> df = pd.DataFrame({"group": ["A", "B"], "estimate": [.4, .6], "ci_low": [.3, .5],
+...                    "ci_high": [.5, .7], "n": [120, 3]})
+>>> entry = cx.save_table(df, "demo", outdir="/tmp/cx_demo")  # doctest: +SKIP
+>>> # In R: knitr::kable(df, format = "latex", booktabs = TRUE)
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from pathlib import Path
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib import cbook
+from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
+from matplotlib.text import Text
+
+from cxresearch import paths
+from cxresearch.errors import SyntheticDataWarning
+from cxresearch.paths import atomic_save, atomic_write, spreadsheet_safe_frame
+from cxresearch.report.output.tables import format_table, to_html, to_latex
+from cxresearch.report.provenance import (
+    file_record,
+    git_state,
+    is_synthetic,
+    manifest_path,
+    now_utc,
+    package_version,
+    run_context,
+    update_manifest,
+    wave_record,
+)
+
+__all__ = ["save_figure", "save_table"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_SAVE_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none",
+            "svg.hashsalt": "cxresearch", "pdf.compression": 6}
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or not _NAME.match(name) or name.endswith("."):
+        raise ValueError(f"name must be a file stem of letters, digits, '_', '-', '.', got "
+                         f"{name!r}")
+    return name
+
+
+def _locations(outdir, sub: str) -> tuple[Path, Path]:
+    reports = paths.reports_dir()
+    if outdir is None:
+        return reports / sub, manifest_path(reports)
+    out = Path(outdir)
+    return out, out / "manifest.json"
+
+
+def _waves(waves) -> list[dict]:
+    if waves is None:
+        return []
+    if not isinstance(waves, (list, tuple)):
+        waves = [waves]
+    recs = [wave_record(w) for w in waves]
+    return sorted(recs, key=lambda r: (str(r["study"]), str(r["wave"])))
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV text of ``df`` with every text cell and header neutralised for spreadsheets."""
+    buf = io.StringIO()
+    spreadsheet_safe_frame(df).to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with atomic_write(path, "wb") as fh:
+        fh.write(data)
+
+
+def _base_entry(kind, name, notebook, parameters, wave_recs, synthetic) -> dict:
+    nb, params = run_context(notebook, parameters)
+    return {
+        "kind": kind,
+        "name": name,
+        "created": now_utc(),
+        "notebook": nb,
+        "parameters": params,
+        "git": git_state(),
+        "package": {"name": "cxresearch", "version": package_version()},
+        "versions": {"matplotlib": mpl.__version__, "pandas": pd.__version__},
+        "waves": wave_recs,
+        "synthetic": synthetic,
+    }
+
+
+def _defuse_text(fig: Figure) -> None:
+    """Text of a figure that TeX or mathtext would choke on is drawn as plain text.
+
+    cxresearch's theme already turns mathtext and TeX off for every label (labels come from
+    data); a figure made outside it may still carry ``$...$`` from a codebook or a
+    respondent: TeX is switched off (``\\input`` must never reach LaTeX) and any text whose
+    mathtext does not parse is shown literally, so that saving never fails on a label.
+    """
+    parser = MathTextParser("path")
+    for t in fig.findobj(Text):
+        if t.get_usetex():
+            t.set_usetex(False)
+        text = t.get_text()
+        if not t.get_parse_math() or not cbook.is_math_text(text):
+            continue
+        try:
+            parser.parse(text, 72, t.get_fontproperties())
+        except Exception:  # noqa: BLE001 - any parse failure: draw the text literally
+            t.set_parse_math(False)
+
+
+# ----------------------------------------------------------------------------- figures
+def save_figure(
+    fig: Figure,
+    name: str,
+    *,
+    data: pd.DataFrame | None = None,
+    notebook: str | None = None,
+    parameters: dict | None = None,
+    waves=None,
+    synthetic: bool | None = None,
+    outdir: str | Path | None = None,
+    dpi: int = 300,
+    formats=("pdf", "svg", "png"),
+) -> dict:
+    """Write a figure as PDF, SVG, PNG and its data as CSV, and record its provenance.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A chart from :mod:`cxresearch.charts` or any matplotlib figure.
+    name : str
+        File stem (``<name>.pdf`` ...); an existing manifest entry of that name is replaced.
+    data : DataFrame, optional
+        The data behind the figure (default: ``fig.cx_data`` set by the chart functions).
+    notebook, parameters : optional
+        Default from ``$CXRESEARCH_NOTEBOOK`` and ``$CXRESEARCH_PARAMETERS`` (JSON), which the
+        reproduce pipeline sets for each notebook.
+    waves : Wave, manifest dict, path, or a list of them
+        The waves the figure was computed from (study, wave, synthetic and the sha256 of each
+        manifest are recorded).
+    synthetic : bool, optional
+        Default: True when any wave, the figure or ``data`` is synthetic. ``False`` with a
+        synthetic input raises ``ValueError``. A synthetic figure without the visible note gets
+        it added (with a ``SyntheticDataWarning``).
+    outdir : path, optional
+        Folder for the files and the manifest (default ``<reports>/figures`` and
+        ``<reports>/manifest.json``, reports = ``$CXRESEARCH_REPORTS`` or ``reports/``).
+    dpi : int
+        PNG resolution, at least 300.
+
+    Returns
+    -------
+    dict
+        The manifest entry.
+
+    References
+    ----------
+    Rule, A. et al. (2019). Ten simple rules for writing and sharing computational analyses in
+    Jupyter Notebooks. PLOS Comput. Biol. 15(7): e1007007. Luger, R. et al. (2021).
+    showyourwork! https://github.com/showyourwork/showyourwork
+
+    Examples
+    --------
+    >>> import cxresearch as cx  # doctest: +SKIP
+    >>> fig = cx.estimate_bars(df)  # doctest: +SKIP
+    >>> cx.save_figure(fig, "nps_by_owner", waves=[wave])  # doctest: +SKIP
+    >>> # In R: ggsave("nps_by_owner.pdf", device = cairo_pdf, width = 85, units = "mm")
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    name = _check_name(name)
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 300:
+        raise ValueError(f"dpi must be an integer >= 300, got {dpi!r}")
+    bad = sorted(set(formats) - {"pdf", "svg", "png"})
+    if bad:
+        raise ValueError(f"formats must be among pdf, svg, png, got {bad}")
+    if data is None:
+        data = getattr(fig, "cx_data", None)
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a DataFrame, got {type(data).__name__}")
+    wave_recs = _waves(waves)
+    synth = is_synthetic(synthetic, *wave_recs, bool(getattr(fig, "cx_synthetic", False)), data)
+    if synth and not _has_synthetic_note(fig):
+        warnings.warn(f"figure {name!r} is based on synthetic data but carries no note; adding "
+                      "'Reconstructed (synthetic) data' at its top right",
+                      SyntheticDataWarning, stacklevel=2)
+        _add_corner_note(fig)
+    folder, manifest = _locations(outdir, "figures")
+    base = manifest.parent
+    files: dict[str, dict] = {}
+    _defuse_text(fig)
+    with mpl.rc_context(_SAVE_RC):
+        for fmt in formats:
+            path = folder / f"{name}.{fmt}"
+            if fmt == "pdf":
+                kw = {"metadata": {"CreationDate": None, "ModDate": None,
+                                   "Creator": f"cxresearch {package_version()}"}}
+            elif fmt == "svg":
+                kw = {"metadata": {"Date": None, "Creator": f"cxresearch {package_version()}"}}
+            else:
+                # pHYs stores pixels per metre: 300 dpi is 11811.02 ppm; rounding up keeps the
+                # stated resolution at or above `dpi` (300.02) instead of 299.9994.
+                ppm = -(-dpi * 10000 // 254)
+                kw = {"dpi": dpi, "pil_kwargs": {"dpi": (ppm * 0.0254, ppm * 0.0254)},
+                      "metadata": {"Software": f"cxresearch {package_version()}"}}
+            atomic_save(path, lambda tmp, fmt=fmt, kw=kw: fig.savefig(tmp, format=fmt, **kw))
+            files[fmt] = file_record(path, base)
+    if data is not None:
+        path = folder / f"{name}.csv"
+        _write_bytes(path, _csv_bytes(data))
+        files["csv"] = file_record(path, base)
+    else:
+        warnings.warn(f"figure {name!r}: no data behind it (pass data=) - no CSV written",
+                      UserWarning, stacklevel=2)
+    entry = _base_entry("figure", name, notebook, parameters, wave_recs, synth)
+    w, h = fig.get_size_inches()
+    entry["figure"] = {"chart": getattr(fig, "cx_chart", None) or None,
+                       "width_mm": round(w * 25.4, 1), "height_mm": round(h * 25.4, 1),
+                       "png_dpi": dpi}
+    entry["files"] = files
+    update_manifest(manifest, entry)
+    return entry
+
+
+def _has_synthetic_note(fig: Figure) -> bool:
+    from cxresearch.report.charts.base import SYNTHETIC_NOTE
+
+    head = SYNTHETIC_NOTE.split(" \u2014")[0]
+    return any(head in t.get_text().replace("\n", " ") for t in fig.findobj(
+        lambda a: hasattr(a, "get_text")))
+
+
+def _add_corner_note(fig: Figure) -> None:
+    from cxresearch.report.charts.base import SYNTHETIC_NOTE
+    from cxresearch.report.style import SYNTHETIC_INK
+
+    fig.text(0.99, 0.99, SYNTHETIC_NOTE.split(" \u2014")[0], ha="right", va="top",
+             fontsize=mpl.rcParams["font.size"] * 0.85, color=SYNTHETIC_INK, fontweight="bold",
+             gid="cx_footer", bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1})
+    fig.cx_synthetic = True
+
+
+# ----------------------------------------------------------------------------- tables
+def save_table(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    count_columns=None,
+    suppress_below: int | None = 5,
+    based_on: dict | None = None,
+    formats=None,
+    column_formats: dict | None = None,
+    estimate_decimals: int = 2,
+    ci: tuple[str, str] | None = ("ci_low", "ci_high"),
+    ci_label: str = "95% CI",
+    caption: str | None = None,
+    notes=None,
+    source: str | None = None,
+    index: bool = False,
+    notebook: str | None = None,
+    parameters: dict | None = None,
+    waves=None,
+    synthetic: bool | None = None,
+    outdir: str | Path | None = None,
+) -> dict:
+    """Write a table as CSV, LaTeX (booktabs) and HTML, with rounding rules, small-cell
+    suppression and a provenance entry.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Usually an estimator's tidy output; ``ci_low``/``ci_high`` become one "95% CI" column.
+    name : str
+        File stem; an existing manifest entry of that name is replaced.
+    count_columns : list of str, optional
+        Columns of respondent counts (default: ``n``, ``count``, ``n_*`` except ``n_eff``).
+    suppress_below : int or None
+        k: counts below k are shown as ``<k`` and the statistics based on them as ``–``
+        (``None`` turns suppression off). Default 5.
+    based_on : dict, optional
+        ``{statistic column: count column}`` when a table has several count columns; without
+        it every statistic of a row with any small count is suppressed.
+    formats : tuple of str or dict, optional
+        Files to write, among ``"csv"``, ``"tex"``, ``"html"``, ``"xlsx"`` (default the
+        first three; ``"xlsx"``: a workbook with the table, its notes and a provenance sheet,
+        see :mod:`cxresearch.report.output.xlsx`). A dict here is taken as ``column_formats``.
+    column_formats : dict, optional
+        Per-column spec: ``"pct"`` (percent, 1 dp), ``"prop"`` (proportion shown as percent,
+        1 dp), ``"p"`` (p-value), ``"count"``, a number of decimals, a format string or a
+        callable. Defaults follow the column names (see :mod:`cxresearch.output_tables`).
+    caption, notes, source : optional
+        Caption; extra notes (str or list) and a source line for the table footer.
+    synthetic : bool, optional
+        As for :func:`save_figure`; a synthetic table carries a note in its caption/footer.
+    waves, notebook, parameters, outdir
+        As for :func:`save_figure` (tables go to ``<reports>/tables``).
+
+    Returns
+    -------
+    dict
+        The manifest entry, with ``table`` (rows, columns, suppression, notes).
+
+    References
+    ----------
+    Office for National Statistics (2021). Statistical disclosure control for tables produced
+    from surveys. Hundepool, A. et al. (2012). Statistical Disclosure Control. Wiley, ch. 5.
+
+    Examples
+    --------
+    >>> import cxresearch as cx, pandas as pd  # doctest: +SKIP
+    >>> cx.save_table(cx.nps(design, by="owner"), "nps_by_owner", caption="NPS by CX owner")  # doctest: +SKIP
+    >>> # In R: kableExtra::kbl(df, booktabs = TRUE) plus sdcTable for suppression
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    name = _check_name(name)
+    outputs = ("csv", "tex", "html")
+    if isinstance(formats, dict):
+        column_formats = {**formats, **(column_formats or {})}
+    elif formats is not None:
+        outputs = (formats,) if isinstance(formats, str) else tuple(formats)
+        bad = sorted(set(map(str, outputs)) - {"csv", "tex", "html", "xlsx"})
+        if bad or not outputs:
+            raise ValueError(f"formats must be among csv, tex, html, xlsx, got {list(outputs)}")
+    wave_recs = _waves(waves)
+    synth = is_synthetic(synthetic, *wave_recs, df)
+    table, info = format_table(df, count_columns=count_columns, suppress_below=suppress_below,
+                               based_on=based_on, formats=column_formats,
+                               estimate_decimals=estimate_decimals, ci=ci, ci_label=ci_label,
+                               index=index)
+    all_notes = []
+    if synth:
+        all_notes.append("Reconstructed (synthetic) data, not observed survey responses.")
+    all_notes += info["notes"]
+    if notes:
+        all_notes += [notes] if isinstance(notes, str) else list(notes)
+    if source:
+        all_notes.append(f"Source: {source.rstrip('.')}.")
+    cap = caption
+    if synth:
+        cap = (caption.rstrip(".") + " (reconstructed, synthetic data)") if caption else \
+            "Reconstructed (synthetic) data"
+    folder, manifest = _locations(outdir, "tables")
+    base = manifest.parent
+    files = {}
+    if "csv" in outputs:
+        _write_bytes(folder / f"{name}.csv", _csv_bytes(table))
+        files["csv"] = file_record(folder / f"{name}.csv", base)
+    if "tex" in outputs:
+        _write_bytes(folder / f"{name}.tex", to_latex(
+            table, info, caption=cap, label=f"tab:{name}", notes=all_notes).encode("utf-8"))
+        files["tex"] = file_record(folder / f"{name}.tex", base)
+    if "html" in outputs:
+        _write_bytes(folder / f"{name}.html", to_html(table, info, caption=cap, notes=all_notes,
+                                                      name=name).encode("utf-8"))
+        files["html"] = file_record(folder / f"{name}.html", base)
+    entry = _base_entry("table", name, notebook, parameters, wave_recs, synth)
+    if "xlsx" in outputs:
+        from cxresearch.report.output.xlsx import write_tables_xlsx
+
+        write_tables_xlsx(folder / f"{name}.xlsx", [
+            {"name": name, "df": table, "title": cap, "notes": all_notes, "synthetic": synth,
+             "text_numbers": True}], provenance=[entry])
+        files["xlsx"] = file_record(folder / f"{name}.xlsx", base)
+    entry["table"] = {"rows": len(table), "columns": list(table.columns), "caption": cap,
+                      "suppress_below": info["suppress_below"],
+                      "count_columns": info["count_columns"],
+                      "small_count_cells": info["small_counts"],
+                      "suppressed_cells": info["suppressed"], "notes": all_notes}
+    entry["files"] = files
+    update_manifest(manifest, entry)
+    return entry

@@ -1,0 +1,553 @@
+"""Design-based means, totals and proportions, with confidence intervals.
+
+Every estimator takes a :class:`~cxresearch.design.Design`, a plain DataFrame (simple random
+sample, unit weights) or a Wave (its ``design()``), computes the influence function of the
+estimate and obtains its variance from ``Design.total_variance`` — the one variance engine —
+so that weights, strata, PSUs, fpc and raking are honoured. Domains (``by=``) are handled as in
+``survey::svyby``: domain membership is random, the scores are zero outside the domain and the
+design is not cut.
+
+Conventions (stated in each result's ``method`` column):
+
+* **Confidence intervals — the one convention of the package.** Student's t with the degrees
+  of freedom of the *whole* design (PSUs minus strata), also for every ``by=`` domain: R's
+  ``confint(svymean(~y, des), df = degf(des))`` and ``confint(svyby(~y, ~g, des, svymean),
+  df = degf(des))``. :func:`mean`, :func:`total`, :func:`proportion`, the CX indices
+  (:func:`cxresearch.nps`, ``top_box``, ``csat``, ``likert_index``) and
+  :func:`cxresearch.compare_groups` all follow it, so the same domain gets the same interval
+  from each. The ``df=`` argument chooses otherwise: ``df="domain"`` uses, per domain, the
+  PSUs minus strata that have respondents in it (``degf()`` of the subset design, what
+  ``svyby(..., svyciprop)`` uses); a number fixes the df; ``df=np.inf`` gives the normal
+  interval of R's plain ``confint()``. The df used is stated in ``method``.
+* A domain with a single respondent has an undefined variance: its ``se``, ``deff``,
+  ``n_eff`` and interval are NaN, with a :class:`~cxresearch.errors.SingleRespondentWarning`
+  and a note in ``method`` (never a silent SE of 0).
+* ``deff`` is the design effect against simple random sampling without replacement of the same
+  number of respondents, as ``svymean(..., deff=TRUE)``: ``var / (s² / n · (1 − n / N̂))``.
+  When the weights do not estimate a population size (their sum is not larger than the sample
+  size, e.g. unit or normalized weights) the without-replacement factor is dropped (``survey``
+  would report an infinite deff). ``n_eff = n / deff``.
+* Missing values of the analysed variable are left out of the domain (``na.rm=TRUE``).
+
+Written by hand on top of numpy (linearization needs the design); plain-count intervals come
+from ``statsmodels.stats.proportion.proportion_confint``.
+
+References
+----------
+Lumley, T. (2010). *Complex Surveys*. Wiley. Ch. 2–3.
+Korn, E. L., & Graubard, B. I. (1998). Confidence intervals for proportions with small
+expected number of positive counts estimated from survey data. *Survey Methodology*, 24, 193–201.
+Brown, L. D., Cai, T. T., & DasGupta, A. (2001). Interval estimation for a binomial proportion.
+*Statistical Science*, 16(2), 101–133.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+from statsmodels.stats.proportion import proportion_confint
+
+from cxresearch.errors import SingleRespondentWarning
+from cxresearch.sampling.design import Design
+from cxresearch.statistics.design.resolve import as_design, refuse_infinite
+
+__all__ = ["mean", "proportion", "proportion_ci", "total"]
+
+COLUMNS = ["estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff", "method"]
+
+_PLAIN = {"wilson": "wilson", "clopper-pearson": "beta", "agresti-coull": "agresti_coull",
+          "jeffreys": "jeffreys", "wald": "normal"}
+_DESIGN_ONLY = ("logit", "beta", "mean")
+
+
+# --------------------------------------------------------------------------- helpers
+def numeric(design: Design, var, what: str = "var") -> tuple[np.ndarray, np.ndarray]:
+    """A column (name or array) as float values with a validity mask."""
+    if isinstance(var, str):
+        if var not in design.data.columns:
+            raise ValueError(f"{what}={var!r} is not a column of the data; columns are "
+                             f"{list(design.data.columns)[:30]}")
+        s = design.column(var)
+    else:
+        arr = var.to_numpy() if isinstance(var, pd.Series) else np.asarray(var)
+        if arr.shape != (design.n,):
+            raise ValueError(f"{what} must be a column name or an array of length {design.n}")
+        s = pd.Series(arr)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        raise TypeError(f"{what}={getattr(s, 'name', var)!r} is categorical; use proportion()")
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        raise TypeError(f"{what}={var!r} is not numeric (dtype {s.dtype})")
+    x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    refuse_infinite(x, f"{what}={getattr(s, 'name', None) or var!r}" if isinstance(var, str)
+                    else what)
+    ok = np.isfinite(x)
+    return np.where(ok, x, 0.0), ok
+
+
+
+def groups(design: Design, by) -> tuple[pd.DataFrame, np.ndarray]:
+    """Group table (one row per observed group, sorted) and each row's group code (-1: NA)."""
+    if by is None:
+        return pd.DataFrame(index=[0]), np.zeros(design.n, dtype=np.intp)
+    cols = [by] if isinstance(by, str) else list(by)
+    if not cols:
+        return pd.DataFrame(index=[0]), np.zeros(design.n, dtype=np.intp)
+    codes, uniq, bad = [], [], np.zeros(design.n, dtype=bool)
+    for c in cols:
+        s = design.column(c)
+        cc, u = pd.factorize(s, sort=True)
+        bad |= cc < 0
+        codes.append(np.where(cc < 0, 0, cc))
+        uniq.append(u)
+    key = np.ravel_multi_index(codes, [max(len(u), 1) for u in uniq])
+    key = np.where(bad, -1, key)
+    present, inv = np.unique(key[~bad], return_inverse=True)
+    g = np.full(design.n, -1, dtype=np.intp)
+    g[~bad] = inv
+    parts = np.unravel_index(present, [max(len(u), 1) for u in uniq])
+    table = pd.DataFrame({c: u.take(p) for c, u, p in zip(cols, uniq, parts, strict=True)})
+    for c in cols:
+        s = design.column(c)
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            table[c] = pd.Categorical(table[c], categories=s.cat.categories,
+                                      ordered=s.cat.ordered)
+    return table.reset_index(drop=True), g
+
+
+def _group_label(table: pd.DataFrame, g: int) -> str:
+    return ", ".join(f"{c}={table.iloc[g][c]!r}" for c in table.columns) or "the whole sample"
+
+
+def _tq(conf_level: float, df) -> float:
+    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float | np.integer |
+                                                      np.floating):
+        raise TypeError(f"conf_level must be a number in (0, 1), got {conf_level!r}")
+    if not 0 < conf_level < 1:
+        raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
+    a = (1 + conf_level) / 2
+    if df is None or not np.isfinite(df):
+        return float(stats.norm.ppf(a))
+    return float(stats.t.ppf(a, df)) if df > 0 else np.nan
+
+
+def design_label(design: Design) -> str:
+    if design.srs:
+        return "simple random sample"
+    bits = []
+    if design.spec.get("weights") is not None or not np.all(design.weights == design.weights[0]):
+        bits.append("weighted")
+    if len(design.strata_levels) > 1:
+        bits.append(f"{len(design.strata_levels)} strata")
+    if not design.psu_is_row:
+        bits.append(f"{design.n_psu} PSUs")
+    if design.has_fpc:
+        bits.append("fpc")
+    if design.has_calibration:
+        bits.append("raked/calibrated")
+    return "design: " + (", ".join(bits) or "unit weights")
+
+
+def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndarray,
+                    gcode: np.ndarray, gtable: pd.DataFrame, what: str,
+                    total: bool = False, cov: bool = False) -> list[dict]:
+    """Ratios Σw·A_j / Σw·B (or totals Σw·A_j) in every group, with linearized variances.
+
+    ``A`` (n × k) and ``B`` (n,) are zero where ``valid`` is False. Returns, per group, a dict
+    with arrays ``est, var, vsrs`` (length k), ``n`` (valid respondents), ``df`` and, with
+    ``cov=True``, the k × k covariance ``V``.
+    """
+    A = np.asarray(A, dtype=float)
+    if A.ndim == 1:
+        A = A[:, None]
+    B = np.asarray(B, dtype=float)
+    w = design.weights
+    G, k = len(gtable), A.shape[1]
+    m = np.asarray(valid, dtype=bool) & (gcode >= 0)
+    gi = np.where(m, gcode, 0)
+    rows = np.flatnonzero(m)
+    gr, wr = gi[rows], w[rows]
+    nn = np.bincount(gr, minlength=G)
+    Wd = np.bincount(gr, weights=wr, minlength=G)
+    npos = np.bincount(gr, weights=(wr > 0).astype(float), minlength=G)
+    for g in range(G):
+        if nn[g] == 0 or npos[g] == 0:
+            raise ValueError(f"empty domain: no respondent with a valid {what} in "
+                             f"{_group_label(gtable, g)}")
+    num = np.column_stack([np.bincount(gr, weights=wr * A[rows, j], minlength=G)
+                           for j in range(k)])                           # G x k
+    if total:
+        est = num
+        mean_g = num / Wd[:, None]
+        zr = A[rows]                                                     # score of a total
+        zc = zr - mean_g[gr]
+    else:
+        Bd = np.bincount(gr, weights=wr * B[rows], minlength=G)
+        for g in range(G):
+            if Bd[g] <= 0:
+                raise ValueError(f"empty domain: denominator is zero in "
+                                 f"{_group_label(gtable, g)}")
+        est = num / Bd[:, None]
+        zr = (A[rows] - B[rows, None] * est[gr]) / Bd[gr, None]
+        zc = zr
+    ss = np.column_stack([np.bincount(gr, weights=wr * zc[:, j] ** 2, minlength=G)
+                          for j in range(k)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = np.where((nn > 1)[:, None], ss / Wd[:, None] * (nn / (nn - 1))[:, None], np.nan)
+    vsrs = s2 * (Wd**2 / nn)[:, None]
+    if not design.srs:
+        fpc = np.where(Wd > nn * (1 + 1e-9), (Wd - nn) / Wd, 1.0)
+        vsrs = vsrs * fpc[:, None]
+    # one variance-engine call per block of groups (scores are zero outside each group)
+    Vs = [None] * G
+    step = max(1, 8 // k)  # the engine returns the full covariance: keep blocks narrow
+    for g0 in range(0, G, step):
+        gs = range(g0, min(G, g0 + step))
+        Z = np.zeros((design.n, len(gs) * k))
+        for t, g in enumerate(gs):
+            sel = gr == g
+            Z[rows[sel], t * k:(t + 1) * k] = zr[sel]
+        V = design.total_variance(Z)
+        for t, g in enumerate(gs):
+            Vs[g] = V[t * k:(t + 1) * k, t * k:(t + 1) * k].copy()
+    out = []
+    for g in range(G):
+        V = Vs[g]
+        var = np.diag(V).copy()
+        if nn[g] == 1:
+            warnings.warn(f"only one respondent with a valid {what} in "
+                          f"{_group_label(gtable, g)}: its standard error is undefined (NaN)",
+                          SingleRespondentWarning, stacklevel=3)
+            var[:] = np.nan
+            V = np.full_like(V, np.nan)
+        df_dom = design.df if gtable.shape[1] == 0 else (
+            lambda g=g: design.domain_df(gcode == g))  # computed only when df="domain" asks
+        out.append({"est": est[g].copy(), "var": var, "vsrs": vsrs[g].copy(), "n": int(nn[g]),
+                    "df": design.df, "df_domain": df_dom, "V": V if cov else None})
+    return out
+
+
+def resolve_df(df_opt, r: dict):
+    """The interval df for one ``ratio_estimates`` group: ``df=`` None/"design"/"domain"/x."""
+    if df_opt is None or (isinstance(df_opt, str) and df_opt == "design"):
+        return r["df"]
+    if isinstance(df_opt, str):
+        if df_opt == "domain":
+            dfd = r.get("df_domain", r["df"])
+            return dfd() if callable(dfd) else dfd
+        raise ValueError(f"df must be None, 'design', 'domain' or a positive number, got "
+                         f"{df_opt!r}")
+    if isinstance(df_opt, bool) or not isinstance(df_opt, int | float | np.integer |
+                                                  np.floating) or not df_opt > 0:
+        raise ValueError(f"df must be None, 'design', 'domain' or a positive number, got "
+                         f"{df_opt!r}")
+    return float(df_opt)
+
+
+def assemble(gtable, res, lead: dict, conf_level, df_opt, label, scale=1.0, ci=None):
+    """Tidy DataFrame from ``ratio_estimates`` output; ``lead`` maps a column to k values."""
+    _tq(conf_level, None)  # checks conf_level
+    rows = []
+    k = len(next(iter(lead.values()))) if lead else 1
+    for g, r in enumerate(res):
+        df = resolve_df(df_opt, r)
+        for j in range(k):
+            est, var = r["est"][j], r["var"][j]
+            if np.isfinite(var):
+                var = max(var, 0.0)
+                if var <= 1e-24 * max(est * est, 1e-300):  # rounding noise of an exact zero
+                    var = 0.0
+            se = np.sqrt(var)
+            deff = var / r["vsrs"][j] if np.isfinite(var) and r["vsrs"][j] > 0 else np.nan
+            if not np.isfinite(se):
+                lo, hi, how = np.nan, np.nan, "SE undefined: one respondent in the domain"
+            elif ci is None:
+                q = _tq(conf_level, df)
+                lo, hi, how = est - q * se, est + q * se, _df_text(df)
+            else:
+                lo, hi, how = ci(est, se, r["n"], df, deff)
+            row = {c: gtable.iloc[g][c] for c in gtable.columns}
+            row.update({c: v[j] for c, v in lead.items()})
+            row.update({"estimate": est * scale, "se": se * scale, "ci_low": lo * scale,
+                        "ci_high": hi * scale, "n": r["n"],
+                        "n_eff": (r["n"] / deff if deff > 0 else np.inf) if np.isfinite(deff)
+                        else np.nan,
+                        "deff": deff, "method": f"{label}; {how}"})
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    for c in gtable.columns:
+        out[c] = out[c].astype(gtable[c].dtype)
+    return out
+
+
+def _df_text(df) -> str:
+    if df is None or not np.isfinite(df):
+        return "normal CI"
+    return f"t CI, df={int(df)}"
+
+
+def _vars(var) -> list:
+    return [var] if isinstance(var, str) or not isinstance(var, Sequence) else list(var)
+
+
+# --------------------------------------------------------------------------- public
+def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
+    """Weighted mean with its linearized standard error and confidence interval.
+
+    Parameters
+    ----------
+    d : Design, DataFrame or Wave
+    var : str or list of str
+        Numeric column(s); missing values are left out (``na.rm=TRUE``).
+    by : str or list of str, optional
+        Domain columns (``svyby``); rows with a missing group are left out.
+    conf_level : float
+    df : None, "design", "domain" or float
+        Degrees of freedom of the t interval: the whole design's (default, also for every
+        ``by=`` domain, as ``confint(svyby(...), df = degf(des))``), ``"domain"`` (each
+        domain's own PSUs minus strata), a number, or ``np.inf`` for a normal interval. See
+        the module notes: this rule is shared by every estimator of the package.
+
+    Returns
+    -------
+    DataFrame with the ``by`` columns, ``term`` and ``estimate, se, ci_low, ci_high, n, n_eff,
+    deff, method``.
+
+    References
+    ----------
+    Lumley (2010), §2.3; ``survey::svymean``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"y": [1.0, 2, 3, 4], "w": [1.0, 1, 2, 2]})
+    >>> float(mean(Design(d, weights="w"), "y")["estimate"].iloc[0])
+    2.8333333333333335
+    >>> # In R: svymean(~y, svydesign(ids=~1, weights=~w, data=d))
+    """
+    des = as_design(d)
+    gtable, gcode = groups(des, by)
+    outs = []
+    for v in _vars(var):
+        y, ok = numeric(des, v)
+        res = ratio_estimates(des, y, ok.astype(float), ok, gcode, gtable, f"value of {v!r}")
+        outs.append(assemble(gtable, res, {"term": [v]}, conf_level, df,
+                             f"weighted mean; linearized SE ({design_label(des)})"))
+    return _order(pd.concat(outs, ignore_index=True), gtable, ["term"])
+
+
+def total(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
+    """Weighted total (population total estimate) with its linearized SE and CI.
+
+    Same parameters and columns as :func:`mean`. ``deff`` follows ``svytotal(deff=TRUE)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"y": [1.0, 2, 3, 4], "w": [1.0, 1, 2, 2]})
+    >>> float(total(Design(d, weights="w"), "y")["estimate"].iloc[0])
+    17.0
+    >>> # In R: svytotal(~y, svydesign(ids=~1, weights=~w, data=d))
+    """
+    des = as_design(d)
+    gtable, gcode = groups(des, by)
+    outs = []
+    for v in _vars(var):
+        y, ok = numeric(des, v)
+        res = ratio_estimates(des, y, ok.astype(float), ok, gcode, gtable, f"value of {v!r}",
+                              total=True)
+        outs.append(assemble(gtable, res, {"term": [v]}, conf_level, df,
+                             f"weighted total; linearized SE ({design_label(des)})"))
+    return _order(pd.concat(outs, ignore_index=True), gtable, ["term"])
+
+
+def _order(out: pd.DataFrame, gtable: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
+    return out[[*gtable.columns, *lead, *COLUMNS]]
+
+
+def _plain_ci(x, n, method: str, alpha: float):
+    """statsmodels' interval, with exact end points at x = 0 and x = n."""
+    x, n = np.atleast_1d(np.asarray(x, dtype=float)), np.atleast_1d(np.asarray(n, dtype=float))
+    lo, hi = proportion_confint(x, n, alpha=alpha, method=_PLAIN[method])
+    lo, hi = np.array(lo, dtype=float, ndmin=1), np.array(hi, dtype=float, ndmin=1)
+    # at x = 0 (x = n) every method's lower (upper) end is 0 (1): remove rounding noise, and
+    # apply the boundary rule of Brown et al. (2001) to Jeffreys
+    lo = np.where(x <= 0, 0.0, np.maximum(lo, 0.0))
+    hi = np.where(x >= n, 1.0, np.minimum(hi, 1.0))
+    return lo, hi
+
+
+def design_prop_ci(method: str, conf_level: float, srs_counts: bool):
+    """Interval function (est, se, n, df, deff) -> (lo, hi, text) for a design proportion."""
+    if method not in _DESIGN_ONLY and method not in _PLAIN:
+        raise ValueError(f"ci_method must be one of {sorted([*_DESIGN_ONLY, *_PLAIN])}, "
+                         f"got {method!r}")
+    alpha = 1 - conf_level
+
+    def ci(p, se, n, df, deff):
+        dft = np.inf if df is None else df
+        if method == "mean":
+            q = _tq(conf_level, df)
+            return p - q * se, p + q * se, f"Wald {_df_text(df)}"
+        if method == "logit" and 0 < p < 1:
+            q = _tq(conf_level, df)
+            h = q * se / (p * (1 - p))
+            lg = special.logit(p)
+            return (special.expit(lg - h), special.expit(lg + h),
+                    f"logit CI ({_df_text(df)}), as svyciprop(method='logit')")
+        if method in ("beta", "logit"):
+            # Korn-Graubard: effective n, scaled by (t_{n-1} / t_df)^2
+            neff = p * (1 - p) / se**2 if se > 0 else float(n)
+            if dft > 0 and n > 1:
+                neff *= (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, dft)) ** 2
+            x = neff * p
+            lo = stats.beta.ppf(alpha / 2, x, neff - x + 1) if x > 0 else 0.0
+            hi = stats.beta.ppf(1 - alpha / 2, x + 1, neff - x) if neff - x > 0 else 1.0
+            txt = "Korn-Graubard beta CI (effective n, design df)"
+            if method == "logit":
+                txt += f"; logit CI undefined at p={p:g}"
+            return lo, hi, txt
+        # plain-count methods: counts for an SRS, else effective n = n / deff
+        if srs_counts:
+            x, m = p * n, n
+            txt = f"{method} CI"
+        else:
+            m = n / deff if np.isfinite(deff) and deff > 0 else n
+            x = p * m
+            txt = f"{method} CI on effective n (n/deff)"
+        lo, hi = _plain_ci(x, m, method, alpha)
+        return float(lo[0]), float(hi[0]), txt
+
+    return ci
+
+
+def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
+               conf_level: float = 0.95, df=None, label: str | None = None) -> pd.DataFrame:
+    """Proportion per level of a categorical column, or of a condition.
+
+    Parameters
+    ----------
+    d : Design, DataFrame or Wave
+    var : str or boolean array-like
+        A column (categorical, string, numeric codes or boolean) or a condition: a boolean
+        array/Series of length n (NA = missing).
+    level : scalar or list, optional
+        Level(s) of ``var`` to report (default: every level; ``True`` for a boolean).
+    by : str or list of str, optional
+    ci_method : {"logit", "beta", "mean", "wilson", "clopper-pearson", "agresti-coull",
+        "jeffreys", "wald"}
+        ``logit`` (default, as ``svyciprop``), ``beta`` (Korn–Graubard) and ``mean`` (Wald) use
+        the design df. The plain-count methods use the counts for a simple random sample and
+        the effective sample size ``n / deff`` for other designs. At p = 0 or 1 the logit
+        interval is undefined and the Korn–Graubard interval is given (stated in ``method``).
+    label : str, optional
+        Name shown in the ``term`` column when ``var`` is a condition (default
+        ``"condition"``).
+    df : None, "design", "domain" or float
+        Interval degrees of freedom, as in :func:`mean` (default: the whole design's df for
+        every domain; ``svyby(..., svyciprop)`` uses ``"domain"``).
+
+    Returns
+    -------
+    DataFrame with the ``by`` columns, ``term``, ``level`` and the standard columns.
+
+    References
+    ----------
+    Korn & Graubard (1998); ``survey::svyciprop``, ``survey::svymean`` of a factor.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"g": ["a", "b", "b", "b"]})
+    >>> proportion(d, "g")["estimate"].tolist()
+    [0.25, 0.75]
+    >>> # In R: svymean(~g, svydesign(ids=~1, data=d)); svyciprop(~I(g == "b"), des)
+    """
+    des = as_design(d)
+    gtable, gcode = groups(des, by)
+    if isinstance(var, str):
+        s = des.column(var)
+        term = var
+    else:
+        arr = var.to_numpy() if isinstance(var, pd.Series) else np.asarray(var)
+        if arr.shape != (des.n,):
+            raise ValueError(f"var must be a column name or an array of length {des.n}")
+        s = pd.Series(arr, index=des.data.index)
+        term = label or "condition"
+    ok = ~s.isna().to_numpy()
+    is_bool = pd.api.types.is_bool_dtype(s.dtype) or (
+        s.dtype == object and set(pd.unique(s[ok])) <= {True, False})
+    if is_bool:
+        levels = [True] if level is None else _vars(level) if not isinstance(level, bool) else [
+            level]
+        vals = s.to_numpy(dtype=object)
+    else:
+        codes, uniq = pd.factorize(s, sort=True)
+        levels = list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype) else list(
+            uniq)
+        if level is not None:
+            want = [level] if np.isscalar(level) else list(level)
+            unknown = [x for x in want if x not in levels]
+            if unknown:
+                raise ValueError(f"level {unknown[0]!r} is not a level of {term!r} "
+                                 f"(levels: {levels[:20]})")
+            levels = want
+        vals = s.to_numpy(dtype=object)
+    A = np.zeros((des.n, len(levels)))
+    vok = vals[ok]
+    for j, lv in enumerate(levels):
+        A[ok, j] = vok == lv
+    srs_counts = des.srs
+    res = ratio_estimates(des, A, ok.astype(float), ok, gcode, gtable, f"answer to {term!r}")
+    out = assemble(gtable, res, {"term": [term] * len(levels), "level": levels}, conf_level, df,
+                   f"proportion; linearized SE ({design_label(des)})",
+                   ci=design_prop_ci(ci_method, conf_level, srs_counts))
+    return _order(out, gtable, ["term", "level"])
+
+
+def proportion_ci(x, n, method: str = "wilson", *, conf_level: float = 0.95) -> pd.DataFrame:
+    """Confidence interval for a proportion from plain counts ``x`` successes out of ``n``.
+
+    Parameters
+    ----------
+    x, n : int or array-like
+    method : {"wilson", "clopper-pearson", "agresti-coull", "jeffreys", "wald"}
+        Wilson score (``prop.test(correct=FALSE)``), Clopper–Pearson exact
+        (``binom.test``), Agresti–Coull, Jeffreys (equal-tailed Beta(x+½, n−x+½)) and Wald;
+        computed by ``statsmodels.stats.proportion.proportion_confint``.
+
+    Returns
+    -------
+    DataFrame, one row per (x, n), with ``x`` and the standard columns (``se`` is the binomial
+    ``sqrt(p(1-p)/n)``; ``deff`` is 1 and ``n_eff`` is n).
+
+    Examples
+    --------
+    >>> proportion_ci(7, 20, "clopper-pearson")[["ci_low", "ci_high"]].round(4).values.tolist()
+    [[0.1539, 0.5922]]
+    >>> # In R: binom.test(7, 20)$conf.int
+    """
+    if method not in _PLAIN:
+        raise ValueError(f"method must be one of {sorted(_PLAIN)}, got {method!r}; "
+                         "logit and beta intervals need a design: use proportion()")
+    for nm, v in (("x", x), ("n", n)):
+        a = np.asarray(v)
+        if a.dtype.kind not in "iuf" or a.dtype == bool:
+            raise TypeError(f"{nm} must be whole counts (numbers), got {v!r}")
+    xa = np.atleast_1d(np.asarray(x, dtype=float))
+    na = np.atleast_1d(np.asarray(n, dtype=float))
+    xa, na = (np.array(a) for a in np.broadcast_arrays(xa, na))
+    if np.any(na <= 0) or np.any(xa < 0) or np.any(xa > na) or np.any(xa != np.round(xa)):
+        raise ValueError(f"need whole counts with 0 <= x <= n and n > 0, got x={x}, n={n}")
+    if not 0 < conf_level < 1:
+        raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
+    p = xa / na
+    lo, hi = _plain_ci(xa, na, method, 1 - conf_level)
+    return pd.DataFrame({"x": xa.astype(int), "estimate": p, "se": np.sqrt(p * (1 - p) / na),
+                         "ci_low": np.asarray(lo, dtype=float),
+                         "ci_high": np.asarray(hi, dtype=float),
+                         "n": na.astype(int), "n_eff": na, "deff": 1.0,
+                         "method": f"{method} CI ({conf_level:.0%})"})

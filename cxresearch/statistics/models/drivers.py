@@ -1,0 +1,509 @@
+"""Key-driver analysis: relative importance of predictors of a numeric outcome.
+
+Every importance is a function of the (weighted) correlation matrix of the drivers and the
+outcome, so the data are reduced once to weighted cross-products and nothing is refitted on
+the rows:
+
+- ``shapley`` (LMG, Lindeman-Merenda-Gold): the Shapley value of R^2, averaged over all
+  orderings, exact over all 2^p subsets; each subset's R^2 is ``r_S' R_SS^-1 r_S`` (batched
+  solves by subset size). Sums to the full-model R^2.
+- ``johnson``: Johnson's (2000) relative weights from the symmetric square root of R; sum to
+  R^2.
+- ``beta``: standardized regression coefficients ``R^-1 r``.
+- ``correlation``: zero-order correlations with the outcome.
+
+Intervals come from a design-aware bootstrap (Rao-Wu rescaling, PSUs resampled within strata,
+:mod:`cxresearch.statistics.design.bootstrap`); the replicates are computed from PSU totals of the
+cross-products, so 500 replicates cost one matrix product. Written here because no maintained
+Python library computes LMG or Johnson weights under survey weights (R: ``relaimpo``, which
+has no design either).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
+from math import factorial
+
+import numpy as np
+import pandas as pd
+
+from cxresearch.sampling.design import Design, check_weights
+from cxresearch.statistics.design.bootstrap import rescaling_bootstrap_factors
+from cxresearch.statistics.design.resolve import refuse_infinite, resolve
+
+__all__ = ["KeyDriverResult", "key_drivers"]
+
+_METHODS = ("shapley", "johnson", "beta", "correlation")
+_ALIASES = {"lmg": "shapley", "relative_weights": "johnson", "std_beta": "beta",
+            "cor": "correlation"}
+MAX_SHAPLEY = 18
+_LABEL = {"shapley": "Shapley value of R\u00b2 (LMG), exact over all subsets",
+          "johnson": "Johnson's relative weights",
+          "beta": "standardized regression coefficient",
+          "correlation": "zero-order correlation with the outcome"}
+
+
+# ----------------------------------------------------------------------------- core maths
+def _corr_from_cross(M: np.ndarray) -> np.ndarray:
+    """Correlation matrix of columns 1.. from the weighted cross-product matrix of [1, Z]."""
+    sw = M[..., :1, :1]
+    mean = M[..., :1, 1:] / sw
+    C = M[..., 1:, 1:] / sw - np.swapaxes(mean, -1, -2) * mean
+    sd = np.sqrt(np.clip(np.diagonal(C, axis1=-2, axis2=-1), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant column: NaN, caught later
+        return C / (sd[..., :, None] * sd[..., None, :])
+
+
+@lru_cache(maxsize=8)
+def _shapley_weights(p: int):
+    """For each driver j: the bitmasks of subsets without j and their Shapley weights."""
+    masks = np.arange(2**p)
+    size = np.zeros(2**p, dtype=np.intp)
+    for j in range(p):
+        size += (masks >> j) & 1
+    wt = np.array([factorial(k) * factorial(p - k - 1) / factorial(p) for k in range(p)])
+    without = [masks[((masks >> j) & 1) == 0] for j in range(p)]
+    return without, [wt[size[m]] for m in without]
+
+
+def _subset_r2(R: np.ndarray) -> np.ndarray:
+    """R^2 of every subset of drivers, indexed by bitmask.
+
+    ``R`` is a stack ``(..., p+1, p+1)`` of correlation matrices with the outcome last; the
+    result has shape ``(..., 2^p)`` (R^2 of the empty set is 0). Depth-first over the subset
+    tree, adding one driver at a time with the block-inverse (sweep) update
+    ``R2(S + j) = R2(S) + (r_j - u'R_SS^-1 r_S)^2 / (1 - u'R_SS^-1 u)``, ``u = R_Sj``, each
+    step vectorized over the stack (the bootstrap replicates).
+    """
+    lead = R.shape[:-2]
+    p = R.shape[-1] - 1
+    Rf = R.reshape(-1, p + 1, p + 1)
+    nb = Rf.shape[0]
+    Rxx, r = Rf[:, :p, :p], Rf[:, :p, p]
+    r2 = np.zeros((nb, 2**p))
+    stack = [((), 0, np.zeros((nb, 0, 0)), np.zeros(nb))]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        while stack:
+            idx, mask, inv, val = stack.pop()
+            start = idx[-1] + 1 if idx else 0
+            cols = list(idx)
+            rs = r[:, cols]
+            for j in range(start, p):
+                if idx:
+                    u = Rxx[:, cols, j]
+                    v = np.einsum("bij,bj->bi", inv, u)
+                    c = 1.0 - (u * v).sum(1)
+                    num = r[:, j] - (v * rs).sum(1)
+                else:
+                    v = np.zeros((nb, 0))
+                    c = np.ones(nb)
+                    num = r[:, j]
+                c = np.where(c > 1e-12, c, np.nan)     # a singular subset: NaN, not garbage
+                new = val + num**2 / c
+                bit = mask | (1 << j)
+                r2[:, bit] = new
+                if j < p - 1:
+                    s = len(cols)
+                    ninv = np.empty((nb, s + 1, s + 1))
+                    ninv[:, :s, :s] = inv + v[:, :, None] * v[:, None, :] / c[:, None, None]
+                    ninv[:, :s, s] = ninv[:, s, :s] = -v / c[:, None]
+                    ninv[:, s, s] = 1.0 / c
+                    stack.append((idx + (j,), bit, ninv, new))
+    return r2.reshape(lead + (2**p,))
+
+
+def _shapley(R: np.ndarray) -> np.ndarray:
+    p = R.shape[-1] - 1
+    r2 = _subset_r2(R)
+    without, weights = _shapley_weights(p)
+    out = np.empty(R.shape[:-2] + (p,))
+    for j in range(p):
+        m = without[j]
+        out[..., j] = (r2[..., m | (1 << j)] - r2[..., m]) @ weights[j]
+    return out
+
+
+def _johnson(R: np.ndarray) -> np.ndarray:
+    p = R.shape[-1] - 1
+    lam, Q = np.linalg.eigh(R[..., :p, :p])
+    L = (Q * np.sqrt(np.clip(lam, 0, None))[..., None, :]) @ np.swapaxes(Q, -1, -2)
+    beta = np.linalg.solve(L, R[..., :p, p:])[..., 0]
+    return ((L**2) @ (beta**2)[..., None])[..., 0]
+
+
+def _importance(R: np.ndarray, method: str) -> np.ndarray:
+    if method == "shapley":
+        return _shapley(R)
+    if method == "johnson":
+        return _johnson(R)
+    p = R.shape[-1] - 1
+    if method == "beta":
+        return np.linalg.solve(R[..., :p, :p], R[..., :p, p:])[..., 0]
+    return R[..., :p, p].copy()
+
+
+def _r2(R: np.ndarray) -> float:
+    p = R.shape[0] - 1
+    return float(R[:p, p] @ np.linalg.solve(R[:p, :p], R[:p, p]))
+
+
+# ----------------------------------------------------------------------------- result
+@dataclass
+class KeyDriverResult:
+    """What :func:`key_drivers` returns.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per driver and method: ``driver, importance, share, ci_low, ci_high, se,
+        rank, method, mean, pomp, scale_min, scale_max, n``.
+    differences : DataFrame
+        Every pair of drivers (first method): ``method, driver_a, driver_b, difference,
+        ci_low, ci_high, p_value`` (bootstrap; empty without a bootstrap).
+    r2 : float
+        Full-model (weighted) R^2.
+    n, n_dropped : int
+        Rows used (listwise complete) and rows left out.
+    outcome : str
+    replicates : dict
+        ``method -> (B x p)`` bootstrap replicates of the importances.
+    synthetic : bool
+    labels : dict or None
+        Column -> codebook label (short label, else wording) when given a Wave.
+    correlations : DataFrame
+        Weighted correlation matrix of the drivers and the outcome (rows used).
+    """
+
+    table: pd.DataFrame
+    differences: pd.DataFrame
+    r2: float
+    n: int
+    n_dropped: int
+    outcome: str
+    replicates: dict
+    synthetic: bool = False
+    labels: dict | None = None
+    correlations: pd.DataFrame | None = None
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        return self.table._repr_html_()
+
+    def __repr__(self) -> str:
+        return (f"KeyDriverResult(outcome={self.outcome!r}, R2={self.r2:.4f}, n={self.n}, "
+                f"n_dropped={self.n_dropped})\n{self.table.to_string()}")
+
+
+# ----------------------------------------------------------------------------- inputs
+def _numeric(frame, name, what):
+    if name not in frame.columns:
+        raise ValueError(f"{what} {name!r} is not a column of the data; columns are "
+                         f"{list(frame.columns)[:30]}")
+    s = frame[name]
+    if isinstance(s.dtype, pd.CategoricalDtype) or not (
+            pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
+        extra = (" (an ordered categorical: pass its numeric codes if the scale is "
+                 "interval-like)" if isinstance(s.dtype, pd.CategoricalDtype) else "")
+        raise ValueError(f"{what} {name!r} must be numeric, got dtype {s.dtype}{extra}")
+    v = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    refuse_infinite(v, f"{what} {name!r}")
+    return v
+
+
+def _scale(source, col, given):
+    if given is not None and col in given:
+        lo, hi = given[col]
+        return float(lo), float(hi)
+    items = _items(source)
+    it = items.get(col) if items is not None else None
+    if it is None:
+        return np.nan, np.nan
+    if getattr(it, "scale_min", None) is not None and getattr(it, "scale_max", None) is not None:
+        return float(it.scale_min), float(it.scale_max)
+    codes = [lv.code for lv in (getattr(it, "levels", None) or [])]
+    return (float(min(codes)), float(max(codes))) if codes else (np.nan, np.nan)
+
+
+def _progress(it, total, show):
+    if not show:
+        return it
+    try:
+        from tqdm.auto import tqdm
+        return tqdm(it, total=total, desc="bootstrap")
+    except ImportError:  # pragma: no cover
+        print(f"bootstrap: {total} batches", file=sys.stderr)
+        return it
+
+
+# ----------------------------------------------------------------------------- public
+def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: int = 500,
+                seed=None, conf_level: float = 0.95, scale: dict | None = None,
+                progress: bool = False, codebook=None) -> KeyDriverResult:
+    """Relative importance of drivers of a numeric outcome, with design-aware bootstrap CIs.
+
+    Parameters
+    ----------
+    d : DataFrame, Design or Wave
+        A Design/Wave: its weights enter the correlation matrix and its strata/PSUs the
+        bootstrap. A DataFrame: a simple random sample (optionally with ``weights``).
+    outcome : str
+        Numeric outcome (e.g. overall satisfaction 1-10). A binary outcome, a categorical or
+        a text column is refused: the decompositions here are of the linear-model R^2.
+    drivers : list of str
+        Numeric driver columns (at least two; ``shapley`` up to 18).
+    method : str or list of str
+        ``"shapley"`` (= ``"lmg"``, default), ``"johnson"``, ``"beta"``, ``"correlation"``,
+        a list of them, or ``"all"``.
+    weights : str or array-like, optional
+        Weights for a DataFrame (point estimates equal frequency-weighted expanded rows).
+    B : int
+        Bootstrap replicates (default 500); ``B=0`` skips the intervals.
+    seed : int, optional
+        Seed of the bootstrap.
+    scale : dict, optional
+        ``{driver: (min, max)}`` for the POMP performance; with a Wave the codebook's
+        ``scale_min``/``scale_max`` are used.
+    codebook : Instrument or str, optional
+        Labels and scales for a Design or DataFrame (a Wave brings its own), e.g.
+        ``cx.load_instrument("ecsi_mobi")`` or its name.
+    progress : bool
+        Show a progress bar over the bootstrap batches.
+
+    Returns
+    -------
+    KeyDriverResult
+        ``.table`` (tidy), ``.differences`` (pairwise importance differences with CIs),
+        ``.r2``, ``.n``, ``.n_dropped``.
+
+    Notes
+    -----
+    Missing values: listwise deletion (a row is used only when the outcome and every driver
+    are present); ``n`` and ``n_dropped`` report it. Pairwise deletion is not offered: the
+    correlation matrix it gives need not be positive definite, and LMG/Johnson weights from it
+    can be negative or exceed R^2. ``share`` is importance / R^2 for the two decompositions
+    (``shapley``, ``johnson``) and empty for ``beta``/``correlation``, which do not decompose
+    R^2; ``rank`` orders |importance| (1 = most important). CIs are bootstrap percentile
+    intervals (Rao-Wu rescaling bootstrap, ``m_h = n_h - 1``); the replicates rescale the
+    design's final weights and are not re-raked, so after :func:`cxresearch.rake` the
+    intervals ignore the calibration's variance reduction (conservative). Replicate-weight
+    designs are not supported yet. Performance: the weighted mean
+    of each driver over the rows used, and POMP = 100 (mean - min) / (max - min) on the
+    driver's scale.
+
+    References
+    ----------
+    Lindeman, R. H., Merenda, P. F. & Gold, R. Z. (1980). *Introduction to Bivariate and
+    Multivariate Analysis*. Scott, Foresman.
+    Johnson, J. W. (2000). A heuristic method for estimating the relative weight of predictor
+    variables in multiple regression. *Multivariate Behavioral Research* 35, 1-19.
+    Grömping, U. (2006). Relative importance for linear regression in R: the package relaimpo.
+    *Journal of Statistical Software* 17(1).
+    Rao, J. N. K., Wu, C. F. J. & Yue, K. (1992). Some recent work on resampling methods for
+    complex surveys. *Survey Methodology* 18, 209-217.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, cxresearch as cx
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    >>> df["y"] = df["a"] + 0.5 * df["b"] + rng.normal(size=300)
+    >>> kd = cx.key_drivers(df, "y", ["a", "b", "c"], B=50, seed=1)
+    >>> kd.table["driver"].tolist()
+    ['a', 'b', 'c']
+    >>> bool(abs(kd.table["importance"].sum() - kd.r2) < 1e-12)
+    True
+    >>> # In R: relaimpo::calc.relimp(lm(y ~ a + b + c, df), type = "lmg")
+    """
+    frame, design = resolve(d)
+    if isinstance(drivers, str):
+        drivers = [drivers]
+    drivers = list(drivers)
+    if len(drivers) < 2:
+        raise ValueError(f"drivers needs at least two columns, got {drivers!r}")
+    if len(set(drivers)) != len(drivers):
+        raise ValueError(f"drivers has duplicates: {drivers!r}")
+    if outcome in drivers:
+        raise ValueError(f"outcome {outcome!r} is also listed in drivers")
+    if method == "all":
+        methods = list(_METHODS)
+    else:
+        methods = [method] if isinstance(method, str) else list(method)
+        methods = [_ALIASES.get(m, m) for m in methods]
+        bad = [m for m in methods if m not in _METHODS]
+        if bad or not methods:
+            raise ValueError(f"method must be one of {_METHODS} (or 'lmg', 'all'), "
+                             f"got {method!r}")
+    if "shapley" in methods and len(drivers) > MAX_SHAPLEY:
+        raise ValueError(f"exact Shapley/LMG needs 2^p subsets; {len(drivers)} drivers is more "
+                         f"than {MAX_SHAPLEY}; use method='johnson'")
+    if isinstance(B, bool) or not isinstance(B, int | np.integer) or B < 0:
+        raise ValueError(f"B must be a non-negative integer, got {B!r}")
+    if not 0 < conf_level < 1:
+        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    if design is not None and weights is not None:
+        raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
+    y = _numeric(frame, outcome, "outcome")
+    fy = y[np.isfinite(y)]
+    if len(np.unique(fy)) <= 2:
+        raise ValueError(
+            f"outcome {outcome!r} has {len(np.unique(fy))} distinct value(s); key_drivers "
+            "decomposes the R^2 of a linear model and needs a numeric outcome with more than "
+            "two values (for a binary outcome fit cx.regress(..., family='binomial'))")
+    X = np.column_stack([_numeric(frame, c, "driver") for c in drivers])
+    if design is None:
+        w_all = np.ones(len(frame)) if weights is None else check_weights(
+            frame[weights] if isinstance(weights, str) else weights, "row")
+        if len(w_all) != len(frame):
+            raise ValueError(f"weights has {len(w_all)} values for {len(frame)} rows")
+        design = Design(frame, weights=w_all)
+    w_all = np.asarray(design.weights, dtype=float)
+    complete = np.isfinite(y) & np.isfinite(X).all(1)
+    ok = complete & (w_all > 0)
+    n, n_dropped = int(ok.sum()), int((~complete).sum())
+    p = len(drivers)
+    if n <= p + 1:
+        raise ValueError(f"{n} complete rows for {p} drivers; need more rows")
+    Xk, yk, wk = X[ok], y[ok], w_all[ok]
+    const = [drivers[j] for j in range(p) if np.ptp(Xk[:, j]) == 0]
+    if const:
+        raise ValueError(f"driver(s) {const} are constant in the rows used; drop them")
+    if np.ptp(yk) == 0:
+        raise ValueError(f"outcome {outcome!r} is constant in the rows used")
+    # cross-products of [1, Z - weighted mean]: centring first keeps them accurate for
+    # columns with a large mean, and the bootstrap totals stay exact about any fixed centre
+    centre = (wk @ np.column_stack([Xk, yk])) / wk.sum()
+    Z = np.column_stack([np.ones(n), Xk - centre[:p], yk - centre[p]])
+    wz = Z * wk[:, None]
+    M = wz.T @ Z
+    R = _corr_from_cross(M)
+    ev = np.linalg.eigvalsh(R[:p, :p])
+    if ev.min() < 1e-10:
+        inv = []
+        for j in range(p):
+            keep = [k for k in range(p) if k != j]
+            if np.linalg.eigvalsh(R[np.ix_(keep, keep)]).min() > 1e-10:
+                inv.append(drivers[j])
+        raise ValueError(f"drivers {inv or drivers} are collinear (their correlation matrix "
+                         "is singular); drop one of them")
+    r2 = _r2(R)
+    est = {m: _importance(R, m) for m in methods}
+
+    # ---- bootstrap from PSU totals of the cross-products
+    reps: dict[str, np.ndarray] = {}
+    if B > 0:
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        psu = np.asarray(design._psu)
+        P = int(psu.max()) + 1
+        q = Z.shape[1]
+        outer = (wz[:, :, None] * Z[:, None, :]).reshape(n, q * q)
+        T = np.zeros((P, q * q))
+        if P < design.n:
+            np.add.at(T, psu[ok], outer)
+        else:
+            T[psu[ok]] = outer
+        out = {m: np.empty((int(B), p)) for m in methods}
+        # replicates in batches: the PSU rescaling factors (P x batch) are drawn per batch, so
+        # memory stays bounded for a large sample (the same seed gives the same replicates)
+        batch = int(max(1, min(100, 2_000_000 // max(P, 1))))
+        for s in _progress(range(0, int(B), batch), -(-int(B) // batch), progress):
+            nb = min(batch, int(B) - s)
+            factor, _ = rescaling_bootstrap_factors(design, nb, rng)
+            Rb = _corr_from_cross((np.ascontiguousarray(factor.T) @ T).reshape(-1, q, q))
+            for m in methods:
+                try:
+                    out[m][s:s + len(Rb)] = _importance(Rb, m)
+                except np.linalg.LinAlgError:   # a singular replicate: one at a time
+                    for i, Ri in enumerate(Rb):
+                        try:
+                            out[m][s + i] = _importance(Ri, m)
+                        except np.linalg.LinAlgError:
+                            out[m][s + i] = np.nan
+        reps = out
+
+    # ---- performance (weighted mean on its scale, POMP)
+    means = centre[:p]
+    if isinstance(codebook, str):
+        from cxresearch.codebooks.instrument import load_instrument
+        codebook = load_instrument(codebook)
+    src = codebook if codebook is not None else d
+    scales = [_scale(src, c, scale) for c in drivers]
+    smin = np.array([s[0] for s in scales])
+    smax = np.array([s[1] for s in scales])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pomp = 100 * (means - smin) / (smax - smin)
+
+    alpha = 1 - conf_level
+    rows, diffs = [], []
+    bdesc = (f"; {int(B)} Rao-Wu rescaling bootstrap replicates (PSUs within strata), "
+             f"percentile CI" if B else "")
+    for m in methods:
+        imp = est[m]
+        mdesc = bdesc
+        share = imp / r2 if m in ("shapley", "johnson") else np.full(p, np.nan)
+        rank = pd.Series(-np.abs(imp)).rank(method="min").astype(int).to_numpy()
+        if B:
+            rb = reps[m]
+            good = np.isfinite(rb).all(1)
+            if good.sum() < 0.5 * len(rb):
+                raise ValueError(f"{len(rb) - int(good.sum())} of {len(rb)} bootstrap "
+                                 "replicates have a constant or collinear driver (too few "
+                                 "PSUs or rows for a bootstrap); use B=0 or more data")
+            if not good.all():
+                mdesc += f" ({len(rb) - int(good.sum())} singular replicate(s) left out)"
+            lo, hi = np.quantile(rb[good], [alpha / 2, 1 - alpha / 2], axis=0)
+            se = rb[good].std(0, ddof=1)
+        else:
+            lo = hi = se = np.full(p, np.nan)
+        for j, c in enumerate(drivers):
+            rows.append({"driver": c, "importance": imp[j], "share": share[j],
+                         "ci_low": lo[j], "ci_high": hi[j], "se": se[j], "rank": rank[j],
+                         "method": _LABEL[m] + mdesc, "measure": m, "mean": means[j],
+                         "pomp": pomp[j], "scale_min": smin[j], "scale_max": smax[j], "n": n})
+        if B and m == methods[0]:
+            rb = reps[m][np.isfinite(reps[m]).all(1)]
+            for a, b in combinations(range(p), 2):
+                dv = rb[:, a] - rb[:, b]
+                pv = min(1.0, 2 * min((dv <= 0).mean(), (dv >= 0).mean()))
+                dlo, dhi = np.quantile(dv, [alpha / 2, 1 - alpha / 2])
+                diffs.append({"method": m, "driver_a": drivers[a], "driver_b": drivers[b],
+                              "difference": imp[a] - imp[b], "ci_low": dlo, "ci_high": dhi,
+                              "p_value": pv})
+    table = pd.DataFrame(rows)
+    dcols = ["method", "driver_a", "driver_b", "difference", "ci_low", "ci_high", "p_value"]
+    differences = pd.DataFrame(diffs, columns=dcols)
+    synth = bool(getattr(d, "manifest", {}).get("synthetic", False)) \
+        if isinstance(getattr(d, "manifest", None), dict) else False
+    table.attrs.update({"outcome": outcome, "r2": r2, "n": n, "n_dropped": n_dropped,
+                        "synthetic": synth})
+    labels = _labels(src, [outcome] + drivers)
+    return KeyDriverResult(table=table, differences=differences, r2=r2, n=n,
+                           n_dropped=n_dropped, outcome=outcome, replicates=reps,
+                           synthetic=synth, labels=labels,
+                           correlations=pd.DataFrame(R, index=drivers + [outcome],
+                                                     columns=drivers + [outcome]))
+
+
+def _items(source):
+    """The codebook items (id -> Item) of a Wave or an Instrument, else None."""
+    inst = getattr(source, "instrument", None) if not isinstance(source, pd.DataFrame) else None
+    if inst is None and not isinstance(source, pd.DataFrame) and hasattr(source, "meta"):
+        inst = source                       # an Instrument itself
+    items = getattr(inst, "items", None)
+    return items if isinstance(items, dict) else None
+
+
+def _labels(source, cols):
+    items = _items(source)
+    if not items:
+        return None
+    out = {}
+    for c in cols:
+        it = items.get(c) if hasattr(items, "get") else None
+        if it is None:
+            continue
+        short = getattr(it, "short", None) or {}
+        wording = getattr(it, "wording", None) or {}
+        out[c] = short.get("en") or wording.get("en") or c
+    return out

@@ -1,0 +1,208 @@
+"""Model-frame plumbing of :func:`cxresearch.regress` (private).
+
+Formula parsing (formulaic), column preparation (nullable dtypes to float, text to
+categoricals with the reference level first), outcome coding per family, the model matrix
+(with a direct route for additive formulas of plain columns), the refusal of constant and
+collinear columns, the weighted least-squares solve, and link helpers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from formulaic import Formula
+from scipy import linalg, special, stats
+
+from cxresearch.statistics.design.resolve import refuse_infinite
+
+__all__: list[str] = []
+
+
+def split_formula(outcome, predictors, frame):
+    """(outcome column, right-hand side formula) from a formula or a column + list."""
+    if not isinstance(outcome, str):
+        raise TypeError(f"outcome must be a column name or a formula string, "
+                        f"got {type(outcome).__name__}")
+    if "~" in outcome:
+        if predictors is not None:
+            raise ValueError("give either a formula in outcome ('y ~ a + b') or predictors=[...]"
+                             f", not both (predictors={predictors!r})")
+        lhs, rhs = outcome.split("~", 1)
+        lhs = lhs.strip().strip("`")
+        if not rhs.strip():
+            raise ValueError(f"formula {outcome!r} has no right-hand side")
+        return lhs, rhs.strip()
+    if predictors is None:
+        raise ValueError("predictors is required when outcome is a column name "
+                         "(or pass a formula such as 'y ~ a + b')")
+    if isinstance(predictors, str):
+        predictors = [predictors]
+    predictors = list(predictors)
+    if not predictors:
+        raise ValueError("predictors is empty; give at least one predictor column")
+    for p in predictors:
+        if not isinstance(p, str):
+            raise TypeError(f"predictors must be column names, got {p!r}")
+        if p not in frame.columns:
+            raise ValueError(f"predictors: {p!r} is not a column of the data; columns are "
+                             f"{list(frame.columns)[:30]}")
+    return outcome, " + ".join(f"`{p}`" for p in predictors)
+
+
+def prepare_column(s: pd.Series, name: str, ref):
+    """A column formulaic can encode: float64 with NaN, or a Categorical (reference first)."""
+    if isinstance(s.dtype, pd.CategoricalDtype) or not (
+            pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)) \
+            or ref is not None:
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            used = set(pd.unique(s.dropna()))
+            levels = [c for c in s.cat.categories if c in used]
+            ordered = bool(s.cat.ordered)
+        else:
+            levels = sorted(pd.unique(s.dropna()).tolist(), key=str)
+            ordered = False
+        if ref is not None:
+            if ref not in levels:
+                raise ValueError(f"reference[{name!r}]={ref!r} is not a level of {name!r} "
+                                 f"({levels})")
+            levels = [ref] + [v for v in levels if v != ref]
+        return pd.Categorical(np.asarray(s.astype(object)), categories=levels), levels, ordered
+    v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan) \
+        if not pd.api.types.is_bool_dtype(s.dtype) else \
+        s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    refuse_infinite(v, f"column {name!r}")
+    return v, None, False
+
+
+def outcome_values(s: pd.Series, name: str, family: str, event):
+    if event is not None:
+        if family != "binomial":
+            raise ValueError(f"event= is for family='binomial', got family={family!r}")
+        y = np.where(s.isna().to_numpy(), np.nan,
+                     (s == event).fillna(False).to_numpy(dtype=bool).astype(float))
+        if not (s == event).fillna(False).any():
+            raise ValueError(f"event={event!r} never occurs in outcome {name!r}")
+        return y
+    if not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
+        levels = pd.unique(s.dropna()).tolist()[:10]
+        raise ValueError(f"outcome {name!r} is not numeric (dtype {s.dtype}, values {levels}); "
+                         "for a binary outcome pass family='binomial', event=<the level that "
+                         "counts as 1>")
+    y = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    refuse_infinite(y, f"outcome {name!r}")
+    f = y[np.isfinite(y)]
+    if family == "binomial" and (np.any(f < 0) or np.any(f > 1)):
+        raise ValueError(f"outcome {name!r} must be 0/1 (or a proportion) for family="
+                         f"'binomial'; values range {f.min():g}..{f.max():g}; pass event=")
+    if family == "poisson" and np.any(f < 0):
+        raise ValueError(f"outcome {name!r} must be non-negative for family='poisson'; "
+                         f"minimum is {f.min():g}")
+    return y
+
+
+def check_matrix(X: np.ndarray, names: list[str], wX: np.ndarray) -> np.ndarray:
+    """Refuse constant predictors and collinear columns, naming them; return X'WX.
+
+    Collinearity is judged on the column-equilibrated weighted Gram matrix (k x k, so no
+    n x k decomposition): an eigenvalue below 1e-12 of the largest (condition number of the
+    equilibrated model matrix above 1e6) is a (near-)exact linear dependence.
+    """
+    G = wX.T @ X
+    has_int = bool(names) and names[0] == "(Intercept)"
+    if has_int:
+        # candidates from the weighted variances in G (no pass over the rows), each
+        # confirmed exactly on its column
+        sw = G[0, 0]
+        m = G[0] / sw
+        var = np.diag(G) / sw - m**2
+        candidates = np.flatnonzero(var <= 1e-10 * np.maximum(m**2, 1e-300))
+        for j in candidates[candidates > 0]:
+            col = X[:, j]
+            if np.ptp(col) == 0:
+                raise ValueError(f"predictor column {names[j]!r} is constant ({col[0]:g}) in "
+                                 "the rows used; drop it (a constant cannot be estimated next "
+                                 "to the intercept)")
+    d = np.sqrt(np.diag(G))
+    d[d == 0] = 1.0
+    Gs = G / np.outer(d, d)
+
+    def deficient(M):
+        ev = np.linalg.eigvalsh(M)
+        return ev.min() < 1e-12 * max(ev.max(), 1e-300)
+
+    if deficient(Gs):
+        k = len(names)
+        involved = [names[j] for j in range(k)
+                    if not deficient(np.delete(np.delete(Gs, j, 0), j, 1))]
+        raise ValueError(f"predictor columns {involved or names} are collinear (the model "
+                         f"matrix is rank-deficient); drop one of them")
+    return G
+
+
+def model_matrix(rhs: str, frame: pd.DataFrame, prep: dict):
+    """(formulaic model spec, model matrix as a float ndarray).
+
+    The spec always comes from formulaic. For an additive formula of plain columns (the list
+    form) the spec is learnt on the first rows and the matrix is assembled directly (numeric
+    columns as they are, treatment dummies against the first category), which skips
+    formulaic's per-row materialization on large data; the two are compared on those rows.
+    """
+    try:
+        head = frame.iloc[:50]
+        spec = Formula(rhs).get_model_matrix(head, na_action="raise", output="numpy").model_spec
+        terms = [str(t) for t in spec.terms]
+        if all(t == "1" or t in prep for t in terms) and len(frame) > 50:
+            cols = []
+            for t in terms:
+                if t == "1":
+                    cols.append(np.ones(len(frame)))
+                elif prep[t][0] is None:
+                    cols.append(frame[t].to_numpy(dtype=float))
+                else:
+                    codes = frame[t].cat.codes.to_numpy()
+                    cols += [(codes == j).astype(float) for j in range(1, len(prep[t][0]))]
+            X = np.empty((len(frame), len(cols)), order="F")   # column writes stay contiguous
+            for j, c in enumerate(cols):
+                X[:, j] = c
+            check = np.asarray(spec.get_model_matrix(head, output="numpy"), dtype=float)
+            if X.shape[1] == check.shape[1] and np.array_equal(X[:len(head)], check):
+                return spec, X
+        # stateful transforms (center(), scale(), splines) must learn from all rows
+        mm = Formula(rhs).get_model_matrix(frame, na_action="raise", output="numpy")
+    except Exception as exc:  # formulaic raises several types for a bad formula
+        raise ValueError(f"cannot build the model matrix for {rhs!r}: {exc}") from None
+    return mm.model_spec, np.asarray(mm, dtype=float)
+
+
+def wls(X, y, wX, G):
+    d = np.sqrt(np.diag(G))
+    d[d == 0] = 1.0
+    cf = linalg.cho_factor(G / np.outer(d, d))
+
+    def solve(rhs):
+        return linalg.cho_solve(cf, rhs / d) / d
+
+    b = solve(wX.T @ y)
+    return b + solve(wX.T @ (y - X @ b))
+
+
+def inverse_link(family, eta):
+    if family == "binomial":
+        return special.expit(eta)
+    if family == "poisson":
+        return np.exp(eta)
+    return eta
+
+
+def dmu(family, eta):
+    if family == "binomial":
+        p = special.expit(eta)
+        return p * (1 - p)
+    if family == "poisson":
+        return np.exp(eta)
+    return np.ones_like(eta)
+
+
+def pvalue(stat, df):
+    stat = np.abs(np.asarray(stat, dtype=float))
+    return 2 * (stats.t.sf(stat, df) if np.isfinite(df) else stats.norm.sf(stat))
