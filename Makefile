@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: reproduce test lab bench lint clean-venv
+.PHONY: reproduce test check lab bench lint clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ reproduce: $(STAMP)
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q
+
+# the fast loop: lint, import contracts and every test that is neither slow nor a notebook run
+check: $(STAMP)
+	$(BIN)/ruff check cxresearch tests benchmarks notebooks
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q -m "not slow and not notebook"
 
 lab: $(STAMP)
 	JUPYTER_CONFIG_PATH=$(CURDIR)/notebooks/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
