@@ -26,7 +26,7 @@ from cxresearch.codebooks.items import Item
 from cxresearch.errors import CodebookError, SingleRespondentWarning
 from cxresearch.sampling.design import Design
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "nps_scales.json").read_text())
 EXACT, QUANT = 1e-9, 1e-7
 CUTS = {"nps7": ("r7", [7], range(1, 6)), "nps5": ("r5", [5], "1-3"),

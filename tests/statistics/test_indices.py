@@ -19,7 +19,7 @@ from conftest import fake_wave
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())["items"]
 EXACT, QUANT = 1e-9, 1e-7
 

@@ -20,7 +20,7 @@ from cxresearch.errors import SingleRespondentWarning
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.estimates.means import COLUMNS
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())
 EXACT, QUANT = 1e-9, 1e-7
 

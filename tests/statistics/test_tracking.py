@@ -22,7 +22,7 @@ import cxresearch as cx
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.tracking.track import COLUMNS, track
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 R = json.loads((REF / "tracking.json").read_text())
 EXACT, LIN, ITER = 1e-10, 1e-8, 1e-7
 

@@ -19,7 +19,7 @@ from numpy.testing import assert_allclose
 import cxresearch as cx
 from cxresearch.statistics.banner.build import banner
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 R = json.loads((REF / "banner.json").read_text())
 COLS = ["E", "H", "M"]
 # R row name -> (our row spec, the level row that holds the estimate)

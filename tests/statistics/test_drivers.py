@@ -19,7 +19,7 @@ import cxresearch as cx
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.design.bootstrap import rescaling_bootstrap_weights
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 R = json.loads((ROOT / "tests" / "reference" / "regression.json").read_text())
 MOBI = pd.read_csv(ROOT / "data" / "examples" / "ecsi_mobi" / "mobi.csv")
 KEYS = {"shapley": "lmg", "johnson": "johnson_raw", "beta": "std_beta", "correlation": "cor_y"}

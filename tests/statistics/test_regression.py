@@ -19,7 +19,7 @@ import pytest
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 R = json.loads((REF / "regression.json").read_text())
 
 

@@ -28,7 +28,7 @@ import cxresearch as cx
 from cxresearch.errors import ConvergenceWarning, SeparationWarning
 from cxresearch.sampling.design import Design
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 LMH = ["Low", "Medium", "High"]
 
 

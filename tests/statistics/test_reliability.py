@@ -16,7 +16,7 @@ from scipy import stats
 import cxresearch as cx
 from cxresearch.errors import NegativeItemWarning
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 R = json.loads((REF / "rel_groups.json").read_text())
 A = [f"A{i}" for i in range(1, 6)]
 C = [f"C{i}" for i in range(1, 6)]
