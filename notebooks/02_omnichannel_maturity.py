@@ -117,7 +117,7 @@ models, lr = [], []
 for y in ordered:
     fit = cx.ordinal_logit(w, y, ["omnichannel_maturity", "role"])
     base = cx.ordinal_logit(w, y, ["role"])
-    coef = fit.coef[fit.coef["kind"] == "coefficient"].assign(outcome=y)
+    coef = fit.table[fit.table["kind"] == "coefficient"].assign(outcome=y)
     models.append(coef)
     k = int(coef["term"].str.startswith("omnichannel_maturity").sum())
     chi2 = 2 * (fit.loglik - base.loglik)

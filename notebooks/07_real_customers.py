@@ -112,7 +112,7 @@ cx.show_table(corr.rename(index=names.item, columns=names.item).reset_index(name
 # %%
 d["recommend"] = pd.Categorical(d[rec].astype(int), ordered=True)
 fit = cx.ordinal_logit(d, "recommend", ["satisfaction", "complaints"])
-coef = fit.coef[fit.coef["kind"] == "coefficient"]
+coef = fit.table[fit.table["kind"] == "coefficient"]
 cx.save_table(coef, "ecsi_recommend_ordinal")
 s_ = coef.set_index("term").loc["satisfaction"]
 c_ = coef.set_index("term").loc["complaints"]
