@@ -28,10 +28,10 @@ import pandas as pd
 from scipy import special, stats
 
 from cxresearch.errors import ConvergenceWarning, SeparationWarning
-from cxresearch.statistics.design.params import check_params
-from cxresearch.statistics.design.results import Result, records_warnings
 from cxresearch.sampling.design import check_weights
+from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import column, design_weights, resolve, total_variance
+from cxresearch.statistics.design.results import Result, records_warnings
 
 __all__ = ["OrdinalResult", "ordinal_logit"]
 
