@@ -13,7 +13,7 @@ import pandas as pd
 from cxresearch.sampling.design import Design
 from cxresearch.waves.storage import is_wave
 
-__all__ = ["as_design"]
+__all__ = ["as_design", "named", "resolve"]
 
 
 def resolve(d, argname: str = "d"):
@@ -52,6 +52,19 @@ def column(frame: pd.DataFrame, name, argname: str) -> pd.Series:
             f"{list(frame.columns)[:30]}"
         )
     return frame[name]
+
+
+def named(x, argname: str) -> str:
+    """How a message names a column argument: ``'q5'`` for a name; for an array or Series,
+    its name (if any) and length, never its values (``row (a Series 'passive', 76 values)``).
+    """
+    if isinstance(x, str):
+        return repr(x)
+    name = getattr(x, "name", None)
+    size = len(x) if hasattr(x, "__len__") else "?"
+    kind = type(x).__name__
+    return f"{argname} (a {kind}" + (f" {str(name)!r}" if name is not None else "") + \
+        f", {size} values)"
 
 
 def design_weights(design, n: int) -> np.ndarray:
