@@ -42,7 +42,7 @@ import pandas as pd
 
 from cxresearch.errors import CxWarning
 
-__all__ = ["Note", "Result", "add_notes", "records_warnings"]
+__all__ = ["Note", "Result", "add_notes", "notes_warned", "records_warnings"]
 
 _MAX_ROWS = 20
 
@@ -75,6 +75,21 @@ def _recorded(cat: type[Warning]) -> bool:
     return issubclass(cat, CxWarning | RuntimeWarning) or (
         cat.__module__.split(".")[0] in ("statsmodels", "scipy")
         and "Convergence" in cat.__name__)
+
+
+def notes_warned(notes, category: type[Warning] | str) -> bool:
+    """Whether ``notes`` (a result's, or a DataFrame's ``attrs["notes"]``) hold a warning of
+    ``category`` (a class or a class name; subclasses count)."""
+    for n in notes or []:
+        cat = getattr(n, "category", None)
+        if cat is None:
+            continue
+        if isinstance(category, str):
+            if any(c.__name__ == category for c in cat.__mro__):
+                return True
+        elif issubclass(cat, category):
+            return True
+    return False
 
 
 def add_notes(notes: list, new) -> list:
@@ -157,10 +172,10 @@ class Result:
         n = getattr(self, "n", None)
         return type(self).__name__ + (f" (n = {n})" if n is not None else "")
 
-    def warned(self, category: type[Warning]) -> bool:
-        """Whether a warning of ``category`` (or a subclass) was recorded in ``notes``."""
-        return any(getattr(n, "category", None) is not None and issubclass(n.category, category)
-                   for n in self.notes)
+    def warned(self, category: type[Warning] | str) -> bool:
+        """Whether a warning of ``category`` (a class, or its name such as
+        ``"SmallCellWarning"``; subclasses count) was recorded in ``notes``."""
+        return notes_warned(self.notes, category)
 
     def summary(self) -> str:
         """Short text: the headline, the first rows of the table, the notes."""
