@@ -189,7 +189,7 @@ cx.show_table(nps_by.assign(omnichannel_maturity=[
 # ## All tests together, adjusted for multiplicity (Holm)
 
 # %%
-adjusted = family.table(method="holm")
+adjusted = family.table(p_adjust="holm")
 cx.save_table(adjusted, "maturity_tests_adjusted", synthetic=w.synthetic)
 n_sig = int((adjusted["p_adjusted"] < 0.05).sum())
 story.say(f"{n_sig} of {len(adjusted)} maturity tests stay below 0.05 after Holm's adjustment.")

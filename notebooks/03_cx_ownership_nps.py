@@ -152,7 +152,7 @@ for y in [c for c in ("omnichannel_maturity", "cx_grade", "cx_investment_plans")
     rows.append(ct.tests.assign(outcome=y))
     family.add(y, ct.tests["p_value"].iloc[0])
 family.add("nps", g.tests["p_value"].iloc[0])
-adjusted = family.table(method="holm")
+adjusted = family.table(p_adjust="holm")
 cx.save_table(pd.concat(rows, ignore_index=True), "owner_crosstab_tests", synthetic=w.synthetic)
 cx.save_table(adjusted, "owner_tests_adjusted", synthetic=w.synthetic)
 if sparse:

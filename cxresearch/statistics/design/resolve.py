@@ -55,16 +55,16 @@ def column(frame: pd.DataFrame, name, argname: str) -> pd.Series:
 
 
 def named(x, argname: str) -> str:
-    """How a message names a column argument: ``'q5'`` for a name; for an array or Series,
-    its name (if any) and length, never its values (``row (a Series 'passive', 76 values)``).
+    """How a message names a column argument, never by printing its values: ``'q5'`` for a
+    column name or a named Series, ``row (an unnamed ndarray of 76 values)`` otherwise.
     """
     if isinstance(x, str):
         return repr(x)
     name = getattr(x, "name", None)
+    if name is not None:
+        return repr(str(name))
     size = len(x) if hasattr(x, "__len__") else "?"
-    kind = type(x).__name__
-    return f"{argname} (a {kind}" + (f" {str(name)!r}" if name is not None else "") + \
-        f", {size} values)"
+    return f"{argname} (an unnamed {type(x).__name__} of {size} values)"
 
 
 def design_weights(design, n: int) -> np.ndarray:

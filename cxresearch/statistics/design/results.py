@@ -127,8 +127,9 @@ def records_warnings(func):
 
     cxresearch warnings, numpy's ``RuntimeWarning`` (division by zero...) and the convergence
     warnings of statsmodels/scipy become :class:`Note` entries of ``result.notes`` (or of
-    ``result.attrs["notes"]`` for a DataFrame); every warning caught is then raised again at
-    its original place, so the caller's filters apply as before.
+    ``result.attrs["notes"]`` for a DataFrame) and are raised again at the caller of the
+    estimator; any other warning is raised again at its original place, so the caller's
+    filters apply as before.
     """
 
     @functools.wraps(func)
@@ -144,7 +145,10 @@ def records_warnings(func):
             elif isinstance(getattr(result, "notes", None), list):
                 add_notes(result.notes, new)
         for w in caught:
-            _reemit(w)
+            if _recorded(w.category):  # at the caller of the estimator, where it is useful
+                warnings.warn(w.message, w.category, stacklevel=2)
+            else:
+                _reemit(w)
         return result
 
     return wrapper

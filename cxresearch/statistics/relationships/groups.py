@@ -308,7 +308,7 @@ def _values(d, frame, value, group, kind, promoters, detractors, item_range) -> 
 
         cut = nps_cutoffs(d if is_wave(d) else None,
                           value if isinstance(value, str) else "value", promoters, detractors,
-                          scale=item_range)
+                          item_range=item_range)
         v = nps_code(v, cut)
         cat3 = np.where(v == 100, 2, np.where(v == 0, 1, 0))
         what = f"NPS ({cut.describe()})"
