@@ -264,7 +264,7 @@ def segment_comparisons(w, outcomes: list[str], segs: list[str], conf_level: flo
                 continue
             try:
                 res = cx.mean(design, out, by=seg, conf_level=conf_level)
-                res = res.rename(columns={seg: "level"}).drop(columns=["term"], errors="ignore")
+                res = res.rename(columns={seg: "level"}).drop(columns=["item"], errors="ignore")
                 res.insert(0, "segment", seg)  # fixed names, whatever the items are called
                 res.insert(0, "outcome", out)
                 est.append(res)
