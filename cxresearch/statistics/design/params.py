@@ -108,7 +108,6 @@ CONSTRAINTS: dict[str, Interval | Options] = {
     "maxiter": Interval(1, None, "left", integer=True),
     "min_base": Interval(0, None, "left", integer=True),
     "suppress_below": Interval(0, None, "left", integer=True),
-    "k": Interval(1, None, "left", integer=True),
     "n_jobs": Interval(1, None, "left", integer=True),
     "min_expected": Interval(0, None, "neither"),
 }
