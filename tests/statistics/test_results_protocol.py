@@ -233,3 +233,21 @@ def test_repr_html_is_compact_for_long_tables():
     r = RESULTS["tracking"]
     big = TrackResult(pd.concat([r.table] * 10, ignore_index=True))
     assert big._repr_html_().count("<tr") <= 22
+
+
+def test_warnings_as_notes_holds_back_only_what_a_result_records():
+    try:
+        cx.warnings_as_notes()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ct = cx.crosstab_test(_sparse(), "a", "b")
+            est = cx.mean(pd.DataFrame({"y": [1.0, 2, 3, 4], "g": list("aaab")}), "y", by="g")
+        assert ct.warned(SmallCellWarning)
+        assert notes_warned(est.attrs["notes"], SingleRespondentWarning)
+        shown = {w.category for w in caught}
+        assert SmallCellWarning not in shown            # in ct.notes, which the reader sees
+        assert SingleRespondentWarning in shown         # a plain DataFrame: still shown
+    finally:
+        cx.warnings_as_notes(False)
+    with pytest.warns(SmallCellWarning):
+        cx.crosstab_test(_sparse(), "a", "b")
