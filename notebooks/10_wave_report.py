@@ -56,6 +56,7 @@ from cxresearch.report.narrative import story
 from cxresearch.report.narrative import wavereport as wr
 
 cx.theme(set_global=True)
+cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below
 
 w = wr.default_wave(study, wave)
 inst = w.instrument
