@@ -20,15 +20,31 @@ Examples
 
 from __future__ import annotations
 
+import csv as pycsv
 import math
 import os
+import sys
 from collections import Counter
 from pathlib import Path
 
-__all__ = ["MAX_TRACKED", "MISSING_LABELS", "SUFFIXES", "ColumnSummary", "scan_export"]
+import numpy as np
+
+from cxresearch.codebooks.items import normalise_label
+from cxresearch.codebooks.pii import LONG_TEXT, PiiCounter
+
+__all__ = ["MAX_HEADER", "MAX_TRACKED", "MAX_WORDING", "MISSING_LABELS", "SUFFIXES",
+           "ColumnSummary", "scan_export"]
 
 #: distinct answers counted per column; beyond, only the numeric summary is kept
 MAX_TRACKED = 200
+#: longest header accepted (characters); a longer one is refused, naming the column
+MAX_HEADER = 1000
+#: question texts (Qualtrics' second row) are cut to this many characters
+MAX_WORDING = 1000
+#: size of the distinct-value sketch (k minimum hashes): about 3 % error on distinct counts
+_KMV = 1024
+_DATE = (r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+         r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".sav")
 #: answers that mean "no substantive answer" (compared after normalise_label)
 MISSING_LABELS = frozenset({
@@ -51,6 +67,11 @@ class ColumnSummary:
         self.integer = True
         self.samples: list[str] = []
         self.missing_labels: Counter = Counter()  # "Don't know" & co. in a numeric column
+        self.pii = PiiCounter()  # personal data, counted over every cell
+        self.max_len = 0  # longest answer (characters)
+        self.spaces = 0  # answers holding white space (free text, not codes or ids)
+        self.dates = 0  # answers that are dates or date-times
+        self._kmv = np.zeros(0, dtype=np.uint64)  # smallest hashes of the distinct answers
 
     def update(self, arr) -> None:
         import pyarrow as pa
@@ -64,14 +85,29 @@ class ColumnSummary:
         vals = pc.filter(arr, pc.invert(blank))
         if len(vals) == 0:
             return
-        if len(self.samples) < 50:
+        self.pii.update(vals)
+        lens = pc.utf8_length(vals)
+        self.max_len = max(self.max_len, pc.max(lens).as_py() or 0)
+        self.spaces += pc.sum(pc.cast(pc.match_substring_regex(vals, r"\s"),
+                                      pa.int64())).as_py() or 0
+        datey = pc.and_(pc.greater_equal(lens, 8), pc.less_equal(lens, 30))
+        if pc.any(datey).as_py():
+            self.dates += pc.sum(pc.cast(pc.match_substring_regex(
+                pc.filter(vals, datey), _DATE), pa.int64())).as_py() or 0
+        if self.max_len > LONG_TEXT:  # free text: no levels, no samples, no counts
+            self.counts = None
+            self.samples = []
+        elif len(self.samples) < 50:
             self.samples += vals.slice(0, 50 - len(self.samples)).to_pylist()
+        if self.counts is None and self.max_len <= 64:
+            self._sketch(vals)
         if self.counts is not None:
             vc = pc.value_counts(vals)
             for v, c in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(),
                             strict=True):
                 self.counts[v] += c
             if len(self.counts) > MAX_TRACKED:
+                self._sketch(pa.array(list(self.counts), pa.string()))
                 self.counts = None
         if self.numeric:
             low = pc.utf8_lower(vals)
@@ -96,9 +132,40 @@ class ColumnSummary:
             if self.integer and not pc.all(pc.equal(x, pc.floor(x))).as_py():
                 self.integer = False
 
+    def _sketch(self, vals) -> None:
+        """Keep the :data:`_KMV` smallest 64-bit hashes of the distinct answers (a
+        k-minimum-values sketch: the number of distinct answers in fixed memory)."""
+        import pandas as pd
+
+        h = pd.util.hash_array(np.asarray(vals.to_numpy(zero_copy_only=False), dtype=object))
+        self._kmv = np.unique(np.concatenate([self._kmv, h]))[:_KMV]
+
     @property
     def answered(self) -> int:
         return self.n - self.blank
+
+    @property
+    def distinct(self) -> float | None:
+        """Number of distinct answers: exact while counted, else estimated from the sketch
+        (None when answers are too long to sketch)."""
+        if self.counts is not None:
+            return float(len(self.counts))
+        if self.max_len > 64 or not len(self._kmv):
+            return None
+        if len(self._kmv) < _KMV:
+            return float(len(self._kmv))
+        return (_KMV - 1) / (float(self._kmv[-1]) / 2.0**64)
+
+    @property
+    def unique_per_row(self) -> bool:
+        """Every answered row holds a different answer (exact up to MAX_TRACKED distinct
+        answers, within the sketch's error beyond)."""
+        d = self.distinct
+        if d is None or self.answered < 2:
+            return False
+        if self.counts is not None:
+            return max(self.counts.values()) == 1
+        return d >= 0.95 * self.answered
 
     def values(self) -> dict[str, int] | None:
         return dict(self.counts) if self.counts is not None else None
@@ -124,27 +191,82 @@ def _sniff_text(path: Path) -> tuple[str, str, bool]:
     return enc, delim, qualtrics
 
 
+class _field_limit:
+    """Python's csv module refuses fields over 128 KiB: lift the limit while reading."""
+
+    def __enter__(self):
+        self.old = pycsv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+    def __exit__(self, *exc):
+        pycsv.field_size_limit(self.old)
+
+
+def check_headers(name: str, names: list[str]) -> None:
+    """Refuse a header row that cannot become a codebook: empty, repeated headers (also
+    ignoring case and spacing, as headers are matched), a header longer than
+    :data:`MAX_HEADER` characters."""
+    if not names:
+        raise ValueError(f"export {name!r}: the header row is empty")
+    for k, h in enumerate(names, start=1):
+        if len(h) > MAX_HEADER:
+            raise ValueError(f"export {name!r}: the header of column {k} is {len(h):,} "
+                             f"characters long (at most {MAX_HEADER:,}); it cannot be a "
+                             f"column name: shorten it in the export")
+    seen: dict[str, str] = {}
+    for h in names:
+        key = normalise_label(h)
+        if key in seen:
+            same = seen[key] == h
+            raise ValueError(
+                f"export {name!r}: the header row " + (f"repeats {h!r}" if same else
+                f"has {seen[key]!r} and {h!r}, which differ only in case or spacing; "
+                "columns are matched by header ignoring case, so rename one of them in "
+                "the export (for instance add a suffix) and draft again"))
+        seen[key] = h
+
+
+def _batches(reader, path: Path, names: list[str], delim: str, enc: str, chunk_bytes: int):
+    """The reader's batches; pyarrow's "straddling object" error (a cell larger than the
+    block) becomes one line naming the column and row."""
+    import pyarrow as pa
+
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid as exc:
+            if "straddling" not in str(exc):
+                raise ValueError(f"export {path.name!r}: not a readable CSV ({exc})") from None
+            where = ""
+            with path.open(encoding=enc, newline="", errors="replace") as fh, _field_limit():
+                for r, row in enumerate(pycsv.reader(fh, delimiter=delim)):
+                    big = [k for k, v in enumerate(row) if len(v) >= chunk_bytes // 4]
+                    if big and r:
+                        k = big[0]
+                        col = names[k] if k < len(names) else f"#{k + 1}"
+                        where = (f" column {col!r}, row {r + 1}, holds a cell of "
+                                 f"{len(row[k]):,} characters;")
+                        break
+            raise ValueError(f"export {path.name!r}:{where} cells larger than the "
+                             f"{chunk_bytes:,}-byte read block are not survey answers: "
+                             f"remove or shorten that cell") from None
+        yield batch
+
+
 def _read_text(path: Path, chunk_bytes: int):
     """Yield (headers, wordings) once, then pyarrow tables of string columns."""
-    import csv as pycsv
-    import io
-
     import pyarrow as pa
     from pyarrow import csv
 
     enc, delim, qualtrics = _sniff_text(path)
-    if enc != "utf-8":  # pyarrow reads UTF-8 only: re-encode (held in memory)
-        src = io.BytesIO(path.read_text(encoding=enc).encode("utf-8"))
-    else:
-        src = str(path)
-    with path.open(encoding=enc, newline="", errors="replace") as fh:
+    src = str(path)  # other encodings are transcoded as the blocks are read
+    with path.open(encoding=enc, newline="", errors="replace") as fh, _field_limit():
         names = next(pycsv.reader(fh, delimiter=delim), [])
     names = [n.lstrip("\ufeff") for n in names]
-    if not names or len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        raise ValueError(f"export {path.name!r}: the header row "
-                         + ("is empty" if not names else f"repeats {', '.join(dup)}"))
-    opts = csv.ReadOptions(block_size=chunk_bytes, column_names=names, skip_rows=1)
+    check_headers(path.name, names)
+    opts = csv.ReadOptions(block_size=chunk_bytes, column_names=names, skip_rows=1,
+                           encoding="utf8" if enc == "utf-8" else enc)
     reader = csv.open_csv(src, read_options=opts,
                           parse_options=csv.ParseOptions(delimiter=delim,
                                                          newlines_in_values=qualtrics),
@@ -154,12 +276,13 @@ def _read_text(path: Path, chunk_bytes: int):
     wordings: dict[str, str] = {}
     first = True
     empty = True
-    for batch in reader:
+    for batch in _batches(reader, path, names, delim, enc, chunk_bytes):
         empty = False
         table = pa.Table.from_batches([batch])
         if first and qualtrics:  # rows 1-2: question texts and ImportId json
             for n in names:
-                wordings[n] = str(table.column(n)[0].as_py() or "").strip()
+                text = str(table.column(n)[0].as_py() or "").strip()
+                wordings[n] = text if len(text) <= MAX_WORDING else text[:MAX_WORDING] + "…"
             table = table.slice(2)
         first = False
         yield names, wordings, table
@@ -197,7 +320,10 @@ def scan_export(path: str | os.PathLike, chunk_bytes: int = 16 << 20, chunk_rows
         import pyreadstat
 
         _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
-        out["wordings"] = {k: v for k, v in meta.column_names_to_labels.items() if v}
+        names = list(meta.column_names)
+        check_headers(path.name, names)
+        out["wordings"] = {k: v if len(v) <= MAX_WORDING else v[:MAX_WORDING] + "…"
+                           for k, v in meta.column_names_to_labels.items() if v}
         out["value_labels"] = dict(meta.variable_value_labels or {})
         out["user_missing"] = {k: [x for x in v] for k, v in
                                (getattr(meta, "missing_user_values", None) or {}).items()}
@@ -207,12 +333,12 @@ def scan_export(path: str | os.PathLike, chunk_bytes: int = 16 << 20, chunk_rows
         for df, _ in pyreadstat.read_file_in_chunks(pyreadstat.read_sav, str(path),
                                                     chunksize=chunk_rows, user_missing=True):
             feed(pa.Table.from_pandas(df.astype("string"), preserve_index=False))
-        names = list(meta.column_names)
     elif suffix in (".xlsx", ".xls"):
         import pandas as pd
 
         df = pd.read_excel(path, dtype=str)
         names = [str(c) for c in df.columns]
+        check_headers(path.name, names)
         df.columns = names
         feed(pa.Table.from_pandas(df.astype("string"), preserve_index=False))
     else:
