@@ -160,7 +160,7 @@ def draft(path: str | os.PathLike, study: str, *, max_levels: int = MAX_LEVELS,
     wave: dict | None = None
     multi = _multi_groups(scan["columns"], scan["wordings"])
     first_of = {g[0][0].header: p for p, g in multi.items()}
-    in_multi = {c.header for g in multi.values() for c, _, _ in g}
+    in_multi = {t[0].header for g in multi.values() for t in g}
     for col in scan["columns"]:
         h = col.header
         if h in first_of:
@@ -168,7 +168,7 @@ def draft(path: str | os.PathLike, study: str, *, max_levels: int = MAX_LEVELS,
             item = _multi_item(first_of[h], members, scan["wordings"], taken)
             items.append(item)
             decisions.append(_decision(col, item["id"], item, item["assumed_reason"],
-                                       columns=[c.header for c, _, _ in members]))
+                                       columns=[t[0].header for t in members]))
             continue
         if h in in_multi:
             continue
@@ -287,8 +287,10 @@ def _decision(col: ColumnSummary, iid: str | None, item: dict, reason: str,
 
 def _multi_groups(columns: list[ColumnSummary], wordings: dict) -> dict[str, list[tuple]]:
     """Per-option columns of multi-select questions (``Q4_1 .. Q4_9``, Qualtrics/SPSS): a
-    shared prefix, two or more columns, each holding one label (or 1/0) or nothing.
-    Returns prefix -> [(column, code, label)]."""
+    shared prefix, two or more columns, each holding one label (or 1/0) or nothing — or up
+    to three labels (the option in the respondents' languages) when the question text names
+    the option (Qualtrics' ``question - option``). Returns prefix -> [(column, code, label,
+    other labels)]."""
     groups: dict[str, list[tuple]] = {}
     for col in columns:
         m = re.match(r"^(.+?)_(\d+)$", col.header)
@@ -296,28 +298,32 @@ def _multi_groups(columns: list[ColumnSummary], wordings: dict) -> dict[str, lis
         if not m or vals is None or col.pii.found() or col.max_len > 200:
             continue
         flags = {v for v in vals if v in ("0", "1")}
-        labels = [v for v in vals if v not in ("0", "1")]
-        if len(labels) > 1 or (not labels and not flags) or (labels and "0" in flags):
-            continue
+        labels = sorted((v for v in vals if v not in ("0", "1")), key=lambda v: -vals[v])
         wording = wordings.get(col.header) or ""
-        label = labels[0] if labels else (wording.rsplit(" - ", 1)[-1].strip()
-                                          if " - " in wording else col.header)
-        groups.setdefault(m.group(1), []).append((col, int(m.group(2)), label))
+        named = wording.rsplit(" - ", 1)[-1].strip() if " - " in wording else ""
+        if (len(labels) > (3 if named else 1) or (not labels and not flags)
+                or (labels and "0" in flags)):
+            continue
+        label = named if named and len(labels) > 1 else (labels[0] if labels else
+                                                          (named or col.header))
+        others = [v for v in labels if normalise_label(v) != normalise_label(label)]
+        groups.setdefault(m.group(1), []).append((col, int(m.group(2)), label, others))
     return {k: v for k, v in groups.items()
-            if len(v) >= 2 and len({c for _, c, _ in v}) == len(v)
-            and len({normalise_label(lab) for _, _, lab in v}) == len(v)}
+            if len(v) >= 2 and len({t[1] for t in v}) == len(v)
+            and len({normalise_label(t[2]) for t in v}) == len(v)}
 
 
 def _multi_item(prefix: str, members: list[tuple], wordings: dict, taken: set[str]) -> dict:
     iid = snake(prefix, taken)
-    texts = [wordings.get(c.header) or "" for c, _, _ in members]
+    texts = [wordings.get(t[0].header) or "" for t in members]
     stem = texts[0].rsplit(" - ", 1)[0].strip() if texts[0] else ""
     opt_taken: set[str] = set()
     item = {"id": iid, "type": "multi", "wording": {"en": stem or prefix}}
     if normalise_label(prefix) != iid:
         item["aliases"] = [prefix]
-    item["options"] = [{"code": code, "value": snake(lab, opt_taken), "labels": {"en": lab}}
-                       for _, code, lab in sorted(members, key=lambda t: t[1])]
+    item["options"] = [{"code": code, "value": snake(lab, opt_taken), "labels": {"en": lab},
+                        **({"aliases": others} if others else {})}
+                       for _, code, lab, others in sorted(members, key=lambda t: t[1])]
     item["assumed"] = True
     item["assumed_reason"] = (f"columns {members[0][0].header}..{members[-1][0].header} each "
                               f"hold one answer or nothing: one multi-select question with "

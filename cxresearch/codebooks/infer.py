@@ -65,7 +65,7 @@ _CATEGORICAL = re.compile(r"(region|country|state|city|gender|\bsex\b|^sex|type|
                           r"language|role|brand|company|vendor|operator|carrier|category|"
                           r"\bclass\b|marital|religion\b|party|employ|"
                           r"agecat|age_?group|age_?band|income_?group|size_?class|"
-                          r"riagendr|location|site|area|district|zone|market|tier|cohort)",
+                          r"location|site|area|district|zone|market|tier|cohort)",
                           re.I)
 _COUNT = re.compile(r"(kids|children|child|siblings|number|count|\bnum|^n_|how many|times|"
                     r"\bdays\b|years|\bage\b|^age|household|persons|visits|tenure|months|"
@@ -220,7 +220,8 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
     if col.answered == 0:
         return {"type": "text"}, ["no answers in the export: typed text; set the type by hand"]
     found = col.pii.found()
-    if found or PII_HEADER.search(h) or (wording and PII_HEADER.search(wording)):
+    asked = (wording or "").rsplit(" - ", 1)[0]  # "question - option": the question only
+    if found or PII_HEADER.search(h) or (asked and PII_HEADER.search(asked)):
         ev = evidence(found, col.answered) if found else ""
         what = ", ".join(KIND_NAMES[k] for k in found)
         return {"type": "text", "pii": True, **({"evidence": ev} if ev else {})}, [
@@ -231,6 +232,15 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
     if col.max_len > 200:
         return {"type": "text"}, [f"answers up to {col.max_len:,} characters long: free "
                                   "text (its answers are never shown)"]
+    if col.numeric and _STRATA.search(h):
+        return {"type": "strata"}, ["header names strata"]
+    if col.numeric and _PSU.search(h):
+        return {"type": "psu"}, ["header names primary sampling units (clusters)"]
+    if col.numeric and _FPC.match(h) and col.lo > 0:
+        return {"type": "fpc"}, ["header names the finite population correction"]
+    if col.numeric and _WEIGHT.search(h) and col.lo > 0 and (
+            not col.integer or re.search("weight|gewicht|pond", h, re.I)):
+        return {"type": "weight"}, ["weight-like header with positive numbers"]
     if vals is not None and len(vals) == 1 and col.blank == 0 and col.answered >= 2:
         return {"type": "ignore"}, [
             f"the same answer in all {col.answered:,} rows: nothing to analyse (a survey "
@@ -244,8 +254,7 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
         if col.numeric and col.integer and col.hi - col.lo + 1 == col.answered:
             return {"type": "id"}, [f"the numbers {col.lo:g}..{col.hi:g}, one per row: row "
                                     "numbers (an id)"]
-        if col.numeric and col.integer and col.lo >= 10_000 and len(f"{col.lo:.0f}") == len(
-                f"{col.hi:.0f}"):
+        if col.numeric and col.integer and col.min_len == col.max_len >= 5:
             return {"type": "id"}, ["a different fixed-width number in every row: an id"]
     distinct = len(vals) if vals is not None else None
     if col.dates and col.dates >= 0.9 * col.answered and (
@@ -261,15 +270,6 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
     if distinct is not None and 2 <= distinct <= 30 and _WAVE.search(h) and not _COUNT.search(h):
         return {"type": "wave"}, [f"{distinct} values under a wave-like header: proposed as "
                                   "the wave column"]
-    if col.numeric and _STRATA.search(h):
-        return {"type": "strata"}, ["header names strata"]
-    if col.numeric and _PSU.search(h):
-        return {"type": "psu"}, ["header names primary sampling units (clusters)"]
-    if col.numeric and _FPC.match(h) and col.lo > 0:
-        return {"type": "fpc"}, ["header names the finite population correction"]
-    if col.numeric and _WEIGHT.search(h) and col.lo > 0 and (
-            not col.integer or re.search("weight|gewicht|pond", h, re.I)):
-        return {"type": "weight"}, ["weight-like header with positive numbers"]
     numeric_answers = col.numeric and col.lo <= col.hi  # not only missing labels
     if numeric_answers and col.missing_labels:
         item["missing"] = sorted(col.missing_labels)
@@ -330,7 +330,7 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
                 item.update(_codes_single(rest, why, f"integer codes with gaps "
                                           f"({', '.join(map(str, rest))}), not a scale"))
                 return item, why
-            if hi - lo <= 10 and lo >= 0:
+            if hi - lo <= 10 and lo >= 0 and hi <= 11:
                 smin = 0 if lo == 0 else 1
                 if _RECOMMEND.search(text) and hi == 10 and lo != 1:
                     item["type"] = "nps_0_10"

@@ -69,6 +69,7 @@ class ColumnSummary:
         self.missing_labels: Counter = Counter()  # "Don't know" & co. in a numeric column
         self.pii = PiiCounter()  # personal data, counted over every cell
         self.max_len = 0  # longest answer (characters)
+        self.min_len = math.inf  # shortest answer
         self.spaces = 0  # answers holding white space (free text, not codes or ids)
         self.dates = 0  # answers that are dates or date-times
         self._kmv = np.zeros(0, dtype=np.uint64)  # smallest hashes of the distinct answers
@@ -87,7 +88,9 @@ class ColumnSummary:
             return
         self.pii.update(vals)
         lens = pc.utf8_length(vals)
-        self.max_len = max(self.max_len, pc.max(lens).as_py() or 0)
+        mm = pc.min_max(lens)
+        self.max_len = max(self.max_len, mm["max"].as_py() or 0)
+        self.min_len = min(self.min_len, mm["min"].as_py() or 0)
         self.spaces += pc.sum(pc.cast(pc.match_substring_regex(vals, r"\s"),
                                       pa.int64())).as_py() or 0
         datey = pc.and_(pc.greater_equal(lens, 8), pc.less_equal(lens, 30))
