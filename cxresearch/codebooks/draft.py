@@ -123,6 +123,8 @@ def _analysis(items: list[dict], idx: dict, idx_candidates: list[str],
                 and 2 <= len(i.get("levels", [])) <= MAX_LEVELS]
     why = [("outcome candidates read as satisfaction, loyalty or recommendation: "
             + ", ".join(cands)) if cands else "no item reads as an overall outcome"]
+    if len(drivers) < 2:  # one index: its items are the drivers
+        drivers = [i["id"] for i in items if i["type"] in _ORDINAL and i["id"] not in cands]
     if len(drivers) < 2:
         why.append(f"{len(drivers)} possible driver(s): a drivers report needs two or more")
         drivers = []
