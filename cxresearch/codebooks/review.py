@@ -34,7 +34,7 @@ def sparkline(counts: list[int]) -> str:
     Examples
     --------
     >>> sparkline([1, 4, 8, 2])
-    '▁▄█▂'
+    '▂▅█▃'
     >>> # In R: no base equivalent (the sparkline package draws the same in HTML)
     """
     top = max(counts) if counts else 0
