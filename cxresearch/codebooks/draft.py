@@ -203,7 +203,8 @@ def draft(path: str | os.PathLike, study: str, *, max_levels: int = MAX_LEVELS,
             else:
                 singletons[typ] = h
         iid = snake(h, taken)
-        item = {"id": iid, "type": typ, "wording": {"en": wording or h}}
+        item = {"id": iid, "type": typ, "wording": {"en": wording or (
+            h if h.strip() else f"column {len(decisions) + 1} (blank header)")}}
         if not wording:
             why.append("no question text in the export: the header is the wording")
         if normalise_label(h) != iid:
