@@ -63,6 +63,7 @@ _PHONE_IN_TEXT = (r"(?:^|[^\w+])\+[1-9]\d{0,3}[ .\-]?\(?\d{1,5}\)?(?:[ .\-]?\d{2
                   r"(?:$|[^\w])")
 _CARD = r"^\d(?:[ \-]?\d){12,18}$"
 _IBAN = r"^[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}$"
+_FIRST = pa.array(list("0123456789+("))
 #: cells longer than this are free text, whatever else the column holds
 LONG_TEXT = 200
 KIND_NAMES = {"email": "e-mail addresses", "phone": "phone numbers", "ip": "IP addresses",
@@ -139,7 +140,8 @@ class PiiCounter:
         if pc.any(at).as_py():
             self.counts["email"] += _count(pc.match_substring_regex(pc.filter(cand, at), EMAIL))
         dots = pc.greater_equal(pc.count_substring(cand, "."), 3)
-        ip = pc.and_(dots, pc.match_substring_regex(cand, IPV4))
+        if pc.any(dots).as_py():
+            self.counts["ip"] += _count(pc.match_substring_regex(pc.filter(cand, dots), IPV4))
         colon = pc.greater_equal(pc.count_substring(cand, ":"), 2)
         if pc.any(colon).as_py():
             sub = pc.filter(cand, colon)
@@ -148,32 +150,48 @@ class PiiCounter:
                 distinct = pc.unique(v6cand).to_pylist()[:5000]
                 v6 = [t for t in distinct if any(_is_v6(m) for m in _V6_TOKEN.findall(t))]
                 if v6:
-                    ip = pc.or_(ip, pc.is_in(cand, value_set=pa.array(v6, pa.string())))
-        self.counts["ip"] += _count(ip)
-        digits = pc.count_substring_regex(cand, r"\d")
-        whole = pc.and_(pc.match_substring_regex(cand, _PHONE_CELL),
+                    v4 = pc.match_substring_regex(sub, IPV4)  # counted above already
+                    self.counts["ip"] += _count(pc.and_(
+                        pc.is_in(sub, value_set=pa.array(v6, pa.string())), pc.invert(v4)))
+        # phone, card and IBAN numbers: 8+ characters holding a separator, "+" or "(",
+        # two dots, or only digits / letters and digits (a cheap filter before the patterns)
+        long = pc.filter(cand, pc.greater_equal(pc.binary_length(cand), 8))
+        if not len(long):
+            return
+        first = pc.utf8_slice_codeunits(long, 0, 1)
+        shaped = pc.is_in(first, value_set=_FIRST)  # a number starts with a digit, + or (
+        shaped = pc.or_(shaped, pc.and_(pc.utf8_is_alpha(pc.utf8_slice_codeunits(long, 0, 2)),
+                                        pc.utf8_is_digit(pc.utf8_slice_codeunits(long, 2, 4))))
+        shaped = pc.or_(shaped, pc.match_substring(long, "+"))  # "call me on +44 ..."
+        sub = pc.filter(long, shaped)
+        if not len(sub):
+            return
+        digits = pc.count_substring_regex(sub, r"\d")
+        whole = pc.and_(pc.match_substring_regex(sub, _PHONE_CELL),
                         pc.and_(pc.greater_equal(digits, 8), pc.less_equal(digits, 15)))
-        phone = pc.or_(whole, pc.and_(pc.match_substring(cand, "+"),
-                                      pc.match_substring_regex(cand, _PHONE_IN_TEXT)))
-        card = pc.match_substring_regex(cand, _CARD)
+        phone = pc.or_(whole, pc.and_(pc.match_substring(sub, "+"),
+                                      pc.match_substring_regex(sub, _PHONE_IN_TEXT)))
+        card = pc.match_substring_regex(sub, _CARD)
         ncard = _count(card)
         if ncard:
-            dig = pc.replace_substring_regex(pc.filter(cand, card), r"[ \-]", "")
+            dig = pc.replace_substring_regex(pc.filter(sub, card), r"[ \-]", "")
             ok = _luhn_ok(dig)
             self.card_shaped += ncard
             self.counts["card"] += int(ok.sum())
-            valid = np.zeros(len(cand), dtype=bool)
-            valid[np.flatnonzero(pc.fill_null(card, False).to_numpy(zero_copy_only=False))[ok]] = True
+            valid = np.zeros(len(sub), dtype=bool)
+            at = np.flatnonzero(pc.fill_null(card, False).to_numpy(zero_copy_only=False))
+            valid[at[ok]] = True
             phone = pc.and_(phone, pa.array(~valid))  # a valid card number is not a phone
         self.counts["phone"] += _count(phone)
-        iban = pc.match_substring_regex(cand, _IBAN)
+        iban = pc.match_substring_regex(sub, _IBAN)
         niban = _count(iban)
         if niban:
             self.iban_shaped += niban
-            shaped = pc.filter(cand, iban)
-            ok = {t for t in pc.unique(shaped).to_pylist()[:5000] if _iban_ok(t)}
+            shaped_iban = pc.filter(sub, iban)
+            ok = {t for t in pc.unique(shaped_iban).to_pylist()[:5000] if _iban_ok(t)}
             if ok:
-                self.counts["iban"] += _count(pc.is_in(shaped, value_set=pa.array(sorted(ok))))
+                self.counts["iban"] += _count(pc.is_in(shaped_iban,
+                                                       value_set=pa.array(sorted(ok))))
 
     def found(self) -> dict[str, int]:
         """``{kind: cells}`` of the kinds of personal data found (zero counts left out);

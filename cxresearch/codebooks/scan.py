@@ -91,9 +91,11 @@ class ColumnSummary:
         mm = pc.min_max(lens)
         self.max_len = max(self.max_len, mm["max"].as_py() or 0)
         self.min_len = min(self.min_len, mm["min"].as_py() or 0)
-        self.spaces += pc.sum(pc.cast(pc.match_substring_regex(vals, r"\s"),
-                                      pa.int64())).as_py() or 0
+        self.spaces += pc.sum(pc.cast(pc.match_substring(vals, " "), pa.int64())).as_py() or 0
         datey = pc.and_(pc.greater_equal(lens, 8), pc.less_equal(lens, 30))
+        datey = pc.and_(datey, pc.or_(pc.or_(pc.match_substring(vals, "-"),
+                                             pc.match_substring(vals, "/")),
+                                      pc.greater_equal(pc.count_substring(vals, "."), 2)))
         if pc.any(datey).as_py():
             self.dates += pc.sum(pc.cast(pc.match_substring_regex(
                 pc.filter(vals, datey), _DATE), pa.int64())).as_py() or 0
@@ -102,7 +104,7 @@ class ColumnSummary:
             self.samples = []
         elif len(self.samples) < 50:
             self.samples += vals.slice(0, 50 - len(self.samples)).to_pylist()
-        if self.counts is None and self.max_len <= 64:
+        if self.counts is None and self._sketchable():
             self._sketch(vals)
         if self.counts is not None:
             vc = pc.value_counts(vals)
@@ -110,7 +112,8 @@ class ColumnSummary:
                             strict=True):
                 self.counts[v] += c
             if len(self.counts) > MAX_TRACKED:
-                self._sketch(pa.array(list(self.counts), pa.string()))
+                if self._sketchable():
+                    self._sketch(pa.array(list(self.counts), pa.string()))
                 self.counts = None
         if self.numeric:
             low = pc.utf8_lower(vals)
@@ -135,6 +138,11 @@ class ColumnSummary:
             if self.integer and not pc.all(pc.equal(x, pc.floor(x))).as_py():
                 self.integer = False
 
+    def _sketchable(self) -> bool:
+        """Only answers that could be ids are sketched: short, no spaces, not decimals."""
+        return (self.max_len <= 64 and not self.spaces
+                and not (self.numeric and not self.integer and self.lo <= self.hi))
+
     def _sketch(self, vals) -> None:
         """Keep the :data:`_KMV` smallest 64-bit hashes of the distinct answers (a
         k-minimum-values sketch: the number of distinct answers in fixed memory)."""
@@ -153,7 +161,7 @@ class ColumnSummary:
         (None when answers are too long to sketch)."""
         if self.counts is not None:
             return float(len(self.counts))
-        if self.max_len > 64 or not len(self._kmv):
+        if not self._sketchable() or not len(self._kmv):
             return None
         if len(self._kmv) < _KMV:
             return float(len(self._kmv))
@@ -232,60 +240,100 @@ def check_headers(name: str, names: list[str]) -> None:
         seen[key] = h
 
 
-def _batches(reader, path: Path, names: list[str], delim: str, enc: str, chunk_bytes: int):
-    """The reader's batches; pyarrow's "straddling object" error (a cell larger than the
-    block) becomes one line naming the column and row."""
-    import pyarrow as pa
+def _records(path: Path, enc: str, chunk_bytes: int, limit: int):
+    """The file after its header row as UTF-8 byte blocks of about ``chunk_bytes`` that end
+    at a record boundary (a newline outside quotes: an even number of ``"`` before it), so
+    that each block parses on its own and memory stays one block whatever the number of
+    rows. A record longer than ``limit`` bytes raises ``_TooLong``."""
+    if enc == "utf-8":
+        fh = path.open("rb")
+        read = lambda: fh.read(chunk_bytes)  # noqa: E731
+    else:  # transcoded block by block
+        fh = path.open(encoding=enc, newline="", errors="replace")
+        read = lambda: fh.read(chunk_bytes).encode("utf-8")  # noqa: E731
+    with fh:
+        buf = b""
+        header = True
+        eol = None
+        while True:
+            data = read()
+            buf += data
+            if eol is None and buf:
+                eol = 13 if b"\n" not in buf and b"\r" in buf else 10  # old Mac files: CR
+            arr = np.frombuffer(buf, dtype=np.uint8)
+            nl = np.flatnonzero(arr == eol)
+            if nl.size and b'"' in buf:
+                nl = nl[~np.logical_xor.accumulate(arr == 34)[nl]]  # not inside quotes
+            del arr
+            if header and nl.size:  # the header row is read apart
+                buf, nl, header = buf[nl[0] + 1:], nl[1:] - (nl[0] + 1), False
+            if not header and nl.size:
+                if np.diff(nl, prepend=-1).max() > limit:
+                    raise _TooLong(int(np.diff(nl, prepend=-1).max()))
+                cut = int(nl[-1]) + 1
+                yield buf[:cut]
+                buf = buf[cut:]
+            if len(buf) > limit:
+                raise _TooLong(len(buf))
+            if not data:
+                if buf.strip() and not header:
+                    yield buf
+                return
 
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            return
-        except pa.ArrowInvalid as exc:
-            if "straddling" not in str(exc):
-                raise ValueError(f"export {path.name!r}: not a readable CSV ({exc})") from None
-            where = ""
-            with path.open(encoding=enc, newline="", errors="replace") as fh, _field_limit():
-                for r, row in enumerate(pycsv.reader(fh, delimiter=delim)):
-                    big = [k for k, v in enumerate(row) if len(v) >= chunk_bytes // 4]
-                    if big and r:
-                        k = big[0]
-                        col = names[k] if k < len(names) else f"#{k + 1}"
-                        where = (f" column {col!r}, row {r + 1}, holds a cell of "
-                                 f"{len(row[k]):,} characters;")
-                        break
-            raise ValueError(f"export {path.name!r}:{where} cells larger than the "
-                             f"{chunk_bytes:,}-byte read block are not survey answers: "
-                             f"remove or shorten that cell") from None
-        yield batch
+
+class _TooLong(Exception):
+    pass
+
+
+def _too_long(path: Path, names: list[str], delim: str, enc: str, limit: int) -> ValueError:
+    """One line naming the column and row of a cell larger than the reading limit."""
+    where = ""
+    with path.open(encoding=enc, newline="", errors="replace") as fh, _field_limit():
+        for r, row in enumerate(pycsv.reader(fh, delimiter=delim)):
+            big = [k for k, v in enumerate(row) if len(v) >= limit // 8]
+            if big and r:
+                k = max(big, key=lambda j: len(row[j]))
+                col = names[k] if k < len(names) else f"#{k + 1}"
+                where = f" column {col!r}, row {r + 1}, holds a cell of {len(row[k]):,} characters;"
+                break
+    return ValueError(f"export {path.name!r}:{where} a record over {limit:,} bytes is not a "
+                      "survey answer: remove or shorten that cell")
 
 
 def _read_text(path: Path, chunk_bytes: int):
-    """Yield (headers, wordings) once, then pyarrow tables of string columns."""
+    """Yield (headers, wordings, pyarrow table of string columns) per block of records."""
     import pyarrow as pa
     from pyarrow import csv
 
     enc, delim, qualtrics = _sniff_text(path)
-    src = str(path)  # other encodings are transcoded as the blocks are read
     with path.open(encoding=enc, newline="", errors="replace") as fh, _field_limit():
         names = next(pycsv.reader(fh, delimiter=delim), [])
     names = [n.lstrip("\ufeff") for n in names]
     check_headers(path.name, names)
-    opts = csv.ReadOptions(block_size=chunk_bytes, column_names=names, skip_rows=1,
-                           encoding="utf8" if enc == "utf-8" else enc)
-    reader = csv.open_csv(src, read_options=opts,
-                          parse_options=csv.ParseOptions(delimiter=delim,
-                                                         newlines_in_values=qualtrics),
-                          convert_options=csv.ConvertOptions(
-                              column_types={n: pa.string() for n in names},
-                              strings_can_be_null=False, check_utf8=True))
+    convert = csv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                 strings_can_be_null=False, check_utf8=True)
     wordings: dict[str, str] = {}
     first = True
     empty = True
-    for batch in _batches(reader, path, names, delim, enc, chunk_bytes):
+    limit = 4 * chunk_bytes
+    blocks = _records(path, enc, chunk_bytes, limit)
+    while True:
+        try:
+            block = next(blocks)
+        except StopIteration:
+            break
+        except _TooLong:
+            raise _too_long(path, names, delim, enc, limit) from None
+        try:
+            table = csv.read_csv(pa.py_buffer(block), read_options=csv.ReadOptions(
+                column_names=names, use_threads=False, block_size=len(block) + (1 << 16)),
+                parse_options=csv.ParseOptions(delimiter=delim,
+                                               newlines_in_values=b'"' in block),
+                convert_options=convert)
+        except pa.ArrowInvalid as exc:
+            raise ValueError(f"export {path.name!r}: not a readable {delim!r}-delimited "
+                             f"file ({str(exc).splitlines()[0][:200]})") from None
         empty = False
-        table = pa.Table.from_batches([batch])
         if first and qualtrics:  # rows 1-2: question texts and ImportId json
             for n in names:
                 text = str(table.column(n)[0].as_py() or "").strip()

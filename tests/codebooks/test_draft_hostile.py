@@ -125,14 +125,17 @@ def test_cell_larger_than_the_block_names_the_column(tmp_path, chunk, cell):
 
 @pytest.mark.slow
 def test_a_40_mb_field_at_the_default_block(tmp_path):
+    """pyarrow's streaming reader said "straddling object ... increase block size?"; records
+    are now cut at record boundaries, so a 40 MB cell (under 4 blocks) is free text."""
     path = tmp_path / "huge.csv"
     with path.open("w") as fh:
         fh.write("id,comment\n1,ok\n2,")
         fh.write("y" * (40 << 20))
         fh.write("\n3,ok\n")
-    with pytest.raises(ValueError, match="column 'comment', row 3") as exc:
-        draft(path, "s")
-    assert "straddling" not in str(exc.value)
+    d = draft(path, "s")
+    items = {i["id"]: i for i in yaml.safe_load(d.yaml)["items"]}
+    assert items["comment"]["type"] == "text" and len(d.yaml) < 20_000
+    assert "yyyy" not in d.yaml + d.review
 
 
 def test_round_trip_of_every_drafted_example():
