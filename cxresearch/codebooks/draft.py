@@ -1,26 +1,30 @@
 """Draft a codebook from a survey export (CSV/TSV, Qualtrics CSV, XLSX, SPSS ``.sav``).
 
 ``cxresearch codebook draft EXPORT --study NAME`` writes one item per column with its type
-inferred from the answers, and marks every inferred choice ``assumed: true`` with the reason,
-so that a researcher reviews a draft instead of typing 300 lines of YAML:
+inferred from the answers (the rules are in :mod:`cxresearch.codebooks.infer`: personal data,
+free text, constants, ids, wave columns, design columns, codes versus ratings, labels), marks
+every inferred choice ``assumed: true`` with the reason, and writes a review page beside it
+(:mod:`cxresearch.codebooks.review`: one line per column with the evidence, riskiest first):
 
-- integer answers in a short range -> ``rating`` with ``scale_min``/``scale_max``; 0-10 with a
-  "recommend"-like header or wording -> ``nps_0_10``; SPSS value labels -> levels;
-- few distinct text answers -> ``single`` with levels (a recognised agreement/satisfaction
-  wording order, or labels such as ``"1 - Poor"``, give an ordered ``likert``); many -> ``text``;
-- unique values under an id-like header -> ``id``; positive non-integers under a weight-like
-  header -> ``weight``; ``strata``/``psu`` headers -> design columns;
-- likely missing codes (-99, -9, -1 ... below a non-negative range; 9, 99, 999 ... set apart
-  above it; "Don't know", "Prefer not to say", "N/A") -> ``missing``; SPSS user-missing
-  values are taken as declared;
-- headers or values that look like personal data (e-mail, IP address, names, phone, address,
-  location) -> ``pii: true``; Qualtrics bookkeeping columns -> ``ignore_columns``;
-- items with a shared prefix and the same scale (``qual_1 .. qual_8``) -> proposed indices.
+- likely missing codes (-99, 9, 99 ... set apart; "Don't know", "N/A") -> ``missing``; SPSS
+  user-missing values are taken as declared; Qualtrics bookkeeping columns, constant columns
+  and the proposed wave column -> ``ignore_columns`` (the wave column also under
+  ``meta.wave_column``);
+- items with a shared prefix and the same scale (``qual_1 .. qual_8``) -> proposed indices,
+  never holding an item that reads as the outcome (overall satisfaction, loyalty, recommend);
+- ``meta.analysis`` proposes outcome candidates, drivers (the other indices and scale items)
+  and segments (single-choice items), marked ``assumed``: the researcher names the outcome.
 
-Files are read in chunks (CSV through ``pyarrow.csv`` as text, SPSS through
+The YAML is written by the YAML serializer from one mapping; the only comment lines are fixed
+text, so nothing from the export (file name, headers, answers) can become YAML structure.
+Personal-data and free-text answers never reach the codebook or the review page: the draft
+says *what* it found in counts (:mod:`cxresearch.codebooks.pii`).
+
+Files are read in blocks (CSV cut at record boundaries, SPSS through
 ``pyreadstat.read_file_in_chunks``) and only running summaries are kept per column (counts of
-at most :data:`MAX_TRACKED` distinct answers, numeric range, a few sample values), so memory
-does not grow with the number of rows. Written by hand: no library infers survey item types.
+at most :data:`MAX_TRACKED` distinct answers, numeric range, a distinct-value sketch,
+personal-data counts), so memory does not grow with the number of rows
+(``benchmarks/bench_draft.py``). Written by hand: no library infers survey item types.
 
 References
 ----------

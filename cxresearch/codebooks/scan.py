@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import csv as pycsv
+import itertools
 import math
 import os
 import sys
@@ -201,7 +202,7 @@ def _sniff_text(path: Path) -> tuple[str, str, bool]:
     qualtrics = len(lines) >= 3 and '"ImportId"' in lines[2].replace('""', '"')
     if not qualtrics and len(lines) < 3 and len(head) == 1 << 16:  # long question texts
         with path.open(encoding=enc, newline="", errors="replace") as fh, _field_limit():
-            rows = [r for _, r in zip(range(3), pycsv.reader(fh, delimiter=delim))]
+            rows = list(itertools.islice(pycsv.reader(fh, delimiter=delim), 3))
         qualtrics = len(rows) == 3 and any('"ImportId"' in c for c in rows[2])
     return enc, delim, qualtrics
 

@@ -29,7 +29,7 @@ INJECTIONS = [
 ]
 
 
-def _base(tmp_path, stem: str) -> "Path":  # noqa: F821
+def _base(tmp_path, stem: str) -> Path:  # noqa: F821
     df = pd.DataFrame({"q1": [1, 2, 3, 4, 5] * 6, "q2": [2, 3, 4, 5, 1] * 6})
     path = tmp_path / f"{stem}.csv"
     df.to_csv(path, index=False)

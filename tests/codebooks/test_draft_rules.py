@@ -235,7 +235,7 @@ def test_index_never_holds_the_proposed_outcome(tmp_path, outcome_header):
     header = lines[0]
     texts = ",".join('"Overall, how satisfied are you?"' if h == outcome_header
                      else f'"Aspect {h}"' for h in df.columns)
-    imp = ",".join('"{""ImportId"":""QID%d""}"' % k for k in range(len(df.columns)))
+    imp = ",".join(f'"{{""ImportId"":""QID{k}""}}"' for k in range(len(df.columns)))
     p.write_text("\n".join([header, texts, imp] + lines[1:]) + "\n")
     d, doc = _doc(p)
     oid = [i["id"] for i in doc["items"] if i.get("aliases") == [outcome_header]

@@ -16,10 +16,10 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from cxresearch.pipeline import cli
 from cxresearch.codebooks.draft import draft
 from cxresearch.codebooks.pii import PiiCounter, detect, redact
 from cxresearch.intake.privacy import scan
+from cxresearch.pipeline import cli
 
 EMAILS = ["jane.doe@example.org", "x_y+tag@mail.example.co.uk", "o'brien@example.ie"]
 PHONES = ["+44 7700 900123", "+1 (555) 123-4567", "0044 20 7946 0958", "07700 900123",
