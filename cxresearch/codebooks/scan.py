@@ -346,6 +346,43 @@ def _read_text(path: Path, chunk_bytes: int):
         yield names, wordings, pa.table({n: pa.array([], pa.string()) for n in names})
 
 
+def _cell_text(v) -> str:
+    """A worksheet cell as pandas ``read_excel(dtype=str)`` writes it."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _read_xlsx(path: Path, chunk_rows: int):
+    """Yield (headers, table of string columns) per ``chunk_rows`` rows of the first sheet,
+    read in openpyxl's streaming mode (memory one chunk, whatever the number of rows)."""
+    import pyarrow as pa
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        head = next(rows, ())
+        names = [str(c) if c is not None else f"Unnamed: {k}" for k, c in enumerate(head)]
+        check_headers(path.name, names)
+        width = len(names)
+        while True:
+            block = [r for r in itertools.islice(rows, chunk_rows)]
+            if not block:
+                break
+            block = [r for r in block if any(c is not None for c in r)]
+            cols = list(zip(*[(tuple(r) + (None,) * width)[:width] for r in block],
+                            strict=True)) if block else [()] * width
+            yield names, pa.table({n: pa.array([_cell_text(v) for v in c], pa.string())
+                                   for n, c in zip(names, cols, strict=True)})
+        if not names:
+            return
+    finally:
+        wb.close()
+
+
 def scan_export(path: str | os.PathLike, chunk_bytes: int = 16 << 20, chunk_rows: int = 200_000):
     """Summaries of every column of an export, read in chunks.
 
@@ -389,7 +426,11 @@ def scan_export(path: str | os.PathLike, chunk_bytes: int = 16 << 20, chunk_rows
         for df, _ in pyreadstat.read_file_in_chunks(pyreadstat.read_sav, str(path),
                                                     chunksize=chunk_rows, user_missing=True):
             feed(pa.Table.from_pandas(df.astype("string"), preserve_index=False))
-    elif suffix in (".xlsx", ".xls"):
+    elif suffix == ".xlsx":
+        names = []
+        for names, table in _read_xlsx(path, chunk_rows):  # noqa: B007
+            feed(table)
+    elif suffix == ".xls":
         import pandas as pd
 
         df = pd.read_excel(path, dtype=str)
