@@ -24,6 +24,7 @@ import csv as pycsv
 import itertools
 import math
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -332,8 +333,9 @@ def _read_text(path: Path, chunk_bytes: int):
                                                newlines_in_values=b'"' in block),
                 convert_options=convert)
         except pa.ArrowInvalid as exc:
+            why = re.sub(r"(got \d+)\s*:.*", r"\1", str(exc).splitlines()[0])[:200]
             raise ValueError(f"export {path.name!r}: not a readable {delim!r}-delimited "
-                             f"file ({str(exc).splitlines()[0][:200]})") from None
+                             f"file ({why}; the row's content is not shown)") from None
         empty = False
         if first and qualtrics:  # rows 1-2: question texts and ImportId json
             for n in names:

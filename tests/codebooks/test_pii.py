@@ -162,3 +162,12 @@ def test_pii_in_a_multi_select_option_column_is_not_an_option(tmp_path):
     df.to_csv(p, index=False)
     d = draft(p, "s")
     assert "jane@example.org" not in d.yaml and "jane@example.org" not in d.review
+
+
+@pytest.mark.parametrize("row", ["1,2,jane@example.org,extra", '1,"unterminated jane@example.org'])
+def test_unreadable_rows_are_reported_without_their_content(tmp_path, row):
+    p = tmp_path / "bad.csv"
+    p.write_text("a,b,c\n1,2,3\n" + row + "\n4,5,6\n")
+    with pytest.raises(ValueError, match="not a readable") as exc:
+        draft(p, "s")
+    assert "jane" not in str(exc.value)
