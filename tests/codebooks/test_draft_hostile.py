@@ -151,3 +151,23 @@ def test_round_trip_of_every_drafted_example():
         assert yaml.safe_load(again) == doc, f.name
         assert doc["meta"]["source"] == [f.name]
         assert check_codebook(text, "s") == [], f.name
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("chunk", [16, 64, 1 << 20])
+def test_blocks_cut_at_record_boundaries_give_the_same_scan(tmp_path, eol, chunk):
+    """Quoted newlines and quotes across block edges: every block size reads the same."""
+    from cxresearch.codebooks.scan import scan_export
+
+    rows = ['id,comment,q'] + [f'{k},"line one{eol}line ""two"", {k}",{k % 5 + 1}'
+                                for k in range(60)]
+    path = tmp_path / "q.csv"
+    path.write_bytes((eol.join(rows) + eol).encode())
+    if eol == "\r":  # a bare CR ends records only when the file has no LF at all
+        path.write_bytes(path.read_bytes().replace(b"\r", b"\n").replace(b"\n", b"\r"))
+    s = scan_export(path, chunk_bytes=chunk)
+    assert s["rows"] == 60
+    q = next(c for c in s["columns"] if c.header == "q")
+    assert q.values() == {str(v): 12 for v in range(1, 6)}
+    com = next(c for c in s["columns"] if c.header == "comment")
+    assert com.answered == 60 and com.distinct == 60
