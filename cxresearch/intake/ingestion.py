@@ -72,7 +72,7 @@ from cxresearch.intake.answers import (
     multi_from_options,
 )
 from cxresearch.intake.labels import check_file_labels
-from cxresearch.intake.privacy import redact, scan
+from cxresearch.intake.privacy import KIND_NAMES, redact, scan
 from cxresearch.intake.readers import QUALTRICS_METADATA, RawTable, read_export
 from cxresearch.waves.storage import (
     Wave,
@@ -474,8 +474,8 @@ def _suspect_pii(inst, raw: RawTable, assigned: dict) -> dict:
 
 def _warn_pii(path: Path, suspected: dict) -> None:
     for h, found in suspected.items():
-        what = " and ".join(f"{n} value(s) that look like {'e-mail' if k == 'email' else 'IP'} "
-                            "addresses" for k, n in found.items())
+        what = " and ".join(f"{n} value(s) that look like {KIND_NAMES.get(k, k)}"
+                            for k, n in found.items())
         warnings.warn(f"{printable(path.name)}: column {h!r} is not marked pii but holds "
                       f"{what}; they are withheld from messages and quarantine.csv (mark the "
                       "item 'pii: true' in the codebook if it is personal data)",

@@ -167,19 +167,22 @@ def _draft_target(study: str, out: str | None) -> Path:
 def run_codebook_cli(args, parse_sets=None) -> int:
     """``cxresearch codebook draft EXPORT --study NAME [-o PATH] [--force]`` and
     ``cxresearch codebook check PATH_OR_NAME``."""
-    from cxresearch.codebooks.draft import check_codebook, draft_codebook
+    from cxresearch.codebooks.draft import check_codebook, draft
 
     if args.codebook_command == "draft":
         target = _draft_target(args.study, args.output)
         if target.exists() and not args.force:
             raise ValueError(f"{target} exists; pass --force to overwrite it (your edits to it "
                              f"would be lost) or -o another path")
-        text = draft_codebook(args.export, args.study, max_levels=args.max_levels)
+        drafted = draft(args.export, args.study, max_levels=args.max_levels)
+        text = drafted.yaml
         write_text_atomic(target, text)
-        n_items = text.count("\n  - id: ")
-        n_assumed = text.count("\n    assumed: true")
+        review = target.with_name(target.stem + ".review.html")
+        write_text_atomic(review, drafted.review)
+        n_items = n_assumed = len({d["id"] for d in drafted.decisions if d["id"]})
         print(f"codebook draft written to {target}: {n_items} items, {n_assumed} inferred "
               f"choices marked `assumed: true` to review")
+        print(f"review page (riskiest item first): {review}")
         print(f"next: review it, then `cxresearch codebook check {target}`")
         return 0
     from cxresearch import paths
