@@ -512,8 +512,8 @@ def run_cli(args, parse_sets) -> int:
             w = ingest(args.path, args.instrument, args.wave, on_error=args.on_error,
                        replace=args.replace,
                        trust_file_labels=bool(getattr(args, "trust_file_labels", False)))
-    except (ValueError, OSError) as exc:  # IngestError lists every problem; exit status 1
-        print(f"cxresearch ingest: {exc}", file=sys.stderr)
+    except ValueError as exc:  # IngestError lists every problem; exit status 1 (an OSError
+        print(f"cxresearch ingest: {exc}", file=sys.stderr)  # goes to the CLI's boundary)
         return 1
     for c in caught:
         print(f"warning: {printable(c.message)}", file=sys.stderr)

@@ -30,6 +30,7 @@ Detection is deterministic (content first, file name second):
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 from dataclasses import dataclass, field
@@ -462,8 +463,10 @@ def read_export(path: str | os.PathLike, *, encoding: str | None = None,
     >>> # In R: readr::read_csv(f, skip = 3, col_names = names, col_types = cols(.default = "c"))
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not an export file", str(path))
     if not path.is_file():
-        raise FileNotFoundError(f"no such export file: {path}")
+        raise FileNotFoundError(errno.ENOENT, "no such export file", str(path))
     if path.stat().st_size == 0:
         _fatal(path, "the file is empty (0 bytes)", "export the survey again")
     with open(path, "rb") as fh:

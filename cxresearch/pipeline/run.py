@@ -500,16 +500,12 @@ def run_cli(args, parse_sets) -> int:
     for key, value in list(params.items()):  # True/False/None spelled as in Python
         if isinstance(value, str) and value in {"True", "False", "true", "false", "None"}:
             params[key] = {"true": True, "false": False, "none": None}[value.lower()]
-    try:
-        report = reproduce(study=args.study, wave=args.wave, jobs=args.jobs, out=args.out,
-                           parameters=params, notebooks=args.notebooks,
-                           examples=not args.no_examples, progress=not args.no_progress,
-                           timeout=args.timeout)
-    except OSError as exc:   # unwritable reports/, --out or run sub-folder: one line
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"cxresearch reproduce: cannot write{where}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return 1
+    # an unwritable reports/, --out or run sub-folder raises OSError: the CLI's one error
+    # boundary prints it as one line (exit 3)
+    report = reproduce(study=args.study, wave=args.wave, jobs=args.jobs, out=args.out,
+                       parameters=params, notebooks=args.notebooks,
+                       examples=not args.no_examples, progress=not args.no_progress,
+                       timeout=args.timeout)
     if not report.ok:
         for r in report.failed:
             print(f"cxresearch reproduce: notebook {r.describe()}", file=sys.stderr)

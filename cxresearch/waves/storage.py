@@ -65,31 +65,12 @@ RESPONSES = "responses.parquet"
 MANIFEST = "manifest.json"
 QUARANTINE = "quarantine.csv"
 
-# study ids and wave labels become folder names: keep them portable. ASCII only (no look-alike
-# digits or letters), matched with fullmatch (``$`` would accept a trailing newline).
-_LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+# study ids and wave labels become folder names: paths.check_label keeps them portable
+_LABEL_RE = paths.LABEL_RE
 _LOCK_TIMEOUT = 300.0  # seconds a writer waits for another writer of the same wave
 
 
-def check_label(kind: str, value) -> str:
-    """``value`` when it is a valid study id or wave label, else ``ValueError`` naming ``kind``.
-
-    Letters, digits, ``.``, ``_`` and ``-`` (ASCII), starting with a letter or digit, at most
-    100 characters; the whole string must match (``"2024\\n"`` is refused).
-
-    Examples
-    --------
-    >>> check_label("wave", "2021-reconstructed")
-    '2021-reconstructed'
-    >>> # In R: stopifnot(grepl("^[A-Za-z0-9][A-Za-z0-9._-]*$", x, perl = TRUE))
-    """
-    if not isinstance(value, str) or not _LABEL_RE.fullmatch(value):
-        raise ValueError(
-            f"{kind} must be a non-empty string of ASCII letters, digits, '.', '_' or '-' that "
-            f"starts with a letter or digit, at most 100 characters (it becomes a folder name), "
-            f"got {value!r}"
-        )
-    return value
+check_label = paths.check_label  # the rule lives in paths, beside the other name rules
 
 
 _check_label = check_label
