@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the notebooks in DIR instead of notebooks/")
     p.add_argument("--no-examples", action="store_true",
                    help="do not ingest data/examples/ into the run")
+    p.add_argument("--clean", action="store_true",
+                   help="remove the run folders that killed or failed runs left in reports/ "
+                        "(marked incomplete), then stop")
     return parser
 
 
