@@ -292,10 +292,11 @@ def _convert_multi(it, src, col_of, probs: RowProblems, tally: Counter, n: int) 
     return {f"{it.id}__{v}": pd.arrays.BooleanArray(s, na.copy()) for v, s in sel.items()}
 
 
-def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool = False,
-           write: bool = True, root=None, synthetic: bool | None = None,
+def ingest(path, instrument, wave: str | None = None, *, on_error: str = "fail",
+           replace: bool = False, write: bool = True, root=None, synthetic: bool | None = None,
            encoding: str | None = None, sheet: str | None = None, project=None,
-           trust_file_labels: bool = False):
+           trust_file_labels: bool = False, wave_column: str | None = None,
+           wave_period: str | None = None):
     """Validate a raw export against its codebook and store it as a wave.
 
     Parameters
@@ -306,7 +307,20 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     instrument : str or Instrument
         Codebook name (``"mitto_cx"``) or a loaded instrument.
     wave : str
-        Wave label, e.g. ``"2024"``; the folder name under ``data/waves/<study>/``.
+        Wave label, e.g. ``"2024"``; the folder name under ``data/waves/<study>/``. Not with
+        ``wave_column``.
+    wave_column : str, optional
+        A long file holding several waves (continuous feedback, a tracking export): each value
+        of this column is ingested as its own wave, labelled by the value (which must be a
+        valid wave label). Every wave is validated on its own rows (a respondent id may recur
+        across waves); all or nothing: if any wave has a problem, or exists without
+        ``replace``, nothing is written. The column itself is not stored unless it is a
+        codebook item. Returns a list of waves, sorted by label.
+    wave_period : {"month", "quarter", "year"}, optional
+        With ``wave_column`` holding dates: group them into waves labelled ``2024-03``,
+        ``2024-Q1`` or ``2024``. Dates are read as ISO (``2024-03-31``, with or without a time)
+        or day-first (``31/03/2024``, ``31.03.2024``); an unreadable date is an error with its
+        row.
     on_error : {"fail", "quarantine"}
         ``"fail"``: any problem raises :class:`~cxresearch.errors.IngestError` listing every
         problem and nothing is written. ``"quarantine"``: rows with problems are set aside in
@@ -337,6 +351,7 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     Returns
     -------
     cxresearch.waves.Wave
+        (A list of them with ``wave_column``.)
 
     Warns
     -----
@@ -361,13 +376,16 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     >>> import cxresearch as cx
     >>> w = cx.ingest("export.csv", "mitto_cx", "2024")          # doctest: +SKIP
     >>> w.manifest["rows_kept"], w.manifest["rejections"]        # doctest: +SKIP
+    >>> ws = cx.ingest("feedback.csv", "members", wave_column="date",
+    ...                wave_period="quarter")                     # doctest: +SKIP
     >>> # In R (no direct equivalent): haven::read_sav("export.sav") + validation by hand
     """
     if project is not None:
         with paths.use_project(project):
             return ingest(path, instrument, wave, on_error=on_error, replace=replace,
                           write=write, root=root, synthetic=synthetic, encoding=encoding,
-                          sheet=sheet, trust_file_labels=trust_file_labels)
+                          sheet=sheet, trust_file_labels=trust_file_labels,
+                          wave_column=wave_column, wave_period=wave_period)
     if on_error not in ("fail", "quarantine"):
         raise ValueError(f"on_error must be 'fail' or 'quarantine', got {on_error!r}")
     for name, flag in (("replace", replace), ("write", write),
@@ -378,6 +396,19 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
         raise TypeError("instrument must be a codebook name, path or Instrument, got None")
     if not isinstance(path, str | PathLike):
         raise TypeError(f"path must be a file path, got {type(path).__name__}")
+    if wave_column is not None or wave_period is not None:
+        if wave is not None:
+            raise ValueError(f"give either wave (one wave) or wave_column (a wave per value), "
+                             f"not both: wave={wave!r}, wave_column={wave_column!r}")
+        from cxresearch.intake.longfile import ingest_long
+
+        return ingest_long(path, instrument, wave_column, wave_period=wave_period,
+                           on_error=on_error, replace=replace, write=write, root=root,
+                           synthetic=synthetic, encoding=encoding, sheet=sheet,
+                           trust_file_labels=trust_file_labels)
+    if wave is None:
+        raise TypeError("ingest() needs wave (the wave label) or wave_column (a column whose "
+                        "values are the wave labels)")
     inst = load_instrument(instrument)
     path = Path(path)
     target = wave_dir(inst.name, wave, root)  # also validates the label
@@ -388,6 +419,17 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
             f"wave {inst.name}/{wave} already exists at {target}; nothing was read or written "
             "(pass replace=True, or --replace on the command line, to overwrite it)")
     raw = read_export(path, encoding=encoding, sheet=sheet)
+    out = _validate(inst, raw, path, wave, on_error=on_error, synthetic=synthetic,
+                    trust_file_labels=trust_file_labels, sha=sha256_file(path))
+    if write:
+        write_wave(out, replace=replace, root=root)
+    return out
+
+
+def _validate(inst, raw: RawTable, path: Path, wave: str, *, on_error: str, synthetic,
+              trust_file_labels: bool, sha: str, extra: dict | None = None,
+              stacklevel: int = 3) -> Wave:
+    """Validate one wave's rows of a read export: the Wave (not written), or IngestError."""
     probs = RowProblems(raw)
     if raw.n == 0 and not raw.problems:
         probs.file("the file has a header but no data rows", "export the responses again",
@@ -398,18 +440,17 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     suspected = _suspect_pii(inst, raw, assigned)
     cols = _convert(inst, raw, assigned, probs, tally)
     all_problems = probs.as_dicts()
-    _warn_pii(path, suspected)
+    _warn_pii(path, suspected, stacklevel + 1)
     if probs.fatal or (all_problems and on_error == "fail"):
         raise IngestError(path.name, all_problems)
     if dropped.get("unknown"):
         warnings.warn(f"{printable(path.name)}: {len(dropped['unknown'])} column(s) match no "
                       f"item of {inst.name} and were dropped: {dropped['unknown']}",
-                      UnknownColumnsWarning, stacklevel=2)
+                      UnknownColumnsWarning, stacklevel=stacklevel)
     keep = ~probs.bad
     data = _assemble(inst, cols, keep, raw.n)
     quarantine = (_quarantine(raw, probs, assigned, suspected)
                   if (probs.bad.any() or raw.bad_rows) else None)
-    sha = sha256_file(path)
     made_up = _made_up(sha)
     manifest = {
         "study": inst.name, "wave": wave,
@@ -433,11 +474,9 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
         "codebook": inst.name,
         "codebook_sha256": inst.sha256,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **(extra or {}),
     }
-    out = Wave(data, inst, manifest, quarantine=quarantine)
-    if write:
-        write_wave(out, replace=replace, root=root)
-    return out
+    return Wave(data, inst, manifest, quarantine=quarantine)
 
 
 def _assemble(inst, cols: dict, keep: np.ndarray, n: int) -> pd.DataFrame:
@@ -472,14 +511,14 @@ def _suspect_pii(inst, raw: RawTable, assigned: dict) -> dict:
     return out
 
 
-def _warn_pii(path: Path, suspected: dict) -> None:
+def _warn_pii(path: Path, suspected: dict, stacklevel: int = 3) -> None:
     for h, found in suspected.items():
         what = " and ".join(f"{n} value(s) that look like {'e-mail' if k == 'email' else 'IP'} "
                             "addresses" for k, n in found.items())
         warnings.warn(f"{printable(path.name)}: column {h!r} is not marked pii but holds "
                       f"{what}; they are withheld from messages and quarantine.csv (mark the "
                       "item 'pii: true' in the codebook if it is personal data)",
-                      PiiSuspectedWarning, stacklevel=3)
+                      PiiSuspectedWarning, stacklevel=stacklevel)
 
 
 def _quarantine(raw: RawTable, probs: RowProblems, assigned: dict, suspected: dict) -> pd.DataFrame:
@@ -505,19 +544,35 @@ def _quarantine(raw: RawTable, probs: RowProblems, assigned: dict, suspected: di
 
 def run_cli(args, parse_sets) -> int:
     """``cxresearch ingest PATH --instrument NAME --wave LABEL [--on-error] [--replace]``."""
+    wave_column = getattr(args, "wave_column", None)
+    period = getattr(args, "wave_period", None)
+    if (args.wave is None) == (wave_column is None):
+        print("cxresearch ingest: give --wave LABEL (one wave) or --wave-column COLUMN (one "
+              "wave per value of the column), not both and not neither", file=sys.stderr)
+        return 2
+    if period is not None and wave_column is None:
+        print("cxresearch ingest: --wave-period needs --wave-column (the date column)",
+              file=sys.stderr)
+        return 2
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnknownColumnsWarning)
             warnings.simplefilter("always", PiiSuspectedWarning)
             w = ingest(args.path, args.instrument, args.wave, on_error=args.on_error,
                        replace=args.replace,
-                       trust_file_labels=bool(getattr(args, "trust_file_labels", False)))
+                       trust_file_labels=bool(getattr(args, "trust_file_labels", False)),
+                       wave_column=wave_column, wave_period=period)
     except ValueError as exc:  # IngestError lists every problem; exit status 1 (an OSError
         print(f"cxresearch ingest: {exc}", file=sys.stderr)  # goes to the CLI's boundary)
         return 1
-    for c in caught:
-        print(f"warning: {printable(c.message)}", file=sys.stderr)
-    print(summary(w, w.path))
+    for msg in dict.fromkeys(printable(c.message) for c in caught):  # once per message
+        print(f"warning: {msg}", file=sys.stderr)
+    for one in (w if isinstance(w, list) else [w]):
+        print(summary(one, one.path))
+    if isinstance(w, list):
+        print(f"{len(w)} wave(s) from one file, column {printable(wave_column)!r}"
+              + (f" grouped by {period}" if period else "") + ": "
+              + ", ".join(one.label for one in w))
     return 0
 
 

@@ -2,8 +2,8 @@
 
 Sub-commands
 ------------
-``cxresearch ingest PATH --instrument NAME --wave LABEL [--on-error fail|quarantine] [--replace]
-[--trust-file-labels]``
+``cxresearch ingest PATH --instrument NAME (--wave LABEL | --wave-column COL [--wave-period
+month|quarter|year]) [--on-error fail|quarantine] [--replace] [--trust-file-labels]``
 ``cxresearch check-published [--study S] [--out DIR]``
 ``cxresearch reconstruct STUDY [--seed N] [--set name=value ...] [--replace]``
 ``cxresearch reproduce [--study S] [--wave W] [--jobs N] [--out DIR] [--param NAME=VALUE ...]``
@@ -119,7 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="validate a raw export against a codebook and store a wave")
     p.add_argument("path")
     p.add_argument("--instrument", required=True, help="codebook name, e.g. mitto_cx")
-    p.add_argument("--wave", required=True, help="wave label, e.g. 2024")
+    p.add_argument("--wave", default=None, help="wave label, e.g. 2024")
+    p.add_argument("--wave-column", default=None, metavar="COLUMN",
+                   help="a long file: ingest each value of COLUMN as its own wave (all or "
+                        "nothing), instead of --wave")
+    p.add_argument("--wave-period", choices=["month", "quarter", "year"], default=None,
+                   help="with --wave-column holding dates: group them into waves")
     p.add_argument("--on-error", choices=["fail", "quarantine"], default="fail")
     p.add_argument("--replace", action="store_true", help="overwrite an existing wave")
     p.add_argument("--trust-file-labels", action="store_true",
