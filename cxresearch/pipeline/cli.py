@@ -224,7 +224,9 @@ def describe_os_error(exc: OSError) -> str:
     """One line for a failed read or write: the path (escaped) and what to do."""
     from cxresearch.errors import printable
 
-    names = [n for n in (exc.filename, exc.filename2) if n not in (None, "")]
+    # a rename names the temporary file first and the target second: the target is the one
+    # the user knows
+    names = [n for n in (exc.filename2, exc.filename) if n not in (None, "")][:1]
     where = " -> ".join(printable(os.fsdecode(n) if isinstance(n, bytes) else n)
                         for n in names)
     advice = _OS_ADVICE.get(exc.errno)

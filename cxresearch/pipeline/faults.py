@@ -60,9 +60,14 @@ def die_with_parent(parent: int) -> None:
     """Pool-worker initializer: a worker dies with the run (Linux ``PR_SET_PDEATHSIG``), so a
     ``kill -9`` of ``cxresearch reproduce`` leaves no workers behind; their Jupyter kernels
     stop on their own when their parent goes (ipykernel's parent poller)."""
+    import signal
+
+    # Ctrl-C reaches the whole process group: the run itself stops its workers (see
+    # worker_pool), so a worker ignores it instead of printing a traceback of its own
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
-        import signal
 
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)

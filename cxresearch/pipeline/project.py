@@ -177,6 +177,11 @@ def _draft_target(study: str, out: str | None) -> Path:
         target = paths.project_config()["paths"]["codebooks"] / f"{study}.yaml"
     else:
         target = Path.cwd().resolve() / f"{study}.yaml"
+    if target.is_dir():
+        import errno
+
+        raise IsADirectoryError(errno.EISDIR, "is a folder, a codebook file was expected",
+                                str(target))
     pkg = paths.package_root()
     if (pkg in target.parents and os.environ.get("CXRESEARCH_PROJECT") is None
             and find_project() != pkg):
