@@ -50,6 +50,7 @@ from pathlib import Path
 __all__ = [
     "LABEL_RE",
     "MAX_NAME_LENGTH",
+    "WINDOWS_RESERVED",
     "PROJECT_FILE",
     "OutsideProjectError",
     "atomic_save",

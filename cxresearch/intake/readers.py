@@ -479,7 +479,11 @@ def read_export(path: str | os.PathLike, *, encoding: str | None = None,
     elif fmt == "parquet":
         raw = _read_parquet(path)
     else:
-        raw = _read_csv(path, head, encoding)
+        try:
+            raw = _read_csv(path, head, encoding)
+        except csv.Error as exc:   # the csv module's own refusals (a bare CR in a field, ...)
+            _fatal(path, f"the CSV could not be parsed: {exc}",
+                   "check the line breaks and quoting of the file, or export it again")
         _qualtrics(raw)
     raw.info.setdefault("format", fmt)
     raw.info.setdefault("header_rows", 1)
