@@ -26,8 +26,8 @@ import pyarrow as pa
 
 from cxresearch.codebooks.instrument import load_instrument, normalise_label
 from cxresearch.errors import IngestError
-from cxresearch.intake.ingestion import _validate
 from cxresearch.intake.readers import RawTable, read_export, to_numpy
+from cxresearch.intake.validation import _validate
 from cxresearch.paths import check_label
 from cxresearch.waves.storage import recover_wave, sha256_file, wave_dir, write_waves
 

@@ -60,6 +60,8 @@ __all__ = [
     "wave_dir",
     "write_wave",
     "write_waves",
+    "StreamedWave",
+    "stream_folder",
 ]
 
 RESPONSES = "responses.parquet"
@@ -323,7 +325,13 @@ def _stage(wave: Wave, target: Path, manifest: dict) -> Path:
     """Write a wave's files into a hidden temporary folder beside ``target``; returns it."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
-        wave.data.to_parquet(tmp / RESPONSES, index=False)
+        staged = getattr(wave, "staged", None)
+        if staged is not None:   # a StreamedWave: its responses were written batch by batch
+            os.replace(staged, tmp / RESPONSES)
+            shutil.rmtree(Path(staged).parent, ignore_errors=True)
+            wave.staged = None
+        else:
+            wave.data.to_parquet(tmp / RESPONSES, index=False)
         files = {RESPONSES: sha256_file(tmp / RESPONSES)}
         if wave.quarantine is not None and len(wave.quarantine):
             safe = spreadsheet_safe_frame(wave.quarantine)
@@ -381,11 +389,65 @@ def _leftovers(target: Path) -> dict[str, list[Path]]:
         if not p.name.startswith(prefix) or not p.is_dir():
             continue
         kind = p.name[len(prefix):].split("-", 1)[0]
-        if kind in ("new", "tmp"):
+        if kind == "stream" and _owner_alive(p.name[len(prefix):]):
+            continue   # a batch-wise ingest still writing (see stream_folder)
+        if kind in ("new", "tmp", "stream"):
             out["new"].append(p)
         elif kind == "old":
             out["old"].append(p)
     return out
+
+
+def _owner_alive(rest: str) -> bool:
+    """``stream-<pid>-<random>``: whether process ``pid`` still runs (on this machine)."""
+    try:
+        pid = int(rest.split("-")[1])
+        os.kill(pid, 0)
+    except (IndexError, ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stream_folder(study: str, wave: str, root: str | os.PathLike | None = None) -> Path:
+    """A private hidden folder beside a wave's final place for a batch-wise ingest to write
+    ``responses.parquet`` into before :func:`write_wave` moves it into the wave
+    (``.<wave>.stream-<pid>-*``: left alone while its process runs, removed by the recovery
+    once it is dead)."""
+    target = wave_dir(study, wave, root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{wave}.stream-{os.getpid()}-", dir=target.parent))
+
+
+class StreamedWave(Wave):
+    """A wave whose answers were written to Parquet batch by batch (a large export): its
+    ``data`` is read from the file the first time it is used, so that ingesting a file never
+    holds all its rows in memory. Before it is written, ``staged`` is the Parquet file and
+    ``data`` an empty frame with the codebook's columns and dtypes."""
+
+    def __init__(self, empty: pd.DataFrame, instrument, manifest: dict, staged: Path,
+                 quarantine=None):
+        super().__init__(empty, instrument, manifest, quarantine=quarantine)
+        self.staged: Path | None = Path(staged)
+        self._loaded = False   # until written, ``data`` is the empty frame
+
+    @property
+    def data(self) -> pd.DataFrame:
+        if not self._loaded and self.staged is None and self.path is not None:
+            self._data = self.instrument.apply_dtypes(pd.read_parquet(self.path / RESPONSES))
+            self._loaded = True
+        return self._data
+
+    @data.setter
+    def data(self, value: pd.DataFrame) -> None:
+        self._data = value
+        self._loaded = True
+
+    def __repr__(self) -> str:
+        kind = "synthetic" if self.synthetic else "observed"
+        return (f"<Wave {self.study}/{self.label}: {self.manifest.get('rows_kept')} "
+                f"respondents, {kind}, read batch by batch>")
 
 
 def _complete(folder: Path) -> bool:
