@@ -27,7 +27,7 @@ Examples
 >>> t = np.array([[1.0], [3.0], [2.0], [6.0]])          # PSU totals of w*z
 >>> ps = np.array([0, 0, 1, 1])                         # stratum of each PSU
 >>> s, c = stratum_scales(np.array([2, 2]), np.ones(2), np.zeros(2, bool), "fail")
->>> float(psu_variance(t, ps, np.array([2, 2]), s, c)[0, 0])
+>>> round(float(psu_variance(t, ps, np.array([2, 2]), s, c)[0, 0]), 10)
 20.0
 >>> # In R: svytotal(~z, svydesign(ids=~psu, strata=~h, data=d)) -> SE^2
 """
