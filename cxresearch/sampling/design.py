@@ -32,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cxresearch.sampling.sources import is_engine_source
 from cxresearch.sampling.variance import (
     LONELY_MODES,
     average_factor,
@@ -44,6 +45,8 @@ from cxresearch.sampling.variance import (
 __all__ = ["Calibration", "Design", "check_weights"]
 
 _LONELY = LONELY_MODES
+# set by cxresearch.sampling.engine (imported with the package): builds an EngineDesign
+ENGINE: dict = {"factory": None}
 
 
 def _column(data: pd.DataFrame, spec, what: str):
@@ -196,8 +199,11 @@ class Design:
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Respondent-level data (not copied, never modified).
+    data : pandas.DataFrame, or a path, glob, folder, DuckDB relation or Ibis table
+        Respondent-level data (not copied, never modified). Anything but a DataFrame gives an
+        :class:`~cxresearch.sampling.engine.EngineDesign`: the rows stay in DuckDB (files),
+        on their DuckDB connection or on the Ibis table's backend (Spark, a warehouse), and
+        estimators bring back aggregates only.
     weights : str or array-like, optional
         Sampling (or analysis) weights; non-negative, finite. Default: unit weights, or
         ``N_h / n_h`` when only ``fpc`` is given (as ``svydesign`` derives them).
@@ -245,6 +251,13 @@ class Design:
     2
     >>> # In R: svydesign(ids=~1, strata=~h, weights=~w, data=d)
     """
+
+    def __new__(cls, data=None, *args, **kwargs):
+        # a path, glob, folder, DuckDB relation or Ibis table: the rows stay in the engine
+        if (cls is Design and not isinstance(data, pd.DataFrame) and is_engine_source(data)
+                and ENGINE["factory"] is not None):
+            return ENGINE["factory"](data, *args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, data, weights=None, strata=None, psu=None, fpc=None, *,
                  lonely_psu: str = "fail", calibration=None):

@@ -11,17 +11,54 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.sampling.design import Design
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.waves.storage import is_wave
 
-__all__ = ["as_design"]
+__all__ = ["as_design", "engine_columns", "row_counts"]
 
 
-def resolve(d, argname: str = "d"):
+def engine_columns(*specs) -> list:
+    """Flatten column specs (a name, a list of names, a dict of lists, None) for a collapse;
+    arrays are passed through so that the engine can refuse them by name."""
+    out: list = []
+    for s in specs:
+        if s is None:
+            continue
+        if isinstance(s, str):
+            out.append(s)
+        elif isinstance(s, dict):
+            out += engine_columns(*s.values())
+        elif isinstance(s, list | tuple):
+            out += engine_columns(*s)
+        else:
+            out.append(s)
+    return out
+
+
+def _collapse(d, columns, caller: str):
+    if columns is None:
+        raise TypeError(f"{caller} does not run on an engine design (data in DuckDB, Spark or "
+                        "files) yet; estimate it on an explicit in-memory sample "
+                        "(design.sample(n)) or use an estimator that is pushed down")
+    return d.collapse(engine_columns(columns))
+
+
+def row_counts(design, n: int) -> np.ndarray:
+    """Rows represented by each row of the analysed frame: 1, or the cell counts of an engine
+    design's aggregate (:class:`~cxresearch.sampling.engine.CollapsedDesign`)."""
+    f = getattr(design, "freq", None)
+    return np.ones(n) if f is None else np.asarray(f, dtype=float)
+
+
+def resolve(d, argname: str = "d", columns=None):
     """Return ``(frame, design_or_None)``.
 
     A plain DataFrame is a simple random sample: ``design`` is ``None`` and callers use the
-    classical formulas. A Wave becomes ``wave.design()``; a Design is used as it is.
+    classical formulas. A Wave becomes ``wave.design()``; a Design is used as it is. An engine
+    design is aggregated over ``columns`` (one GROUP BY) into a design on its cells.
     """
+    if is_engine_design(d):
+        d = _collapse(d, columns, "this test")
     if isinstance(d, pd.DataFrame):
         return d, None
     if is_wave(d):
@@ -92,13 +129,18 @@ def refuse_infinite(x: np.ndarray, what: str) -> None:
                          f"{x[rows[0]]}); recode them as missing if that is what they mean")
 
 
-def as_design(d) -> Design:
+def as_design(d, columns=None) -> Design:
     """Turn what an estimator received into a :class:`Design`.
 
     A ``Design`` passes through; a ``Wave`` gives its
     codebook design; a plain ``DataFrame`` becomes a simple random sample with unit weights
-    (``svydesign(ids=~1, data=d)``, with replacement).
+    (``svydesign(ids=~1, data=d)``, with replacement). An engine design (rows in DuckDB, Spark
+    or files) is aggregated by one GROUP BY over ``columns`` — the columns the estimator
+    reads — into a design on its cells with the same estimates and variances; an estimator
+    that does not pass ``columns`` is refused on it with a TypeError.
     """
+    if is_engine_design(d):
+        return _collapse(d, columns, "this estimator")
     if isinstance(d, Design):
         return d
     if isinstance(d, pd.DataFrame):

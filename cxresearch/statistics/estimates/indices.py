@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.sampling.design import Design
-from cxresearch.statistics.design.resolve import as_design
+from cxresearch.statistics.design.resolve import as_design, row_counts
 from cxresearch.statistics.estimates.itemscales import (
     dimensions,
     item_scale_of,
@@ -64,11 +64,11 @@ from cxresearch.waves.storage import is_wave
 __all__ = ["bottom_box", "csat", "likert_index", "nps", "to_pomp", "top_box"]
 
 
-def _resolve(d) -> tuple[Design, object]:
+def _resolve(d, columns=None) -> tuple[Design, object]:
     instrument = None
     if is_wave(d):
         instrument = d.instrument
-    return as_design(d), instrument
+    return as_design(d, columns), instrument
 
 
 def likert_index(d, items, coding: str | None = None, scale: str = "share", by=None, *,
@@ -132,7 +132,8 @@ def likert_index(d, items, coding: str | None = None, scale: str = "share", by=N
     if missing not in ("complete", "available"):
         raise ValueError(f"missing must be 'complete' or 'available', got {missing!r}")
     ab = parse_coding(coding) if coding is not None else None
-    des, instrument = _resolve(d)
+    des, instrument = _resolve(d, [dimensions(items, None) if not isinstance(items, str)
+                                   else None, by])
     gtable, gcode = groups(des, by)
     dims = dimensions(items, instrument)
     label = design_label(des)
@@ -183,7 +184,7 @@ def likert_index(d, items, coding: str | None = None, scale: str = "share", by=N
         allok = Vm.all(axis=1)
         note = ""
         if missing == "complete":
-            dropped = int((Vm.any(axis=1) & ~allok).sum())
+            dropped = int(((Vm.any(axis=1) & ~allok) * row_counts(des, des.n)).sum())
             note = f"; respondents answering all {len(cols)} items" + (
                 f" ({dropped} partial answer(s) left out)" if dropped else "")
         for j, it in enumerate(cols):
@@ -206,7 +207,7 @@ def likert_index(d, items, coding: str | None = None, scale: str = "share", by=N
 
 
 def _share(d, item, cond_fn, text, by, item_range, reverse, ci_method, conf_level, df):
-    des, instrument = _resolve(d)
+    des, instrument = _resolve(d, [item, by])
     v = item_scale_of(des, instrument, item, item_range, reverse)
     cond = cond_fn(v.x, v.lo, v.hi)
     gtable, gcode = groups(des, by)
@@ -387,7 +388,7 @@ def nps(d, item: str, by=None, *, promoters=None, detractors=None, scale=None,
     (['nps', 'mean_1_7'], -25.0)
     >>> # In R: svymean(~I(100 * (r == 7) - 100 * (r <= 5)), svydesign(ids=~1, data=d))
     """
-    des, instrument = _resolve(d)
+    des, instrument = _resolve(d, [item, by])
     cut = nps_cutoffs(d if instrument is not None else None, item, promoters, detractors,
                       scale=scale)
     x = _nps_answers(des, item)
