@@ -346,7 +346,7 @@ class CollapsedDesign(Design):
             self._strata = np.zeros(n, dtype=np.intp)
         else:
             self._strata = self.strata_levels.get_indexer(pd.Index(cells[s])).astype(np.intp)
-        self.psu_is_row = eng.psu_is_row and p is None
+        self.psu_is_row = eng.psu_is_row  # P == n, as Design (label only; _psu decides)
         if p is None:
             self._psu = None
             self._psu_stratum = None
@@ -371,8 +371,11 @@ class CollapsedDesign(Design):
         self.w2 = cells["__W2"].to_numpy(dtype=float)
         self.npos = cells["__npos"].to_numpy(dtype=np.int64)
         # every row-level weight equal? (labels "weighted" as the in-memory route does)
-        self.weights_vary = eng.spec["weights"] is not None and bool(
-            np.any(np.abs(self.w2 * self.freq - self.weights**2) > 1e-9 * self.w2 * self.freq))
+        fr = np.maximum(self.freq, 1)
+        within = np.abs(self.w2 * fr - self.weights**2) <= 1e-12 * self.w2 * fr
+        per_row = self.weights / fr
+        self.weights_vary = eng.spec["weights"] is not None or not (
+            within.all() and np.ptp(per_row) <= 1e-12 * np.abs(per_row).max())
         self.n_h_rows = eng._n_h if p is None else None
         del H
 

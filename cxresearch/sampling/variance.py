@@ -59,6 +59,9 @@ def average_factor(lonely_h: np.ndarray, lonely_psu: str) -> float:
     """``H / (H − lonely)`` for ``lonely_psu="average"``, else 1."""
     if lonely_psu == "average" and lonely_h.any():
         H = len(lonely_h)
+        if lonely_h.all():
+            raise ValueError("every stratum has a single PSU: lonely_psu='average' has no "
+                             "other stratum to average over; use 'adjust' or 'certainty'")
         return H / (H - int(lonely_h.sum()))
     return 1.0
 
