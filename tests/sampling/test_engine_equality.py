@@ -169,6 +169,31 @@ def test_estimator_engine_equals_memory(name, case):
     _check(d, spec, ESTIMATORS[name])
 
 
+def _groups_result(res):
+    return res.groups, res.tests, res.posthoc, res.n, res.n_dropped
+
+
+@pytest.mark.parametrize("kind", ["mean", "nps"])
+@SETTINGS
+@given(case=designs())
+def test_compare_groups_engine_equals_memory(kind, case):
+    d, spec = case
+    mem, eng = _pair(d, spec)
+    assume(mem.df > 3)  # Wald tests of 3 groups need a non-singular covariance
+    value = "q1" if kind == "mean" else "nps"
+    a, ea = _run(lambda des: cx.compare_groups(des, value, "ch", kind=kind), mem)
+    b, eb = _run(lambda des: cx.compare_groups(des, value, "ch", kind=kind), eng)
+    assume("LinAlgError" not in f"{ea}{eb}")
+    assert ea == eb
+    if a is None:
+        return
+    _same(a.groups, b.groups)
+    _same(a.tests, b.tests, floor_scale=len(d))
+    if len(a.posthoc):
+        _same(a.posthoc, b.posthoc)
+    assert (a.n, a.n_dropped) == (b.n, b.n_dropped)
+
+
 @SETTINGS
 @given(case=designs())
 def test_crosstab_engine_equals_memory(case):

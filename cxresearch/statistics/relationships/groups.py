@@ -38,6 +38,7 @@ from cxresearch.statistics.design.resolve import (
     dropped_note,
     refuse_infinite,
     resolve,
+    row_counts,
     total_variance,
 )
 from cxresearch.statistics.estimates.means import COLUMNS, assemble, design_label, ratio_estimates
@@ -138,6 +139,7 @@ def _design_means(design, v, g, ok, k, labels, conf_level, kind):
     w = design_weights(design, len(v)) * ok
     vv = np.where(ok, v, 0.0)
     gg = np.where(ok, g, 0)
+    fr = row_counts(design, len(v))  # rows per frame row (engine cells), else 1
     T = np.bincount(gg, weights=w, minlength=k)
     S = np.bincount(gg, weights=w * vv, minlength=k)
     mu = S / T
@@ -148,7 +150,7 @@ def _design_means(design, v, g, ok, k, labels, conf_level, kind):
     se = np.sqrt(np.diag(V))
     nu = float(design.df)
     tq = stats.t.ppf(0.5 + conf_level / 2, nu) if nu > 0 else np.nan
-    nk = np.bincount(gg[ok], minlength=k)
+    nk = np.bincount(gg[ok], weights=fr[ok], minlength=k)
     # SRS variance of a mean, with the weighted variance, for the design effect
     var_w = np.bincount(gg, weights=w * (vv - mu[gg]) ** 2, minlength=k) / T
     deff = se**2 / (var_w / nk)
@@ -237,7 +239,7 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
     if kind == "mean" and (promoters is not None or detractors is not None or
                            scale is not None):
         raise ValueError("promoters=, detractors= and scale= apply only to kind='nps'")
-    frame, design = resolve(d)
+    frame, design = resolve(d, columns=[value, group])
     vs = column(frame, value, "value")
     gs = column(frame, group, "group")
     if not pd.api.types.is_numeric_dtype(vs.dtype) or pd.api.types.is_bool_dtype(vs.dtype):
@@ -261,12 +263,13 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
         labels = sorted(pd.unique(gs.dropna()).tolist(), key=str)
     g = pd.Categorical(gs, categories=labels).codes.astype(np.int64)
     ok = (g >= 0) & ~np.isnan(v)
-    n_dropped = int((~ok).sum())
+    fr = row_counts(design, len(v))  # rows per frame row (engine cells), else 1
+    n_dropped = int(fr[~ok].sum())
     note = dropped_note(n_dropped, "value or group")
     k = len(labels)
     if k < 2:
         raise ValueError(f"group={group!r} needs at least two groups, got {labels}")
-    counts = np.bincount(g[ok], minlength=k)
+    counts = np.bincount(g[ok], weights=fr[ok], minlength=k).astype(np.int64)
     if np.any(counts < 2):
         raise ValueError(f"every group needs at least two answers; {group!r} has "
                          f"{dict(zip(map(str, labels), counts.tolist(), strict=True))}")
@@ -288,7 +291,7 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
                                "Rao-Scott F on promoter/passive/detractor x group"))
         groups["method"] += note
         return GroupComparison(groups=groups, tests=pd.DataFrame(tests, columns=TEST_COLUMNS),
-                               posthoc=pd.DataFrame(post), primary="wald", n=int(ok.sum()),
+                               posthoc=pd.DataFrame(post), primary="wald", n=int(fr[ok].sum()),
                                n_dropped=n_dropped)
     samples = [v[ok & (g == i)] for i in range(k)]
     z = stats.norm.ppf(0.5 + conf_level / 2)
