@@ -279,20 +279,48 @@ class EngineDesign:
             cols.append(c)
         cols = list(dict.fromkeys(cols))
         s, p = self.spec["strata"], self.spec["psu"]
-        keys = list(dict.fromkeys([c for c in (s, p) if c is not None] + cols))
+        design_keys = list(dict.fromkeys(c for c in (s, p) if c is not None))
+        keys = list(dict.fromkeys(design_keys + cols))
         t = self.table.mutate(__w=self._weight_expr())
         w = t["__w"]
         aggs = dict(__n=t.count(), __W=w.sum(), __W2=(w * w).sum(),
                     __npos=(w > 0).cast("int64").sum())
         e = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
-        cells = e.limit(self.max_cells + 1).to_pandas()
-        if len(cells) > self.max_cells:
+        # stratum and PSU codes joined to the aggregate in the engine (a table of PSUs),
+        # so that only codes, the analysed columns and the sums come back
+        codes = self._codes_table()
+        if codes is not None:
+            e = e.join(codes, design_keys)
+        keep = [*cols, *_AGG, *(["__h"] if s is not None else []),
+                *(["__psu"] if p is not None else [])]
+        e = e.select(*keep)
+        arrow = e.limit(self.max_cells + 1).to_pyarrow()
+        if arrow.num_rows > self.max_cells:
             raise ValueError(
                 f"the aggregate over {cols} has more than max_cells={self.max_cells} rows: "
                 "one of these columns has too many distinct values to be pushed down exactly "
                 "(a continuous variable per row). Round or bin it in the source, raise "
                 "max_cells, or analyse an explicit sample (design.sample(n))")
+        cells = {c: arrow.column(c).to_pandas() for c in keep}
+        del arrow
         return CollapsedDesign(self, cells, cols)
+
+    def _codes_table(self):
+        """Ibis memtable of the design keys with their integer codes (or None)."""
+        import ibis
+        s, p = self.spec["strata"], self.spec["psu"]
+        if s is None and p is None:
+            return None
+        summ = self._summary
+        tab = {}
+        if s is not None:
+            tab[s] = summ[s].to_numpy()
+            tab["__h"] = self._summary_h.astype(np.int64)
+        if p is not None:
+            if p != s:
+                tab[p] = summ[p].to_numpy()
+            tab["__psu"] = self._psu_code_of_summary.astype(np.int64)
+        return ibis.memtable(pd.DataFrame(tab))
 
     def sample(self, n: int, seed: int = 0) -> Design:
         """An explicit in-memory Bernoulli sample of about ``n`` rows as a :class:`Design`.
@@ -322,10 +350,12 @@ class CollapsedDesign(Design):
     row-level design (see the module notes). ``n_rows`` is the engine table's row count.
     """
 
-    def __init__(self, eng: EngineDesign, cells: pd.DataFrame, cols: list[str]):
+    def __init__(self, eng: EngineDesign, cells: dict, cols: list[str]):
         self.engine = eng
         s, p = eng.spec["strata"], eng.spec["psu"]
-        data = cells[cols].copy() if cols else pd.DataFrame(index=cells.index)
+        n = len(cells["__n"])
+        data = pd.DataFrame({c: cells[c] for c in cols}) if cols else pd.DataFrame(
+            index=pd.RangeIndex(n))
         for c in cols:
             dt = eng.dtypes.get(c)
             if dt is not None and data[c].dtype != dt:
@@ -333,40 +363,29 @@ class CollapsedDesign(Design):
                     data[c] = data[c].astype(dt)
                 except (TypeError, ValueError):
                     pass
-        self.data = data.reset_index(drop=True)
-        self.n = n = len(cells)
+        self.data = data
+        self.n = n
         self.n_rows = eng.n
         self.lonely_psu = eng.lonely_psu
         self.spec = dict(eng.spec)
         self.srs = eng.srs
         self.has_fpc = eng.has_fpc
         self.strata_levels = eng.strata_levels
-        H = len(self.strata_levels)
-        if s is None:
-            self._strata = np.zeros(n, dtype=np.intp)
-        else:
-            self._strata = self.strata_levels.get_indexer(pd.Index(cells[s])).astype(np.intp)
+        self._strata = (np.zeros(n, dtype=np.intp) if s is None
+                        else cells["__h"].to_numpy(dtype=np.intp))
         self.psu_is_row = eng.psu_is_row  # P == n, as Design (label only; _psu decides)
         if p is None:
             self._psu = None
             self._psu_stratum = None
         else:
-            summ = eng._summary
-            key = pd.MultiIndex.from_arrays([summ[s], summ[p]]) if s is not None else \
-                pd.Index(summ[p])
-            ck = pd.MultiIndex.from_arrays([cells[s], cells[p]]) if s is not None else \
-                pd.Index(cells[p])
-            pos = key.get_indexer(ck)
-            if np.any(pos < 0):
-                raise RuntimeError("engine returned a PSU missing from the design summary")
-            self._psu = eng._psu_code_of_summary[pos].astype(np.intp)
+            self._psu = cells["__psu"].to_numpy(dtype=np.intp)
             self._psu_stratum = eng._psu_stratum
         self.n_psu = eng.n_psu
         self._n_h = eng._n_h
         self._f_h, self._N_h, self._lonely_h = eng._f_h, eng._N_h, eng._lonely_h
         self.df = eng.df
         self._calibrations = ()
-        self.weights = cells["__W"].to_numpy(dtype=float)
+        self.weights = cells["__W"].to_numpy(dtype=float, na_value=0.0)
         self.freq = cells["__n"].to_numpy(dtype=np.int64)
         self.w2 = cells["__W2"].to_numpy(dtype=float)
         self.npos = cells["__npos"].to_numpy(dtype=np.int64)
@@ -376,8 +395,6 @@ class CollapsedDesign(Design):
         per_row = self.weights / fr
         self.weights_vary = eng.spec["weights"] is not None or not (
             within.all() and np.ptp(per_row) <= 1e-12 * np.abs(per_row).max())
-        self.n_h_rows = eng._n_h if p is None else None
-        del H
 
     def __repr__(self) -> str:
         return (f"CollapsedDesign(cells={self.n}, rows={self.n_rows}, "
