@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import fake_wave
+from support import fake_wave
 from scipy import stats
 
 import cxresearch as cx

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import fake_wave
+from support import fake_wave
 from numpy.testing import assert_allclose
 
 import cxresearch as cx
