@@ -252,3 +252,15 @@ def test_warnings_as_notes_holds_back_only_what_a_result_records():
         cx.warnings_as_notes(False)
     with pytest.warns(SmallCellWarning):
         cx.crosstab_test(_sparse(), "a", "b")
+
+
+def test_a_glm_that_stops_early_warns_and_is_noted():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    d = pd.DataFrame({"x": x, "y": (x + rng.logistic(size=200) > 0).astype(int)})
+    with pytest.warns(ConvergenceWarning, match="did not converge in 1 IRLS iterations"):
+        res = cx.regress(d, "y ~ x", family="binomial", maxiter=1)
+    assert res.warned(ConvergenceWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        assert cx.regress(d, "y ~ x", family="binomial").notes == []
