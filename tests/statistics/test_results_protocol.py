@@ -264,3 +264,25 @@ def test_a_glm_that_stops_early_warns_and_is_noted():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         assert cx.regress(d, "y ~ x", family="binomial").notes == []
+
+
+def test_numpy_runtime_warnings_are_noted_in_words():
+    from dataclasses import dataclass, field
+
+    from cxresearch.statistics.design.results import records_warnings
+
+    @dataclass
+    class Toy(Result):
+        table: pd.DataFrame
+        notes: list = field(default_factory=list)
+
+    @records_warnings
+    def toy():
+        with np.errstate(divide="warn"):
+            x = np.float64(1.0) / np.float64(0.0)
+        return Toy(pd.DataFrame({"estimate": [x]}))
+
+    with pytest.warns(RuntimeWarning):
+        res = toy()
+    assert res.warned(RuntimeWarning)
+    assert res.notes[0].startswith("numerical warning (RuntimeWarning): divide by zero")
