@@ -443,8 +443,8 @@ def to_pomp(estimates: pd.DataFrame, instrument, item: str = "item") -> pd.DataF
     ``100 (x - min) / (max - min)`` with the codebook's scale (``scale_min``/``scale_max``, or
     the level codes) applied to ``estimate``, ``ci_low``, ``ci_high`` (and ``se`` scaled); a
     reverse-keyed item (``reverse: true``) becomes ``100 (max - x) / (max - min)``, its
-    interval ends swapped, so that 100 is always the favourable end. A ``scale`` column states
-    the scale used (``"1–5"``, ``"1–5 reversed"``). Rows whose item has no scale in the
+    interval ends swapped, so that 100 is always the favourable end. An ``item_range`` column
+    states the answer range used (``"1–5"``, ``"1–5 reversed"``). Rows whose item has no scale in the
     codebook are dropped.
 
     References
@@ -476,5 +476,5 @@ def to_pomp(estimates: pd.DataFrame, instrument, item: str = "item") -> pd.DataF
             rows[c] = v
         if "se" in rows:
             rows["se"] = 100 * rows["se"].astype(float) / (hi - lo)
-        out.append(rows.assign(scale=f"{lo:g}–{hi:g}" + (" reversed" if rev else "")))
+        out.append(rows.assign(item_range=f"{lo:g}–{hi:g}" + (" reversed" if rev else "")))
     return pd.concat(out, ignore_index=True) if out else estimates.iloc[0:0]
