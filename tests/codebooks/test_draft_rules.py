@@ -1,6 +1,6 @@
 """Drafting rules of issue 23 on real exports and on several variants of each rule.
 
-Oracles: the documented meaning of each real data set's columns (see conftest.py for sources
+Oracles: the documented meaning of each real data set's columns (see real_exports.py for sources
 and licences: ANES 1996, the Redbook and Psychology Today affairs surveys, GSS 1974-2002,
 NHANES 2009-10, the California API sample, the ECSI mobile-phone survey) — a researcher's
 reading of those columns is what the draft must reproduce; and constructed exports where
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from real_exports import real_export_fixture  # noqa: F401 - the real_export fixture
 
 import cxresearch as cx
 from cxresearch.codebooks.draft import check_codebook, draft
