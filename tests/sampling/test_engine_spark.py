@@ -13,9 +13,8 @@ import shutil
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-
 import test_engine_equality as eq  # noqa: I001  (a sibling test module)
+from hypothesis import HealthCheck, given, settings
 
 pytestmark = [
     pytest.mark.skipif(os.environ.get("CX_TEST_SPARK") != "1",
