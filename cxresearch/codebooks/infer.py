@@ -59,18 +59,18 @@ _RATING = re.compile(r"(satisf|rate|rating|agree|likel|recommend|quality|score|i
                      r"effort|trust|loyal|value|experience|\bsat\b|nps|csat|\bces\b|scale|"
                      r"opinion|feel|happy|perceiv|expect|overall|how (well|much|good)|"
                      r"zufrieden|satisfait|puas|满意|evaluat|grade|self ?lr)", re.I)
-_CATEGORICAL = re.compile(r"(region|country|state|city|gender|\bsex\b|^sex|type|provider|"
-                          r"segment|group|channel|sector|industry|occupation|\bjob\b|race|"
-                          r"ethnic|status|educ|department|branch|store|product|plan\b|"
-                          r"language|role|brand|company|vendor|operator|carrier|category|"
-                          r"\bclass\b|marital|religion\b|party|employ|"
-                          r"agecat|age_?group|age_?band|income_?group|size_?class|"
-                          r"location|site|area|district|zone|market|tier|cohort)",
-                          re.I)
-_COUNT = re.compile(r"(kids|children|child|siblings|number|count|\bnum|^n_|how many|times|"
-                    r"\bdays\b|years|\bage\b|^age|household|persons|visits|tenure|months|"
-                    r"minutes|hours|duration|amount|spend|price|cost|income|salary|"
-                    r"\bqty\b|quantity|size)", re.I)
+_W = r"(?<![a-z])"  # a word start: not after a letter (snake_case and camelCase split first)
+_CATEGORICAL = re.compile(
+    r"(region|country|gender|provider|segment|channel|sector|industry|occupation|ethnic|"
+    r"educ|department|branch|language|brand|company|vendor|operator|carrier|category|"
+    r"marital|employ|location|district|market|cohort|agecat|age_?group|age_?band|"
+    r"income_?group|size_?class|religion|"
+    + _W + r"(state|city|sex|type|group|job|race|status|store|product|plan|role|class|party|"
+    r"site|area|zone|tier)(?![a-z]))", re.I)
+_COUNT = re.compile(
+    r"(kids|child|siblings|number|count|how many|household|persons|visits|tenure|duration|"
+    r"amount|spend|price|income|salary|quantity|^n_|"
+    + _W + r"(num|times|days|years|age|months|minutes|hours|cost|qty|size)(?![a-z]))", re.I)
 #: an overall outcome: satisfaction, loyalty, recommendation (ECSI/ACSI abbreviations too)
 _OUTCOME = re.compile(r"(satisf|overall|recommend|\bnps\b|loyal|repurchase|retention|"
                       r"likely to (return|buy|renew|continue|stay|use)|\bcsat\b|\bosat\b|"
@@ -187,6 +187,11 @@ def _levels_from_labels(labels: list[str]) -> tuple[list[dict], bool, list[str]]
         levels.append({"code": nxt, "value": snake(lab, taken), "labels": {"en": lab}})
         nxt += 1
     return levels, False, missing
+
+
+def _words(text: str) -> str:
+    """``ServiceType`` -> ``service_type``: camelCase split so that word rules see words."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text).lower()
 
 
 def is_outcome_like(*texts: str | None) -> bool:
@@ -310,14 +315,15 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
                 why.append("answers 0/1: a yes/no item (labels assumed)")
                 return item, why
             rating = _RATING.search(text)
-            cat = None if rating else _CATEGORICAL.search(text)
+            cat = None if rating else _CATEGORICAL.search(_words(text))
             gaps = len(rest) < 0.7 * (hi - lo + 1)  # {1, 2, 5, 9}, not 1..10 missing a 2
             if cat and len(rest) <= max_levels:
                 item.update(_codes_single(rest, why, f"{len(rest)} integer codes under a "
                                           f"header that names categories ({cat.group(0)!r})"))
                 return item, why
-            if not rating and _COUNT.search(h):
-                why.append(f"a count or amount ({_COUNT.search(h).group(0)!r} in the header)")
+            if not rating and _COUNT.search(_words(h)):
+                why.append(f"a count or amount ({_COUNT.search(_words(h)).group(0)!r} in "
+                           "the header)")
                 item["type"] = "numeric"
                 why.append(f"numbers from {col.lo:g} to {col.hi:g}")
                 return item, why

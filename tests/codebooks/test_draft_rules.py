@@ -315,3 +315,15 @@ def test_shipped_codebooks_still_check_clean():
         except Exception:  # noqa: BLE001 - a study without a codebook here
             continue
         assert check_codebook(inst.path) == [], name
+
+
+@pytest.mark.parametrize("header,typ", [
+    ("ServiceType", "single"), ("statement_1", "rating"), ("prototype_score", "rating"),
+    ("page_views", "rating"), ("AgeGroup", "single"), ("n_visits", "numeric"),
+    ("usage_level", "rating")])
+def test_word_rules_match_words_not_fragments(tmp_path, header, typ):
+    """"state" is not in "statement", "age" not in "usage": five codes 1..5 stay a rating
+    unless the header's words name categories or counts."""
+    df = pd.DataFrame({header: [1, 2, 3, 4, 5] * 20})
+    _, doc = _doc(_csv(tmp_path, df))
+    assert doc["items"][0]["type"] == typ
