@@ -180,7 +180,7 @@ def draft(path: str | os.PathLike, study: str, *, max_levels: int = MAX_LEVELS,
             continue
         if normalise_label(h) in QUALTRICS_META and not PII_HEADER.search(h):
             ignore.append(h)
-            decisions.append(_decision(col, None, {"type": "ignore"},
+            decisions.append(_decision(col, None, {"type": "ignore", "hidden": True},
                                        "Qualtrics bookkeeping column: dropped on ingest"))
             continue
         wording = scan["wordings"].get(h) or None
