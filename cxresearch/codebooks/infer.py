@@ -355,6 +355,12 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
                    + ("" if col.integer else " with decimals"))
         return item, why
     if vals is not None and 0 < distinct <= max_levels + 2:
+        wordy = max(len(v.split()) for v in vals) > 8
+        if wordy or (distinct == col.answered >= 3 and distinct > 2 and col.spaces):
+            return {"type": "text"}, [
+                ("answers of more than eight words" if wordy else
+                 f"{distinct} answers, each different and in words") + ": free text (its "
+                "answers are never shown; retype it if it is a coded question)"]
         got = _levels_from_labels(list(vals))
         n_subst = len(got[0]) if got else 0
         if got and 1 <= n_subst <= max_levels:
