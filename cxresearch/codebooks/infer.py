@@ -160,11 +160,9 @@ def _levels_from_labels(labels: list[str]) -> tuple[list[dict], bool, list[str]]
                                                 for p in pairs], strict=True)], True, missing)
     norm = {normalise_label(lab): lab for lab in subst}
     for order in ORDERS:
-        if set(norm) <= set(order) and len(norm) >= 3:
-            ranks = [order.index(k) + 1 for k in norm]
-            pairs = sorted(zip(ranks, norm.values(), strict=True))
-            return ([{"code": r, "value": snake(lab, taken), "labels": {"en": lab}}
-                     for r, lab in pairs], True, missing)
+        ranks = {k: _rank(order, k) for k in norm}
+        if None not in ranks.values() and len(set(ranks.values())) >= 3:
+            return _ordered_levels(order, ranks, norm, present_only=True), True, missing
     numeric = {lab: int(float(lab)) for lab in subst
                if _num(lab) is not None and float(lab).is_integer()}
     texts = {normalise_label(x): x for x in subst if x not in numeric}
@@ -172,14 +170,13 @@ def _levels_from_labels(labels: list[str]) -> tuple[list[dict], bool, list[str]]
     if mcodes and texts:
         missing = missing + mcodes
         numeric = {k: v for k, v in numeric.items() if v not in mcodes}
-    if numeric and texts and codes == list(range(codes[0], codes[0] + len(codes))):
+    if numeric and texts and codes and codes[0] >= 0:
         for order in ORDERS:  # codes 1..5 written partly as their labels
-            if len(order) >= len(codes) and set(texts) <= set(order) and codes[0] in (0, 1) \
-                    and codes[-1] <= codes[0] + len(order) - 1:
-                lo = codes[0]
-                return ([{"code": lo + k, "value": snake(lab, taken),
-                          "labels": {"en": texts.get(lab, lab[0].upper() + lab[1:])}}
-                         for k, lab in enumerate(order)], True, missing)
+            ranks = {k: _rank(order, k) for k in texts}
+            lo = 0 if codes[0] == 0 else 1
+            if None not in ranks.values() and codes[-1] <= lo + len(order) - 1:
+                return (_ordered_levels(order, ranks, texts, present_only=False, lo=lo),
+                        True, missing)
     nxt = max(list(numeric.values()) + [0]) + 1
     levels = [{"code": numeric[lab], "value": snake(f"code_{lab}", taken), "labels": {"en": lab}}
               for lab in sorted(numeric, key=numeric.get)]
@@ -187,6 +184,64 @@ def _levels_from_labels(labels: list[str]) -> tuple[list[dict], bool, list[str]]
         levels.append({"code": nxt, "value": snake(lab, taken), "labels": {"en": lab}})
         nxt += 1
     return levels, False, missing
+
+
+#: the same scale points in other languages (Indonesian, German, French, Spanish, Dutch,
+#: Chinese), so that an export answered in two languages gives one ordered scale
+_NEUTRAL = ["neutral", "netral", "neutre", "neutro", "neutraal", "weder noch",
+            "ni d'accord ni pas d'accord", "ni de acuerdo ni en desacuerdo",
+            "noch eens noch oneens", "中立", "一般", "neither agree nor disagree",
+            "neither satisfied nor dissatisfied"]
+_SYNONYMS = {
+    "strongly disagree": ["sangat tidak setuju", "stimme überhaupt nicht zu",
+                          "pas du tout d'accord", "totalmente en desacuerdo",
+                          "helemaal mee oneens", "非常不同意"],
+    "disagree": ["tidak setuju", "stimme nicht zu", "pas d'accord", "en desacuerdo",
+                 "mee oneens", "不同意"],
+    "neither agree nor disagree": _NEUTRAL, "neutral": _NEUTRAL,
+    "neither satisfied nor dissatisfied": _NEUTRAL,
+    "agree": ["setuju", "stimme zu", "d'accord", "de acuerdo", "mee eens", "同意"],
+    "strongly agree": ["sangat setuju", "stimme voll zu", "stimme voll und ganz zu",
+                       "tout à fait d'accord", "totalmente de acuerdo", "helemaal mee eens",
+                       "非常同意"],
+    "very dissatisfied": ["sangat tidak puas", "sehr unzufrieden", "très insatisfait",
+                          "muy insatisfecho", "zeer ontevreden", "非常不满意"],
+    "dissatisfied": ["tidak puas", "unzufrieden", "insatisfait", "insatisfecho",
+                     "ontevreden", "不满意"],
+    "satisfied": ["puas", "zufrieden", "satisfait", "satisfecho", "tevreden", "满意"],
+    "very satisfied": ["sangat puas", "sehr zufrieden", "très satisfait", "muy satisfecho",
+                       "zeer tevreden", "非常满意"],
+}
+
+
+def _rank(order: list[str], label: str) -> int | None:
+    """Position of a (normalised) label on a known scale, in any of the languages above."""
+    for r, point in enumerate(order):
+        if label == point or label in _SYNONYMS.get(point, ()):
+            return r
+    return None
+
+
+def _ordered_levels(order: list[str], ranks: dict, labels: dict, *, present_only: bool,
+                    lo: int = 1) -> list[dict]:
+    """Levels of a recognised scale: one per point (the points answered, or all of them),
+    the English label first and the other languages' labels as aliases."""
+    by_rank: dict[int, list[str]] = {}
+    for k, r in ranks.items():
+        by_rank.setdefault(r, []).append(labels[k])
+    taken: set[str] = set()
+    out = []
+    for r in (sorted(by_rank) if present_only else range(len(order))):
+        labs = by_rank.get(r, [])
+        english = [x for x in labs if normalise_label(x) == order[r]]
+        main = english[0] if english else order[r][0].upper() + order[r][1:]
+        level = {"code": (r + 1) if present_only else lo + r, "value": snake(main, taken),
+                 "labels": {"en": main}}
+        others = [x for x in labs if x != main]
+        if others:
+            level["aliases"] = others
+        out.append(level)
+    return out
 
 
 def _words(text: str) -> str:
@@ -354,7 +409,7 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
         why.append(f"numbers from {col.lo:g} to {col.hi:g}"
                    + ("" if col.integer else " with decimals"))
         return item, why
-    if vals is not None and 0 < distinct <= max_levels + 2:
+    if vals is not None and 0 < distinct <= 3 * max_levels:  # a scale in two languages too
         wordy = max(len(v.split()) for v in vals) > 8
         if wordy or (distinct == col.answered >= 3 and distinct > 2 and col.spaces):
             return {"type": "text"}, [
@@ -363,7 +418,7 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
                 "answers are never shown; retype it if it is a coded question)"]
         got = _levels_from_labels(list(vals))
         n_subst = len(got[0]) if got else 0
-        if got and 1 <= n_subst <= max_levels:
+        if got and 1 <= n_subst <= max_levels and (got[1] or distinct <= max_levels + 2):
             levels, ordered, miss = got
             item = {"type": "likert" if ordered else "single", "levels": levels}
             if miss:
