@@ -452,6 +452,8 @@ def joined_options(vals: dict | None, max_levels: int) -> list[str] | None:
             part = part.strip()
             if part and normalise_label(part) not in seen:
                 seen[normalise_label(part)] = part
+    if any(len(x) > 60 or len(x.split()) > 6 for x in seen.values()):
+        return None  # sentences joined by ";" are free text, not options
     if not seen or len(seen) > 3 * max_levels or len(seen) >= len(vals):
         return None
     if any(k in _MISSING_LABELS for k in seen):
