@@ -323,7 +323,9 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
             f"dates in {col.dates:,} of {col.answered:,} answers: proposed as the wave column "
             "(group them into waves by month, quarter or year)"]
     if (col.numeric and col.integer and distinct is not None and 2 <= distinct <= 30
-            and 1900 <= col.lo and col.hi <= 2100 and (_WAVE.search(h) or distinct <= 12)):
+            and 1900 <= col.lo and col.hi <= 2100 and (_WAVE.search(h) or distinct <= 12)
+            and not re.search(r"birth|born|since|founded|established|geboren|naissance", h,
+                              re.I)):
         return {"type": "wave"}, [
             f"{distinct} years {col.lo:.0f}..{col.hi:.0f}: proposed as the wave column "
             "(one wave per year)"]

@@ -369,3 +369,11 @@ def test_shipped_exports_decisions():
     assert mop["meta"]["analysis"]["drivers"] == ["m", "g", "a"]
     gscx = types(EXAMPLES / "gscx_trends" / "gscx_trends_2024.csv")
     assert (gscx["top_trends"], gscx["role"]) == ("multi", "single")
+
+
+@pytest.mark.parametrize("header", ["birth_year", "customer_since", "year_founded"])
+def test_years_that_are_not_waves(tmp_path, header):
+    df = pd.DataFrame({header: [1980, 1985, 1990, 1995] * 10, "q": [1, 2, 3, 4, 5] * 8})
+    _, doc = _doc(_csv(tmp_path, df))
+    assert "wave_column" not in doc["meta"]
+    assert doc["items"][0]["type"] != "rating"
