@@ -239,11 +239,25 @@ def save_figure(
     entry = _base_entry("figure", name, notebook, parameters, wave_recs, synth)
     w, h = fig.get_size_inches()
     entry["figure"] = {"chart": getattr(fig, "cx_chart", None) or None,
+                       "title": _own_title(fig),
                        "width_mm": round(w * 25.4, 1), "height_mm": round(h * 25.4, 1),
                        "png_dpi": dpi}
     entry["files"] = files
     update_manifest(manifest, entry)
     return entry
+
+
+def _own_title(fig: Figure) -> str | None:
+    """The figure's title in words for decks and contents (``cx_title``, its suptitle, or the
+    title of its only axes), None when it has none."""
+    t = getattr(fig, "cx_title", None)
+    sup = getattr(fig, "_suptitle", None)
+    if not t and sup is not None:
+        t = sup.get_text()
+    if not t and len(fig.axes) == 1:
+        t = fig.axes[0].get_title()
+    t = " ".join(str(t or "").split())
+    return t or None
 
 
 def _has_synthetic_note(fig: Figure) -> bool:

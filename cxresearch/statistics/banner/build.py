@@ -122,6 +122,22 @@ class BannerResult:
         return w.to_html(escape=True) + notes
 
 
+def _group_label(lab, spec: str) -> str:
+    """A banner variable in words for a group header (short label, else its wording);
+    ``""`` for the total."""
+    if spec == "Total":
+        return ""
+    out = []
+    for part in str(spec).split(" / "):
+        it = lab._item(part)
+        s = getattr(it, "short", None) if it is not None else None
+        if isinstance(s, dict):
+            s = s.get(lab.lang) or s.get("en")
+        out.append(str(s) if s else lab.item(part) if it is not None else
+                   part.replace("_", " ").strip().capitalize())
+    return " / ".join(out)
+
+
 def _html(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -264,6 +280,7 @@ def banner(d, rows, columns, *, total: bool = True, alpha=(0.01, 0.05),
         "test"])
     coltab = pd.DataFrame({"column": [c.key for c in allcols],
                            "banner": [c.banner for c in allcols],
+                           "banner_label": [_group_label(lab, c.banner) for c in allcols],
                            "column_label": [c.label for c in allcols],
                            "letter": [c.letter for c in allcols],
                            "group": [c.group for c in allcols]})
