@@ -174,7 +174,7 @@ with warnings.catch_warnings():
     b = cx.banner(w, rows, ["omnichannel_maturity", "role"], labels="short",
                   title="Outcomes by omnichannel maturity and role")
 cx.save_banner(b, "mitto_outcomes_banner", waves=[w])
-print(b)
+b
 
 # %% [markdown]
 # ## NPS and CSAT by maturity

@@ -40,7 +40,12 @@ def banner_wide(result: BannerResult, **kw) -> pd.DataFrame:
 def _value_format(book: Workbook, scale: str, decimals: int, mean_decimals: int):
     if scale == "share":
         return book.fmt["pct1"] if decimals >= 1 else book.fmt["pct0"]
-    return book.dec(decimals if scale == "nps" else mean_decimals)
+    if scale == "nps":
+        if decimals < 1:
+            return book.fmt["signed"]
+        z = "0." + "0" * decimals
+        return book.wb.add_format({"num_format": f"+{z};-{z};{z}"})
+    return book.dec(mean_decimals)
 
 
 def _unweighted(result: BannerResult) -> bool:
@@ -78,7 +83,7 @@ def banner_sheet(book: Workbook, result: BannerResult, name: str = "Banner", *,
     column letters. One base row per block when the data are unweighted (unweighted, weighted
     and effective bases otherwise). Printed landscape when wide, one page wide, headers
     repeated, notes as footnotes, the source in the footer."""
-    from cxresearch.report.output.xlsx import print_setup, title_sheet_name
+    from cxresearch.report.output.xlsx import print_setup, row_height, title_sheet_name
 
     ws = book.wb.add_worksheet(title_sheet_name(name, book.names))
     f = book.fmt
@@ -91,7 +96,7 @@ def banner_sheet(book: Workbook, result: BannerResult, name: str = "Banner", *,
     extra = "Unweighted" if unweighted else "Weighted (bases: unweighted, weighted, effective)"
     book.text(ws, 1, 0, " \u00b7 ".join(x for x in (sub, extra) if x), f["subtitle"])
     h = 3
-    label_w = 34
+    label_w = 38
     ws.set_column(0, 0, label_w)
     for k in range(len(keys)):
         ws.set_column(1 + 2 * k, 1 + 2 * k, 8)
@@ -158,6 +163,9 @@ def banner_sheet(book: Workbook, result: BannerResult, name: str = "Banner", *,
         for cells in rows:
             scale = cells[0]["scale"]
             book.text(ws, r, 0, "  " + str(cells[0]["row_label"]), wrap)
+            tall = row_height([("  " + str(cells[0]["row_label"]), label_w)])
+            if tall:
+                ws.set_row(r, tall)
             vf = _value_format(book, scale, decimals, mean_decimals)
             for k, rw in enumerate(cells):
                 if rw["suppressed"]:

@@ -210,6 +210,9 @@ class Workbook:
                 else:
                     self.cell(ws, i, j, v)
         self.notes(ws, r + len(df) + 1, notes, synthetic)
+        widths = [min(max(8, max([len(str(c))] + [len(str(v)) for v in df[c].head(200)]) + 2),
+                      60) for c in df.columns]
+        print_setup(ws, ncols=len(df.columns), width_chars=sum(widths), header_row=r)
         return ws.get_name()
 
     def provenance(self, entries, name: str = "Provenance") -> str:

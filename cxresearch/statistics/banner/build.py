@@ -117,9 +117,9 @@ class BannerResult:
         return self.__str__()
 
     def _repr_html_(self) -> str:
-        w = self.wide()
-        notes = "".join(f"<br><small>{_html(n)}</small>" for n in self.notes)
-        return w.to_html(escape=True) + notes
+        from cxresearch.statistics.banner.format import as_html
+
+        return as_html(self)
 
 
 def _group_label(lab, spec: str) -> str:
@@ -136,10 +136,6 @@ def _group_label(lab, spec: str) -> str:
         out.append(str(s) if s else lab.item(part) if it is not None else
                    part.replace("_", " ").strip().capitalize())
     return " / ".join(out)
-
-
-def _html(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _alphas(alpha) -> tuple[float, float | None]:
