@@ -238,8 +238,11 @@ def save_figure(
                       UserWarning, stacklevel=2)
     entry = _base_entry("figure", name, notebook, parameters, wave_recs, synth)
     w, h = fig.get_size_inches()
+    from cxresearch.report.charts.check import text_problems
+
     entry["figure"] = {"chart": getattr(fig, "cx_chart", None) or None,
                        "title": _own_title(fig),
+                       "text_problems": text_problems(fig),
                        "width_mm": round(w * 25.4, 1), "height_mm": round(h * 25.4, 1),
                        "png_dpi": dpi}
     entry["files"] = files
