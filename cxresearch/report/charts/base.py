@@ -410,23 +410,23 @@ def legend_top(fig, th, colors, labels, title=None, handles=None, wrap: int = 18
     columns as fit the figure width, read row by row. ``handles`` (artists) replace the
     colour patches built from ``colors``."""
     raw = ["" if lab is None else str(lab) for lab in labels]
-    compact = {"handlelength": 1.1, "handletextpad": 0.4, "columnspacing": 0.9}
-    handle_pt = th.small * (1.1 + 0.4) + 2
+    compact = {"handlelength": 1.0, "handletextpad": 0.35, "columnspacing": 0.7}
+    handle_pt = th.small * (1.0 + 0.35) + 2
     n = len(raw)
     chosen = None
     if 1 < n <= 7:
-        for w in sorted({wrap, 16, 14, 12, 10}, reverse=True):
+        for w in sorted({wrap, 16, 14, 12, 10, 9}, reverse=True):
             cand = [wrap_label(lab, w) for lab in raw]
             if max(c.count("\n") for c in cand) > 2:
                 continue
-            if _legend_ncols(fig, th, cand, handle_pt, gap=0.9) == n:
+            if _legend_ncols(fig, th, cand, handle_pt, gap=0.7) == n:
                 chosen = cand
                 break
     if chosen is not None:
         labels, ncol = chosen, n
     else:
         labels = [wrap_label(lab, wrap) for lab in raw]
-        ncol = _legend_ncols(fig, th, labels, handle_pt=handle_pt, gap=0.9)
+        ncol = _legend_ncols(fig, th, labels, handle_pt=handle_pt, gap=0.7)
     if handles is None:
         handles = [Patch(facecolor=c, edgecolor="none") for c in colors]
     pairs = _row_major(list(zip(handles, labels, strict=True)), ncol)

@@ -24,8 +24,20 @@ from matplotlib.text import Text
 __all__ = ["text_problems"]
 
 
+def _undrawn_ticks(fig: Figure) -> set[int]:
+    """Ids of tick labels matplotlib does not draw (ticks outside the view limits)."""
+    every, drawn = set(), set()
+    for ax in fig.axes:
+        for axis in ax._axis_map.values():
+            for tick in axis.majorTicks + axis.minorTicks:
+                every.update((id(tick.label1), id(tick.label2)))
+            for tick in axis._update_ticks():
+                drawn.update((id(tick.label1), id(tick.label2)))
+    return every - drawn
+
+
 def _texts(fig: Figure):
-    seen = set()
+    seen = _undrawn_ticks(fig)
     for t in fig.findobj(Text):
         if id(t) in seen or not t.get_visible() or not t.get_text().strip():
             continue
@@ -38,7 +50,7 @@ def _texts(fig: Figure):
 def _clipped_out(t: Text, renderer) -> bool:
     """A tick label or text outside its axes' view (matplotlib does not draw it)."""
     if t.get_clip_on() and t.axes is not None and t.get_clip_box() is not None:
-        bb = t.get_window_extent(renderer)
+        bb = Text.get_window_extent(t, renderer)
         return not bb.overlaps(t.get_clip_box())
     return False
 
@@ -70,7 +82,7 @@ def text_problems(fig: Figure, *, tolerance_pt: float = 1.0) -> list[dict]:
     for t in _texts(fig):
         if _clipped_out(t, renderer):
             continue
-        bb = t.get_window_extent(renderer)
+        bb = Text.get_window_extent(t, renderer)   # an annotation's text, not its arrow
         if bb.width <= 0 or bb.height <= 0:
             continue
         label = t.get_text().replace("\n", " ")[:60]

@@ -309,7 +309,6 @@ def _place_banner(slide, result, box):
 def _open_template(template):
     """A Presentation from a researcher's ``.pptx``/``.potx`` master, its own slides removed
     (only the masters, layouts, theme, fonts, colours and logo are kept)."""
-    import zipfile
 
     from pptx import Presentation
 
@@ -319,17 +318,9 @@ def _open_template(template):
     if not p.is_file():
         raise ValueError(f"template: {p} does not exist")
     data = p.read_bytes()
-    if p.suffix.lower() == ".potx":  # python-pptx opens a template once it says presentation
-        src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-            for info in src.infolist():
-                b = src.read(info.filename)
-                if info.filename == "[Content_Types].xml":
-                    b = b.replace(b"presentationml.template.main+xml",
-                                  b"presentationml.presentation.main+xml")
-                z.writestr(info, b)
-        data = out.getvalue()
     try:
+        if p.suffix.lower() == ".potx":
+            data = _potx_as_pptx(data)
         prs = Presentation(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
         raise ValueError(f"template: {p} is not a PowerPoint file python-pptx can read "
@@ -340,6 +331,20 @@ def _open_template(template):
         sld.remove(sid)
     return prs
 
+def _potx_as_pptx(data: bytes) -> bytes:
+    """A .potx's bytes relabelled as a presentation (python-pptx opens a template once its
+    main part says presentation)."""
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            b = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                b = b.replace(b"presentationml.template.main+xml",
+                              b"presentationml.presentation.main+xml")
+            z.writestr(info, b)
+    return out.getvalue()
 
 def _layout(prs, names, *, need_body: bool = False):
     """The first layout named in ``names`` (case-insensitive), else one with a title
@@ -357,7 +362,6 @@ def _layout(prs, names, *, need_body: bool = False):
                 PP_PLACEHOLDER.OBJECT in kinds):
             return lay
     return prs.slide_layouts[0]
-
 
 def _default_geometry(prs) -> None:
     """python-pptx's own template is 4:3: widen its layouts' placeholders to the 16:9 slide
@@ -388,7 +392,6 @@ def _default_geometry(prs) -> None:
                 ph.left, ph.top, ph.width, ph.height = (Inches(0.6), Inches(1.35),
                                                         Inches(sw - 1.2), Inches(5.4))
 
-
 def _style_title(ttl, size: int = 28) -> None:
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Pt
@@ -402,7 +405,6 @@ def _style_title(ttl, size: int = 28) -> None:
         for run in para.runs:
             run.font.size = Pt(size if n <= 60 else size - 6 if n <= 90 else size - 10)
             run.font.bold = True
-
 
 def _title_and_area(slide, title: str, sw: float, sh: float, restyle: bool = False):
     """Put ``title`` in the slide's title placeholder; remove the other empty placeholders;
@@ -424,7 +426,6 @@ def _title_and_area(slide, title: str, sw: float, sh: float, restyle: bool = Fal
         ph._element.getparent().remove(ph._element)
     margin = 0.4
     return (margin, bottom, sw - 2 * margin, sh - bottom - 0.55)
-
 
 def _notes_words(e: dict) -> str:
     """The provenance of a manifest entry in words."""
@@ -452,7 +453,6 @@ def _notes_words(e: dict) -> str:
             f"{v.get('path')} (sha256 {str(v.get('sha256', ''))[:12]}\u2026)"
             for v in files.values() if isinstance(v, dict)) + ".")
     return "\n".join(lines)
-
 
 def save_deck(items, path, *, title: str = "Results", subtitle: str | None = None,
               source: str | None = None, synthetic: bool | None = None,

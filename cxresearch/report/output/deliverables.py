@@ -286,7 +286,9 @@ def write_run_deliverables(run_dir, *, title: str | None = None,
     """
     run_dir = Path(run_dir)
     doc = read_manifest(run_dir / "manifest.json")
-    entries = doc["entries"]
+    # the notebooks' order, and inside a notebook the order the outputs were made in
+    entries = sorted(doc["entries"], key=lambda e: (str(e.get("notebook") or ""),
+                                                    str(e.get("created") or "")))
     tables = [e for e in entries if e.get("kind") == "table" and "csv" in e.get("files", {})]
     figures = [e for e in entries if e.get("kind") == "figure" and "png" in e.get("files", {})]
     out: dict[str, Path] = {}

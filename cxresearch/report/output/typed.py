@@ -145,11 +145,11 @@ def _role(col: str) -> str:
 
 
 def _label(labeller, col: str, value: str, row: dict) -> str:
+    if col == "level" and value in ("True", "False"):
+        return "Selected" if value == "True" else "Not selected"
     if value == "" or labeller is None:
         return value
     if col == "level":
-        if value in ("True", "False"):
-            return "Selected" if value == "True" else "Not selected"
         owner = next((row[c] for c in ("item", "term", "variable") if row.get(c)), None)
         return labeller.level(owner, value) if owner else labeller.value(None, value)
     if col in _LABEL_COLUMNS or labeller._item(col) is not None:
