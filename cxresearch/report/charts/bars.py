@@ -36,6 +36,7 @@ from cxresearch.report.charts.base import (
     legend_top,
     new_figure,
     pretty,
+    redrawable,
     row_positions,
     to_frame,
     wrap_label,
@@ -85,6 +86,7 @@ def _wrap_default(wrap, th, width):
 
 
 # ----------------------------------------------------------------------------- estimate bars
+@redrawable
 def estimate_bars(
     data,
     *,
@@ -311,6 +313,7 @@ def _fmt(v, percent=False):
 
 
 # ----------------------------------------------------------------------------- forest plot
+@redrawable
 def forest_plot(
     data,
     *,

@@ -16,6 +16,7 @@ from cxresearch.report.charts.base import (
     legend_top,
     new_figure,
     pretty,
+    redrawable,
     row_positions,
     to_frame,
     wrap_label,
@@ -39,6 +40,7 @@ def _fit_multi(fig, axes, units, th, height_mm):
 
 
 # ----------------------------------------------------------------------------- waves
+@redrawable
 def wave_comparison(
     data,
     *,
@@ -273,6 +275,7 @@ _BOUND_STYLE = {  # marker, filled, legend text
 }
 
 
+@redrawable
 def published_vs_reproduced(
     data,
     *,

@@ -27,6 +27,7 @@ from cxresearch.report.charts.base import (
     pitch_pt,
     place_share_labels,
     pretty,
+    redrawable,
     resolve_weights,
     row_positions,
     share_ticks,
@@ -45,6 +46,7 @@ _BAR_HEIGHT = 0.72
 
 # ----------------------------------------------------------------------------- helpers
 # ----------------------------------------------------------------------------- agreement bars
+@redrawable
 def agreement_bars(
     data,
     *,
@@ -386,6 +388,7 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
 
 
 # ----------------------------------------------------------------------------- stacked bars
+@redrawable
 def stacked_bars(
     data,
     *,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from cxresearch.report.charts.base import finish, legend_top, new_figure, wrap_label
+from cxresearch.report.charts.base import finish, legend_top, new_figure, redrawable, wrap_label
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, MUTED, OKABE_ITO, current_theme, qualitative_palette
 
@@ -88,6 +88,7 @@ def _ylim(ylim, meta: dict, item, sub: pd.DataFrame, k: float):
     return lo - pad, hi + pad
 
 
+@redrawable
 def tracking_chart(result: pd.DataFrame, *, items=None, ci: str = "band", alpha: float = 0.05,
                    adjusted: bool = True, use_adjusted_p: bool = True, percent=None,
                    labels: dict | None = None, ylabel: str | None = None,
@@ -176,11 +177,19 @@ def tracking_chart(result: pd.DataFrame, *, items=None, ci: str = "band", alpha:
     pcol = "p_adjusted" if use_adjusted_p and "p_adjusted" in result else "p_value"
     th = current_theme()
     with th:
-        fig = new_figure(th, width=width,
-                         height_mm=height_mm or min(60 + 55 * len(items), 240))
-        axes = fig.subplots(len(items), 1, squeeze=False, sharex=True)[:, 0]
+        wide = th.figsize(height_mm=100, width=width)[0] * 25.4 >= 200
+        ncols = min(3, len(items)) if wide else 1       # a slide: panels side by side
+        nrows = -(-len(items) // ncols)
+        fig = new_figure(th, width=width, height_mm=height_mm or min(
+            (75 if ncols > 1 else 60) + 55 * nrows, 240))
+        grid = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+        axes = grid.ravel()[:len(items)]
+        for k, extra in enumerate(grid.ravel()[len(items):], start=len(items)):
+            extra.set_visible(False)
+            grid.ravel()[k - ncols].xaxis.set_tick_params(labelbottom=True)
         if wrap is None:  # characters that fit the panel width at the title's size
-            wrap = max(20, int(fig.get_figwidth() * 72 * 0.85 / (0.66 * th.font_size)))
+            wrap = max(20, int(fig.get_figwidth() / ncols * 72 * 0.85 /
+                               (0.66 * th.font_size)))
         drawn, trends = [], []
         for ax, item in zip(axes, items, strict=True):
             sub = result[result["item"] == item]
@@ -239,8 +248,11 @@ def tracking_chart(result: pd.DataFrame, *, items=None, ci: str = "band", alpha:
             lim = _ylim(ylim, meta, item, sub, k)
             if lim is not None:
                 ax.set_ylim(*lim)
-        axes[-1].set_xticks(times, [_wave_label(v) for v in waves])
-        axes[-1].set_xlabel("wave")
+        for c in range(ncols):
+            col = [grid[r, c] for r in range(nrows) if grid[r, c].get_visible()]
+            if col:
+                col[-1].set_xticks(times, [_wave_label(v) for v in waves])
+                col[-1].set_xlabel("wave")
         handles, texts = [], []
         if by is not None:
             for s, seg in enumerate(segs):

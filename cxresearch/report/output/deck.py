@@ -74,7 +74,8 @@ def _from_entry(e: dict, base: Path) -> _Slide:
         if "png" not in files:
             raise ValueError(f"figure entry {title!r} has no PNG file (save it with "
                              "formats including 'png')")
-        s = _Slide(title, png=(base / files["png"]["path"]).read_bytes(), source=source,
+        png = files.get("png_slide") or files["png"]   # laid out for a slide when tall
+        s = _Slide(title, png=(base / png["path"]).read_bytes(), source=source,
                    synthetic=bool(e.get("synthetic")), notes=notes)
         s.notice_drawn = bool(e.get("synthetic"))  # save_figure drew it into the picture
         return s

@@ -229,6 +229,16 @@ def save_figure(
                       "metadata": {"Software": f"cxresearch {package_version()}"}}
             atomic_save(path, lambda tmp, fmt=fmt, kw=kw: fig.savefig(tmp, format=fmt, **kw))
             files[fmt] = file_record(path, base)
+    if "png" in formats:
+        alt = _slide_variant(fig, synth)
+        if alt is not None:
+            path = folder / f"{name}_slide.png"
+            ppm = -(-dpi * 10000 // 254)
+            with mpl.rc_context(_SAVE_RC):
+                atomic_save(path, lambda tmp: alt.savefig(
+                    tmp, format="png", dpi=dpi, pil_kwargs={"dpi": (ppm * 0.0254,) * 2},
+                    metadata={"Software": f"cxresearch {package_version()}"}))
+            files["png_slide"] = file_record(path, base)
     if data is not None:
         path = folder / f"{name}.csv"
         _write_bytes(path, _csv_bytes(data))
@@ -248,6 +258,31 @@ def save_figure(
     entry["files"] = files
     update_manifest(manifest, entry)
     return entry
+
+
+def _slide_variant(fig: Figure, synthetic: bool) -> Figure | None:
+    """The same chart drawn again for a landscape slide (``SLIDE_WIDTH_MM`` wide) when the
+    figure is tall and was made by a cxresearch chart function (``fig.cx_redraw``); None when
+    that gives nothing wider."""
+    from cxresearch.report.charts.base import SLIDE_WIDTH_MM
+
+    redraw = getattr(fig, "cx_redraw", None)
+    w, h = fig.get_size_inches()
+    if redraw is None or h / w < 0.7:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            alt = redraw(width=SLIDE_WIDTH_MM)
+    except Exception:  # noqa: BLE001 - the journal figure is saved; a slide variant is a bonus
+        return None
+    aw, ah = alt.get_size_inches()
+    if ah / aw > 0.8 * h / w:
+        return None
+    if synthetic and not _has_synthetic_note(alt):
+        _add_corner_note(alt)
+    _defuse_text(alt)
+    return alt
 
 
 def _own_title(fig: Figure) -> str | None:
