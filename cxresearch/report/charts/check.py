@@ -95,7 +95,9 @@ def text_problems(fig: Figure, *, tolerance_pt: float = 1.0) -> list[dict]:
             b, lb, tb = boxes[j]
             w = min(a.x1, b.x1) - max(a.x0, b.x0)
             h = min(a.y1, b.y1) - max(a.y0, b.y0)
-            if w > tol and h > tol:
+            same = la == lb and max(abs(a.x0 - b.x0), abs(a.y0 - b.y0),
+                                    abs(a.x1 - b.x1), abs(a.y1 - b.y1)) < 0.5
+            if w > tol and h > tol and not same:   # the same text twice reads as once
                 out.append({"kind": "overlap", "text": la, "other": lb})
     return out
 

@@ -49,7 +49,8 @@ _HEAD = {
     "coef": "Coefficient", "r": "Correlation", "t": "t", "z": "z", "chi2": "\u03c7\u00b2",
     "published": "Published", "reconstructed": "Reconstructed", "observed": "Observed",
 }
-_LABEL_COLUMNS = ("item", "term", "variable", "driver", "metric", "measure", "index")
+_LABEL_COLUMNS = ("item", "term", "variable", "driver", "metric", "measure", "index", "scale",
+                  "dimension")
 
 
 @dataclass
@@ -157,6 +158,21 @@ def _label(labeller, col: str, value: str, row: dict) -> str:
     return value
 
 
+def _shares_by_row(data: pd.DataFrame, plan) -> bool:
+    """A crosstab of shares: every numeric cell in [0, 1] and every row adding to 1 (as
+    printed, within rounding), e.g. outcome levels across, groups down."""
+    cols = [c for c, how in plan if how == "num" and _role(c) == "other"]
+    if len(cols) < 2 or len(data) == 0:
+        return False
+    for rec in data[cols].to_dict("records"):
+        vals = [_number(v) for v in rec.values()]
+        if any(v is None or not 0 <= v <= 1 for v in vals):
+            return False
+        if abs(sum(vals) - 1) > 0.005 * len(vals) + 1e-9:
+            return False
+    return True
+
+
 def typed_table(df: pd.DataFrame, labeller=None) -> TypedTable:
     """Typed, labelled cells of a table of text cells (as ``save_table`` wrote it).
 
@@ -185,7 +201,7 @@ def typed_table(df: pd.DataFrame, labeller=None) -> TypedTable:
     distinct = list(dict.fromkeys(m for m in methods if m))
     if distinct:
         footnotes += [f"Method: {m}" for m in distinct]
-    keep = [c for c in cols if c != "method"]
+    keep = [c for c in cols if c != "method" and (data[c].str.strip() != "").any()]
     headers, numeric, plan = [], [], []
     for c in keep:
         vals = [v.strip() for v in data[c]]
@@ -203,6 +219,10 @@ def typed_table(df: pd.DataFrame, labeller=None) -> TypedTable:
         headers.append(column_header(c, labeller))
         numeric.append(is_num)
         plan.append((c, "num" if is_num else "text"))
+    if not any(kinds) and _shares_by_row(data, plan):
+        kinds = ["share"] * len(data)
+        plan = [(c, "share" if how == "num" and _role(c) == "other" else how)
+                for c, how in plan]
     rows = []
     bases = []
     for i, rec in enumerate(data.to_dict("records")):
@@ -216,8 +236,8 @@ def typed_table(df: pd.DataFrame, labeller=None) -> TypedTable:
                             _value_cell(m.group(2), kinds[i], "stat")]
                 else:
                     out += [TypedCell(v or None), TypedCell(v or None)]
-            elif how == "num":
-                role = _role(c)
+            elif how in ("num", "share"):
+                role = "share" if how == "share" else _role(c)
                 out.append(_value_cell(v, kinds[i], role))
                 if role == "count" and c.lower() in ("n", "base") and _number(v) is not None:
                     bases.append(float(_number(v)))

@@ -127,7 +127,8 @@ class Workbook:
             "foot": f({"font_color": "#444444", "font_size": 9, "text_wrap": False}),
             "footwarn": f({"bold": True, "font_color": "#B00020", "font_size": 9}),
             "link": f({"font_color": "#1F4E79", "underline": 1}),
-            "wrap": f({"text_wrap": True, "valign": "top"}),
+            "wrap": f({"text_wrap": True, "valign": "top", "indent": 1}),
+            "indent": f({"indent": 1}),
             "wrapsmall": f({"text_wrap": True, "valign": "top", "font_size": 9}),
             "textr": f({"align": "right"}),
             "signed": f({"num_format": "+0;-0;0"}),
@@ -258,7 +259,8 @@ class Workbook:
             w = min(max(longest + 2, head_w + 2, 9 if typed.numeric[j] else 10),
                     12 if typed.numeric[j] else 48)
             widths.append(w)
-            ws.set_column(j, j, w, f["wrap"] if not typed.numeric[j] and w >= 48 else None)
+            ws.set_column(j, j, w, (f["wrap"] if w >= 48 else f["indent"])
+                          if not typed.numeric[j] else None)
         ws.set_row(h, 30 if any(len(str(x)) > w for x, w in zip(typed.headers, widths,
                                                                strict=True)) else None)
         for i, row in enumerate(typed.rows, start=h + 1):
@@ -270,7 +272,8 @@ class Workbook:
                 if c.value is None:
                     continue
                 if isinstance(c.value, str):
-                    self.text(ws, i, j, c.value, f["textr"] if typed.numeric[j] else None)
+                    self.text(ws, i, j, c.value, f["textr"] if typed.numeric[j] else
+                              f["wrap"] if widths[j] >= 48 else f["indent"])
                 else:
                     self.cell(ws, i, j, c.value, self.typed_format(c.fmt))
         ws.freeze_panes(h + 1, 0)
