@@ -260,8 +260,12 @@ def save_figure(
     return entry
 
 
+SLIDE_FONT_PT = 11.0   # placed 12.5 in wide on a slide, about 14 pt
+
+
 def _slide_variant(fig: Figure, synthetic: bool) -> Figure | None:
-    """The same chart drawn again for a landscape slide (``SLIDE_WIDTH_MM`` wide) when the
+    """The same chart drawn again for a landscape slide (``SLIDE_WIDTH_MM`` wide, text at
+    ``SLIDE_FONT_PT``) when the
     figure is tall and was made by a cxresearch chart function (``fig.cx_redraw``); None when
     that gives nothing wider."""
     from cxresearch.report.charts.base import SLIDE_WIDTH_MM
@@ -270,8 +274,10 @@ def _slide_variant(fig: Figure, synthetic: bool) -> Figure | None:
     w, h = fig.get_size_inches()
     if redraw is None or h / w < 0.7:
         return None
+    from cxresearch.report.style import Theme
+
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), Theme(width=SLIDE_WIDTH_MM, font_size=SLIDE_FONT_PT):
             warnings.simplefilter("ignore")
             alt = redraw(width=SLIDE_WIDTH_MM)
     except Exception:  # noqa: BLE001 - the journal figure is saved; a slide variant is a bonus
