@@ -138,13 +138,13 @@ def banner_sheet(book: Workbook, result: BannerResult, name: str = "Banner", *,
     ws.freeze_panes(h + 3, 1)
     r = h + 3
     marks = {"+": "\u25b2", "-": "\u25bc"}
-    wrap = book.wb.add_format({"text_wrap": True, "valign": "top"})
+    wrap = book.wb.add_format({"text_wrap": True, "valign": "bottom"})
     block_f = book.wb.add_format({"bold": True, "text_wrap": True, "top": 1})
     base_f = book.wb.add_format({"num_format": "#,##0", "font_color": "#555555",
                                  "italic": True, "font_size": 9})
     base_l = book.wb.add_format({"font_color": "#555555", "italic": True, "font_size": 9})
-    letter_f = book.wb.add_format({"font_color": "#1F4E79", "bold": True, "font_size": 8,
-                                   "valign": "top", "align": "left"})
+    letter_f = book.wb.add_format({"font_color": "#1F4E79", "bold": True, "font_script": 1,
+                                   "valign": "bottom", "align": "left"})
     bases = ([("Base", "n")] if unweighted else
              [("Base (unweighted)", "n"), ("Base (weighted)", "wbase"),
               ("Effective base (Kish)", "n_eff")])

@@ -78,7 +78,7 @@ def row_height(texts_widths, *, font: float = 11, max_lines: int = 8) -> float |
 
     lines = 1
     for text, width in texts_widths:
-        per = max(1.0, width * 1.15 * 11 / font)
+        per = max(1.0, width * 1.3 * 11 / font)   # text is narrower than the digit "0"
         n = sum(max(1, math.ceil(len(part) / per)) for part in str(text).split("\n"))
         lines = max(lines, n)
     lines = min(lines, max_lines)
