@@ -36,13 +36,13 @@ from cxresearch.report.charts.base import (
     legend_top,
     new_figure,
     pretty,
-    redrawable,
     row_positions,
     to_frame,
     wrap_label,
 )
 from cxresearch.report.charts.compare import published_vs_reproduced, wave_comparison
 from cxresearch.report.charts.labels import check_xlim, labeller
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.charts.stacked import agreement_bars, stacked_bars
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, MUTED, OKABE_ITO, RULE, current_theme, qualitative_palette

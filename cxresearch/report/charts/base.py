@@ -10,7 +10,6 @@ registered for them so that a returned figure is shown once.
 
 from __future__ import annotations
 
-import functools
 import math
 import textwrap
 import warnings
@@ -29,13 +28,11 @@ from cxresearch.statistics.estimates.means import mean as estimate_mean
 from cxresearch.waves.storage import is_wave
 
 __all__ = [
-    "SLIDE_WIDTH_MM",
     "SYNTHETIC_NOTE",
     "finish",
     "find_column",
     "new_figure",
     "place_share_labels",
-    "redrawable",
     "text_color_for",
     "to_frame",
     "wrap_label",
@@ -108,31 +105,6 @@ def _register_ipython() -> None:
     from IPython.core.pylabtools import print_figure
 
     fmt.for_type(Figure, lambda fig: print_figure(fig, "png", dpi=150))
-
-
-SLIDE_WIDTH_MM = 250.0   # a slide's content area at the theme's point sizes (12.5 in ~ 1.27x)
-
-
-def redrawable(func):
-    """Decorator of chart functions: the figure remembers how to draw itself again at another
-    size (``fig.cx_redraw(width=..., height_mm=...)``), so that ``save_figure`` can lay a tall
-    journal figure out again for a landscape slide instead of a deck shrinking it."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        fig = func(*args, **kwargs)
-        if isinstance(fig, Figure):
-            fig.cx_redraw = functools.partial(_redraw, func, args, dict(kwargs))
-        return fig
-
-    return wrapper
-
-
-def _redraw(func, args, kwargs, **override):
-    kw = {**kwargs, **override}
-    if "width" in override and "height_mm" not in override:
-        kw.pop("height_mm", None)        # the height follows the new width
-    return func(*args, **kw)
 
 
 def new_figure(th: Theme, width=None, height_pt: float | None = None,

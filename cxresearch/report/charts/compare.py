@@ -16,12 +16,12 @@ from cxresearch.report.charts.base import (
     legend_top,
     new_figure,
     pretty,
-    redrawable,
     row_positions,
     to_frame,
     wrap_label,
 )
 from cxresearch.report.charts.labels import check_xlim, common_prefix, labeller
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, OKABE_ITO, RULE, current_theme, sequential_palette
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from cxresearch.report.charts.base import finish, new_figure, redrawable, wrap_label
+from cxresearch.report.charts.base import finish, new_figure, wrap_label
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, MUTED, OKABE_ITO, RULE, current_theme
 

@@ -27,7 +27,6 @@ from cxresearch.report.charts.base import (
     pitch_pt,
     place_share_labels,
     pretty,
-    redrawable,
     resolve_weights,
     row_positions,
     share_ticks,
@@ -36,6 +35,7 @@ from cxresearch.report.charts.base import (
     wrap_label,
 )
 from cxresearch.report.charts.labels import check_xlim, labeller
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, current_theme, diverging_palette, sequential_palette
 

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from cxresearch.report.charts.base import finish, legend_top, new_figure, redrawable, wrap_label
+from cxresearch.report.charts.base import finish, legend_top, new_figure, wrap_label
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, MUTED, OKABE_ITO, current_theme, qualitative_palette
 

@@ -26,7 +26,7 @@ from cxresearch.report.provenance import file_record, is_synthetic, update_manif
 from cxresearch.statistics.banner.build import BannerResult
 from cxresearch.statistics.banner.format import blocks, wide_view
 
-__all__ = ["banner_sheet", "banner_wide", "group_label", "save_banner"]
+__all__ = ["banner_sheet", "banner_slide_table", "banner_wide", "group_label", "save_banner"]
 
 
 def banner_wide(result: BannerResult, **kw) -> pd.DataFrame:
@@ -197,6 +197,73 @@ def banner_sheet(book: Workbook, result: BannerResult, name: str = "Banner", *,
                 header_row=None, footer=footer)
     ws.repeat_rows(h, h + 2)
     return ws.get_name()
+
+
+def banner_slide_table(slide, result, box):
+    """A banner as a native PowerPoint table on ``slide`` inside ``box`` (inches: left, top,
+    width, height): group headers in words ("Total" once), the column labels
+    with their letters, values with the significance letters as superscripts, a base row."""
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Inches, Pt
+
+    from cxresearch.statistics.banner.format import cell_text
+
+    cols = result.columns.reset_index(drop=True)
+    body = []
+    for blabel, rows in blocks(result):
+        body.append(("block", blabel, None))
+        body.append(("base", "Base", [f"{int(c['n']):,}" for c in rows[0]]))
+        for cells in rows:
+            body.append(("row", str(cells[0]["row_label"]), cells))
+    left, top, width, height = box
+    n_rows, n_cols = len(body) + 2, len(cols) + 1
+    size = 12 if n_cols <= 7 and n_rows <= 12 else 10 if n_cols <= 10 else 8
+    row_h = min(height / n_rows, size / 72 * 2.1)
+    shape = slide.shapes.add_table(n_rows, n_cols, Inches(left), Inches(top), Inches(width),
+                                   Inches(row_h * n_rows))
+    t = shape.table
+    t.columns[0].width = Inches(min(3.6, width * 0.3))
+    rest = (Inches(width) - t.columns[0].width) // max(1, len(cols))
+    for j in range(1, n_cols):
+        t.columns[j].width = rest
+    for k in range(len(cols)):
+        t.cell(0, k + 1).text = "Total" if str(cols.at[k, "banner"]) == "Total" else \
+            group_label(cols, k)
+        let = cols.at[k, "letter"]
+        t.cell(1, k + 1).text = "" if str(cols.at[k, "banner"]) == "Total" else \
+            f"{cols.at[k, 'column_label']} ({let})" if let else str(cols.at[k, "column_label"])
+    k = 1
+    while k < n_cols:  # merge a group's header over its columns
+        end = k
+        while end + 1 < n_cols and cols.at[end, "banner"] == cols.at[k - 1, "banner"]:
+            end += 1
+        if end > k:
+            t.cell(0, k).merge(t.cell(0, end))
+        k = end + 1
+    for i, (kind, label, cells) in enumerate(body, start=2):
+        t.cell(i, 0).text = label
+        if kind == "base":
+            for j, v in enumerate(cells, start=1):
+                t.cell(i, j).text = v
+        elif kind == "row":
+            for j, rw in enumerate(cells, start=1):
+                tf = t.cell(i, j).text_frame
+                p = tf.paragraphs[0]
+                p.text = cell_text(rw, show_sd=False)
+                if rw["letters"] and not rw["suppressed"]:
+                    r = p.add_run()
+                    r.text = str(rw["letters"])
+                    r.font._rPr.set("baseline", "30000")
+    for i in range(n_rows):
+        for j in range(n_cols):
+            for p in t.cell(i, j).text_frame.paragraphs:
+                if j > 0:
+                    p.alignment = PP_ALIGN.CENTER if i < 2 else PP_ALIGN.RIGHT
+                for run in p.runs:
+                    run.font.size = Pt(size * (0.8 if i >= 2 and body[i - 2][0] == "base"
+                                               else 1))
+                    run.font.bold = i < 2 or body[i - 2][0] == "block"
+    return shape
 
 
 def _csv(df: pd.DataFrame) -> bytes:

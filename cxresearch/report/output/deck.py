@@ -1,14 +1,22 @@
-"""PowerPoint decks (python-pptx): a title slide, then one slide per figure or table.
+"""PowerPoint decks (python-pptx): a cover, a contents slide, then one slide per figure or
+table, in the default 16:9 layout or a researcher's own ``.pptx``/``.potx`` master.
 
-Figures go in as their saved PNG at the PNG's aspect ratio (python-pptx cannot place SVG);
-tables of up to ``max_native_rows`` rows become native PowerPoint tables, longer ones an image.
-Each content slide has a source line, the synthetic-data notice where it applies, and the
-provenance (manifest entry) in its notes.
+Every slide's title sits in the layout's title placeholder (so a master's fonts, colours and
+outline view apply) and is a title in words: the caption or title a figure or table was saved
+with, else the one given as ``(item, "title")``. Figures go in as their saved PNG at the
+largest size that keeps their aspect inside the content area (a tall chart saved by
+``save_figure`` also has a ``_slide.png`` laid out for a landscape slide, which is used);
+tables of up to ``max_native_rows`` rows become native tables with number formats (percent,
+signed NPS, decimals), banners native tables with superscript letters, longer tables an image.
+The cover names the project, the studies and the kinds of data; the synthetic-data notice
+appears once on each slide whose data are synthetic (a figure saved by ``save_figure`` carries
+it in the picture) and never on a deck of observed data; the notes hold the provenance in
+words (notebook, commit, waves, files and their hashes).
 
 References
 ----------
 python-pptx documentation, https://python-pptx.readthedocs.io (``add_picture``,
-``add_table``, ``notes_slide``).
+``add_table``, ``notes_slide``, slide layouts and placeholders).
 """
 
 from __future__ import annotations
@@ -238,73 +246,6 @@ def _flat_banner(result) -> pd.DataFrame:
     w = result.wide()
     w.columns = [c for _, c in w.columns]
     return w.reset_index()
-
-
-def _place_banner(slide, result, box):
-    """A banner as a native table: group headers in words ("Total" once), the column labels
-    with their letters, values with the significance letters as superscripts, a base row."""
-    from pptx.enum.text import PP_ALIGN
-    from pptx.util import Inches, Pt
-
-    from cxresearch.report.output.banners import group_label
-    from cxresearch.statistics.banner.format import blocks, cell_text
-
-    cols = result.columns.reset_index(drop=True)
-    body = []
-    for blabel, rows in blocks(result):
-        body.append(("block", blabel, None))
-        body.append(("base", "Base", [f"{int(c['n']):,}" for c in rows[0]]))
-        for cells in rows:
-            body.append(("row", str(cells[0]["row_label"]), cells))
-    left, top, width, height = box
-    n_rows, n_cols = len(body) + 2, len(cols) + 1
-    size = 12 if n_cols <= 7 and n_rows <= 12 else 10 if n_cols <= 10 else 8
-    row_h = min(height / n_rows, size / 72 * 2.1)
-    shape = slide.shapes.add_table(n_rows, n_cols, Inches(left), Inches(top), Inches(width),
-                                   Inches(row_h * n_rows))
-    t = shape.table
-    t.columns[0].width = Inches(min(3.6, width * 0.3))
-    rest = (Inches(width) - t.columns[0].width) // max(1, len(cols))
-    for j in range(1, n_cols):
-        t.columns[j].width = rest
-    for k in range(len(cols)):
-        t.cell(0, k + 1).text = "Total" if str(cols.at[k, "banner"]) == "Total" else \
-            group_label(cols, k)
-        let = cols.at[k, "letter"]
-        t.cell(1, k + 1).text = "" if str(cols.at[k, "banner"]) == "Total" else \
-            f"{cols.at[k, 'column_label']} ({let})" if let else str(cols.at[k, "column_label"])
-    k = 1
-    while k < n_cols:  # merge a group's header over its columns
-        end = k
-        while end + 1 < n_cols and cols.at[end, "banner"] == cols.at[k - 1, "banner"]:
-            end += 1
-        if end > k:
-            t.cell(0, k).merge(t.cell(0, end))
-        k = end + 1
-    for i, (kind, label, cells) in enumerate(body, start=2):
-        t.cell(i, 0).text = label
-        if kind == "base":
-            for j, v in enumerate(cells, start=1):
-                t.cell(i, j).text = v
-        elif kind == "row":
-            for j, rw in enumerate(cells, start=1):
-                tf = t.cell(i, j).text_frame
-                p = tf.paragraphs[0]
-                p.text = cell_text(rw, show_sd=False)
-                if rw["letters"] and not rw["suppressed"]:
-                    r = p.add_run()
-                    r.text = str(rw["letters"])
-                    r.font._rPr.set("baseline", "30000")
-    for i in range(n_rows):
-        for j in range(n_cols):
-            for p in t.cell(i, j).text_frame.paragraphs:
-                if j > 0:
-                    p.alignment = PP_ALIGN.CENTER if i < 2 else PP_ALIGN.RIGHT
-                for run in p.runs:
-                    run.font.size = Pt(size * (0.8 if i >= 2 and body[i - 2][0] == "base"
-                                               else 1))
-                    run.font.bold = i < 2 or body[i - 2][0] == "block"
-    return shape
 
 
 def _open_template(template):
@@ -581,7 +522,9 @@ def save_deck(items, path, *, title: str = "Results", subtitle: str | None = Non
         box = (left, top, width, height)
         foot = []
         if s.banner is not None and len(s.banner.table["row"].unique()) <= 14:
-            _place_banner(slide, s.banner, box)
+            from cxresearch.report.output.banners import banner_slide_table
+
+            banner_slide_table(slide, s.banner, box)
         elif s.table is not None and len(s.table) <= max_native_rows:
             _, foot = _place_table(slide, s.table, box)
         else:

@@ -162,7 +162,7 @@ def _banner_from_long(path: Path, e: dict, labeller):
     t = pd.read_csv(path, keep_default_na=True)
     for c in ("letters", "vs_total", "letter", "level", "row_label", "block_label"):
         if c in t:
-            t[c] = t[c].fillna("").astype(str)
+            t[c] = t[c].astype(object).where(t[c].notna(), "").astype(str)
     for c in ("small_base", "suppressed"):
         if c in t:
             t[c] = t[c].astype(str).str.lower().eq("true")

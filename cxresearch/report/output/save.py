@@ -274,8 +274,8 @@ def _slide_variant(fig: Figure, synthetic: bool, dpi: int = 300) -> Figure | Non
     ``SLIDE_FONTS_PT`` in turn, keeping the first whose text, once fitted into the slide's
     content area, reads larger than the journal figure's would and which has no overlapping
     or off-canvas text; None when there is none."""
-    from cxresearch.report.charts.base import SLIDE_WIDTH_MM
     from cxresearch.report.charts.check import text_problems
+    from cxresearch.report.charts.redraw import SLIDE_WIDTH_MM
     from cxresearch.report.style import Theme, current_theme
 
     redraw = getattr(fig, "cx_redraw", None)
