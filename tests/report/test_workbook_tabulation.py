@@ -149,7 +149,7 @@ def test_table_sheet_numbers_formats_footnotes_and_print_setup(run):
     assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.page_setup.orientation == "landscape"                  # 8 columns: wide
-    assert "Source:" in ws.oddFooter.left.text and "Page" in ws.oddFooter.right.text
+    assert "Source:" in ws.oddFooter.left.text and "Page" in ws.oddHeader.right.text
 
 
 def test_provenance_is_one_row_per_output(run):

@@ -66,8 +66,10 @@ def print_setup(ws, *, ncols: int, width_chars: float, header_row: int | None,
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
     if header_row is not None:
         ws.repeat_rows(header_row)
-    foot = (footer or "").replace("&", "&&")[:200]
-    ws.set_footer(f"&L&8{foot}&R&8Page &P of &N" if foot else "&R&8Page &P of &N")
+    foot = (footer or "").replace("&", "&&")[:230]
+    ws.set_header("&R&8Page &P of &N")            # the footer's full width is the source's
+    if foot:
+        ws.set_footer(f"&L&8{foot}")
     ws.hide_gridlines(2)
 
 
