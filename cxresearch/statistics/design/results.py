@@ -182,11 +182,13 @@ def records_warnings(func):
 
 
 def _compact(table: pd.DataFrame) -> pd.DataFrame:
-    """The table for display: the first rows, floats rounded, long method text left out."""
-    t = table.head(_MAX_ROWS)
-    drop = [c for c in ("method",) if c in t.columns and len(t.columns) > 4]
+    """The table for display: the first rows, floats rounded, without the long method text
+    and the columns that are empty in every row shown (at most 12 columns)."""
+    t = pd.DataFrame(table).head(_MAX_ROWS)
+    drop = [c for c in ("method", "note") if c in t.columns and len(t.columns) > 4]
+    drop += [c for c in t.columns if c not in drop and t[c].isna().all() and len(t)]
     t = t.drop(columns=drop)
-    return t.round(4)
+    return t.iloc[:, :12].round(4)
 
 
 class Result:
