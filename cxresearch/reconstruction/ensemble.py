@@ -25,7 +25,7 @@ from cxresearch.statistics.design.results import Result
 __all__ = ["EnsembleResult", "reconstruct_many"]
 
 
-@dataclass
+@dataclass(repr=False)  # repr: Result.__repr__ (the summary)
 class EnsembleResult(Result):
     """What :func:`reconstruct_many` returns (the result protocol).
 

@@ -221,6 +221,9 @@ class Result:
         lines += [f"[{i}] {n}" for i, n in enumerate(self.notes, 1)]
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return self.summary()
+
     def _repr_html_(self) -> str:
         t = self.table
         head = f"<p><b>{html.escape(self._headline())}</b></p>"

@@ -370,6 +370,9 @@ class TrackResult(Result, pd.DataFrame):
     def _constructor(self):
         return pd.DataFrame
 
+    def __repr__(self) -> str:  # a DataFrame prints as one
+        return pd.DataFrame.__repr__(self)
+
     @property
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self)
