@@ -286,3 +286,9 @@ def test_numpy_runtime_warnings_are_noted_in_words():
         res = toy()
     assert res.warned(RuntimeWarning)
     assert res.notes[0].startswith("numerical warning (RuntimeWarning): divide by zero")
+
+
+@pytest.mark.parametrize("name", ["regression", "ordinal", "groups", "crosstab", "reliability",
+                                  "waves", "ensemble"])
+def test_a_result_prints_as_its_summary(name):
+    assert repr(RESULTS[name]) == RESULTS[name].summary()
