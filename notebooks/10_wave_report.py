@@ -144,6 +144,9 @@ if not len(nps) and not nps_notes:
 
 # %%
 segs = wr.segments(inst)
+if [s for s in segs if s not in w.data]:  # never dropped silently (#23)
+    raise ValueError(f"meta.analysis.segments of {study}: "
+                     f"{[s for s in segs if s not in w.data]} are not items of this wave")
 outcomes = list(indices["index"]) if len(indices) else [
     i.id for i in inst if i.type in wr.ORDINAL][:10]
 if segs and outcomes:

@@ -39,7 +39,7 @@ import pandas as pd
 
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.design.params import check_params
-from cxresearch.statistics.design.resolve import as_design
+from cxresearch.statistics.design.resolve import as_design, row_counts
 from cxresearch.statistics.design.results import records_warnings
 from cxresearch.statistics.estimates.itemscales import (
     dimensions,
@@ -66,11 +66,11 @@ from cxresearch.waves.storage import is_wave
 __all__ = ["bottom_box", "csat", "likert_index", "nps", "to_pomp", "top_box"]
 
 
-def _resolve(d) -> tuple[Design, object]:
+def _resolve(d, columns=None) -> tuple[Design, object]:
     instrument = None
     if is_wave(d):
         instrument = d.instrument
-    return as_design(d), instrument
+    return as_design(d, columns), instrument
 
 
 @records_warnings
@@ -136,7 +136,8 @@ def likert_index(d, items, coding: str | None = None, scale: str = "share", by=N
     if missing not in ("complete", "available"):
         raise ValueError(f"missing must be 'complete' or 'available', got {missing!r}")
     ab = parse_coding(coding) if coding is not None else None
-    des, instrument = _resolve(d)
+    des, instrument = _resolve(d, [dimensions(items, None) if not isinstance(items, str)
+                                   else None, by])
     gtable, gcode = groups(des, by)
     dims = dimensions(items, instrument)
     label = design_label(des)
@@ -187,7 +188,7 @@ def likert_index(d, items, coding: str | None = None, scale: str = "share", by=N
         allok = Vm.all(axis=1)
         note = ""
         if missing == "complete":
-            dropped = int((Vm.any(axis=1) & ~allok).sum())
+            dropped = int(((Vm.any(axis=1) & ~allok) * row_counts(des, des.n)).sum())
             note = f"; respondents answering all {len(cols)} items" + (
                 f" ({dropped} partial answer(s) left out)" if dropped else "")
         for j, it in enumerate(cols):
@@ -210,7 +211,7 @@ def likert_index(d, items, coding: str | None = None, scale: str = "share", by=N
 
 
 def _share(d, item, cond_fn, text, by, item_range, reverse, ci_method, conf_level, df):
-    des, instrument = _resolve(d)
+    des, instrument = _resolve(d, [item, by])
     v = item_scale_of(des, instrument, item, item_range, reverse)
     cond = cond_fn(v.x, v.lo, v.hi)
     gtable, gcode = groups(des, by)
@@ -399,7 +400,7 @@ def nps(d, item: str, by=None, *, promoters=None, detractors=None, item_range=No
     (['nps', 'mean_1_7'], -25.0)
     >>> # In R: svymean(~I(100 * (r == 7) - 100 * (r <= 5)), svydesign(ids=~1, data=d))
     """
-    des, instrument = _resolve(d)
+    des, instrument = _resolve(d, [item, by])
     cut = nps_cutoffs(d if instrument is not None else None, item, promoters, detractors,
                       item_range=item_range)
     x = _nps_answers(des, item)

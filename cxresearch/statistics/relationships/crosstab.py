@@ -30,6 +30,7 @@ from cxresearch.statistics.design.resolve import (
     dropped_note,
     named,
     resolve,
+    row_counts,
 )
 from cxresearch.statistics.design.results import Result, records_warnings
 
@@ -261,7 +262,7 @@ def _rao_scott(design, rc, cc, ok, nr, nc, table_n) -> list:
     T = w.sum()
     tot = np.bincount(cell, weights=w, minlength=nr * nc)
     p = tot / T
-    N = float(ok.sum())
+    N = float(row_counts(design, len(rc))[ok].sum())
     # interaction contrasts: residual of the saturated model's interaction columns on the
     # main-effects columns (any basis gives the same trace(Delta), trace(Delta²))
     ri = np.tile(np.arange(nr), nc)
@@ -361,13 +362,14 @@ def crosstab_test(d, row, col, *, ordered: bool | None = None, row_scores=None,
     'pearson_chisq'
     >>> # In R: chisq.test(table(df$a, df$b), correct = FALSE); survey::svychisq(~a + b, des)
     """
-    frame, design = resolve(d)
+    frame, design = resolve(d, columns=[row, col])
     rs_, cs_ = column(frame, row, "row"), column(frame, col, "col")
     rname, cname = named(row, "row"), named(col, "col")
     rc, rlev, rord = _levels(rs_)
     cc, clev, cord = _levels(cs_)
     ok = (rc >= 0) & (cc >= 0)
-    n_dropped = int((~ok).sum())
+    fr = row_counts(design, len(frame))  # rows per frame row (engine cells), else 1
+    n_dropped = int(fr[~ok].sum())
     note = dropped_note(n_dropped, "row or column")
     nr, nc = len(rlev), len(clev)
     if nr < 2 or nc < 2:
@@ -387,8 +389,8 @@ def crosstab_test(d, row, col, *, ordered: bool | None = None, row_scores=None,
     w = design_weights(design, len(rc)) if design is not None else np.ones(len(rc))
     cell = np.where(ok, rc * nc + cc, 0)
     t = np.bincount(cell, weights=w * ok, minlength=nr * nc).reshape(nr, nc)
-    tu = np.bincount(cell, weights=ok.astype(float), minlength=nr * nc).reshape(nr, nc)
-    n = int(ok.sum())
+    tu = np.bincount(cell, weights=fr * ok, minlength=nr * nc).reshape(nr, nc)
+    n = int(fr[ok].sum())
     expected_u = np.outer(tu.sum(1), tu.sum(0)) / max(n, 1)
     if np.any(expected_u < 1) or np.mean(expected_u < min_expected) > 0.2:
         warnings.warn(
