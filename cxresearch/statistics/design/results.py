@@ -42,7 +42,7 @@ import pandas as pd
 
 from cxresearch.errors import CxWarning
 
-__all__ = ["Note", "Result", "add_notes", "notes_warned", "records_warnings",
+__all__ = ["Note", "Result", "add_notes", "notes_warned", "records_warnings", "reemit",
            "warnings_as_notes"]
 
 _MAX_ROWS = 20
@@ -137,7 +137,9 @@ def _module_of(filename: str):
     return _MODULES[filename]
 
 
-def _reemit(w: warnings.WarningMessage) -> None:
+def reemit(w: warnings.WarningMessage) -> None:
+    """Raise a caught warning again at its original place (module, line), so that the
+    filters of the code around apply to it as if it had never been caught."""
     mod = _module_of(w.filename)
     name = getattr(mod, "__name__", None)
     registry = mod.__dict__.setdefault("__warningregistry__", {}) if mod is not None else None
@@ -175,7 +177,7 @@ def records_warnings(func):
             if _recorded(w.category):  # at the caller of the estimator, where it is useful
                 warnings.warn(w.message, w.category, stacklevel=2)
             else:
-                _reemit(w)
+                reemit(w)
         return result
 
     return wrapper
