@@ -292,3 +292,23 @@ def test_numpy_runtime_warnings_are_noted_in_words():
                                   "waves", "ensemble"])
 def test_a_result_prints_as_its_summary(name):
     assert repr(RESULTS[name]) == RESULTS[name].summary()
+
+
+def test_other_warnings_pass_through_unrecorded():
+    from dataclasses import dataclass, field
+
+    from cxresearch.statistics.design.results import records_warnings
+
+    @dataclass
+    class Toy(Result):
+        table: pd.DataFrame
+        notes: list = field(default_factory=list)
+
+    @records_warnings
+    def toy():
+        warnings.warn("a library's deprecation", DeprecationWarning, stacklevel=1)
+        return Toy(pd.DataFrame({"estimate": [1.0]}))
+
+    with pytest.warns(DeprecationWarning, match="a library's deprecation"):
+        res = toy()
+    assert res.notes == []
