@@ -25,7 +25,7 @@ from cxresearch.errors import (
 from cxresearch.reconstruction.ensemble import EnsembleResult, _ensemble_notes
 from cxresearch.statistics.design.results import Note, Result, notes_warned
 from cxresearch.statistics.tracking.compare import WaveComparison
-from cxresearch.statistics.tracking.track import TrackResult
+from cxresearch.statistics.tracking.result import TrackResult
 
 
 def _frame(n=200, seed=0):
