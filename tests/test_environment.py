@@ -1,5 +1,5 @@
 """The conda environment file lists the same dependencies, with the same lower bounds, as
-pyproject.toml (core and [dev]); the Makefile and CI call the documented commands."""
+pyproject.toml (core and every extra); the Makefile and CI call the documented commands."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def _split(req: str) -> tuple[str, str]:
 
 def _pyproject() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = list(meta["dependencies"]) + list(meta["optional-dependencies"]["dev"])
+    reqs = list(meta["dependencies"])
+    for extra in meta["optional-dependencies"].values():
+        reqs += list(extra)
     return dict(_split(r) for r in reqs)
 
 
