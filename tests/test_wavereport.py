@@ -10,12 +10,10 @@ is dropped silently.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import r_reference
 from numpy.testing import assert_allclose
 
 import cxresearch as cx
@@ -25,7 +23,7 @@ from cxresearch.codebooks.instrument import instrument_from_text
 from cxresearch.report.narrative import wavereport as wr
 
 MOBI = paths.package_root() / "data" / "examples" / "ecsi_mobi" / "mobi.csv"
-REF = json.loads((Path(__file__).parent / "reference" / "wavereport_mobi.json").read_text())
+REF = r_reference("wavereport_mobi")
 # R names -> index names the draft proposes from the shared prefixes
 NAMES = {"quality": "perq", "satisfaction": "cusa", "value": "perv"}
 

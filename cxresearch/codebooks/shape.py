@@ -91,6 +91,8 @@ def _message(err, doc) -> list[str]:
     v, kind, value = err.validator, err.validator_value, err.instance
     if not err.absolute_path and v == "type":
         return [f"the codebook must be a YAML mapping, got {type(value).__name__}"]
+    if "x-message" in err.schema:  # the schema's own wording for this value
+        return [f"{where} must be {err.schema['x-message']}, got {_show(value)}"]
     if v == "additionalProperties" and isinstance(value, dict):
         allowed = sorted(err.schema.get("properties", {}))
         return [f"{where}: unknown key {_show(k)} (allowed: {', '.join(allowed)})"
