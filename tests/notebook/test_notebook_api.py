@@ -93,12 +93,16 @@ def test_notebook_module_sits_on_top_of_the_layers():
 
 # ----------------------------------------------------------------------------- setup
 @pytest.fixture
-def restore():
-    rc = mpl.rcParams.copy()
+def restore(monkeypatch):
+    """setup() changes global state: matplotlib's rcParams, the global theme, pandas'
+    options. Put all three back, so that later tests (charts) see the defaults."""
+    from cxresearch.report import style
+
+    monkeypatch.setattr(style, "_GLOBAL", style._GLOBAL)
     opts = {k: pd.get_option(k) for k in ("display.width", "display.max_columns",
                                           "display.max_rows")}
-    yield
-    mpl.rcParams.update(rc)
+    with mpl.rc_context():
+        yield
     for k, v in opts.items():
         pd.set_option(k, v)
 
@@ -110,7 +114,9 @@ def test_setup_applies_the_theme_and_display_options(restore):
     assert pd.get_option("display.max_columns") == 20
     assert pd.get_option("display.max_rows") == 33
     assert mpl.rcParams["font.size"] == 11.0
-    assert cx.theme().width_mm == 85.0  # the default theme object is unchanged
+    from cxresearch.report.style import current_theme
+
+    assert current_theme() is th
 
 
 @pytest.mark.parametrize("display", [["display.width"], "display.width=3", 3])
