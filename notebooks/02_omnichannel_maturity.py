@@ -49,7 +49,7 @@ w = nb.analysis_wave(study, wave, seed=seed)
 outcomes = [y for y in ["revenue_growth", "cx_grade", "customer_loyalty", "cx_investment_plans", "response_time"] if y in w.data and w.data[y].notna().any()]
 names = nb.labels(w)  # labels in the codebook's words
 nb.say(nb.describe_wave(w) + "; outcomes analysed: "
-          + ", ".join(names.item(y) for y in outcomes) + ".")
+       + ", ".join(names.item(y) for y in outcomes) + ".")
 sizes = w.data["omnichannel_maturity"].value_counts(sort=False)
 cx.show_table(pd.DataFrame({"Maturity stage": [names.level("omnichannel_maturity", g)
                                                for g in sizes.index],
@@ -147,8 +147,8 @@ if "revenue_growth" in outcomes:
     wald = growth.wald_test("omnichannel_maturity").iloc[0]
     family.add("revenue_growth: logistic model, maturity given role (Wald)", wald["p_value"])
     nb.say("Maturity as a whole, given role: F = {f:.1f} on {d1:.0f} and {d2:.0f} df, "
-              "p = {p:.2g}.", f=wald["statistic"], d1=wald["df1"], d2=wald["df2"],
-              p=wald["p_value"])
+           "p = {p:.2g}.", f=wald["statistic"], d1=wald["df1"], d2=wald["df2"],
+           p=wald["p_value"])
     cx.show_table(growth.coefficients.assign(term=[names.term(t) for t in
                                                    growth.coefficients["term"]]),
                   headers={"term": "Term", "estimate": "Odds ratio"}, suppress_below=None)

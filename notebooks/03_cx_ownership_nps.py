@@ -97,7 +97,7 @@ classical = cx.compare_groups(w.data, "nps", "cx_owner")
 cx.save_table(classical.tests, "nps_owner_effect_sizes", synthetic=w.synthetic)
 a = classical.tests.set_index("test").loc["anova"]
 nb.say(f"CX owner accounts for η² = {a['eta2']:.3f} (ω² = {a['omega2']:.3f}) of the "
-          "variance of the 0–10 recommendation score (unweighted one-way ANOVA).")
+       "variance of the 0–10 recommendation score (unweighted one-way ANOVA).")
 cx.show_table(classical.tests, suppress_below=None)
 
 # %%
@@ -156,7 +156,7 @@ cx.save_table(pd.concat(rows, ignore_index=True), "owner_crosstab_tests", synthe
 cx.save_table(adjusted, "owner_tests_adjusted", synthetic=w.synthetic)
 if sparse:
     nb.say(f"Some expected counts are below 5 in the tables of CX owner by "
-              f"{', '.join(sparse)}: the Rao–Scott tests are approximate there.")
+           f"{', '.join(sparse)}: the Rao–Scott tests are approximate there.")
 cx.show_table(adjusted.drop(columns=["family"], errors="ignore").assign(
     name=[names.item(n) if n.isidentifier() else n for n in adjusted["name"]],
     reject=adjusted["reject"].map({True: "yes", False: "no"})),

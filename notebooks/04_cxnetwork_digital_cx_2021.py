@@ -63,7 +63,7 @@ table = pd.concat(tables, ignore_index=True)
 cx.save_table(table, "cxn_shares_intervals")
 widest = table.assign(width=table["ci_high"] - table["ci_low"]).sort_values("width").iloc[-1]
 nb.say(f"The widest interval is ±{50 * widest['width']:.1f} points "
-          f"({widest['metric']} at n = {widest['n']}).")
+       f"({widest['metric']} at n = {widest['n']}).")
 cx.show_table(table.assign(metric=table["metric"].map(nb.pretty)),
               {"metric": "Published share", "value": "Published (%)", "n": "n",
                "ci_low": "95% CI (%)"},

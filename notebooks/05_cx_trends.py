@@ -65,8 +65,8 @@ for w in (older, newer):
     for q in questions:
         chosen = w.data.filter(like=f"{q}__").astype("Float64").sum(axis=1)
         nb.say("{label}, {q}: options chosen per respondent {lo}–{hi}, mean {m:.2f}.",
-                  label=w.label, q=q, lo=int(chosen.min()), hi=int(chosen.max()),
-                  m=chosen.mean())
+               label=w.label, q=q, lo=int(chosen.min()), hi=int(chosen.max()),
+               m=chosen.mean())
 
 # %% [markdown]
 # ## Changes between 2023 and 2024, with intervals and adjusted tests
@@ -87,7 +87,7 @@ nb.say(
     f"{len(anchored)} of them have a published share in both years "
     f"({', '.join(anchored['name'])}): "
     + "; ".join(f"{r.name} {'changed' if r.reject else 'no significant change'} "
-                f"(adjusted p = {r.p_adjusted:.3g})" for r in anchored.itertuples())
+             f"(adjusted p = {r.p_adjusted:.3g})" for r in anchored.itertuples())
     + ". The other changes follow from the reconstruction's assumptions for shares the report "
     "does not publish, and are shown as an illustration of the method, not as findings."
 )

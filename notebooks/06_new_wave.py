@@ -48,9 +48,9 @@ nb.setup()
 new = nb.analysis_wave(study, wave, seed=seed)
 old = nb.baseline_wave(study, wave, previous, seed=seed)
 nb.say(f"New: {nb.describe_wave(new)}  \nPrevious: "
-          + (nb.describe_wave(old) if old is not None else
-             "none — the study has no earlier wave and no published figures to reconstruct "
-             "one from, so only the new wave's estimates are shown"))
+       + (nb.describe_wave(old) if old is not None else
+          "none — the study has no earlier wave and no published figures to reconstruct "
+          "one from, so only the new wave's estimates are shown"))
 print(f"rows read {new.manifest.get('rows_read')}, kept {new.manifest.get('rows_kept')}, "
       f"rejected {new.manifest.get('rows_rejected')}")
 
@@ -71,11 +71,11 @@ cx.save_table(cmp.differences, f"{study}_wave_differences", waves=both, syntheti
 cx.save_table(cmp.tests, f"{study}_wave_tests", waves=both, synthetic=synthetic)
 changed = cmp.tests[cmp.tests["reject"].astype(bool)]
 nb.say("{k} items compared; {c} differ between {a} and {b} after Holm's adjustment{which}.",
-          k=len(cmp.tests), c=len(changed), a=old.label if old is not None else "-",
-          b=new.label,
-          which=(" (" + ", ".join(changed["name"][:8])
-                 + (f" and {len(changed) - 8} more" if len(changed) > 8 else "") + ")")
-          if len(changed) else "")
+       k=len(cmp.tests), c=len(changed), a=old.label if old is not None else "-",
+       b=new.label,
+       which=(" (" + ", ".join(changed["name"][:8])
+              + (f" and {len(changed) - 8} more" if len(changed) > 8 else "") + ")")
+       if len(changed) else "")
 names = nb.labels(new)  # labels in the codebook's words
 cx.show_table(cmp.tests.assign(name=[names.item(i) for i in cmp.tests["name"]],
                                reject=cmp.tests["reject"].map({True: "yes", False: "no"})),
@@ -121,8 +121,8 @@ if len(both) > 1 and rated:
     moved = trk[(trk["term"] == "change") & (trk["comparison"] == "previous")
                 & (trk["p_adjusted"] < 0.05)]
     nb.say("{k} of {m} ratings changed between the waves after Holm's adjustment{which}.",
-              k=len(moved), m=len(rated),
-              which=(" (" + ", ".join(names.item(i) for i in moved["item"]) + ")")
-              if len(moved) else "")
+           k=len(moved), m=len(rated),
+           which=(" (" + ", ".join(names.item(i) for i in moved["item"]) + ")")
+           if len(moved) else "")
 else:
     nb.say("Only one wave: nothing to track yet.")

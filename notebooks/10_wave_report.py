@@ -64,8 +64,8 @@ design_cols = nb.used_design_columns(w)
 nb.say("**{title}**", title=inst.meta.get("title", study))
 nb.say(nb.describe_wave(w))  # already escaped Markdown
 nb.say("Design: {cols} ({kind} intervals, {level:.0%}).",
-          cols=", ".join(f"{k} = {v}" for k, v in design_cols.items()) or "none declared",
-          kind="design-based" if design_cols else "simple random sample", level=conf_level)
+       cols=", ".join(f"{k} = {v}" for k, v in design_cols.items()) or "none declared",
+       kind="design-based" if design_cols else "simple random sample", level=conf_level)
 
 # %% [markdown]
 # ## Every item
@@ -75,18 +75,15 @@ items, not_computed = nb.item_estimates(w, conf_level=conf_level)
 if len(items):
     cx.save_table(items, f"{study}_items", waves=[w],
                   caption=f"{study}: every item, {conf_level:.0%} CI")
-    display(cx.show_table(items.assign(item=[names.item(i) for i in items["item"]],
-                                       level=[names.level(i, v) if isinstance(v, str) else ""
-                                              for i, v in zip(items["item"], items["level"],
-                                                              strict=True)]),
+    display(cx.show_table(items.assign(level=items["level"].fillna("")),
                           {"item": "Item", "level": "Answer", "estimate": "Estimate",
-                           "ci_low": f"{conf_level:.0%} CI", "n": "n"}, suppress_below=None))
+                           "ci_low": f"{conf_level:.0%} CI", "n": "n"}, suppress_below=None,
+                          codebook=w))
 if len(not_computed):
     nb.say("**Not computed** (with the reason):")
-    display(cx.show_table(not_computed.assign(item=[names.item(i)
-                                                    for i in not_computed["item"]]),
+    display(cx.show_table(not_computed,
                           {"item": "Item", "type": "Type", "reason": "Reason"}, footnote=(),
-                          suppress_below=None))
+                          suppress_below=None, codebook=w))
 
 # %% [markdown]
 # ## Indices and their reliability
@@ -122,7 +119,7 @@ if len(indices):
                                     "k": "Items", "n": "n"}, suppress_below=None))
     if any(issubclass(c.category, ConvergenceWarning) for c in caught):
         nb.say("The one-factor analysis behind omega did not converge for at least one "
-                  "index; read omega there with caution (alpha does not depend on it).")
+               "index; read omega there with caution (alpha does not depend on it).")
 else:
     nb.say("The codebook declares no indices (list them under `indices:` to get scores).")
 
@@ -133,9 +130,9 @@ else:
 nps, nps_notes = nb.nps_estimates(w, conf_level=conf_level)
 if len(nps):
     cx.save_table(nps, f"{study}_nps", waves=[w], caption=f"{study}: Net Promoter Score")
-    display(cx.show_table(nps.assign(item=[names.item(i) for i in nps["item"]]),
+    display(cx.show_table(nps,
                           {"item": "Item", "estimate": "NPS", "ci_low": f"{conf_level:.0%} CI",
-                           "n": "n"}, estimate_decimals=1, suppress_below=None))
+                           "n": "n"}, estimate_decimals=1, suppress_below=None, codebook=w))
 for note in nps_notes:
     nb.say("{note}", note=note)
 if not len(nps) and not nps_notes:
@@ -154,11 +151,11 @@ if segs and outcomes:
                   caption=f"{study}: outcomes by segment, {conf_level:.0%} CI")
     cx.save_table(tests, f"{study}_segment_tests", ci=None, waves=[w],
                   caption=f"{study}: group comparisons, Holm-adjusted p-values")
-    display(cx.show_table(by_seg, suppress_below=None))
+    display(cx.show_table(by_seg, codebook=w, suppress_below=None))
     display(cx.show_table(tests, suppress_below=None))
 elif not segs:
     nb.say("No segments: the codebook has no single-choice item with 2–12 levels "
-              "(or name them under `meta.analysis.segments`).")
+           "(or name them under `meta.analysis.segments`).")
 else:
     nb.say("No outcome to compare segments on: the codebook has no index and no ordinal "
-              "item.")
+           "item.")

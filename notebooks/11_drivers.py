@@ -60,7 +60,7 @@ if outcome is None or outcome not in design.data:
     raise ValueError(f"meta.analysis.outcome {outcome!r} is not an item or index of {study}")
 nb.say(nb.describe_wave(w))
 nb.say("Outcome: {o}; drivers: {d}.", o=names.item(outcome),
-          d=", ".join(names.item(x) for x in drivers))
+       d=", ".join(names.item(x) for x in drivers))
 
 # %%
 kd = cx.key_drivers(design, outcome, drivers, B=100 if quick else 500, seed=1,
@@ -88,7 +88,7 @@ real = diff[diff["p_value"] < 1 - conf_level] if "p_value" in diff else diff.ilo
 cx.save_table(diff, f"{study}_driver_differences", waves=[w],
               caption=f"{study}: differences between drivers' importances")
 nb.say("{k} of {m} pairs of drivers differ in importance at the {a:.0%} level.",
-          k=len(real), m=len(diff), a=1 - conf_level)
+       k=len(real), m=len(diff), a=1 - conf_level)
 fig = cx.driver_heatmap(kd)
 cx.save_figure(fig, f"{study}_driver_correlations", data=kd.correlations, waves=[w])
 display(fig)

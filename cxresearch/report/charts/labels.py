@@ -174,7 +174,8 @@ class Labeller:
     def frame(self, df):
         """A copy of a tidy table with its ids in the codebook's words.
 
-        ``item``/``measure``/``outcome`` values that are item or index ids get their label,
+        ``item``/``index``/``measure``/``outcome`` values that are item or index ids get their
+        label,
         ``term``/``variable`` values their term label, ``level`` values the level label of the
         row's item (its ``item``, else ``term`` column), and the values of a column named after a coded item (a ``by=`` column)
         their level labels. Values the codebook does not know are left as they are. Headers
@@ -184,7 +185,7 @@ class Labeller:
         owner = next((c for c in ("item", "term", "variable") if c in df.columns), None)
         for col in out.columns:
             key = str(col)
-            if key in ("item", "measure", "outcome"):
+            if key in ("item", "index", "measure", "outcome"):
                 out[col] = [self.item(v) if isinstance(v, str) and self._known(v) else v
                             for v in out[col]]
             elif key in ("term", "variable"):
