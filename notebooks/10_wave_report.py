@@ -47,10 +47,8 @@ conf_level = 0.95
 quick = False  # unused: the templates are fast
 
 # %%
-import warnings
 
 from IPython.display import display
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 import cxresearch as cx
 from cxresearch import notebook as nb
@@ -108,18 +106,15 @@ if len(indices):
     display(cx.show_table(indices, {"index": "Index", "estimate": "Mean",
                                     "ci_low": f"{conf_level:.0%} CI", "n": "n",
                                     "items": "Items"}, suppress_below=None))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        rel = nb.index_reliability(w)
+    rel = nb.index_reliability(w)  # what was warned is in rel.attrs["notes"]
     if len(rel):
         cx.save_table(rel, f"{study}_reliability", waves=[w],
                       caption=f"{study}: Cronbach's alpha and omega of each index")
         display(cx.show_table(rel, {"index": "Index", "measure": "Measure",
                                     "estimate": "Estimate", "ci_low": f"{conf_level:.0%} CI",
                                     "k": "Items", "n": "n"}, suppress_below=None))
-    if any(issubclass(c.category, ConvergenceWarning) for c in caught):
-        nb.say("The one-factor analysis behind omega did not converge for at least one "
-               "index; read omega there with caution (alpha does not depend on it).")
+    for note in rel.attrs.get("notes", []):
+        nb.say(note)
 else:
     nb.say("The codebook declares no indices (list them under `indices:` to get scores).")
 

@@ -113,7 +113,7 @@ def importance_performance(data, *, method: str | None = None, performance: str 
         raise ValueError(f"performance must be 'pomp' or 'mean', got {performance!r}")
     if performance == "pomp" and not has_pomp:
         raise ValueError("performance='pomp' needs the driver scales (key_drivers on a Wave "
-                         "or with scale={...}); use performance='mean'")
+                         "or with item_range={...}); use performance='mean'")
     if performance not in df.columns:
         raise ValueError(f"data lacks the column {performance!r}")
     synth = is_synthetic(synthetic, data if isinstance(data, pd.DataFrame) else

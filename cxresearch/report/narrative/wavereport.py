@@ -199,22 +199,27 @@ def index_estimates(w, conf_level: float = 0.95) -> pd.DataFrame:
 
 def index_reliability(w) -> pd.DataFrame:
     """Cronbach's alpha (with its interval) and McDonald's omega of each index of two or
-    more items (``cx.reliability``; unweighted, as ``psych::alpha``)."""
+    more items (``cx.reliability``; unweighted, as ``psych::alpha``). What was warned (omega's
+    factor analysis not converging...) is in ``.attrs["notes"]``, one line per index."""
     import cxresearch as cx
 
-    rows = []
+    rows, notes = [], []
     for name, items in w.instrument.indices.items():
         cols = [c for c in items if c in w.data]
         if len(cols) < 2:
             continue
         try:
-            scale = cx.reliability(w.data, cols).scale
+            res = cx.reliability(w.data, cols)
         except (ValueError, TypeError) as exc:
             rows.append({"index": name, "measure": "alpha", "note": str(exc)})
             continue
+        scale = res.table
+        notes += [f"{name}: {n}" for n in res.notes if getattr(n, "category", None)]
         for _, r in scale[scale["measure"].isin(["alpha", "omega_total"])].iterrows():
             rows.append({"index": name, **r.to_dict(), "k": len(cols)})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["notes"] = notes
+    return out
 
 
 def nps_estimates(w, conf_level: float = 0.95) -> tuple[pd.DataFrame, list[str]]:
@@ -259,7 +264,7 @@ def segment_comparisons(w, outcomes: list[str], segs: list[str], conf_level: flo
                 continue
             try:
                 res = cx.mean(design, out, by=seg, conf_level=conf_level)
-                res = res.rename(columns={seg: "level"}).drop(columns=["term"], errors="ignore")
+                res = res.rename(columns={seg: "level"}).drop(columns=["item"], errors="ignore")
                 res.insert(0, "segment", seg)  # fixed names, whatever the items are called
                 res.insert(0, "outcome", out)
                 est.append(res)

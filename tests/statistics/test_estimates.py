@@ -40,7 +40,7 @@ def dclus1():
 def test_mean_two_variables_with_deff(dstrat):
     r = cx.mean(dstrat, ["api00", "enroll"])
     ref = REF["strat"]["mean"]
-    assert list(r.columns) == ["term", *COLUMNS]
+    assert list(r.columns) == ["item", *COLUMNS]
     np.testing.assert_allclose(r["estimate"], _r(ref["est"]), rtol=EXACT)
     np.testing.assert_allclose(r["se"], _r(ref["se"]), rtol=EXACT)
     np.testing.assert_allclose(r["deff"], _r(ref["deff"]), rtol=EXACT)
@@ -79,7 +79,7 @@ def test_domains_match_svyby(dstrat, fn, key, var):
     np.testing.assert_allclose(r.estimate, _r(ref["est"]), rtol=EXACT)
     np.testing.assert_allclose(r.se, _r(ref["se"]), rtol=EXACT)
     np.testing.assert_allclose(r.deff, _r(ref["deff"]), rtol=EXACT)
-    assert list(r.columns[:2]) == ["sch.wide", "term"]
+    assert list(r.columns[:2]) == ["sch.wide", "item"]
 
 
 def test_cluster_design_means_totals_domains(dclus1):

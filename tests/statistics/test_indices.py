@@ -263,7 +263,7 @@ def test_plain_columns_without_a_scale_are_refused():
 
 
 def test_to_pomp_reverse_keyed(wave17):
-    est = cx.mean(wave17, ["r7", "r7rev"]).rename(columns={"term": "item"})
+    est = cx.mean(wave17, ["r7", "r7rev"])
     from cxresearch.statistics.estimates.indices import to_pomp
 
     p = to_pomp(est, wave17.instrument).set_index("item")

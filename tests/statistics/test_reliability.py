@@ -25,7 +25,7 @@ def bfi():
 
 
 def _s(res, m, col="estimate"):
-    return float(res.scale.set_index("measure").loc[m, col])
+    return float(res.table.set_index("measure").loc[m, col])
 
 
 @pytest.mark.parametrize("key,items,keys", [("alpha_A_keyed", A, ["A1"]),
