@@ -10,7 +10,8 @@ surface (``tests/notebook/test_notebook_api.py`` checks both). The names below l
 modules; this module gathers them and adds :func:`setup` and :func:`labels`.
 
 Set-up
-    :func:`setup` -- the house theme for every figure and pandas' display options.
+    :func:`setup` -- the house theme for every figure, pandas' display options, and what an
+    estimator warns kept in its result's ``.notes`` (not on stderr).
 Choosing the waves
     :func:`analysis_wave` -- the wave a study notebook analyses (``wave`` parameter, else the
     study's reconstruction); :func:`baseline_wave`, :func:`previous_wave` -- the wave a new
@@ -37,7 +38,8 @@ Published figures
     :func:`write_scorecard` -- the scorecard as a Markdown document; :func:`ratio_claims` --
     a report's "k times more likely" claims re-estimated in a wave.
 Warnings a notebook may state
-    :class:`SmallCellWarning`, :class:`ConvergenceWarning` (results' ``.notes`` say the same).
+    :class:`SmallCellWarning`, :class:`ConvergenceWarning` (``result.warned(...)`` and
+    ``result.notes`` say the same without catching them).
 
 Examples
 --------
@@ -76,6 +78,7 @@ from cxresearch.report.narrative.wavereport import (
 )
 from cxresearch.report.output.documents import write_scorecard
 from cxresearch.report.style import Theme, theme
+from cxresearch.statistics.design.results import warnings_as_notes
 from cxresearch.statistics.estimates.indices import to_pomp
 from cxresearch.statistics.tracking.compare import compare_waves
 
@@ -119,8 +122,9 @@ DISPLAY = {"display.width": 120, "display.max_columns": 20}
 
 
 def setup(*, width: str | float = "single", font_size: float = 8.0,
-          display: dict | None = None) -> Theme:
-    """Set a notebook up: the house theme for every figure, and pandas' display options.
+          display: dict | None = None, notes: bool = True) -> Theme:
+    """Set a notebook up: the house theme for every figure, pandas' display options, and
+    warnings shown as results' notes.
 
     The first code cell of every notebook calls it once after the imports.
 
@@ -133,6 +137,10 @@ def setup(*, width: str | float = "single", font_size: float = 8.0,
     display : dict, optional
         pandas options layered on :data:`DISPLAY` (``{"display.max_rows": 50}``); keys are
         pandas option names.
+    notes : bool
+        What an estimator warns goes into its result's ``.notes`` (shown with the result), not
+        also onto stderr, which a reader of the report never sees
+        (:func:`cxresearch.warnings_as_notes`). ``False`` shows every warning as well.
 
     Returns
     -------
@@ -154,6 +162,8 @@ def setup(*, width: str | float = "single", font_size: float = 8.0,
     85.0
     >>> # In R: theme_set(theme_classic(base_size = 8)); options(width = 120)
     """
+    if not isinstance(notes, bool):
+        raise TypeError(f"notes must be True or False, got {notes!r}")
     if display is not None and not isinstance(display, dict):
         raise TypeError(f"display must be a dict of pandas options, got "
                         f"{type(display).__name__}")
@@ -163,7 +173,9 @@ def setup(*, width: str | float = "single", font_size: float = 8.0,
             pd.set_option(key, value)
         except (KeyError, pd.errors.OptionError) as exc:
             raise ValueError(f"display option {key!r} is not a pandas option ({exc})") from None
-    return theme(width=width, font_size=font_size, set_global=True)
+    th = theme(width=width, font_size=font_size, set_global=True)
+    warnings_as_notes(notes)
+    return th
 
 
 def labels(source, lang: str | None = "en", overrides: dict | None = None) -> Labeller:

@@ -138,6 +138,9 @@ if not len(nps) and not nps_notes:
 
 # %%
 segs = nb.segments(inst)
+if [s for s in segs if s not in w.data]:  # never dropped silently (#23)
+    raise ValueError(f"meta.analysis.segments of {study}: "
+                     f"{[s for s in segs if s not in w.data]} are not items of this wave")
 outcomes = list(indices["index"]) if len(indices) else [
     i.id for i in inst if i.type in nb.ORDINAL][:10]
 if segs and outcomes:

@@ -93,7 +93,18 @@ if len(trend):
 # unadjusted estimates.
 
 # %%
-segs = [s for s in nb.segments(inst) if all(s in w.data for w in waves)][:2]
+segs = nb.segments(inst)
+absent = {s: [w.label for w in waves if s not in w.data] for s in segs}
+absent = {s: x for s, x in absent.items() if x}
+if absent and (inst.meta.get("analysis") or {}).get("segments"):  # named: never dropped (#23)
+    raise ValueError(f"meta.analysis.segments of {study}: not in every wave: {absent}")
+for s, x in absent.items():
+    nb.say("Segment {s} is not adjusted for: absent from wave(s) {x}.", s=s, x=", ".join(x))
+segs = [s for s in segs if s not in absent]
+if len(segs) > 2:
+    nb.say("Adjusted for the first two segments: {a}; not for {b}.", a=", ".join(segs[:2]),
+              b=", ".join(segs[2:]))
+segs = segs[:2]
 if segs and measures:
     adj = []
     for m in measures:

@@ -60,6 +60,9 @@ def test_the_schema_knows_every_item_type_and_key_the_code_knows():
     meta = d["meta"]
     assert set(meta["required"]) == set(checks._META_REQUIRED)
     assert set(meta["properties"]) == set(checks._META_REQUIRED) | set(checks._META_OPTIONAL)
+    if hasattr(checks, "_WAVE_KEYS"):
+        wave_column = meta["properties"]["wave_column"]["oneOf"][2]
+        assert set(wave_column["properties"]) == checks._WAVE_KEYS
 
 
 # ----------------------------------------------------------------------------- hostile shapes

@@ -97,8 +97,10 @@ def restore(monkeypatch):
     """setup() changes global state: matplotlib's rcParams, the global theme, pandas'
     options. Put all three back, so that later tests (charts) see the defaults."""
     from cxresearch.report import style
+    from cxresearch.statistics.design import results
 
     monkeypatch.setattr(style, "_GLOBAL", style._GLOBAL)
+    monkeypatch.setitem(results._AS_NOTES, "on", results._AS_NOTES["on"])
     opts = {k: pd.get_option(k) for k in ("display.width", "display.max_columns",
                                           "display.max_rows")}
     with mpl.rc_context():
@@ -115,8 +117,18 @@ def test_setup_applies_the_theme_and_display_options(restore):
     assert pd.get_option("display.max_rows") == 33
     assert mpl.rcParams["font.size"] == 11.0
     from cxresearch.report.style import current_theme
+    from cxresearch.statistics.design.results import _AS_NOTES
 
     assert current_theme() is th
+    assert _AS_NOTES["on"] is True
+    nb.setup(notes=False)
+    assert _AS_NOTES["on"] is False
+
+
+@pytest.mark.parametrize("notes", [None, 1, "yes"])
+def test_setup_refuses_notes_that_is_not_a_bool(restore, notes):
+    with pytest.raises(TypeError, match="notes"):
+        nb.setup(notes=notes)
 
 
 @pytest.mark.parametrize("display", [["display.width"], "display.width=3", 3])

@@ -7,8 +7,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import fake_wave, r_reference, reference_csv
+from conftest import r_reference, reference_csv
 from numpy.testing import assert_allclose
+from support import fake_wave
 
 import cxresearch as cx
 from cxresearch.errors import SmallCellWarning, UnorderedCategoryWarning
@@ -139,7 +140,7 @@ def test_crosstab_bad_input():
         cx.crosstab_test(df, "a", "nope")
     with pytest.raises(ValueError, match="at least two levels"):
         cx.crosstab_test(df, "a", "b")
-    with pytest.raises(TypeError, match="DataFrame, a cxresearch Design or a Wave"):
+    with pytest.raises(TypeError, match="d must be a Design, a pandas DataFrame or a Wave"):
         cx.crosstab_test([1, 2], "a", "b")
 
 

@@ -17,7 +17,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import fake_wave, r_reference, reference_csv
+from conftest import r_reference, reference_csv
+from support import fake_wave
 
 import cxresearch as cx
 from cxresearch.codebooks.items import Item

@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from cxresearch.report.charts.base import finish, legend_top, new_figure, wrap_label
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, MUTED, OKABE_ITO, current_theme, qualitative_palette
+from cxresearch.statistics.design.params import check
 
 __all__ = ["tracking_chart"]
 
@@ -90,8 +91,7 @@ def tracking_chart(result: pd.DataFrame, *, items=None, ci: str = "band", alpha:
         raise ValueError(f"result lacks column(s) {missing}; pass the output of cx.track")
     if ci not in ("band", "whiskers", "none"):
         raise ValueError(f"ci must be 'band', 'whiskers' or 'none', got {ci!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    check("alpha", alpha)
     meta = dict(result.attrs.get("tracking", {}))
     by = meta.get("by")
     waves = meta.get("waves") or list(pd.unique(result.loc[result.term == "wave", "wave"]))

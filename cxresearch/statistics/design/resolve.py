@@ -1,8 +1,9 @@
-"""Shared plumbing of the relationship tests (contingency, ordinal, groups, reliability).
+"""Input resolution: the one resolver of every estimator, and clean columns.
 
-Private: resolving ``d`` (DataFrame, :class:`~cxresearch.design.Design` or
-:class:`~cxresearch.waves.Wave`) and turning columns into clean arrays, counting every row
-that is dropped.
+:func:`resolve` turns ``d`` (DataFrame, :class:`~cxresearch.sampling.design.Design` or
+:class:`~cxresearch.waves.Wave`) into a frame and a design, saying once what a plain DataFrame
+means (a simple random sample, computed by classical or by design formulas); the helpers turn
+columns into clean arrays, count every row that is dropped and name arguments in messages.
 """
 
 from __future__ import annotations
@@ -11,26 +12,94 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.sampling.design import Design
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.waves.storage import is_wave
 
-__all__ = ["as_design", "named", "resolve"]
+__all__ = ["as_design", "engine_columns", "named", "resolve", "row_counts"]
 
 
-def resolve(d, argname: str = "d"):
-    """Return ``(frame, design_or_None)``.
+def engine_columns(*specs) -> list:
+    """Flatten column specs (a name, a list of names, a dict of lists, None) for a collapse;
+    arrays are passed through so that the engine can refuse them by name."""
+    out: list = []
+    for s in specs:
+        if s is None:
+            continue
+        if isinstance(s, str):
+            out.append(s)
+        elif isinstance(s, dict):
+            out += engine_columns(*s.values())
+        elif isinstance(s, list | tuple):
+            out += engine_columns(*s)
+        else:
+            out.append(s)
+    return out
 
-    A plain DataFrame is a simple random sample: ``design`` is ``None`` and callers use the
-    classical formulas. A Wave becomes ``wave.design()``; a Design is used as it is.
+
+def _collapse(d, columns, caller: str):
+    if columns is None:
+        raise TypeError(f"{caller} does not run on an engine design (data in DuckDB, Spark or "
+                        "files) yet; estimate it on an explicit in-memory sample "
+                        "(design.sample(n)) or use an estimator that is pushed down")
+    return d.collapse(engine_columns(columns))
+
+
+def row_counts(design, n: int) -> np.ndarray:
+    """Rows represented by each row of the analysed frame: 1, or the cell counts of an engine
+    design's aggregate (:class:`~cxresearch.sampling.engine.CollapsedDesign`)."""
+    f = getattr(design, "freq", None)
+    return np.ones(n) if f is None else np.asarray(f, dtype=float)
+
+
+def resolve(d, argname: str = "d", *, frame_as: str = "classical", columns=None):
+    """The one input resolver: what an estimator received, as ``(frame, design)``.
+
+    Parameters
+    ----------
+    d : DataFrame, Design or Wave
+        A :class:`~cxresearch.sampling.design.Design` is used as it is; a Wave gives
+        ``wave.design()`` (its codebook's weights, strata and clusters). A plain DataFrame is
+        always a simple random sample with unit weights (``svydesign(ids=~1, data=d)``, with
+        replacement); ``frame_as`` says how the estimator computes on it.
+    argname : str
+        The argument's name in messages.
+    columns : list, optional
+        The columns the estimator reads. An engine design (rows in DuckDB, Spark or files) is
+        aggregated over them by one GROUP BY into a design on its cells with the same
+        estimates and variances; without ``columns`` an engine design is refused.
+    frame_as : {"classical", "srs"}
+        ``"classical"`` (the relationship tests and models): ``design`` is ``None`` and the
+        estimator uses the classical formulas (Pearson X², ANOVA and Welch, model-based
+        SEs). ``"srs"`` (the estimates, banners, tracking, weighting): ``design`` is
+        ``Design(d)``, and the design formulas on a simple random sample give the classical
+        numbers of a mean or share (SE ``s / sqrt(n)``, t with n - 1 df).
+
+    Returns
+    -------
+    (DataFrame, Design or None)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame, design = resolve(pd.DataFrame({"y": [1.0, 2, 3]}))
+    >>> design is None
+    True
+    >>> resolve(pd.DataFrame({"y": [1.0, 2, 3]}), frame_as="srs")[1].srs
+    True
+    >>> # In R: svydesign(ids = ~1, data = d) for "srs"; plain t.test(), lm() for "classical"
     """
+    if frame_as not in ("classical", "srs"):
+        raise ValueError(f"frame_as must be 'classical' or 'srs', got {frame_as!r}")
+    if is_engine_design(d):
+        d = _collapse(d, columns, "this estimator")
     if isinstance(d, pd.DataFrame):
-        return d, None
+        return d, (Design(d) if frame_as == "srs" else None)
     if is_wave(d):
         d = d.design()
-    if hasattr(d, "total_variance") and hasattr(d, "data"):
+    if isinstance(d, Design) or (hasattr(d, "total_variance") and hasattr(d, "data")):
         return d.data, d
     raise TypeError(
-        f"{argname} must be a pandas DataFrame, a cxresearch Design or a Wave, "
-        f"got {type(d).__name__}"
+        f"{argname} must be a Design, a pandas DataFrame or a Wave, got {type(d).__name__}"
     )
 
 
@@ -105,18 +174,8 @@ def refuse_infinite(x: np.ndarray, what: str) -> None:
                          f"{x[rows[0]]}); recode them as missing if that is what they mean")
 
 
-def as_design(d) -> Design:
-    """Turn what an estimator received into a :class:`Design`.
-
-    A ``Design`` passes through; a ``Wave`` gives its
-    codebook design; a plain ``DataFrame`` becomes a simple random sample with unit weights
-    (``svydesign(ids=~1, data=d)``, with replacement).
-    """
-    if isinstance(d, Design):
-        return d
-    if isinstance(d, pd.DataFrame):
-        return Design(d)
-    if is_wave(d):
-        return d.design()
-    raise TypeError(
-        f"expected a Design, a pandas DataFrame or a Wave, got {type(d).__name__}")
+def as_design(d, columns=None) -> Design:
+    """``resolve(d, frame_as="srs", columns=columns)[1]``: a Design, a Wave's design, a
+    DataFrame as a simple random sample, or an engine design aggregated over ``columns``
+    (shorthand of :func:`resolve`, not a second resolver)."""
+    return resolve(d, frame_as="srs", columns=columns)[1]

@@ -53,7 +53,9 @@ from statsmodels.stats.proportion import proportion_confint
 
 from cxresearch.errors import SingleRespondentWarning
 from cxresearch.sampling.design import Design
-from cxresearch.statistics.design.resolve import as_design, refuse_infinite
+from cxresearch.statistics.design.params import check, check_params
+from cxresearch.statistics.design.resolve import as_design, refuse_infinite, row_counts
+from cxresearch.statistics.design.results import records_warnings
 
 __all__ = ["mean", "proportion", "proportion_ci", "total"]
 
@@ -123,11 +125,7 @@ def _group_label(table: pd.DataFrame, g: int) -> str:
 
 
 def _tq(conf_level: float, df) -> float:
-    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float | np.integer |
-                                                      np.floating):
-        raise TypeError(f"conf_level must be a number in (0, 1), got {conf_level!r}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
+    check("conf_level", conf_level)
     a = (1 + conf_level) / 2
     if df is None or not np.isfinite(df):
         return float(stats.norm.ppf(a))
@@ -138,7 +136,9 @@ def design_label(design: Design) -> str:
     if design.srs:
         return "simple random sample"
     bits = []
-    if design.spec.get("weights") is not None or not np.all(design.weights == design.weights[0]):
+    vary = getattr(design, "weights_vary", None)  # an engine design's cells know
+    if vary if vary is not None else (design.spec.get("weights") is not None
+                                      or not np.all(design.weights == design.weights[0])):
         bits.append("weighted")
     if len(design.strata_levels) > 1:
         bits.append(f"{len(design.strata_levels)} strata")
@@ -170,7 +170,7 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
     gi = np.where(m, gcode, 0)
     rows = np.flatnonzero(m)
     gr, wr = gi[rows], w[rows]
-    nn = np.bincount(gr, minlength=G)
+    nn = np.bincount(gr, weights=row_counts(design, design.n)[rows], minlength=G)
     Wd = np.bincount(gr, weights=wr, minlength=G)
     npos = np.bincount(gr, weights=(wr > 0).astype(float), minlength=G)
     for g in range(G):
@@ -294,6 +294,8 @@ def _vars(var) -> list:
 
 
 # --------------------------------------------------------------------------- public
+@records_warnings
+@check_params
 def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     """Weighted mean with its linearized standard error and confidence interval.
 
@@ -328,7 +330,7 @@ def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     2.8333333333333335
     >>> # In R: svymean(~y, svydesign(ids=~1, weights=~w, data=d))
     """
-    des = as_design(d)
+    des = as_design(d, columns=[var, by])
     gtable, gcode = groups(des, by)
     outs = []
     for v in _vars(var):
@@ -339,6 +341,8 @@ def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     return _order(pd.concat(outs, ignore_index=True), gtable, ["item"])
 
 
+@records_warnings
+@check_params
 def total(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     """Weighted total (population total estimate) with its linearized SE and CI.
 
@@ -352,7 +356,7 @@ def total(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame
     17.0
     >>> # In R: svytotal(~y, svydesign(ids=~1, weights=~w, data=d))
     """
-    des = as_design(d)
+    des = as_design(d, columns=[var, by])
     gtable, gcode = groups(des, by)
     outs = []
     for v in _vars(var):
@@ -424,6 +428,8 @@ def design_prop_ci(method: str, conf_level: float, srs_counts: bool):
     return ci
 
 
+@records_warnings
+@check_params
 def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
                conf_level: float = 0.95, df=None, label: str | None = None) -> pd.DataFrame:
     """Proportion per level of a categorical column, or of a condition.
@@ -466,7 +472,7 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
     [0.25, 0.75]
     >>> # In R: svymean(~g, svydesign(ids=~1, data=d)); svyciprop(~I(g == "b"), des)
     """
-    des = as_design(d)
+    des = as_design(d, columns=[var, by])
     gtable, gcode = groups(des, by)
     if isinstance(var, str):
         s = des.column(var)
@@ -508,6 +514,8 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
     return _order(out, gtable, ["item", "level"])
 
 
+@records_warnings
+@check_params
 def proportion_ci(x, n, method: str = "wilson", *, conf_level: float = 0.95) -> pd.DataFrame:
     """Confidence interval for a proportion from plain counts ``x`` successes out of ``n``.
 
@@ -542,8 +550,6 @@ def proportion_ci(x, n, method: str = "wilson", *, conf_level: float = 0.95) -> 
     xa, na = (np.array(a) for a in np.broadcast_arrays(xa, na))
     if np.any(na <= 0) or np.any(xa < 0) or np.any(xa > na) or np.any(xa != np.round(xa)):
         raise ValueError(f"need whole counts with 0 <= x <= n and n > 0, got x={x}, n={n}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
     p = xa / na
     lo, hi = _plain_ci(xa, na, method, 1 - conf_level)
     return pd.DataFrame({"x": xa.astype(int), "estimate": p, "se": np.sqrt(p * (1 - p) / na),
