@@ -1,38 +1,15 @@
 """Fixtures shared by several test modules.
 
 R references: ``tests/reference/<name>.R`` printed ``<name>.json`` (R's results) and wrote the
-data it used under ``tests/reference/data/``. :func:`r_reference` and :func:`reference_csv`
-are the one loader of each (module constants of parametrized tests call them directly, tests
-take the ``r_results`` / ``reference_frame`` fixtures).
+data it used under ``tests/reference/data/``; ``support.r_reference`` and
+``support.reference_csv`` are the one loader of each (module constants of parametrized tests
+import them, tests take the ``r_results`` / ``reference_frame`` fixtures).
 """
 
 from __future__ import annotations
 
-import copy
-import functools
-import json
-from pathlib import Path
-
-import pandas as pd
 import pytest
-
-REFERENCE = Path(__file__).resolve().parent / "reference"
-
-
-@functools.cache
-def _reference_json(name: str) -> dict:
-    return json.loads((REFERENCE / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def r_reference(name: str) -> dict:
-    """R's results printed by ``tests/reference/<name>.R`` (``<name>.json``), a fresh copy."""
-    return copy.deepcopy(_reference_json(name.removesuffix(".json")))
-
-
-def reference_csv(name: str, **read_csv) -> pd.DataFrame:
-    """The data an R reference script used (``tests/reference/data/<name>.csv``), read afresh
-    (tests modify what they read)."""
-    return pd.read_csv(REFERENCE / "data" / f"{name.removesuffix('.csv')}.csv", **read_csv)
+from support import r_reference, reference_csv
 
 
 @pytest.fixture(scope="session")

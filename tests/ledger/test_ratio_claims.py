@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import fake_wave
+from support import fake_wave
 
 import cxresearch as cx
 from cxresearch.ledger.ratios import RatioClaim, ratio_claims

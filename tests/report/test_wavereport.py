@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import r_reference
 from numpy.testing import assert_allclose
+from support import r_reference
 
 import cxresearch as cx
 from cxresearch import paths

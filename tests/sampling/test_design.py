@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import r_reference, reference_csv
-from support import fake_wave
+from support import fake_wave, r_reference, reference_csv
 
 from cxresearch.sampling.design import Calibration, Design
 from cxresearch.statistics.design.resolve import as_design

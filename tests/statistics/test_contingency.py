@@ -7,9 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import r_reference, reference_csv
 from numpy.testing import assert_allclose
-from support import fake_wave
+from support import fake_wave, r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.errors import SmallCellWarning, UnorderedCategoryWarning

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import r_reference
+from support import r_reference
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design

@@ -20,8 +20,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import r_reference, reference_csv
 from numpy.testing import assert_allclose
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.errors import ConvergenceWarning, SeparationWarning

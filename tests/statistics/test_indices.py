@@ -12,8 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import r_reference, reference_csv
-from support import fake_wave
+from support import fake_wave, r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import r_reference, reference_csv
 from numpy.testing import assert_allclose
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design

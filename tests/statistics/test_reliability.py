@@ -7,9 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import r_reference, reference_csv
 from numpy.testing import assert_allclose
 from scipy import stats
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.errors import NegativeItemWarning

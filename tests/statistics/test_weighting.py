@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import r_reference, reference_csv
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.errors import ConvergenceWarning
