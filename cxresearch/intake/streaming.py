@@ -163,7 +163,7 @@ def _ingest(inst, path, wave, folder: Path, *, on_error, replace, root, syntheti
     problems = sorted(fatal_dicts + details,
                       key=lambda p: (p["row"] is not None, p["row"] or 0))
     found = {h: dict(c) for h, c in suspected.items()}
-    _warn_pii(path, found, 4)
+    _warn_pii(path, found, 5)   # _warn_pii, _ingest, ingest_streamed, ingest, caller
     if fatal or (details and on_error == "fail"):
         raise IngestError(path.name, problems)
     if dropped.get("unknown"):

@@ -315,3 +315,65 @@ def test_shipped_codebooks_still_check_clean():
         except Exception:  # noqa: BLE001 - a study without a codebook here
             continue
         assert check_codebook(inst.path) == [], name
+
+
+@pytest.mark.parametrize("header,typ", [
+    ("ServiceType", "single"), ("statement_1", "rating"), ("prototype_score", "rating"),
+    ("page_views", "rating"), ("AgeGroup", "single"), ("n_visits", "numeric"),
+    ("usage_level", "rating")])
+def test_word_rules_match_words_not_fragments(tmp_path, header, typ):
+    """"state" is not in "statement", "age" not in "usage": five codes 1..5 stay a rating
+    unless the header's words name categories or counts."""
+    df = pd.DataFrame({header: [1, 2, 3, 4, 5] * 20})
+    _, doc = _doc(_csv(tmp_path, df))
+    assert doc["items"][0]["type"] == typ
+
+
+@pytest.mark.parametrize("labels", [
+    ["Strongly disagree", "Tidak setuju", "Netral", "Agree", "Sangat setuju", "Disagree",
+     "Setuju", "4"],
+    ["Stimme überhaupt nicht zu", "Stimme nicht zu", "Weder noch", "Stimme zu",
+     "Stimme voll zu"],
+    ["Pas du tout d'accord", "Pas d'accord", "Neutre", "D'accord", "Tout à fait d'accord",
+     "Agree"],
+    ["Sehr unzufrieden", "Unzufrieden", "Neutral", "Zufrieden", "Sehr zufrieden", "3"]])
+def test_a_scale_answered_in_two_languages_is_one_likert(tmp_path, labels):
+    df = pd.DataFrame({"item_a": labels * 12})
+    d, doc = _doc(_csv(tmp_path, df))
+    it = doc["items"][0]
+    assert it["type"] == "likert", it
+    assert len(it["levels"]) == 5 and [lv["code"] for lv in it["levels"]] == [1, 2, 3, 4, 5]
+    w = cx.ingest(tmp_path / "x.csv", instrument_from_text(d.yaml, "s"), "w", write=False)
+    assert w.data["item_a"].notna().all()
+    assert w.manifest["rows_rejected"] == 0
+
+
+# ------------------------------------------------------------------ the shipped exports
+
+
+def test_shipped_exports_decisions():
+    from real_exports import EXAMPLES
+
+    def types(path):
+        return _types(_doc(path)[1])
+
+    mitto = types(EXAMPLES / "mitto_cx" / "mitto_cx_qualtrics.csv")
+    assert (mitto["q3"], mitto["q4"], mitto["q20"], mitto["response_id"]) == (
+        "multi", "multi", "nps_0_10", "id")
+    assert mitto["ipaddress"] == mitto["recipient_email"] == "text"
+    cxn = types(EXAMPLES / "cxn_dcx" / "cxn_dcx_responses.sav")
+    assert (cxn["q6"], cxn["q7"], cxn["q13"], cxn["q16"]) == ("multi",) * 4
+    mop_d, mop = _doc(EXAMPLES / "mopinion_dcxm" / "mopinion_dcxm_responses.xlsx")
+    assert mop["indices"] == {p: {"items": [f"{p}{k}" for k in range(1, 5)], "scoring": "mean"}
+                              for p in ("m", "g", "a")}
+    assert mop["meta"]["analysis"]["drivers"] == ["m", "g", "a"]
+    gscx = types(EXAMPLES / "gscx_trends" / "gscx_trends_2024.csv")
+    assert (gscx["top_trends"], gscx["role"]) == ("multi", "single")
+
+
+@pytest.mark.parametrize("header", ["birth_year", "customer_since", "year_founded"])
+def test_years_that_are_not_waves(tmp_path, header):
+    df = pd.DataFrame({header: [1980, 1985, 1990, 1995] * 10, "q": [1, 2, 3, 4, 5] * 8})
+    _, doc = _doc(_csv(tmp_path, df))
+    assert "wave_column" not in doc["meta"]
+    assert doc["items"][0]["type"] != "rating"

@@ -207,3 +207,14 @@ def test_stale_stream_folder_is_recovered(tmp_path, hx):
         recover_wave("hx", "w1", tmp_path / "w")
     assert not dead.exists() and alive.exists()
     shutil.rmtree(alive)
+
+
+@pytest.mark.parametrize("size_mb", [17, 40])
+def test_record_longer_than_arrows_block(tmp_path, hx, size_mb):
+    """A 40 MB answer used to fail with Arrow's "straddling object ... increase block size?":
+    read in one block instead (the 10 MB free-text answer of issue 24)."""
+    rows = _rows(20)
+    rows[10][3] = "y" * (size_mb << 20)
+    f = _csv(tmp_path / "x.csv", rows)
+    raw = readers.read_export(f)
+    assert raw.n == 20 and len(raw.columns[3][10].as_py()) == size_mb << 20
