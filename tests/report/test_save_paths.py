@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import cxresearch as cx
@@ -44,6 +45,7 @@ def banner():
 
 def _fig():
     fig = Figure(figsize=(3, 2))
+    FigureCanvasAgg(fig)  # a canvas that renders (save_figure checks the text as drawn)
     fig.subplots().plot([0, 1], [0, 1])
     fig.cx_data = pd.DataFrame({"x": [0, 1], "y": [0, 1]})
     return fig

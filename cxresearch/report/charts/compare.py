@@ -21,6 +21,7 @@ from cxresearch.report.charts.base import (
     wrap_label,
 )
 from cxresearch.report.charts.labels import check_xlim, common_prefix, labeller
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, OKABE_ITO, RULE, current_theme, sequential_palette
 from cxresearch.statistics.design.params import check
@@ -40,6 +41,7 @@ def _fit_multi(fig, axes, units, th, height_mm):
 
 
 # ----------------------------------------------------------------------------- waves
+@redrawable
 def wave_comparison(
     data,
     *,
@@ -273,6 +275,7 @@ _BOUND_STYLE = {  # marker, filled, legend text
 }
 
 
+@redrawable
 def published_vs_reproduced(
     data,
     *,
