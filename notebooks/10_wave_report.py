@@ -51,43 +51,37 @@ quick = False  # unused: the templates are fast
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
-from cxresearch.report.narrative import wavereport as wr
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
-cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below
+nb.setup()
 
-w = wr.default_wave(study, wave)
+w = nb.default_wave(study, wave)
 inst = w.instrument
-names = Labeller(w)  # labels in the codebook's words
-design_cols = wr.used_design_columns(w)
-story.say("**{title}**", title=inst.meta.get("title", study))
-story.say(story.describe_wave(w))  # already escaped Markdown
-story.say("Design: {cols} ({kind} intervals, {level:.0%}).",
-          cols=", ".join(f"{k} = {v}" for k, v in design_cols.items()) or "none declared",
-          kind="design-based" if design_cols else "simple random sample", level=conf_level)
+names = nb.labels(w)  # labels in the codebook's words
+design_cols = nb.used_design_columns(w)
+nb.say("**{title}**", title=inst.meta.get("title", study))
+nb.say(nb.describe_wave(w))  # already escaped Markdown
+nb.say("Design: {cols} ({kind} intervals, {level:.0%}).",
+       cols=", ".join(f"{k} = {v}" for k, v in design_cols.items()) or "none declared",
+       kind="design-based" if design_cols else "simple random sample", level=conf_level)
 
 # %% [markdown]
 # ## Every item
 
 # %%
-items, not_computed = wr.item_estimates(w, conf_level=conf_level)
+items, not_computed = nb.item_estimates(w, conf_level=conf_level)
 if len(items):
     cx.save_table(items, f"{study}_items", waves=[w],
                   caption=f"{study}: every item, {conf_level:.0%} CI")
-    display(cx.show_table(items.assign(item=[names.item(i) for i in items["item"]],
-                                       level=[names.level(i, v) if isinstance(v, str) else ""
-                                              for i, v in zip(items["item"], items["level"],
-                                                              strict=True)]),
+    display(cx.show_table(items.assign(level=items["level"].fillna("")),
                           {"item": "Item", "level": "Answer", "estimate": "Estimate",
-                           "ci_low": f"{conf_level:.0%} CI", "n": "n"}, suppress_below=None))
+                           "ci_low": f"{conf_level:.0%} CI", "n": "n"}, suppress_below=None,
+                          codebook=w))
 if len(not_computed):
-    story.say("**Not computed** (with the reason):")
-    display(cx.show_table(not_computed.assign(item=[names.item(i)
-                                                    for i in not_computed["item"]]),
+    nb.say("**Not computed** (with the reason):")
+    display(cx.show_table(not_computed,
                           {"item": "Item", "type": "Type", "reason": "Reason"}, footnote=(),
-                          suppress_below=None))
+                          suppress_below=None, codebook=w))
 
 # %% [markdown]
 # ## Indices and their reliability
@@ -96,7 +90,7 @@ if len(not_computed):
 # design-based. Reliability: Cronbach's alpha with its interval and McDonald's omega.
 
 # %%
-indices = wr.index_estimates(w, conf_level=conf_level)
+indices = nb.index_estimates(w, conf_level=conf_level)
 if len(indices):
     cx.save_table(indices, f"{study}_indices", waves=[w],
                   caption=f"{study}: index scores (mean of items), {conf_level:.0%} CI")
@@ -112,7 +106,7 @@ if len(indices):
     display(cx.show_table(indices, {"index": "Index", "estimate": "Mean",
                                     "ci_low": f"{conf_level:.0%} CI", "n": "n",
                                     "items": "Items"}, suppress_below=None))
-    rel = wr.index_reliability(w)  # what was warned is in rel.attrs["notes"]
+    rel = nb.index_reliability(w)  # what was warned is in rel.attrs["notes"]
     if len(rel):
         cx.save_table(rel, f"{study}_reliability", waves=[w],
                       caption=f"{study}: Cronbach's alpha and omega of each index")
@@ -120,46 +114,46 @@ if len(indices):
                                     "estimate": "Estimate", "ci_low": f"{conf_level:.0%} CI",
                                     "k": "Items", "n": "n"}, suppress_below=None))
     for note in rel.attrs.get("notes", []):
-        story.say(note)
+        nb.say(note)
 else:
-    story.say("The codebook declares no indices (list them under `indices:` to get scores).")
+    nb.say("The codebook declares no indices (list them under `indices:` to get scores).")
 
 # %% [markdown]
 # ## NPS of the recommend items
 
 # %%
-nps, nps_notes = wr.nps_estimates(w, conf_level=conf_level)
+nps, nps_notes = nb.nps_estimates(w, conf_level=conf_level)
 if len(nps):
     cx.save_table(nps, f"{study}_nps", waves=[w], caption=f"{study}: Net Promoter Score")
-    display(cx.show_table(nps.assign(item=[names.item(i) for i in nps["item"]]),
+    display(cx.show_table(nps,
                           {"item": "Item", "estimate": "NPS", "ci_low": f"{conf_level:.0%} CI",
-                           "n": "n"}, estimate_decimals=1, suppress_below=None))
+                           "n": "n"}, estimate_decimals=1, suppress_below=None, codebook=w))
 for note in nps_notes:
-    story.say("{note}", note=note)
+    nb.say("{note}", note=note)
 if not len(nps) and not nps_notes:
-    story.say("No item is a 0–10 recommend question or declares NPS cut-offs.")
+    nb.say("No item is a 0–10 recommend question or declares NPS cut-offs.")
 
 # %% [markdown]
 # ## Segments
 
 # %%
-segs = wr.segments(inst)
+segs = nb.segments(inst)
 if [s for s in segs if s not in w.data]:  # never dropped silently (#23)
     raise ValueError(f"meta.analysis.segments of {study}: "
                      f"{[s for s in segs if s not in w.data]} are not items of this wave")
 outcomes = list(indices["index"]) if len(indices) else [
-    i.id for i in inst if i.type in wr.ORDINAL][:10]
+    i.id for i in inst if i.type in nb.ORDINAL][:10]
 if segs and outcomes:
-    by_seg, tests = wr.segment_comparisons(w, outcomes, segs, conf_level=conf_level)
+    by_seg, tests = nb.segment_comparisons(w, outcomes, segs, conf_level=conf_level)
     cx.save_table(by_seg, f"{study}_segments", waves=[w],
                   caption=f"{study}: outcomes by segment, {conf_level:.0%} CI")
     cx.save_table(tests, f"{study}_segment_tests", ci=None, waves=[w],
                   caption=f"{study}: group comparisons, Holm-adjusted p-values")
-    display(cx.show_table(by_seg, suppress_below=None))
+    display(cx.show_table(by_seg, codebook=w, suppress_below=None))
     display(cx.show_table(tests, suppress_below=None))
 elif not segs:
-    story.say("No segments: the codebook has no single-choice item with 2–12 levels "
-              "(or name them under `meta.analysis.segments`).")
+    nb.say("No segments: the codebook has no single-choice item with 2–12 levels "
+           "(or name them under `meta.analysis.segments`).")
 else:
-    story.say("No outcome to compare segments on: the codebook has no index and no ordinal "
-              "item.")
+    nb.say("No outcome to compare segments on: the codebook has no index and no ordinal "
+           "item.")

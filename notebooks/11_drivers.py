@@ -47,16 +47,14 @@ quick = False  # True: 100 bootstrap replicates instead of 500
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
-from cxresearch.report.narrative import wavereport as wr
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
+nb.setup()
 
-w = wr.default_wave(study, wave)
-names = Labeller(w)  # labels in the codebook's words
-spec = wr.analysis_spec(w.instrument)
-design, _ = wr.index_design(w)
+w = nb.default_wave(study, wave)
+names = nb.labels(w)  # labels in the codebook's words
+spec = nb.analysis_spec(w.instrument)
+design, _ = nb.index_design(w)
 outcome, drivers = spec["outcome"], list(spec["drivers"])
 unusable = [d for d in drivers if d not in design.data]  # never dropped silently (#23)
 inside = [d for d in drivers if outcome in w.instrument.indices.get(d, [])]
@@ -68,16 +66,16 @@ if unusable or inside or len(drivers) < 2:
         + "; fix it and run `cxresearch codebook check`")
 if outcome is None or outcome not in design.data:
     raise ValueError(f"meta.analysis.outcome {outcome!r} is not an item or index of {study}")
-story.say(story.describe_wave(w))
-story.say("Outcome: {o}; drivers: {d}.", o=names.item(outcome),
-          d=", ".join(names.item(x) for x in drivers))
+nb.say(nb.describe_wave(w))
+nb.say("Outcome: {o}; drivers: {d}.", o=names.item(outcome),
+       d=", ".join(names.item(x) for x in drivers))
 
 # %%
 kd = cx.key_drivers(design, outcome, drivers, B=100 if quick else 500, seed=1,
                     codebook=w.instrument)
 cx.save_table(kd.table, f"{study}_key_drivers", waves=[w],
               caption=f"{study}: key drivers of {outcome} (Shapley/LMG share of R²)")
-story.say("R² of the full model: {r2:.3f} (n = {n}).", r2=kd.r2, n=kd.n)
+nb.say("R² of the full model: {r2:.3f} (n = {n}).", r2=kd.r2, n=kd.n)
 fig = cx.importance_performance(kd)
 cx.save_figure(fig, f"{study}_importance_performance", data=kd.table, waves=[w])
 display(fig)
@@ -97,8 +95,8 @@ diff = kd.differences
 real = diff[diff["p_value"] < 1 - conf_level] if "p_value" in diff else diff.iloc[0:0]
 cx.save_table(diff, f"{study}_driver_differences", waves=[w],
               caption=f"{study}: differences between drivers' importances")
-story.say("{k} of {m} pairs of drivers differ in importance at the {a:.0%} level.",
-          k=len(real), m=len(diff), a=1 - conf_level)
+nb.say("{k} of {m} pairs of drivers differ in importance at the {a:.0%} level.",
+       k=len(real), m=len(diff), a=1 - conf_level)
 fig = cx.driver_heatmap(kd)
 cx.save_figure(fig, f"{study}_driver_correlations", data=kd.correlations, waves=[w])
 display(fig)

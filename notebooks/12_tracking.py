@@ -45,20 +45,18 @@ import pandas as pd
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
-from cxresearch.report.narrative import wavereport as wr
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
+nb.setup()
 
-labels = wr.wave_labels(study)
+labels = nb.wave_labels(study)
 if len(labels) < 2:
     raise ValueError(f"{study} has {len(labels)} observed wave(s); tracking needs two")
 waves = [cx.load_wave(study, x) for x in labels]
 inst = waves[-1].instrument
-names = Labeller(waves[-1])
-measures = list(inst.indices) or [i.id for i in inst if i.type in wr.ORDINAL]
-story.say("Waves of {study}: {labels}.", study=study, labels=", ".join(labels))
+names = nb.labels(waves[-1])
+measures = list(inst.indices) or [i.id for i in inst if i.type in nb.ORDINAL]
+nb.say("Waves of {study}: {labels}.", study=study, labels=", ".join(labels))
 
 # %%
 tables, skipped = [], []
@@ -69,7 +67,7 @@ for m in measures:
         skipped.append(f"{m}: {exc}")
 trend = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 for s in skipped:
-    story.say("Not tracked — {s}", s=s)
+    nb.say("Not tracked — {s}", s=s)
 if len(trend):
     cx.save_table(trend, f"{study}_tracking", waves=waves,
                   caption=f"{study}: tracking across waves")
@@ -95,16 +93,16 @@ if len(trend):
 # unadjusted estimates.
 
 # %%
-segs = wr.segments(inst)
+segs = nb.segments(inst)
 absent = {s: [w.label for w in waves if s not in w.data] for s in segs}
 absent = {s: x for s, x in absent.items() if x}
 if absent and (inst.meta.get("analysis") or {}).get("segments"):  # named: never dropped (#23)
     raise ValueError(f"meta.analysis.segments of {study}: not in every wave: {absent}")
 for s, x in absent.items():
-    story.say("Segment {s} is not adjusted for: absent from wave(s) {x}.", s=s, x=", ".join(x))
+    nb.say("Segment {s} is not adjusted for: absent from wave(s) {x}.", s=s, x=", ".join(x))
 segs = [s for s in segs if s not in absent]
 if len(segs) > 2:
-    story.say("Adjusted for the first two segments: {a}; not for {b}.", a=", ".join(segs[:2]),
+    nb.say("Adjusted for the first two segments: {a}; not for {b}.", a=", ".join(segs[:2]),
               b=", ".join(segs[2:]))
 segs = segs[:2]
 if segs and measures:
@@ -113,7 +111,7 @@ if segs and measures:
         try:
             adj.append(cx.track(waves, m, adjust=segs, conf_level=conf_level))
         except (ValueError, TypeError, KeyError) as exc:
-            story.say("{m}: no adjusted estimate ({e})", m=m, e=exc)
+            nb.say("{m}: no adjusted estimate ({e})", m=m, e=exc)
     if adj:
         adj = pd.concat(adj, ignore_index=True)
         cx.save_table(adj, f"{study}_tracking_adjusted", waves=waves,
@@ -124,4 +122,4 @@ if segs and measures:
                                "estimate": "Estimate", "ci_low": f"{conf_level:.0%} CI"},
                               suppress_below=None))
 else:
-    story.say("No segment items in every wave: no composition adjustment.")
+    nb.say("No segment items in every wave: no composition adjustment.")
