@@ -33,7 +33,8 @@ from formulaic import Formula
 from scipy import stats
 
 from cxresearch.sampling.design import check_weights
-from cxresearch.statistics.design.resolve import resolve, total_variance
+from cxresearch.sampling.engine import is_engine_design
+from cxresearch.statistics.design.resolve import resolve, row_counts, total_variance
 from cxresearch.statistics.models.frame import (
     check_matrix,
     dmu,
@@ -222,6 +223,22 @@ class RegressionResult:
 
 
 # ----------------------------------------------------------------------------- regress
+def _engine_columns(d, outcome, predictors) -> list[str]:
+    """The columns a model reads, for the one GROUP BY of an engine design: exact whenever
+    they take few distinct values (answers on a scale, categories); a continuous predictor
+    makes the aggregate too large and the engine says so."""
+    stub = pd.DataFrame(columns=d.columns)
+    yname, rhs = split_formula(outcome, predictors, stub)
+    try:
+        variables = set(Formula(rhs).required_variables)
+    except Exception as exc:  # formulaic parse errors have several types
+        raise ValueError(f"cannot parse the formula right-hand side {rhs!r}: {exc}") from None
+    tokens = re.findall(r"`([^`]+)`|([A-Za-z_.][A-Za-z0-9_.]*)", rhs)
+    cols = set(d.columns)
+    names = {str(v) for v in variables} | {a or b for a, b in tokens if (a or b) in cols}
+    return [yname, *sorted(names & cols)]
+
+
 def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
             se: str | None = None, weights=None, reference: dict | None = None, event=None,
             exponentiate: bool = False, conf_level: float = 0.95, ddf="design",
@@ -301,7 +318,8 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
         raise ValueError(f"family must be one of {_FAMILIES}, got {family!r}")
     if not 0 < conf_level < 1:
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
-    frame, design = resolve(d)
+    frame, design = resolve(d, columns=_engine_columns(d, outcome, predictors)
+                            if is_engine_design(d) else None)
     if design is not None:
         if weights is not None:
             raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
@@ -364,7 +382,11 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     for v in variables:
         complete &= ~pd.isna(work[v]).to_numpy()
     ok = complete & (w_all > 0)
-    n_dropped = int((~complete).sum())
+    # rows behind each frame row: 1, or an engine cell's row count (and rows with w > 0)
+    fr = row_counts(design, n_all)
+    pos = getattr(design, "npos", None)
+    pos = (w_all > 0).astype(float) if pos is None else np.asarray(pos, dtype=float)
+    n_dropped = int(fr[~complete].sum())
     if ok.sum() == 0:
         raise ValueError("no complete rows: every row misses the outcome or a predictor")
     fit_frame = work if ok.all() else work.loc[ok]
@@ -376,8 +398,9 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
                          "such as log(0)?)")
     y, w = y_all[ok], w_all[ok]
     k = X.shape[1]
-    if len(y) <= k:
-        raise ValueError(f"{len(y)} complete rows for {k} coefficients; need more rows")
+    if pos[ok].sum() <= k:
+        raise ValueError(f"{int(pos[ok].sum())} complete rows for {k} coefficients; need more "
+                         "rows")
     if np.ptp(y) == 0 and family != "poisson":
         raise ValueError(f"outcome {yname!r} is constant ({y[0]:g}) in the rows used")
     wX = X * w[:, None]
@@ -418,7 +441,8 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     A = XtWX if family == "gaussian" else (X * (w * v_mu)[:, None]).T @ X
     Ainv = np.linalg.inv(A)
     sum_w = float(w.sum())
-    n = int(ok.sum())
+    n = int(pos[ok].sum())
+    n_rows = int(fr.sum())
 
     # ---- variance
     coding = (f"treatment (dummy) coding against reference {', '.join(refs)}"
@@ -428,13 +452,13 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     fam_txt = {"gaussian": "linear (identity)", "binomial": "logistic (logit)",
                "poisson": "Poisson (log)"}[family]
     if se == "design":
-        if n == n_all:
+        if ok.all():
             Z = X * resid[:, None]
         else:
             Z = np.zeros((n_all, k))
             Z[ok] = X * resid[:, None]
         V = Ainv @ total_variance(design, Z) @ Ainv
-        design_df = design.domain_df(ok) if n < n_all else design.df
+        design_df = design.domain_df(ok) if n < n_rows else design.df
         df_resid = design_df + 1 - k
         df_ci = {"design": design_df, "residual": df_resid}.get(ddf, ddf) \
             if isinstance(ddf, str) else float(ddf)
