@@ -326,9 +326,9 @@ class EngineDesign:
         """An explicit in-memory Bernoulli sample of about ``n`` rows as a :class:`Design`.
 
         The weights are divided by the sampling fraction; the design variables are kept. The
-        sample's variance treats the subsample as the design (a second phase is not modelled),
-        which the result's ``repr`` and this docstring state: use it for what cannot be
-        pushed down, not for final standard errors.
+        sample's variance treats the subsample as the design (the second phase is not
+        modelled, so standard errors are those of the subsample): use it for what cannot be
+        pushed down, and say so where its results are reported.
         """
         frac = min(1.0, n / self.n)
         t = self.table

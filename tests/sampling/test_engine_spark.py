@@ -13,7 +13,7 @@ import shutil
 
 import pandas as pd
 import pytest
-import test_engine_equality as eq  # noqa: I001  (a sibling test module)
+import test_engine_equality as eq  # a sibling test module (tests/sampling on sys.path)
 from hypothesis import HealthCheck, given, settings
 
 pytestmark = [
