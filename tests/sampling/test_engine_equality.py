@@ -172,6 +172,27 @@ def test_estimator_engine_equals_memory(name, case):
     _check(d, spec, ESTIMATORS[name])
 
 
+@pytest.mark.parametrize("call", [
+    lambda des: cx.mean(des, "y", by="ch"),
+    lambda des: cx.mean(des, ["y", "q1"], by=["ch", "fcr"], df="domain"),
+    lambda des: cx.total(des, "y", by="fcr"),
+    lambda des: cx.total(des, "y"),
+])
+@SETTINGS
+@given(case=designs())
+def test_continuous_mean_total_by_sums_equal_memory(call, case):
+    """max_cells=1 sends every mean/total down the per-PSU sums route (sampling/sums.py)."""
+    d, spec = case
+    spec = {k: v for k, v in spec.items() if v is not None}
+    mem = Design(d, **spec)
+    eng = Design(_ibis_table(d), max_cells=1, **spec)
+    a, ea = _run(call, mem)
+    b, eb = _run(call, eng)
+    assert ea == eb
+    if a is not None:
+        _same(a, b)
+
+
 @pytest.mark.parametrize("family,formula", [("gaussian", "q1 ~ ch + q2"),
                                             ("gaussian", "nps ~ q1 * fcr"),
                                             ("binomial", "b ~ ch + q1")])

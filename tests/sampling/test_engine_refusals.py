@@ -42,12 +42,24 @@ def test_not_pushed_down_is_refused_by_name(frame, call, name):
         call(eng)
 
 
-@pytest.mark.parametrize("call", [lambda e: cx.mean(e, "y"), lambda e: cx.total(e, "y", by="g"),
-                                  lambda e: cx.regress(e, "q ~ y")])
+@pytest.mark.parametrize("call", [lambda e: cx.regress(e, "q ~ y"),
+                                  lambda e: cx.proportion(e, "y"),
+                                  lambda e: cx.crosstab_test(e, "y", "g")])
 def test_continuous_variable_beyond_max_cells_is_refused_not_loaded(frame, call):
     eng = _eng(frame, weights="w", max_cells=50)
     with pytest.raises(ValueError, match=r"more than max_cells=50 rows.*'y'|'y'.*max_cells=50"):
         call(eng)
+
+
+def test_continuous_mean_and_total_go_by_sums_beyond_max_cells(frame):
+    mem = Design(frame, weights="w", strata="h", psu="p")
+    eng = _eng(frame, weights="w", strata="h", psu="p", max_cells=50)
+    for fn in (cx.mean, cx.total):
+        a, b = fn(mem, "y", by="g"), fn(eng, "y", by="g")
+        np.testing.assert_allclose(b[["estimate", "se", "deff"]], a[["estimate", "se", "deff"]],
+                                   rtol=1e-12)
+    with pytest.raises(TypeError, match="var='g' is not numeric"):
+        cx.mean(eng, "g")
 
 
 def test_continuous_variable_within_max_cells_is_exact(frame):
