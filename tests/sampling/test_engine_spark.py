@@ -87,3 +87,11 @@ def test_spark_equals_memory(name, case):
 @given(case=eq.designs())
 def test_spark_crosstab_equals_memory(case):
     eq.test_crosstab_engine_equals_memory.hypothesis.inner_test(case)
+
+
+@SPARK
+@given(case=eq.designs())
+def test_spark_continuous_mean_by_sums_equals_memory(case):
+    inner = eq.test_continuous_mean_total_by_sums_equal_memory.hypothesis.inner_test
+    inner(lambda des: eq.cx.mean(des, ["y", "q1"], by=["ch", "fcr"], df="domain"), case)
+    inner(lambda des: eq.cx.total(des, "y", by="fcr"), case)
