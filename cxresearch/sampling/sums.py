@@ -36,7 +36,7 @@ import pandas as pd
 from cxresearch.errors import SingleRespondentWarning
 from cxresearch.sampling.variance import average_factor, psu_variance, stratum_scales
 
-__all__ = ["ratio_by_sums"]
+__all__ = ["linear_by_sums", "ratio_by_sums"]
 
 
 def _label(gtable: pd.DataFrame, g: int) -> str:
@@ -198,3 +198,128 @@ def ratio_by_sums(eng, var: str, by, *, total: bool = False, what: str | None = 
                     "df_domain": eng.df if not bys else (lambda g=g: df_domain(g)),
                     "V": None})
     return gt, out
+
+
+def linear_by_sums(eng, yname: str, terms: list[tuple], check=None) -> dict:
+    """Design-weighted least squares from weighted cross-products, in two passes.
+
+    ``terms`` lists the model-matrix columns after the intercept: ``("num", col)`` (a numeric
+    or boolean column as a float) or ``("dummy", col, level)`` (``col == level``). Rows
+    missing the outcome or a predictor are left out (zero score, as ``svyglm``). Pass 1 sums
+    ``w x xᵀ`` and ``w x y`` per PSU (per stratum when rows are PSUs) and gives
+    ``β = (XᵀWX)⁻¹ XᵀWy``; pass 2, with ``β`` as literals, sums the scores ``w x (y − xᵀβ)``
+    per PSU (and ``w² r² x xᵀ`` per stratum when rows are PSUs), ``Σ w r²`` and
+    ``Σ w (y − ȳ)²``. The sandwich ``A⁻¹ V(scores) A⁻¹`` uses
+    :mod:`cxresearch.sampling.variance`.
+    """
+    import ibis
+
+    s, p = eng.spec["strata"], eng.spec["psu"]
+    dkeys = list(dict.fromkeys(c for c in (s, p) if c is not None))
+    t = eng.table.mutate(__w=eng._weight_expr())
+    y = t[yname].cast("float64")
+    cols = [yname] + [tm[1] for tm in terms if tm[0] == "num"]
+    for c in cols:
+        bad = t.filter(t[c].cast("float64").isinf()).count().to_pyarrow().as_py()
+        if bad:
+            raise ValueError(f"column {c!r} has {bad} infinite value(s); recode them as "
+                             "missing if that is what they mean")
+    complete = y.notnull() & ~y.isnan()
+    for tm in terms:
+        x = t[tm[1]]
+        complete &= x.notnull() & (~x.cast("float64").isnan() if tm[0] == "num" else True)
+    complete = complete.fill_null(False)
+    xs = [ibis.literal(1.0)]
+    for tm in terms:
+        x = t[tm[1]]
+        xs.append(x.cast("float64") if tm[0] == "num" else
+                  (x == tm[2]).cast("float64"))
+    k = len(xs)
+    t = t.mutate(__c=complete.cast("int64"),
+                 **{f"__x{j}": ibis.ifelse(complete, xs[j], 0.0) for j in range(k)},
+                 __y=ibis.ifelse(complete, y, 0.0))
+    w, c = t["__w"], t["__c"]
+    X = [t[f"__x{j}"] for j in range(k)]
+    agg = {"__nok": (c * (w > 0).cast("int64")).sum(), "__ndrop": (1 - c).sum(),
+           "__sy": (w * t["__y"]).sum(), "__syy": (w * t["__y"] * t["__y"]).sum()}
+    for j in range(k):
+        agg[f"__b{j}"] = (w * X[j] * t["__y"]).sum()
+        for m in range(j, k):
+            agg[f"__a{j}_{m}"] = (w * X[j] * X[m]).sum()
+    codes = eng._codes_table()
+
+    def fetch(e):
+        if codes is not None:
+            e = e.join(codes, dkeys)
+        return e.to_pyarrow().to_pandas()
+
+    a1 = fetch(t.group_by(dkeys).aggregate(**agg) if dkeys else t.aggregate(**agg))
+    A = np.empty((k, k))
+    for j in range(k):
+        for m in range(j, k):
+            A[j, m] = A[m, j] = a1[f"__a{j}_{m}"].sum()
+    bvec = np.array([a1[f"__b{j}"].sum() for j in range(k)])
+    n = int(a1["__nok"].sum())
+    n_dropped = int(a1["__ndrop"].sum())
+    sum_w = float(A[0, 0])
+    if n == 0:
+        raise ValueError("no complete rows: every row misses the outcome or a predictor")
+    if n <= k:
+        raise ValueError(f"{n} complete rows for {k} coefficients; need more rows")
+    ybar = float(a1["__sy"].sum()) / sum_w
+    # a constant outcome (only a test against zero: the one-pass variance is not used)
+    if float(a1["__syy"].sum()) / sum_w - ybar**2 <= 1e-12 * max(ybar**2, 1e-300):
+        raise ValueError(f"outcome {yname!r} is constant ({ybar:g}) in the rows used")
+    if check is not None:
+        check(A)
+    beta = np.linalg.solve(A, bvec)
+
+    # pass 2: residuals with beta as literals
+    tc = t.filter(t["__c"] == 1)
+    r = tc["__y"] - sum((tc[f"__x{j}"] * float(beta[j]) for j in range(k)),
+                        ibis.literal(0.0))
+    wc = tc["__w"]
+    agg2 = {"__rss": (wc * r * r).sum(), "__sst": (wc * (tc["__y"] - ybar) ** 2).sum()}
+    for j in range(k):
+        agg2[f"__t{j}"] = (wc * tc[f"__x{j}"] * r).sum()
+    row_psu = p is None
+    if row_psu:
+        for j in range(k):
+            for m in range(j, k):
+                agg2[f"__m{j}_{m}"] = (wc * wc * r * r * tc[f"__x{j}"] * tc[f"__x{m}"]).sum()
+    a2 = fetch(tc.group_by(dkeys).aggregate(**agg2) if dkeys else tc.aggregate(**agg2))
+    T = a2[[f"__t{j}" for j in range(k)]].to_numpy(float)
+    scale_h, centred = stratum_scales(eng._n_h, eng._f_h, eng._lonely_h, eng.lonely_psu)
+    avg = average_factor(eng._lonely_h, eng.lonely_psu)
+    H = len(eng.strata_levels)
+    if not row_psu:
+        tp = np.zeros((eng.n_psu, k))
+        np.add.at(tp, a2["__psu"].to_numpy(np.intp), T)
+        meat = psu_variance(tp, eng._psu_stratum, eng._n_h, scale_h, centred, avg)
+    else:
+        h2 = a2["__h"].to_numpy(np.intp) if s is not None else np.zeros(len(a2), np.intp)
+        meat = np.zeros((k, k))
+        S1 = np.zeros((H, k))
+        np.add.at(S1, h2, T)
+        for j in range(k):
+            for m in range(j, k):
+                v = float(scale_h[h2] @ a2[f"__m{j}_{m}"].to_numpy(float))
+                meat[j, m] = meat[m, j] = v
+        cf = np.where(centred, scale_h / np.maximum(eng._n_h, 1), 0.0)
+        meat = (meat - (S1 * cf[:, None]).T @ S1) * avg
+    Ainv = np.linalg.inv(A)
+    # domain df when rows were left out: PSUs (rows) with a usable row, minus their strata
+    if n < eng.n:
+        nok = a1["__nok"].to_numpy(float)
+        sel = nok > 0
+        if row_psu:
+            hs = a1["__h"].to_numpy(np.intp)[sel] if s is not None else np.zeros(int(sel.sum()))
+            design_df = int(nok[sel].sum() - len(np.unique(hs)))
+        else:
+            psus = np.unique(a1["__psu"].to_numpy(np.intp)[sel])
+            design_df = int(len(psus) - len(np.unique(eng._psu_stratum[psus])))
+    else:
+        design_df = eng.df
+    return {"beta": beta, "V": Ainv @ meat @ Ainv, "A": A, "n": n, "n_dropped": n_dropped,
+            "sum_w": sum_w, "rss": float(a2["__rss"].sum()), "sst": float(a2["__sst"].sum()),
+            "design_df": design_df, "k": k}

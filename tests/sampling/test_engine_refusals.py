@@ -42,7 +42,7 @@ def test_not_pushed_down_is_refused_by_name(frame, call, name):
         call(eng)
 
 
-@pytest.mark.parametrize("call", [lambda e: cx.regress(e, "q ~ y"),
+@pytest.mark.parametrize("call", [lambda e: cx.regress(e, "q ~ y", family="poisson"),
                                   lambda e: cx.proportion(e, "y"),
                                   lambda e: cx.crosstab_test(e, "y", "g")])
 def test_continuous_variable_beyond_max_cells_is_refused_not_loaded(frame, call):
@@ -60,6 +60,16 @@ def test_continuous_mean_and_total_go_by_sums_beyond_max_cells(frame):
                                    rtol=1e-12)
     with pytest.raises(TypeError, match="var='g' is not numeric"):
         cx.mean(eng, "g")
+
+
+def test_linear_regression_with_a_continuous_predictor_goes_by_cross_products(frame):
+    mem = Design(frame, weights="w", strata="h", psu="p")
+    eng = _eng(frame, weights="w", strata="h", psu="p", max_cells=50)
+    a, b = cx.regress(mem, "q ~ y + g"), cx.regress(eng, "q ~ y + g")
+    np.testing.assert_allclose(b.coefficients[["estimate", "se"]],
+                               a.coefficients[["estimate", "se"]], rtol=1e-12)
+    with pytest.raises(ValueError, match="takes a sum of columns"):
+        cx.regress(eng, "q ~ y * g")
 
 
 def test_continuous_variable_within_max_cells_is_exact(frame):

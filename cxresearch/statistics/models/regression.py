@@ -33,8 +33,9 @@ from formulaic import Formula
 from scipy import stats
 
 from cxresearch.sampling.design import check_weights
-from cxresearch.sampling.engine import is_engine_design
+from cxresearch.sampling.engine import TooManyCells, is_engine_design
 from cxresearch.statistics.design.resolve import resolve, row_counts, total_variance
+from cxresearch.statistics.models.engine_linear import linear_on_engine
 from cxresearch.statistics.models.frame import (
     check_matrix,
     dmu,
@@ -318,8 +319,14 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
         raise ValueError(f"family must be one of {_FAMILIES}, got {family!r}")
     if not 0 < conf_level < 1:
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
-    frame, design = resolve(d, columns=_engine_columns(d, outcome, predictors)
-                            if is_engine_design(d) else None)
+    try:
+        frame, design = resolve(d, columns=_engine_columns(d, outcome, predictors)
+                                if is_engine_design(d) else None)
+    except TooManyCells:  # a continuous variable on an engine design
+        if family != "gaussian" or weights is not None or exponentiate:
+            raise
+        return linear_on_engine(d, outcome, predictors, reference=reference,
+                                conf_level=conf_level, ddf=ddf, result_cls=RegressionResult)
     if design is not None:
         if weights is not None:
             raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
