@@ -29,7 +29,7 @@ test-spark: $(STAMP)
 	@command -v java >/dev/null 2>&1 || { apt-get update -qq && \
 		apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 	@$(BIN)/python -c "import pyspark" 2>/dev/null || \
-		$(BIN)/python -m pip install --quiet "pyspark>=3.5,<4.1"
+		$(BIN)/python -m pip install --quiet -e ".[spark]"
 	CX_TEST_SPARK=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/sampling/test_engine_spark.py
 
 # the fast loop: lint, import contracts and every test that is neither slow nor a notebook run

@@ -47,9 +47,13 @@ from cxresearch.sampling.variance import (
     stratum_scales,
 )
 
-__all__ = ["CollapsedDesign", "EngineDesign", "is_engine_design"]
+__all__ = ["CollapsedDesign", "EngineDesign", "TooManyCells", "is_engine_design"]
 
 _AGG = ("__n", "__W", "__W2", "__npos")
+
+
+class TooManyCells(ValueError):
+    """An aggregate would exceed ``max_cells`` rows (a continuous variable per row)."""
 
 
 def is_engine_design(obj) -> bool:
@@ -143,6 +147,8 @@ class EngineDesign:
             agg["__wbad"] = bad.cast("int64").sum()
             agg["__wneg"] = (w < 0).fill_null(False).cast("int64").sum()
             agg["__wpos"] = (w > 0).fill_null(False).cast("int64").sum()
+            agg["__wmin"] = w.min()
+            agg["__wmax"] = w.max()
         if f is not None:
             fv = t[f].cast("float64")
             agg["__fbad"] = (fv.isnull() | fv.isnan() | fv.isinf() | (fv <= 0)).fill_null(
@@ -234,6 +240,14 @@ class EngineDesign:
                 "pass lonely_psu='adjust', 'certainty', 'remove' or 'average' "
                 "(as options(survey.lonely.psu=...) in R)")
         self.df = int(self.n_psu - H)
+        # do the row weights differ? (the "weighted" label, as the in-memory route)
+        if self.spec["weights"] is not None:
+            self.weights_vary = True
+        elif f is not None:
+            r = self._N_h / self._n_h
+            self.weights_vary = bool(np.ptp(r) > 1e-12 * np.abs(r).max())
+        else:
+            self.weights_vary = False
 
     def _weight_expr(self):
         """Row weights: the column, or N_h / n_h when only fpc is given (as svydesign)."""
@@ -296,7 +310,7 @@ class EngineDesign:
         e = e.select(*keep)
         arrow = e.limit(self.max_cells + 1).to_pyarrow()
         if arrow.num_rows > self.max_cells:
-            raise ValueError(
+            raise TooManyCells(
                 f"the aggregate over {cols} has more than max_cells={self.max_cells} rows: "
                 "one of these columns has too many distinct values to be pushed down exactly "
                 "(a continuous variable per row). Round or bin it in the source, raise "
@@ -326,9 +340,9 @@ class EngineDesign:
         """An explicit in-memory Bernoulli sample of about ``n`` rows as a :class:`Design`.
 
         The weights are divided by the sampling fraction; the design variables are kept. The
-        sample's variance treats the subsample as the design (a second phase is not modelled),
-        which the result's ``repr`` and this docstring state: use it for what cannot be
-        pushed down, not for final standard errors.
+        sample's variance treats the subsample as the design (the second phase is not
+        modelled, so standard errors are those of the subsample): use it for what cannot be
+        pushed down, and say so where its results are reported.
         """
         frac = min(1.0, n / self.n)
         t = self.table

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import glob as _glob
 import os
+import sys
 from pathlib import Path
 
 __all__ = ["as_table", "describe_source", "is_engine_source"]
@@ -111,6 +112,8 @@ def as_table(source, *, con=None):
     if isinstance(source, str | os.PathLike) or isinstance(source, list | tuple):
         files, kind = _files(source)
         backend = con if con is not None else ibis.duckdb.connect()
+        if con is None and sys.stderr.isatty():  # DuckDB's progress bar on scans over 2 s
+            backend.raw_sql("SET enable_progress_bar = true")
         if kind == "parquet":
             hive = any("=" in Path(f).parent.name for f in files)
             return backend.read_parquet(files, hive_partitioning=hive)

@@ -74,6 +74,7 @@ def designs(draw):
     q2 = rng.integers(1, 6, n).astype(float)
     q2[rng.random(n) < 0.15] = np.nan
     d["q2"] = q2
+    d["b"] = (rng.random(n) < 0.4).astype(float)
     d["ch"] = rng.choice(["web", "phone", "chat"], n, p=[0.5, 0.35, 0.15])
     d["fcr"] = rng.choice(["yes", "no"], n)
     d.loc[rng.random(n) < 0.1, "fcr"] = None
@@ -171,8 +172,78 @@ def test_estimator_engine_equals_memory(name, case):
     _check(d, spec, ESTIMATORS[name])
 
 
-def _groups_result(res):
-    return res.groups, res.tests, res.posthoc, res.n, res.n_dropped
+@pytest.mark.parametrize("call", [
+    lambda des: cx.mean(des, "y", by="ch"),
+    lambda des: cx.mean(des, ["y", "q1"], by=["ch", "fcr"], df="domain"),
+    lambda des: cx.total(des, "y", by="fcr"),
+    lambda des: cx.total(des, "y"),
+])
+@SETTINGS
+@given(case=designs())
+def test_continuous_mean_total_by_sums_equal_memory(call, case):
+    """max_cells=1 sends every mean/total down the per-PSU sums route (sampling/sums.py)."""
+    d, spec = case
+    spec = {k: v for k, v in spec.items() if v is not None}
+    mem = Design(d, **spec)
+    eng = Design(_ibis_table(d), max_cells=1, **spec)
+    a, ea = _run(call, mem)
+    b, eb = _run(call, eng)
+    assert ea == eb
+    if a is not None:
+        _same(a, b)
+
+
+@pytest.mark.parametrize("family,formula", [("gaussian", "q1 ~ ch + q2"),
+                                            ("gaussian", "nps ~ q1 * fcr"),
+                                            ("binomial", "b ~ ch + q1")])
+@SETTINGS
+@given(case=designs())
+def test_regress_engine_equals_memory(family, formula, case):
+    _check_regress(*case, family, formula)
+
+
+@pytest.mark.parametrize("formula", ["y ~ q1 + ch + b", "y ~ nps + fcr"])
+@SETTINGS
+@given(case=designs())
+def test_linear_regression_by_cross_products_equals_memory(formula, case):
+    """max_cells=1: the continuous outcome sends regress down the two-pass cross-products
+    route (sampling/sums.py linear_by_sums, statistics/models/engine_linear.py)."""
+    _check_regress(*case, "gaussian", formula, max_cells=1)
+
+
+def _check_regress(d, spec, family, formula, **eng_kw):
+    spec = {k: v for k, v in spec.items() if v is not None}
+    mem = Design(d, **spec)
+    eng = Design(_ibis_table(d), **spec, **eng_kw)
+    assume(mem.df > 6)
+    a, ea = _run(lambda des: cx.regress(des, formula, family=family), mem)
+    b, eb = _run(lambda des: cx.regress(des, formula, family=family), eng)
+    # a nearly separated logistic fit or a singular design covariance is detected by rounding
+    assume("separation" not in f"{ea}{eb}" and "LinAlgError" not in f"{ea}{eb}")
+    # near-collinear or near-constant columns are judged on rounding-level eigenvalues
+    assume("collinear" not in f"{ea}{eb}" and "constant" not in f"{ea}{eb}")
+    assert ea == eb
+    if a is None:
+        return
+    # a perfect fit (every residual 0, or all in the cells that a coefficient rests on) has
+    # SEs that are rounding noise on both routes
+    assume(a.stats["deviance"] > 1e-8 * a.stats["null_deviance"])
+    se, est = a.coefficients["se"].to_numpy(float), a.coefficients["estimate"].to_numpy(float)
+    assume(bool(np.all(se > 1e-6 * np.maximum(np.abs(est), 1.0))))
+    # IRLS stops at a tolerance, so logistic coefficients agree to its convergence (1e-8
+    # relative: statsmodels' default tol), linear ones to rounding
+    tol = RTOL if family == "gaussian" else 1e-7
+    num = ["estimate", "se", "ci_low", "ci_high", "statistic", "p_value"]
+    np.testing.assert_allclose(b.coefficients[num].to_numpy(float),
+                               a.coefficients[num].to_numpy(float), rtol=tol,
+                               atol=tol * np.abs(a.coefficients[num].to_numpy(float)).max())
+    assert a.coefficients["term"].tolist() == b.coefficients["term"].tolist()
+    assert a.coefficients["method"].tolist() == b.coefficients["method"].tolist()
+    for key, v in a.stats.items():
+        if isinstance(v, float) and np.isfinite(v):
+            np.testing.assert_allclose(b.stats[key], v, rtol=max(tol, 1e-11), err_msg=key)
+        else:
+            assert b.stats[key] == v or (v is None and b.stats[key] is None), key
 
 
 @pytest.mark.parametrize("kind", ["mean", "nps"])

@@ -13,7 +13,7 @@ import shutil
 
 import pandas as pd
 import pytest
-import test_engine_equality as eq  # noqa: I001  (a sibling test module)
+import test_engine_equality as eq  # a sibling test module (tests/sampling on sys.path)
 from hypothesis import HealthCheck, given, settings
 
 pytestmark = [
@@ -87,3 +87,17 @@ def test_spark_equals_memory(name, case):
 @given(case=eq.designs())
 def test_spark_crosstab_equals_memory(case):
     eq.test_crosstab_engine_equals_memory.hypothesis.inner_test(case)
+
+
+@SPARK
+@given(case=eq.designs())
+def test_spark_continuous_mean_by_sums_equals_memory(case):
+    inner = eq.test_continuous_mean_total_by_sums_equal_memory.hypothesis.inner_test
+    inner(lambda des: eq.cx.mean(des, ["y", "q1"], by=["ch", "fcr"], df="domain"), case)
+    inner(lambda des: eq.cx.total(des, "y", by="fcr"), case)
+
+
+@SPARK
+@given(case=eq.designs())
+def test_spark_linear_regression_by_cross_products_equals_memory(case):
+    eq._check_regress(*case, "gaussian", "y ~ q1 + ch + b", max_cells=1)

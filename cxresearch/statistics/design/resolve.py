@@ -38,6 +38,8 @@ def engine_columns(*specs) -> list:
 
 def _collapse(d, columns, caller: str):
     if columns is None:
+        import sys
+        caller = f"{sys._getframe(2).f_code.co_name}()"  # the estimator that called us
         raise TypeError(f"{caller} does not run on an engine design (data in DuckDB, Spark or "
                         "files) yet; estimate it on an explicit in-memory sample "
                         "(design.sample(n)) or use an estimator that is pushed down")

@@ -53,6 +53,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from cxresearch.errors import SingleRespondentWarning
 from cxresearch.sampling.design import Design
+from cxresearch.sampling.engine import TooManyCells, is_engine_design
 from cxresearch.statistics.design.params import check, check_params
 from cxresearch.statistics.design.resolve import as_design, refuse_infinite, row_counts
 from cxresearch.statistics.design.results import records_warnings
@@ -330,7 +331,10 @@ def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     2.8333333333333335
     >>> # In R: svymean(~y, svydesign(ids=~1, weights=~w, data=d))
     """
-    des = as_design(d, columns=[var, by])
+    try:
+        des = as_design(d, columns=[var, by])
+    except TooManyCells:  # a continuous variable on an engine design: per-PSU sums instead
+        return _engine_sums(d, var, by, conf_level, df, total=False)
     gtable, gcode = groups(des, by)
     outs = []
     for v in _vars(var):
@@ -356,7 +360,10 @@ def total(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame
     17.0
     >>> # In R: svytotal(~y, svydesign(ids=~1, weights=~w, data=d))
     """
-    des = as_design(d, columns=[var, by])
+    try:
+        des = as_design(d, columns=[var, by])
+    except TooManyCells:  # a continuous variable on an engine design: per-PSU sums instead
+        return _engine_sums(d, var, by, conf_level, df, total=True)
     gtable, gcode = groups(des, by)
     outs = []
     for v in _vars(var):
@@ -365,6 +372,21 @@ def total(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame
                               total=True)
         outs.append(assemble(gtable, res, {"item": [v]}, conf_level, df,
                              f"weighted total; linearized SE ({design_label(des)})"))
+    return _order(pd.concat(outs, ignore_index=True), gtable, ["item"])
+
+
+def _engine_sums(d, var, by, conf_level, df, total: bool) -> pd.DataFrame:
+    """mean/total of continuous variables on an engine design from per-PSU sums (two passes,
+    :mod:`cxresearch.sampling.sums`); the same table as the in-memory route."""
+    from cxresearch.sampling.sums import ratio_by_sums
+    if not is_engine_design(d):
+        raise TypeError(f"expected an engine design, got {type(d).__name__}")
+    outs = []
+    for v in _vars(var):
+        gtable, res = ratio_by_sums(d, v, by, total=total)
+        outs.append(assemble(gtable, res, {"item": [v]}, conf_level, df,
+                             f"weighted {'total' if total else 'mean'}; linearized SE "
+                             f"({design_label(d)})"))
     return _order(pd.concat(outs, ignore_index=True), gtable, ["item"])
 
 

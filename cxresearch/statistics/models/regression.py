@@ -22,19 +22,23 @@ average marginal effects with a delta-method SE, and the input checks.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from formulaic import Formula
 from scipy import stats
 
 from cxresearch.errors import ConvergenceWarning
 from cxresearch.sampling.design import check_weights
+from cxresearch.sampling.engine import TooManyCells, is_engine_design
 from cxresearch.statistics.design.params import check_params
-from cxresearch.statistics.design.resolve import resolve, total_variance
+from cxresearch.statistics.design.resolve import resolve, row_counts, total_variance
 from cxresearch.statistics.design.results import Result, records_warnings
+from cxresearch.statistics.models.engine_linear import linear_on_engine
 from cxresearch.statistics.models.frame import (
     check_matrix,
     dmu,
@@ -44,6 +48,7 @@ from cxresearch.statistics.models.frame import (
     parse_formula,
     prepare_column,
     pvalue,
+    split_formula,
     wls,
 )
 
@@ -233,6 +238,22 @@ class RegressionResult(Result):
 
 
 # ----------------------------------------------------------------------------- regress
+def _engine_columns(d, outcome, predictors) -> list[str]:
+    """The columns a model reads, for the one GROUP BY of an engine design: exact whenever
+    they take few distinct values (answers on a scale, categories); a continuous predictor
+    makes the aggregate too large and the engine says so."""
+    stub = pd.DataFrame(columns=d.columns)
+    yname, rhs = split_formula(outcome, predictors, stub)
+    try:
+        variables = set(Formula(rhs).required_variables)
+    except Exception as exc:  # formulaic parse errors have several types
+        raise ValueError(f"cannot parse the formula right-hand side {rhs!r}: {exc}") from None
+    tokens = re.findall(r"`([^`]+)`|([A-Za-z_.][A-Za-z0-9_.]*)", rhs)
+    cols = set(d.columns)
+    names = {str(v) for v in variables} | {a or b for a, b in tokens if (a or b) in cols}
+    return [yname, *sorted(names & cols)]
+
+
 @records_warnings
 @check_params
 def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
@@ -312,7 +333,14 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     """
     if family not in _FAMILIES:
         raise ValueError(f"family must be one of {_FAMILIES}, got {family!r}")
-    frame, design = resolve(d)
+    try:
+        frame, design = resolve(d, columns=_engine_columns(d, outcome, predictors)
+                                if is_engine_design(d) else None)
+    except TooManyCells:  # a continuous variable on an engine design
+        if family != "gaussian" or weights is not None or exponentiate:
+            raise
+        return linear_on_engine(d, outcome, predictors, reference=reference,
+                                conf_level=conf_level, ddf=ddf, result_cls=RegressionResult)
     se = _check_options(se, ddf, weights, design is not None)
     yname, rhs, variables, reference = parse_formula(frame, outcome, predictors, reference)
     data = _prepare(frame, design, yname, variables, reference, family, event, weights)
@@ -372,6 +400,8 @@ class _Data:
     n_dropped: int
     coding: str
     yname: str
+    fr: np.ndarray    # rows behind each frame row: 1, or an engine cell's row count
+    pos: np.ndarray   # of those, rows with a positive weight
 
 
 def _prepare(frame, design, yname, variables, reference, family, event, weights) -> _Data:
@@ -402,13 +432,17 @@ def _prepare(frame, design, yname, variables, reference, family, event, weights)
     for v in variables:
         complete &= ~pd.isna(work[v]).to_numpy()
     ok = complete & (w_all > 0)
+    fr = row_counts(design, n_all)
+    pos = getattr(design, "npos", None)
+    pos = (w_all > 0).astype(float) if pos is None else np.asarray(pos, dtype=float)
     if ok.sum() == 0:
         raise ValueError("no complete rows: every row misses the outcome or a predictor")
     coding = (f"treatment (dummy) coding against reference {', '.join(refs)}"
               if refs else "")
     if ordered:
         coding += f" (ordered {ordered} dummy-coded too; R would use polynomial contrasts)"
-    return _Data(work, prep, y_all, w_all, ok, n_all, int((~complete).sum()), coding, yname)
+    return _Data(work, prep, y_all, w_all, ok, n_all, int(fr[~complete].sum()), coding, yname,
+                 fr, pos)
 
 
 @dataclass
@@ -447,8 +481,9 @@ def _fit(family, data: _Data, rhs, maxiter) -> _Fit:
                          "such as log(0)?)")
     y, w = data.y_all[ok], data.w_all[ok]
     k = X.shape[1]
-    if len(y) <= k:
-        raise ValueError(f"{len(y)} complete rows for {k} coefficients; need more rows")
+    if data.pos[ok].sum() <= k:
+        raise ValueError(f"{int(data.pos[ok].sum())} complete rows for {k} coefficients; need more "
+                         "rows")
     if np.ptp(y) == 0 and family != "poisson":
         raise ValueError(f"outcome {data.yname!r} is constant ({y[0]:g}) in the rows used")
     wX = X * w[:, None]
@@ -499,19 +534,20 @@ def _variance(se, design, ddf, family, data: _Data, fit: _Fit) -> dict:
     """
     X, w, Ainv = fit.X, fit.w, fit.Ainv
     k = X.shape[1]
-    n, n_all = int(data.ok.sum()), data.n_all
+    n, n_all = int(data.pos[data.ok].sum()), data.n_all
+    n_rows = int(data.fr.sum())
     resid = fit.y - fit.mu
     v_mu = dmu(family, fit.eta)
     sum_w = float(w.sum())
     fam_txt = _FAMILY_TEXT[family]
     if se == "design":
-        if n == n_all:
+        if data.ok.all():
             Z = X * resid[:, None]
         else:
             Z = np.zeros((n_all, k))
             Z[data.ok] = X * resid[:, None]
         V = Ainv @ total_variance(design, Z) @ Ainv
-        design_df = design.domain_df(data.ok) if n < n_all else design.df
+        design_df = design.domain_df(data.ok) if n < n_rows else design.df
         df_resid = design_df + 1 - k
         df_ci = {"design": design_df, "residual": df_resid}.get(ddf, ddf) \
             if isinstance(ddf, str) else float(ddf)
@@ -576,7 +612,7 @@ def _model_stats(family, design, data: _Data, fit: _Fit, var: dict) -> dict:
     sum_w = float(w.sum())
     resid = y - fit.mu
     ybar = float(w @ y) / sum_w
-    st = {"n": int(data.ok.sum()), "n_dropped": data.n_dropped, "sum_w": sum_w, "k": k,
+    st = {"n": int(data.pos[data.ok].sum()), "n_dropped": data.n_dropped, "sum_w": sum_w, "k": k,
           "df_residual": float(var["df_resid"]), "design_df": var["design_df"],
           "dispersion": var["dispersion"]}
     if family == "gaussian":
