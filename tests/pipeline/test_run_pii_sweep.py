@@ -1,0 +1,158 @@
+"""A whole run swept for personal data (issue 24, "Done when": no value of a PII or free-text
+column appears in any file a run writes).
+
+In a temporary project (``cxresearch init``), the shipped ECSI export gains columns of e-mail
+addresses that first appear after row 20, phone numbers in international and national forms,
+IP addresses, payment-card numbers, IBANs and free text. Then ``codebook draft`` (with the
+README's one edit, the outcome), ``codebook check``, ``ingest`` and ``reproduce`` run through
+the CLI, and every file under the project — codebooks, review page, waves manifests,
+quarantine, ``reports/<run>/`` html, ipynb, csv, xlsx and pptx (unzipped, every XML part), json,
+md — is searched for each value, and for the digits of each number with its separators
+removed (a serializer could reformat ``+44 7700 900123`` as ``447700900123``).
+
+Oracle: the values are planted by construction; none may be found. What is printed is swept
+too.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from cxresearch.pipeline import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+MOBI = ROOT / "data" / "examples" / "ecsi_mobi" / "mobi.csv"
+
+EMAILS = ["jane.doe@example.org", "x_y+tag@mail.example.co.uk", "o'brien@example.ie",
+          "late.comer@example.net"]
+PHONES = ["+44 7700 900123", "07700 900456", "(020) 7946 0958", "+1 (555) 123-4567",
+          "06 12 34 56 78", "030 12345678", "0044 20 7946 0999"]
+IPS = ["192.168.0.17", "10.0.0.77", "2001:db8::ff00:42:8329", "172.16.254.3"]
+CARDS = ["4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005", "6011111111111117"]
+IBANS = ["DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "NL91ABNA0417164300",
+         "FR14 2004 1010 0505 0001 3M02 606"]
+TEXTS = ["the courier left my parcel with Mrs Appleby next door",
+         "Zyxwvut service was fine but slow on Tuesday",
+         "please call me back about contract QQ-4471",
+         "I moved to Kettlewell and the signal is weak"]
+
+
+def _export(n: int) -> pd.DataFrame:
+    rng = random.Random(24)
+    df = pd.read_csv(MOBI).head(n).copy()
+    # e-mails only after row 20, in a column whose header says nothing
+    df["opt_in"] = [""] * 21 + [EMAILS[i % len(EMAILS)] if i % 3 == 0 else ""
+                                for i in range(n - 21)]
+    df["contact"] = [PHONES[i % len(PHONES)] for i in range(n)]
+    df["src"] = [IPS[rng.randrange(len(IPS))] for _ in range(n)]
+    df["pay"] = [CARDS[rng.randrange(len(CARDS))] for _ in range(n)]
+    df["bank"] = [IBANS[rng.randrange(len(IBANS))] for _ in range(n)]
+    df["remarks"] = [TEXTS[i % len(TEXTS)] + f" (visit {i})" for i in range(n)]
+    return df
+
+
+def _needles() -> list[str]:
+    out = EMAILS + PHONES + IPS + CARDS + IBANS + TEXTS
+    for v in PHONES + CARDS + IBANS:
+        compact = re.sub(r"[\s()+\-]", "", v)
+        out.append(compact)
+    out += ["Appleby", "Zyxwvut", "QQ-4471", "Kettlewell", "@example", "7700 900"]
+    return sorted(set(out))
+
+
+def _texts_of(path: Path) -> list[tuple[str, str]]:
+    """(where, text) of a file; zip containers (xlsx, pptx, docx) part by part."""
+    data = path.read_bytes()
+    if data[:2] == b"PK":
+        out = []
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                out.append((f"{path}!{name}", z.read(name).decode("utf-8", "replace")))
+        return out
+    if path.suffix == ".parquet":
+        return []  # the wave's own data: its columns are checked apart
+    if path.suffix == ".pdf" and shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                              text=True).stdout
+        return [(f"{path} (text)", text), (str(path), data.decode("latin-1"))]
+    return [(str(path), data.decode("utf-8", "replace"))]
+
+
+def _run(argv, capsys) -> str:
+    code = cli.main(argv)
+    printed = capsys.readouterr()
+    assert code == 0, (argv, printed.err[-3000:])
+    return printed.out + printed.err
+
+
+@pytest.mark.slow
+def test_no_personal_data_in_any_file_of_a_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("CXRESEARCH_DATA", raising=False)
+    proj = tmp_path / "proj"
+    printed = _run(["init", str(proj)], capsys)
+    export = proj / "export.csv"
+    _export(120).to_csv(export, index=False)
+    printed += _run(["codebook", "draft", str(export), "--study", "svc",
+                     "--project", str(proj)], capsys)
+    book = proj / "codebooks" / "svc.yaml"
+    text = book.read_text(encoding="utf-8")
+    items = {i["id"]: i for i in yaml.safe_load(text)["items"]}
+    for col in ("opt_in", "contact", "src", "pay", "bank"):
+        assert items[col].get("pii") is True, items[col]
+    assert items["remarks"]["type"] == "text", items["remarks"]
+    assert "    outcome: null\n" in text
+    book.write_text(text.replace("    outcome: null\n", "    outcome: cusa\n", 1),
+                    encoding="utf-8")
+    printed += _run(["codebook", "check", str(book), "--project", str(proj)], capsys)
+    printed += _run(["ingest", str(export), "--instrument", "svc", "--wave", "2025",
+                     "--project", str(proj)], capsys)
+    # a second wave with bad answers in rows holding personal data: quarantine.csv is written
+    bad = _export(120)
+    bad["CUSA1"] = bad["CUSA1"].astype(object)
+    bad.loc[[3, 30, 60], "CUSA1"] = "not a number"
+    bad.to_csv(export, index=False)
+    printed += _run(["ingest", str(export), "--instrument", "svc", "--wave", "2026",
+                     "--on-error", "quarantine", "--project", str(proj)], capsys)
+    assert (proj / "waves" / "svc" / "2026" / "quarantine.csv").is_file()
+    for wave in ("2025", "2026"):
+        stored = pd.read_parquet(proj / "waves" / "svc" / wave / "responses.parquet")
+        assert not {"opt_in", "contact", "src", "pay", "bank"} & set(stored.columns)
+    printed += _run(["reproduce", "--no-progress", "--no-examples", "--jobs", "1",
+                     "--project", str(proj)], capsys)
+    # the sweep finds what is there: the export holds every value (then it goes)
+    raw = "\n".join(t for _, t in _texts_of(export))
+    assert all(n in raw for n in EMAILS + PHONES + IPS + CARDS + IBANS + TEXTS)
+    export.unlink()
+    latest = proj / "reports" / "latest"
+    assert (latest / "notebooks" / "10_wave_report-svc.html").is_file()
+    assert (latest / "notebooks" / "11_drivers-svc.html").is_file()
+    assert (latest / "notebooks" / "12_tracking-svc.html").is_file()
+    kinds = {p.suffix for p in latest.rglob("*") if p.is_file()}
+    assert {".html", ".ipynb", ".csv", ".json", ".xlsx", ".pptx", ".md", ".pdf"} <= kinds, kinds
+
+    needles = _needles()
+    found = []
+    swept = 0
+    for path in sorted(proj.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        for where, content in _texts_of(path):
+            swept += 1
+            for n in needles:
+                if n in content:
+                    i = content.index(n)
+                    found.append((where, n, content[max(0, i - 80):i + 80]))
+    for n in needles:
+        if n in printed:
+            found.append(("<printed>", n, ""))
+    assert swept > 20
+    assert not found, "\n".join(f"{w}: {n!r} …{c!r}…" for w, n, c in found[:20])
