@@ -443,7 +443,10 @@ def _parse(raw: bytes, path: Path | None, expect_name: str | None) -> Instrument
     if _flow_depth(text) > 2 * MAX_NESTING:
         raise CodebookError(source, [f"the YAML nests [ ] or {{ }} more than {2 * MAX_NESTING} "
                                      "levels deep; a codebook needs about six"])
-    loader = _StrictLoader(text)
+    try:  # the reader checks characters as it is built: a NUL or other control character
+        loader = _StrictLoader(text)
+    except yaml.YAMLError as exc:
+        raise CodebookError(source, [f"not valid YAML: {exc}"]) from None
     loader.duplicate_keys = []
     try:
         node = loader.get_single_node()
