@@ -11,15 +11,22 @@ md — is searched for each value, and for the digits of each number with its se
 removed (a serializer could reformat ``+44 7700 900123`` as ``447700900123``).
 
 Oracle: the values are planted by construction; none may be found. What is printed is swept
-too.
+too. The same run (the project under a folder whose name is TOML, the export's file name YAML,
+one header YAML and JSON) is the round-trip test of every structured file the tool writes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
+import json
+import os
 import random
 import re
 import shutil
 import subprocess
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -87,55 +94,76 @@ def _texts_of(path: Path) -> list[tuple[str, str]]:
     return [(str(path), data.decode("utf-8", "replace"))]
 
 
-def _run(argv, capsys) -> str:
-    code = cli.main(argv)
-    printed = capsys.readouterr()
-    assert code == 0, (argv, printed.err[-3000:])
-    return printed.out + printed.err
+HOSTILE_PARENT = "x\n[paths]\nwaves = '..' \"q\" #\\"
+HOSTILE_EXPORT = "export\nindices: {loyalty_index: {items: [q]}}\n#\" '.csv"
+HOSTILE_HEADER = 'Satisfied? "yes": {no} #1 \\ \'x\' [a, b]'
+
+
+def _run(argv, sink: list) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    sink.append(out.getvalue() + err.getvalue())
+    assert code == 0, (argv, err.getvalue()[-3000:])
+
+
+@pytest.fixture(scope="module")
+def swept_run(tmp_path_factory):
+    """One whole run in a project under a hostile folder name, from an export with a hostile
+    file name, a hostile header and personal data: (project, what was printed, export text)."""
+    saved = os.environ.pop("CXRESEARCH_DATA", None)
+    try:
+        proj = tmp_path_factory.mktemp("sweep") / HOSTILE_PARENT / "proj"
+        proj.parent.mkdir(parents=True)
+        printed: list[str] = []
+        _run(["init", str(proj)], printed)
+        export = proj / HOSTILE_EXPORT
+        df = _export(120)
+        df[HOSTILE_HEADER] = [(i * 7) % 5 + 1 for i in range(len(df))]
+        df.to_csv(export, index=False)
+        _run(["codebook", "draft", str(export), "--study", "svc", "--project", str(proj)],
+             printed)
+        book = proj / "codebooks" / "svc.yaml"
+        text = book.read_text(encoding="utf-8")
+        assert "    outcome: null\n" in text
+        book.write_text(text.replace("    outcome: null\n", "    outcome: cusa\n", 1),
+                        encoding="utf-8")
+        _run(["codebook", "check", str(book), "--project", str(proj)], printed)
+        _run(["ingest", str(export), "--instrument", "svc", "--wave", "2025",
+              "--project", str(proj)], printed)
+        # a second wave with bad answers in rows holding personal data: quarantine.csv
+        df["CUSA1"] = df["CUSA1"].astype(object)
+        df.loc[[3, 30, 60], "CUSA1"] = "not a number"
+        df.to_csv(export, index=False)
+        _run(["ingest", str(export), "--instrument", "svc", "--wave", "2026",
+              "--on-error", "quarantine", "--project", str(proj)], printed)
+        _run(["reproduce", "--no-progress", "--no-examples", "--jobs", "1",
+              "--project", str(proj)], printed)
+        raw = "\n".join(t for _, t in _texts_of(export))
+        export.unlink()  # the export itself holds the values, of course
+        yield proj, "\n".join(printed), raw
+    finally:
+        if saved is not None:
+            os.environ["CXRESEARCH_DATA"] = saved
 
 
 @pytest.mark.slow
-def test_no_personal_data_in_any_file_of_a_run(tmp_path, monkeypatch, capsys):
-    monkeypatch.delenv("CXRESEARCH_DATA", raising=False)
-    proj = tmp_path / "proj"
-    printed = _run(["init", str(proj)], capsys)
-    export = proj / "export.csv"
-    _export(120).to_csv(export, index=False)
-    printed += _run(["codebook", "draft", str(export), "--study", "svc",
-                     "--project", str(proj)], capsys)
-    book = proj / "codebooks" / "svc.yaml"
-    text = book.read_text(encoding="utf-8")
-    items = {i["id"]: i for i in yaml.safe_load(text)["items"]}
+def test_no_personal_data_in_any_file_of_a_run(swept_run):
+    proj, printed, raw = swept_run
+    # the sweep finds what is there: the export held every value
+    assert all(n in raw for n in EMAILS + PHONES + IPS + CARDS + IBANS + TEXTS)
+    items = {i["id"]: i for i in yaml.safe_load(
+        (proj / "codebooks" / "svc.yaml").read_text(encoding="utf-8"))["items"]}
     for col in ("opt_in", "contact", "src", "pay", "bank"):
         assert items[col].get("pii") is True, items[col]
     assert items["remarks"]["type"] == "text", items["remarks"]
-    assert "    outcome: null\n" in text
-    book.write_text(text.replace("    outcome: null\n", "    outcome: cusa\n", 1),
-                    encoding="utf-8")
-    printed += _run(["codebook", "check", str(book), "--project", str(proj)], capsys)
-    printed += _run(["ingest", str(export), "--instrument", "svc", "--wave", "2025",
-                     "--project", str(proj)], capsys)
-    # a second wave with bad answers in rows holding personal data: quarantine.csv is written
-    bad = _export(120)
-    bad["CUSA1"] = bad["CUSA1"].astype(object)
-    bad.loc[[3, 30, 60], "CUSA1"] = "not a number"
-    bad.to_csv(export, index=False)
-    printed += _run(["ingest", str(export), "--instrument", "svc", "--wave", "2026",
-                     "--on-error", "quarantine", "--project", str(proj)], capsys)
     assert (proj / "waves" / "svc" / "2026" / "quarantine.csv").is_file()
     for wave in ("2025", "2026"):
         stored = pd.read_parquet(proj / "waves" / "svc" / wave / "responses.parquet")
         assert not {"opt_in", "contact", "src", "pay", "bank"} & set(stored.columns)
-    printed += _run(["reproduce", "--no-progress", "--no-examples", "--jobs", "1",
-                     "--project", str(proj)], capsys)
-    # the sweep finds what is there: the export holds every value (then it goes)
-    raw = "\n".join(t for _, t in _texts_of(export))
-    assert all(n in raw for n in EMAILS + PHONES + IPS + CARDS + IBANS + TEXTS)
-    export.unlink()
     latest = proj / "reports" / "latest"
-    assert (latest / "notebooks" / "10_wave_report-svc.html").is_file()
-    assert (latest / "notebooks" / "11_drivers-svc.html").is_file()
-    assert (latest / "notebooks" / "12_tracking-svc.html").is_file()
+    for nb in ("10_wave_report", "11_drivers", "12_tracking"):
+        assert (latest / "notebooks" / f"{nb}-svc.html").is_file(), nb
     kinds = {p.suffix for p in latest.rglob("*") if p.is_file()}
     assert {".html", ".ipynb", ".csv", ".json", ".xlsx", ".pptx", ".md", ".pdf"} <= kinds, kinds
 
@@ -156,3 +184,43 @@ def test_no_personal_data_in_any_file_of_a_run(tmp_path, monkeypatch, capsys):
             found.append(("<printed>", n, ""))
     assert swept > 20
     assert not found, "\n".join(f"{w}: {n!r} …{c!r}…" for w, n, c in found[:20])
+
+
+@pytest.mark.slow
+def test_every_structured_file_of_the_run_reads_back(swept_run):
+    """Issue 24, item 2 on the same run: every JSON (ipynb included), TOML, YAML and CSV file
+    under the project parses with its own library; the hostile folder, export file name and
+    header come back exactly where they are recorded; no file holds a structure the names
+    injected (no ``loyalty_index``, no ``[paths]`` table)."""
+    proj, _, _ = swept_run
+    counts = {".json": 0, ".ipynb": 0, ".toml": 0, ".yaml": 0, ".csv": 0}
+    for path in sorted(proj.rglob("*")):
+        if not path.is_file() or path.suffix not in counts:
+            continue
+        counts[path.suffix] += 1
+        text = path.read_text(encoding="utf-8")
+        if path.suffix in (".json", ".ipynb"):
+            json.loads(text)
+        elif path.suffix == ".toml":
+            conf = tomllib.loads(text)
+            assert "paths" not in conf, conf
+        elif path.suffix == ".yaml":
+            doc = yaml.safe_load(text)
+            assert "loyalty_index" not in (doc.get("indices") or {})
+        else:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+            assert rows and len({len(r) for r in rows}) == 1, path
+    assert counts[".json"] >= 4 and counts[".ipynb"] >= 3 and counts[".csv"] >= 5, counts
+    assert counts[".toml"] == 1 and counts[".yaml"] == 1, counts
+
+    doc = yaml.safe_load((proj / "codebooks" / "svc.yaml").read_text(encoding="utf-8"))
+    assert doc["meta"]["source"] == [HOSTILE_EXPORT]
+    assert HOSTILE_HEADER in [i["wording"]["en"] for i in doc["items"]] or any(
+        HOSTILE_HEADER in (i.get("aliases") or []) for i in doc["items"])
+    for wave in ("2025", "2026"):
+        m = json.loads((proj / "waves" / "svc" / wave / "manifest.json").read_text("utf-8"))
+        assert m["source_file"] == HOSTILE_EXPORT and m["wave"] == wave
+    conf = tomllib.loads((proj / "cxresearch.toml").read_text(encoding="utf-8"))
+    assert conf["project"]["name"] == "proj"
+    run = json.loads((proj / "reports" / "latest" / "run.json").read_text(encoding="utf-8"))
+    assert run.get("ok") is True, run
