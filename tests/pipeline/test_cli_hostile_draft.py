@@ -14,6 +14,7 @@ D. over-long and odd ``--study`` (65, 101, 300, 5,000 characters; reserved; cont
 E. header fields over 128 KiB (first, middle, last column).
 F. Ctrl-C inside ``codebook draft`` and ``codebook check``.
 G. ``save_table`` with a 300-character name or a folder as destination.
+H. the real console script (a subprocess) on four of these; random bytes as the export.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cxresearch.pipeline import cli
 
@@ -206,7 +209,7 @@ _SAVE_OPEN = pytest.mark.xfail(reason="save_table passes OSError through (save.p
 
 
 @_SAVE_OPEN
-@pytest.mark.parametrize("name", ["t" * 300, "t" * 256, "é" * 200])
+@pytest.mark.parametrize("name", ["t" * 300, "t" * 256, "a_b." * 70])
 def test_save_table_over_long_name_is_a_value_error(tmp_path, name):
     with pytest.raises((ValueError, OSError)) as info:
         _save_table(tmp_path, name)
@@ -222,3 +225,52 @@ def test_save_table_destination_is_a_folder(tmp_path):
         _save_table(tmp_path, "tbl")
     assert isinstance(info.value, ValueError), f"{type(info.value).__name__}: {info.value}"
     assert "folder" in str(info.value) or "director" in str(info.value)
+
+
+# ------------------------------------------------------------------ H. the real console script
+
+
+@pytest.mark.parametrize("case", ["study300", "folder_force", "header_200k", "binary"])
+def test_console_script_prints_no_traceback(project, tmp_path, case):
+    import subprocess
+    import sys
+
+    export = project / "export.csv"
+    extra: list[str] = []
+    study = "s"
+    if case == "study300":
+        study = "s" * 300
+    elif case == "folder_force":
+        (tmp_path / "out.yaml").mkdir()
+        extra = ["-o", str(tmp_path / "out.yaml"), "--force"]
+    elif case == "header_200k":
+        export.write_text("q" * 200_000 + ",q2\n1,2\n2,3\n", encoding="utf-8")
+    else:
+        export.write_bytes(bytes(range(256)) * 40)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CXRESEARCH_")}
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run([sys.executable, "-m", "cxresearch.pipeline.cli", "codebook", "draft",
+                          str(export), "--study", study, *extra, "--project", str(project)],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode in (cli.EXIT_BAD_INPUT, cli.EXIT_FILES), out.stderr
+    assert "Traceback" not in out.stderr + out.stdout
+    assert len([ln for ln in out.stderr.splitlines() if ln.strip()]) == 1, out.stderr
+    assert list((project / "codebooks").iterdir()) == []
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.binary(max_size=2000), head=st.sampled_from([b"", b"q1,q2\n", b"\xef\xbb\xbf",
+                                                            b"PK\x03\x04", b"$FL2"]),
+       suffix=st.sampled_from([".csv", ".xlsx", ".sav", ".tsv"]))
+def test_random_exports_never_an_internal_error(project, capsys, data, head, suffix):
+    export = project / f"fz{suffix}"
+    export.write_bytes(head + data)
+    code = cli.main(["codebook", "draft", str(export), "--study", "fz", "--force",
+                     "--project", str(project)])
+    out = capsys.readouterr()
+    assert code in (cli.EXIT_OK, cli.EXIT_BAD_INPUT, cli.EXIT_FILES), out.err
+    assert "Traceback" not in out.err
+    written = sorted(p.name for p in (project / "codebooks").iterdir())
+    assert written in ([], ["fz.review.html", "fz.yaml"]), written
+    assert _leftovers(project) == []
