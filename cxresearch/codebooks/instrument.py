@@ -381,7 +381,10 @@ def _locate(name_or_path: str | os.PathLike) -> tuple[Path, str | None]:
     if looks_like_path:
         path = Path(text)
         if not path.is_file():
-            raise ValueError(f"codebook file {text!r} does not exist")
+            what = ("is a folder, a codebook file was expected" if path.is_dir() else
+                    "is not a regular file (a device or pipe)" if path.exists() else
+                    "does not exist")
+            raise ValueError(f"codebook file {text!r} {what}")
         return path, None
     found = [d / f"{text}.yaml" for d in paths.instrument_dirs() if (d / f"{text}.yaml").is_file()]
     if not found:

@@ -398,8 +398,11 @@ def scan_export(path: str | os.PathLike, chunk_bytes: int = 16 << 20, chunk_rows
     import pyarrow as pa
 
     path = Path(path)
-    if not isinstance(path, Path) or not path.is_file():
-        raise ValueError(f"export {os.fspath(path)!r} does not exist")
+    if not path.is_file():
+        what = ("is a folder, an export file was expected" if path.is_dir() else
+                "is not a regular file (a device or pipe)" if path.exists() else
+                "does not exist")
+        raise ValueError(f"export {os.fspath(path)!r} {what}")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"export {path.name!r}: unsupported file type {suffix!r}; expected "

@@ -219,7 +219,10 @@ def run_codebook_cli(args, parse_sets=None) -> int:
                  if (d / f"{args.path}.yaml").is_file()]
         path = found[0] if found else path
     if not path.is_file():
-        raise ValueError(f"codebook {args.path!r}: no such file or codebook name")
+        raise ValueError(f"codebook {args.path!r}: " + (
+            "is a folder, a codebook file was expected" if path.is_dir() else
+            "is not a regular file (a device or pipe)" if path.exists() else
+            "no such file or codebook name"))
     problems = check_codebook(path)
     if problems:
         print(f"codebook {path} has {len(problems)} problem(s):")

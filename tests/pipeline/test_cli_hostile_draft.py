@@ -274,3 +274,26 @@ def test_random_exports_never_an_internal_error(project, capsys, data, head, suf
     written = sorted(p.name for p in (project / "codebooks").iterdir())
     assert written in ([], ["fz.review.html", "fz.yaml"]), written
     assert _leftovers(project) == []
+
+
+# ------------------------------------------------------------------ I. the wrong kind of path
+
+
+@pytest.mark.parametrize("kind,needle", [("folder", "is a folder"),
+                                         ("device", "not a regular file"),
+                                         ("missing", "does not exist")])
+def test_export_and_codebook_of_the_wrong_kind(project, capsys, tmp_path, kind, needle):
+    where = {"folder": tmp_path / "d.yaml", "device": Path("/dev/null"),
+             "missing": tmp_path / "nope.yaml"}[kind]
+    if kind == "folder":
+        where.mkdir()
+    code = cli.main(["codebook", "draft", str(where), "--study", "s", "--project",
+                     str(project)])
+    _one_line(capsys, code, cli.EXIT_BAD_INPUT, str(where), needle)
+    code = cli.main(["ingest", str(project / "export.csv"), "--instrument", str(where),
+                     "--wave", "w", "--project", str(project)])
+    _one_line(capsys, code, cli.EXIT_BAD_INPUT, str(where),
+              needle if kind != "missing" else "does not exist")
+    code = cli.main(["codebook", "check", str(where), "--project", str(project)])
+    _one_line(capsys, code, cli.EXIT_BAD_INPUT, str(where),
+              needle if kind != "missing" else "no such file")
