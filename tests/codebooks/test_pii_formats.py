@@ -64,3 +64,31 @@ def test_tab_separated_and_semicolon(tmp_path):
         path = tmp_path / f"export{suffix}"
         _frame().to_csv(path, index=False, sep=sep)
         _check(draft(path, "s"))
+
+
+@pytest.mark.parametrize("value,kind", [
+    (" +44 7700 900123", "phone"), ("+44 7700 900123 ", "phone"), ("\t07700 900123", "phone"),
+    ("4111111111111111 ", "card"), ("  5500-0000-0000-0004", "card"),
+    (" GB82WEST12345698765432\t", "iban"), (" jane.doe@example.org ", "email"),
+    ("tel: 020 7946 0958", "phone"), ("Tel.:(020) 7946 0958", "phone"),
+    ("Mobile 07700 900123", "phone"), ("M: 07700900123", "phone"),
+    ("telephone: +44 7700 900123", "phone"), ("fax 0201234567", "phone"),
+])
+def test_padded_and_labelled_values(value, kind):
+    """Spaces around a cell (spreadsheets keep them) and a label before a phone number do not
+    hide the value (both were missed on main)."""
+    import pyarrow as pa
+
+    from cxresearch.codebooks.pii import detect
+
+    assert detect(pa.array([value])) == {kind: 1}
+
+
+@pytest.mark.parametrize("value", ["Total: 12345678", "Phone 12", "tel", "mob: yes please",
+                                   "T: 5", "m: 2024-01-15", "  5  ", " 1999 "])
+def test_labels_and_padding_do_not_make_personal_data(value):
+    import pyarrow as pa
+
+    from cxresearch.codebooks.pii import detect
+
+    assert detect(pa.array([value])) == {}
