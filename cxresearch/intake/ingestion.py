@@ -48,6 +48,9 @@ Rules (what a researcher can rely on):
   file: 453 MiB peak, against 4.2 GB read whole).
 * **Long files** holding several waves: ``wave_column=`` (and ``wave_period=`` for dates)
   ingests each value as its own wave, all or nothing (:mod:`cxresearch.intake.longfile`).
+  On the command line, ``cxresearch ingest FILE --instrument S`` with neither ``--wave`` nor
+  ``--wave-column`` takes the column the codebook names under ``meta.wave_column`` (which
+  ``codebook draft`` proposes), and says so.
 
 Validation is vectorized: each column is dictionary-encoded once and only its distinct values
 are looked up, so a million rows cost little more than reading them. The steps live in

@@ -2,8 +2,9 @@
 
 Sub-commands
 ------------
-``cxresearch ingest PATH --instrument NAME (--wave LABEL | --wave-column COL [--wave-period
-month|quarter|year]) [--on-error fail|quarantine] [--replace] [--trust-file-labels]``
+``cxresearch ingest PATH --instrument NAME [--wave LABEL | --wave-column COL [--wave-period
+month|quarter|year]] [--on-error fail|quarantine] [--replace] [--trust-file-labels]``
+(neither ``--wave`` nor ``--wave-column``: the codebook's ``meta.wave_column``)
 ``cxresearch check-published [--study S] [--out DIR]``
 ``cxresearch reconstruct STUDY [--seed N] [--set name=value ...] [--replace]``
 ``cxresearch reproduce [--study S] [--wave W] [--jobs N] [--out DIR] [--param NAME=VALUE ...]``
