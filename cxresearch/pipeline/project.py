@@ -202,9 +202,18 @@ def run_codebook_cli(args, parse_sets=None) -> int:
                              f"would be lost) or -o another path")
         drafted = draft(args.export, args.study, max_levels=args.max_levels)
         text = drafted.yaml
-        write_text_atomic(target, text)
         review = target.with_name(target.stem + ".review.html")
+        # the review page first: when it cannot be written (disk full, Ctrl-C) the codebook,
+        # perhaps with the researcher's edits, is untouched; when the codebook then cannot be
+        # written, a review page this run created goes again (removing needs no space)
+        had_review = review.exists()
         write_text_atomic(review, drafted.review)
+        try:
+            write_text_atomic(target, text)
+        except BaseException:
+            if not had_review:
+                review.unlink(missing_ok=True)
+            raise
         n_items = n_assumed = len({d["id"] for d in drafted.decisions if d["id"]})
         print(f"codebook draft written to {target}: {n_items} items, {n_assumed} inferred "
               f"choices marked `assumed: true` to review")
