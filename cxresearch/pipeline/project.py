@@ -203,16 +203,13 @@ def run_codebook_cli(args, parse_sets=None) -> int:
         drafted = draft(args.export, args.study, max_levels=args.max_levels)
         text = drafted.yaml
         review = target.with_name(target.stem + ".review.html")
-        # the review page first: when it cannot be written (disk full, Ctrl-C) the codebook,
-        # perhaps with the researcher's edits, is untouched; when the codebook then cannot be
-        # written, a review page this run created goes again (removing needs no space)
-        had_review = review.exists()
-        write_text_atomic(review, drafted.review)
+        had_codebook = target.exists()
+        write_text_atomic(target, text)
         try:
-            write_text_atomic(target, text)
-        except BaseException:
-            if not had_review:
-                review.unlink(missing_ok=True)
+            write_text_atomic(review, drafted.review)
+        except BaseException:  # disk full, Ctrl-C: a first draft goes again (removing needs
+            if not had_codebook:  # no space); --force had already given the old one up
+                target.unlink(missing_ok=True)
             raise
         n_items = n_assumed = len({d["id"] for d in drafted.decisions if d["id"]})
         print(f"codebook draft written to {target}: {n_items} items, {n_assumed} inferred "

@@ -114,7 +114,7 @@ def test_full_disk_keeps_the_old_codebook(project, capsys, monkeypatch, err_no, 
 
     def fail(*a):
         if where == "replace" and str(a[1]).endswith(which) or where == "fsync" and \
-                target.get("count", 0) == (1 if which == ".yaml" else 0):  # review page first
+                target.get("count", 0) == (0 if which == ".yaml" else 1):  # codebook first
             raise OSError(err_no, os.strerror(err_no))
         target["count"] = target.get("count", 0) + 1
         return real(*a)
@@ -122,17 +122,17 @@ def test_full_disk_keeps_the_old_codebook(project, capsys, monkeypatch, err_no, 
     monkeypatch.setattr(os, where, fail)
     _one_line(capsys, _draft(project, "--force"), cli.EXIT_FILES, needle)
     assert _leftovers(project) == []
-    # whichever write failed, the researcher's edits are intact and no review page of a
-    # codebook that was not written is left
-    assert book.read_text(encoding="utf-8") == "# my edited codebook\n"
+    if which == ".yaml":  # the codebook write failed: the researcher's edits are intact
+        assert book.read_text(encoding="utf-8") == "# my edited codebook\n"
     assert not (project / "codebooks" / "s.review.html").exists()
 
 
-def test_full_disk_on_a_first_draft_leaves_nothing(project, capsys, monkeypatch):
+@pytest.mark.parametrize("which", ["s.yaml", "s.review.html"])
+def test_full_disk_on_a_first_draft_leaves_nothing(project, capsys, monkeypatch, which):
     real = os.replace
 
     def fail(src, dst):
-        if str(dst).endswith("s.yaml"):
+        if str(dst).endswith(which):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real(src, dst)
 
