@@ -224,7 +224,7 @@ _SAVE_OPEN = pytest.mark.xfail(reason="save_table passes OSError through (save.p
 
 
 @_SAVE_OPEN
-@pytest.mark.parametrize("name", ["t" * 300, "t" * 256, "a_b." * 70])
+@pytest.mark.parametrize("name", ["t" * 300, "t" * 256, "t_" * 150])
 def test_save_table_over_long_name_is_a_value_error(tmp_path, name):
     with pytest.raises((ValueError, OSError)) as info:
         _save_table(tmp_path, name)
