@@ -3,10 +3,13 @@ measured 909 MB for a 105 MB CSV).
 
 The shipped ECSI codebook, its export repeated to about 40 MB (above the streaming threshold of
 32 MiB) and to 4x that; each ingest runs in a fresh interpreter that reports its own peak
-resident set (``VmHWM``). Measured on the audit branch: 310 MB for 39 MB, 400 MB for 158 MB —
-a fixed ~270 MB (pandas, pyarrow, one block) plus about 40 bytes a row, so memory is *not* quite
-independent of rows but grows by less than the file does. Asserts that: the extra peak of the
-4x file is under 64 bytes a row and under the extra file size. Slow (0.8M and 3.2M rows).
+resident set (``VmHWM``). Measured on the audit branch: 302 MB for 39 MB, 402 MB for 158 MB.
+The growth is Arrow's CSV read-ahead, not rows kept: ``iter_csv_batches`` alone holds 157 MB
+(tracemalloc) after its first batch of the 158 MB file and less with every batch after — the
+streaming reader queues up to 32 blocks (32 x ``BLOCK_BYTES`` = 128 MiB) ahead of the consumer,
+so the peak should level off for files above that (not measured here: machine time). Asserts
+that the extra peak of the 4x file is under 64 bytes a row and under the extra file size.
+Slow (0.8M and 3.2M rows).
 """
 
 from __future__ import annotations
