@@ -425,6 +425,12 @@ def _check_analysis(inst) -> list[str]:
         elif d != outcome and d in out_items:
             problems.append(f"meta.analysis: driver {d!r} is an item of the outcome index "
                             f"{outcome!r}")
+        elif d != outcome and d in inst.indices and outcome in inst.indices and (
+                shared := [i for i in inst.indices[d] if i in out_items]):
+            problems.append(
+                f"meta.analysis: the {'default ' if default else ''}driver index {d!r} shares "
+                f"{', '.join(map(repr, shared))} with the outcome index {outcome!r}; an item "
+                "belongs to the outcome or to a driver, not both")
     if len(drivers) < 2:
         problems.append(f"meta.analysis: the drivers report needs at least two drivers, "
                         f"{'found' if default else 'named'} {drivers}"

@@ -387,7 +387,10 @@ def _locate(name_or_path: str | os.PathLike) -> tuple[Path, str | None]:
     if looks_like_path:
         path = Path(text)
         if not path.is_file():
-            raise ValueError(f"codebook file {text!r} does not exist")
+            what = ("is a folder, a codebook file was expected" if path.is_dir() else
+                    "is not a regular file (a device or pipe)" if path.exists() else
+                    "does not exist")
+            raise ValueError(f"codebook file {text!r} {what}")
         return path, None
     found = [d / f"{text}.yaml" for d in paths.instrument_dirs() if (d / f"{text}.yaml").is_file()]
     if not found:
@@ -449,7 +452,10 @@ def _parse(raw: bytes, path: Path | None, expect_name: str | None) -> Instrument
     if _flow_depth(text) > 2 * MAX_NESTING:
         raise CodebookError(source, [f"the YAML nests [ ] or {{ }} more than {2 * MAX_NESTING} "
                                      "levels deep; a codebook needs about six"])
-    loader = _StrictLoader(text)
+    try:  # the reader checks characters as it is built: a NUL or other control character
+        loader = _StrictLoader(text)
+    except yaml.YAMLError as exc:
+        raise CodebookError(source, [f"not valid YAML: {exc}"]) from None
     loader.duplicate_keys = []
     try:
         node = loader.get_single_node()

@@ -61,6 +61,9 @@ _PHONE_CELL = (
 #: an international number inside text ("call me on +44 7700 900123")
 _PHONE_IN_TEXT = (r"(?:^|[^\w+])\+[1-9]\d{0,3}[ .\-]?\(?\d{1,5}\)?(?:[ .\-]?\d{2,5}){2,5}"
                   r"(?:$|[^\w])")
+#: a label some people type before a phone number
+_PHONE_LABEL = (r"^(?:(?i:tel|phone|mobile|mob|cell|fax|telefon|telephone)[\s.:]+"
+                r"|(?i:t|m)\s*[.:][\s.:]*)")
 _CARD = r"^\d(?:[ \-]?\d){12,18}$"
 _IBAN = r"^[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}$"
 _FIRST = pa.array(list("0123456789+("))
@@ -130,6 +133,9 @@ class PiiCounter:
         arr = pc.drop_null(arr)
         if not len(arr):
             return
+        # " 4111 1111 1111 1111 " and "\t+44 7700 900123" are the same numbers: a spreadsheet
+        # or a hand-typed export keeps the spaces around a cell
+        arr = pc.utf8_trim_whitespace(arr)
         self.cells += len(arr)
         length = pc.binary_length(arr)
         self.long += _count(pc.greater(pc.utf8_length(arr), LONG_TEXT))
@@ -158,6 +164,10 @@ class PiiCounter:
         long = pc.filter(cand, pc.greater_equal(pc.binary_length(cand), 8))
         if not len(long):
             return
+        # "tel: 020 7946 0958", "Mobile: +44 ...": a label before the number
+        labelled = pc.match_substring_regex(long, _PHONE_LABEL)
+        if pc.any(labelled).as_py():
+            long = pc.if_else(labelled, pc.replace_substring_regex(long, _PHONE_LABEL, ""), long)
         first = pc.utf8_slice_codeunits(long, 0, 1)
         shaped = pc.is_in(first, value_set=_FIRST)  # a number starts with a digit, + or (
         shaped = pc.or_(shaped, pc.and_(pc.utf8_is_alpha(pc.utf8_slice_codeunits(long, 0, 2)),

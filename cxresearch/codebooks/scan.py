@@ -398,8 +398,11 @@ def scan_export(path: str | os.PathLike, chunk_bytes: int = 16 << 20, chunk_rows
     import pyarrow as pa
 
     path = Path(path)
-    if not isinstance(path, Path) or not path.is_file():
-        raise ValueError(f"export {os.fspath(path)!r} does not exist")
+    if not path.is_file():
+        what = ("is a folder, an export file was expected" if path.is_dir() else
+                "is not a regular file (a device or pipe)" if path.exists() else
+                "does not exist")
+        raise ValueError(f"export {os.fspath(path)!r} {what}")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"export {path.name!r}: unsupported file type {suffix!r}; expected "
@@ -411,36 +414,50 @@ def scan_export(path: str | os.PathLike, chunk_bytes: int = 16 << 20, chunk_rows
         for name in table.column_names:
             cols.setdefault(name, ColumnSummary(name)).update(table.column(name).combine_chunks())
 
-    if suffix == ".sav":
-        import pyreadstat
+    binary = {".sav": "SPSS file", ".xlsx": "workbook", ".xls": "workbook"}
+    try:  # the readers of binary formats raise their own kinds for damaged files
+        if suffix == ".sav":
+            import pyreadstat
 
-        _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
-        names = list(meta.column_names)
-        check_headers(path.name, names)
-        out["wordings"] = {k: v if len(v) <= MAX_WORDING else v[:MAX_WORDING] + "…"
-                           for k, v in meta.column_names_to_labels.items() if v}
-        out["value_labels"] = dict(meta.variable_value_labels or {})
-        out["user_missing"] = {k: [x for x in v] for k, v in
-                               (getattr(meta, "missing_user_values", None) or {}).items()}
-        for k, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
-            out["user_missing"].setdefault(k, [])
-            out["user_missing"][k] += [r["lo"] for r in ranges if r["lo"] == r["hi"]]
-        for df, _ in pyreadstat.read_file_in_chunks(pyreadstat.read_sav, str(path),
-                                                    chunksize=chunk_rows, user_missing=True):
+            _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
+            names = list(meta.column_names)
+            check_headers(path.name, names)
+            out["wordings"] = {k: v if len(v) <= MAX_WORDING else v[:MAX_WORDING] + "…"
+                               for k, v in meta.column_names_to_labels.items() if v}
+            out["value_labels"] = dict(meta.variable_value_labels or {})
+            out["user_missing"] = {k: [x for x in v] for k, v in
+                                   (getattr(meta, "missing_user_values", None) or {}).items()}
+            for k, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
+                out["user_missing"].setdefault(k, [])
+                out["user_missing"][k] += [r["lo"] for r in ranges if r["lo"] == r["hi"]]
+            for df, _ in pyreadstat.read_file_in_chunks(pyreadstat.read_sav, str(path),
+                                                        chunksize=chunk_rows, user_missing=True):
+                feed(pa.Table.from_pandas(df.astype("string"), preserve_index=False))
+        elif suffix == ".xlsx":
+            names = []
+            for names, table in _read_xlsx(path, chunk_rows):  # noqa: B007
+                feed(table)
+        elif suffix == ".xls":
+            import pandas as pd
+
+            df = pd.read_excel(path, dtype=str)
+            names = [str(c) for c in df.columns]
+            check_headers(path.name, names)
+            df.columns = names
             feed(pa.Table.from_pandas(df.astype("string"), preserve_index=False))
-    elif suffix == ".xlsx":
-        names = []
-        for names, table in _read_xlsx(path, chunk_rows):  # noqa: B007
-            feed(table)
-    elif suffix == ".xls":
-        import pandas as pd
-
-        df = pd.read_excel(path, dtype=str)
-        names = [str(c) for c in df.columns]
-        check_headers(path.name, names)
-        df.columns = names
-        feed(pa.Table.from_pandas(df.astype("string"), preserve_index=False))
-    else:
+        else:
+            binary = {}
+    except (ValueError, OSError, MemoryError):
+        raise
+    except Exception as exc:
+        if suffix not in binary:
+            raise
+        what = binary[suffix]
+        raise ValueError(f"export {path.name!r}: the {what} could not be read "
+                         f"({type(exc).__name__}: {str(exc)[:200]}); save it again from "
+                         f"{'SPSS' if suffix == '.sav' else 'Excel'}, or export it as CSV"
+                         ) from None
+    if not binary:
         names = []
         for names, wordings, table in _read_text(path, chunk_bytes):  # noqa: B007
             out["wordings"] = wordings

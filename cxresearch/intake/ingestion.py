@@ -48,6 +48,9 @@ Rules (what a researcher can rely on):
   file: 453 MiB peak, against 4.2 GB read whole).
 * **Long files** holding several waves: ``wave_column=`` (and ``wave_period=`` for dates)
   ingests each value as its own wave, all or nothing (:mod:`cxresearch.intake.longfile`).
+  On the command line, ``cxresearch ingest FILE --instrument S`` with neither ``--wave`` nor
+  ``--wave-column`` takes the column the codebook names under ``meta.wave_column`` (which
+  ``codebook draft`` proposes), and says so.
 
 Validation is vectorized: each column is dictionary-encoded once and only its distinct values
 are looked up, so a million rows cost little more than reading them. The steps live in
@@ -76,8 +79,8 @@ from cxresearch.waves.storage import (
     write_wave,
 )
 
-__all__ = ["STREAM_MIN_BYTES", "PiiSuspectedWarning", "UnknownColumnsWarning", "ingest",
-           "run_cli", "summary"]
+__all__ = ["STREAM_MIN_BYTES", "PiiSuspectedWarning", "UnknownColumnsWarning",
+           "codebook_wave_column", "ingest", "run_cli", "summary"]
 
 
 def ingest(path, instrument, wave: str | None = None, *, on_error: str = "fail",
@@ -219,13 +222,50 @@ def ingest(path, instrument, wave: str | None = None, *, on_error: str = "fail",
     return out
 
 
+def codebook_wave_column(instrument) -> tuple[str | None, str | None]:
+    """``(column, period)`` of a codebook's ``meta.wave_column`` (a name, or a mapping with
+    ``column`` and ``period``), ``(None, None)`` when it names none.
+
+    ``instrument`` is a codebook name, path or :class:`Instrument`; a codebook that does not
+    load gives ``(None, None)`` here (ingest then reports its problems).
+
+    Examples
+    --------
+    >>> codebook_wave_column("ecsi_mobi")
+    (None, None)
+    >>> # In R: no equivalent (a long file is split with split(df, df$year))
+    """
+    from cxresearch.errors import CodebookError
+
+    try:
+        inst = load_instrument(instrument)
+    except (CodebookError, ValueError, TypeError, OSError):
+        return None, None
+    wc = (inst.meta or {}).get("wave_column")
+    if isinstance(wc, str) and wc.strip():
+        return wc, None
+    if isinstance(wc, dict) and isinstance(wc.get("column"), str) and wc["column"].strip():
+        period = wc.get("period")
+        return wc["column"], period if period in ("month", "quarter", "year") else None
+    return None, None
+
+
 def run_cli(args, parse_sets) -> int:
     """``cxresearch ingest PATH --instrument NAME --wave LABEL [--on-error] [--replace]``."""
     wave_column = getattr(args, "wave_column", None)
     period = getattr(args, "wave_period", None)
+    if args.wave is None and wave_column is None:
+        # the codebook may name its wave column (`meta.wave_column`, proposed by the draft)
+        wave_column, meta_period = codebook_wave_column(args.instrument)
+        if wave_column is not None:
+            period = period if period is not None else meta_period
+            print(f"wave column {printable(wave_column)!r} from the codebook's "
+                  f"meta.wave_column" + (f", dates grouped by {period}" if period else "")
+                  + " (give --wave LABEL to ingest the file as one wave)")
     if (args.wave is None) == (wave_column is None):
         print("cxresearch ingest: give --wave LABEL (one wave) or --wave-column COLUMN (one "
-              "wave per value of the column), not both and not neither", file=sys.stderr)
+              "wave per value of the column; or name it under meta.wave_column in the "
+              "codebook), not both and not neither", file=sys.stderr)
         return 2
     if period is not None and wave_column is None:
         print("cxresearch ingest: --wave-period needs --wave-column (the date column)",

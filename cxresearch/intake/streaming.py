@@ -131,7 +131,7 @@ def _ingest(inst, path, wave, folder: Path, *, on_error, replace, root, syntheti
                 kept = pd.Series(cols[id_item])[keep].dropna().astype(str)
                 ids.append(pd.util.hash_array(kept.to_numpy(dtype=object)))
             if probs.bad.any():
-                quarantines.append(_quarantine(raw, probs, assigned, suspected))
+                quarantines.append(_quarantine(raw, probs, assigned, suspected, inst))
             if fatal or (details and on_error == "fail"):
                 continue                       # nothing will be written: only collect
             table = pa.Table.from_pandas(_assemble(inst, cols, keep, raw.n),

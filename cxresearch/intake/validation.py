@@ -267,7 +267,7 @@ def _validate(inst, raw: RawTable, path: Path, wave: str, *, on_error: str, synt
                       UnknownColumnsWarning, stacklevel=stacklevel)
     keep = ~probs.bad
     data = _assemble(inst, cols, keep, raw.n)
-    quarantine = (_quarantine(raw, probs, assigned, suspected)
+    quarantine = (_quarantine(raw, probs, assigned, suspected, inst)
                   if (probs.bad.any() or raw.bad_rows) else None)
     manifest = _manifest(inst, wave, path, sha, synthetic, info=raw.info,
                          rows_read=int(raw.n + len(raw.bad_rows)), rows_kept=int(keep.sum()),
@@ -350,16 +350,26 @@ def _warn_pii(path: Path, suspected: dict, stacklevel: int = 3) -> None:
                       PiiSuspectedWarning, stacklevel=stacklevel)
 
 
-def _quarantine(raw: RawTable, probs: RowProblems, assigned: dict, suspected: dict) -> pd.DataFrame:
+def _quarantine(raw: RawTable, probs: RowProblems, assigned: dict, suspected: dict,
+                inst=None) -> pd.DataFrame:
     """Rejected rows with their reasons: only the columns mapped to non-PII items (never PII,
     Qualtrics metadata such as IP addresses, or unknown columns), e-mail/IP values withheld;
-    an unreadable record is listed by its row number only."""
+    answers of free-text items (``type: text``) withheld too — a name or a story typed into a
+    comment box is personal data no detector sees, and ``quarantine.csv`` is a file people
+    open and pass on — shown as their length; an unreadable record is listed by its row number
+    only."""
     pos = np.flatnonzero(probs.bad)
     reasons = probs.reasons_per_row()
     q = pd.DataFrame({h: raw.columns[raw.headers.index(h)].take(pa.array(pos)).to_pylist()
                       for h in _answer_headers(assigned)})
     for h in suspected:  # the columns where e-mail/IP addresses were found
         q[h] = [redact(v) for v in q[h]]
+    if inst is not None:
+        for iid, h in assigned.items():
+            it = inst.items.get(iid)
+            if it is not None and it.type == "text" and isinstance(h, str) and h in q:
+                q[h] = [v if v is None or str(v).strip() == ""
+                        else f"[free text withheld: {len(str(v))} characters]" for v in q[h]]
     q.insert(0, "_reasons", ["; ".join(reasons[int(p)]) for p in pos])
     q.insert(0, "_source_row", raw.rows[pos])
     if raw.bad_rows:

@@ -2,8 +2,9 @@
 
 Sub-commands
 ------------
-``cxresearch ingest PATH --instrument NAME (--wave LABEL | --wave-column COL [--wave-period
-month|quarter|year]) [--on-error fail|quarantine] [--replace] [--trust-file-labels]``
+``cxresearch ingest PATH --instrument NAME [--wave LABEL | --wave-column COL [--wave-period
+month|quarter|year]] [--on-error fail|quarantine] [--replace] [--trust-file-labels]``
+(neither ``--wave`` nor ``--wave-column``: the codebook's ``meta.wave_column``)
 ``cxresearch check-published [--study S] [--out DIR]``
 ``cxresearch reconstruct STUDY [--seed N] [--set name=value ...] [--replace]``
 ``cxresearch reproduce [--study S] [--wave W] [--jobs N] [--out DIR] [--param NAME=VALUE ...]``
@@ -122,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wave", default=None, help="wave label, e.g. 2024")
     p.add_argument("--wave-column", default=None, metavar="COLUMN",
                    help="a long file: ingest each value of COLUMN as its own wave (all or "
-                        "nothing), instead of --wave")
+                        "nothing), instead of --wave; default: the codebook's "
+                        "meta.wave_column when neither is given")
     p.add_argument("--wave-period", choices=["month", "quarter", "year"], default=None,
                    help="with --wave-column holding dates: group them into waves")
     p.add_argument("--on-error", choices=["fail", "quarantine"], default="fail")

@@ -202,9 +202,15 @@ def run_codebook_cli(args, parse_sets=None) -> int:
                              f"would be lost) or -o another path")
         drafted = draft(args.export, args.study, max_levels=args.max_levels)
         text = drafted.yaml
-        write_text_atomic(target, text)
         review = target.with_name(target.stem + ".review.html")
-        write_text_atomic(review, drafted.review)
+        had_codebook = target.exists()
+        write_text_atomic(target, text)
+        try:
+            write_text_atomic(review, drafted.review)
+        except BaseException:  # disk full, Ctrl-C: a first draft goes again (removing needs
+            if not had_codebook:  # no space); --force had already given the old one up
+                target.unlink(missing_ok=True)
+            raise
         n_items = n_assumed = len({d["id"] for d in drafted.decisions if d["id"]})
         print(f"codebook draft written to {target}: {n_items} items, {n_assumed} inferred "
               f"choices marked `assumed: true` to review")
@@ -219,7 +225,10 @@ def run_codebook_cli(args, parse_sets=None) -> int:
                  if (d / f"{args.path}.yaml").is_file()]
         path = found[0] if found else path
     if not path.is_file():
-        raise ValueError(f"codebook {args.path!r}: no such file or codebook name")
+        raise ValueError(f"codebook {args.path!r}: " + (
+            "is a folder, a codebook file was expected" if path.is_dir() else
+            "is not a regular file (a device or pipe)" if path.exists() else
+            "no such file or codebook name"))
     problems = check_codebook(path)
     if problems:
         print(f"codebook {path} has {len(problems)} problem(s):")

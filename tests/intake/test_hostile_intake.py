@@ -344,10 +344,12 @@ def test_unreadable_row_is_listed_without_its_text(data, hx, tmp_path):
 @pytest.mark.parametrize("payload", ['=HYPERLINK("http://x","y")', "+1+cmd|' /C calc'!A0",
                                      "-2+3", "@SUM(A1)", "\tTAB", "\r=1"])
 def test_quarantine_neutralises_formulas(data, hx, tmp_path, payload):
-    path = _write(tmp_path, _csv(_rows(r0_note=payload, r0_sat="bad")))
+    path = _write(tmp_path, _csv(_rows(r0_note=payload, r0_sat=payload)))
     cx.ingest(path, hx, "w1", on_error="quarantine")
     q = _quarantine(data)
-    assert q.loc[0, "note"].startswith("'")
+    assert q.loc[0, "sat"].startswith("'")     # the rejected answer, neutralised
+    # a free-text answer is withheld from quarantine.csv altogether (audit of issue 24)
+    assert q.loc[0, "note"].startswith("[free text withheld: ")
     assert q.loc[0, "_source_row"] == "2"  # numbers stay numbers
 
 
