@@ -25,6 +25,9 @@ Examples
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -35,8 +38,11 @@ __all__ = [
     "index_design",
     "index_estimates",
     "index_reliability",
+    "Notes",
+    "is_recommend",
     "item_estimates",
     "nps_estimates",
+    "segment_test",
     "segment_comparisons",
     "segments",
     "used_design_columns",
@@ -45,6 +51,62 @@ __all__ = [
 
 ORDINAL = ("likert", "rating", "nps_0_10")
 _COLS = ["estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff", "method"]
+
+
+class Notes:
+    """What a report refused, warned or assumed, in words, each said once.
+
+    ``add(text)`` keeps the first line of a message, without file paths, printed objects or
+    warning class names; ``collect(fn, ...)`` runs ``fn`` and turns the warnings it raises into
+    notes (the reader's page never shows a warning); ``footnote()`` is the Markdown block to
+    render once under a section.
+    """
+
+    def __init__(self):
+        self.items: list[str] = []
+
+    @staticmethod
+    def clean(text) -> str:
+        t = str(text).strip().splitlines()[0] if str(text).strip() else ""
+        t = re.sub(r"(?:[A-Za-z]:)?(?:/[\w.\-]+){2,}(?::\d+)?", "", t)  # file paths
+        t = re.sub(r"\b\w+(?:Warning|Error):\s*", "", t)
+        t = re.sub(r"\s+", " ", t).strip(" ;")
+        return t[:400] + ("…" if len(t) > 400 else "")
+
+    def add(self, text) -> None:
+        t = self.clean(text)
+        if t and t not in self.items:
+            self.items.append(t)
+
+    def extend(self, texts) -> None:
+        for t in texts or []:
+            self.add(t)
+
+    def collect(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` with its warnings recorded as notes, not printed."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = fn(*args, **kwargs)
+        for c in caught:
+            self.add(c.message)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def footnote(self) -> str:
+        """The notes as one Markdown block (empty string when there are none)."""
+        if not self.items:
+            return ""
+        return "\n".join(["**Notes.**", *[f"{i}. {t}" for i, t in
+                                          enumerate(self.items, 1)]])
+
+
+def is_recommend(item) -> bool:
+    """True for an item the codebook declares a recommend question: typed ``nps_0_10`` or
+    carrying ``nps:`` cut-offs. Any other 0–10 item is a rating (means, top box), never an NPS.
+    """
+    return getattr(item, "type", None) == "nps_0_10" or bool(getattr(item, "nps", None))
 
 
 def wave_labels(study: str, observed_only: bool = True) -> list[str]:
@@ -218,15 +280,14 @@ def index_reliability(w) -> pd.DataFrame:
 
 
 def nps_estimates(w, conf_level: float = 0.95) -> tuple[pd.DataFrame, list[str]]:
-    """NPS of the recommend items: items typed ``nps_0_10``, on a 0-10 scale, or with ``nps``
-    cut-offs in the codebook. Returns the estimates and notes (items refused by ``cx.nps``,
-    with its message)."""
+    """NPS of the items the codebook declares recommend questions (:func:`is_recommend`:
+    typed ``nps_0_10`` or with ``nps`` cut-offs) — other 0–10 items are ratings and get no
+    NPS. Returns the estimates and notes (items refused by ``cx.nps``, with its message)."""
     import cxresearch as cx
 
     rows, notes = [], []
     for item in w.instrument:
-        zero_ten = item.scale_min == 0 and item.scale_max == 10
-        if not (item.type == "nps_0_10" or zero_ten or getattr(item, "nps", None)):
+        if not is_recommend(item):
             continue
         try:
             res = cx.nps(w, item.id, conf_level=conf_level)
@@ -237,41 +298,87 @@ def nps_estimates(w, conf_level: float = 0.95) -> tuple[pd.DataFrame, list[str]]
     return pd.DataFrame(rows, columns=["item", "level", *_COLS]).drop(columns="level"), notes
 
 
+def segment_test(design, outcome: str, segment: str) -> dict:
+    """The test that ``outcome`` has the same mean in every level of ``segment``.
+
+    Under a design with weights, strata, PSUs or fpc: the design-based Wald F of
+    ``regTermTest(svyglm(outcome ~ segment, design), ~segment)`` (denominator df = design df
+    + 1 − #coefficients), from :func:`cxresearch.regress`. For a simple random sample (no
+    design columns): the classical one-way ANOVA F, as ``anova(lm(outcome ~ segment))`` and
+    ``oneway.test(var.equal = TRUE)``, and it says so. Returns a dict ``test, statistic, df1,
+    df2, p_value, n, method``.
+
+    Examples
+    --------
+    >>> # In R: regTermTest(svyglm(api00 ~ stype, dstrat), ~stype)
+    >>> # In R (simple random sample): oneway.test(y ~ g, d, var.equal = TRUE)
+    """
+    import cxresearch as cx
+
+    data = design.data
+    ok = data[outcome].notna() & data[segment].notna()
+    if design.srs:
+        g = cx.compare_groups(data.loc[ok, [outcome, segment]].reset_index(drop=True),
+                              outcome, segment)
+        t = g.tests.set_index("test").loc["anova"]
+        return {"test": "classical one-way ANOVA F", "statistic": float(t["statistic"]),
+                "df1": float(t["df"]), "df2": float(t["df2"]), "p_value": float(t["p_value"]),
+                "n": int(ok.sum()),
+                "method": "classical one-way ANOVA F, equal variances (a simple random sample: "
+                          "the codebook declares no weights, strata or PSUs); as R's "
+                          "oneway.test(var.equal = TRUE)"}
+    fit = cx.regress(design, outcome, [segment])
+    t = fit.wald_test(segment).iloc[0]
+    return {"test": "design-based Wald F", "statistic": float(t["statistic"]),
+            "df1": float(t["df1"]), "df2": float(t["df2"]), "p_value": float(t["p_value"]),
+            "n": int(fit.stats.get("n", ok.sum())) if hasattr(fit, "stats") else int(ok.sum()),
+            "method": f"design-based Wald F of equal segment means ({design_label_of(design)});"
+                      " as R's regTermTest(svyglm(y ~ segment, design), ~segment)"}
+
+
+def design_label_of(design) -> str:
+    """The design in words (weighted, strata, PSUs), as the estimates' ``method`` says it."""
+    from cxresearch.statistics.estimates.means import design_label
+
+    return design_label(design).removeprefix("design: ")
+
+
 def segment_comparisons(w, outcomes: list[str], segs: list[str], conf_level: float = 0.95,
-                        adjust: str = "holm") -> tuple[pd.DataFrame, pd.DataFrame]:
+                        adjust: str = "holm", notes: Notes | None = None
+                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each outcome (index or item) by each segment: domain estimates with intervals, and one
     test per (outcome, segment) with p-values adjusted for the whole family (Holm).
 
     Returns ``(by_segment, tests)``: ``outcome, segment, level, estimate, se, ci_low, ci_high,
-    n, n_eff, deff, method`` and ``outcome, segment, test, statistic, p_value, n, p_adjusted,
-    adjustment`` (a pair that could not be tested has ``test = "not computed"`` and a
-    ``note``). The test is ``cx.compare_groups`` (its primary test) on
-    the answers — unweighted — and says so when the design has weights.
+    n, n_eff, deff, method`` and ``outcome, segment, test, statistic, df1, df2, p_value, n,
+    p_adjusted, adjustment, method``. The test is :func:`segment_test`: design-based
+    (``regTermTest``) whenever the wave has a design, classical only for a simple random
+    sample, and its name says which. A pair that could not be tested is left out of the tests
+    with a note in ``notes`` (a :class:`Notes`), never shown as an error.
     """
     import cxresearch as cx
 
+    notes = notes if notes is not None else Notes()
     design, _ = index_design(w)
     est, tests = [], []
-    weighted = "weights" in used_design_columns(w)
     for seg in segs:
         for out in outcomes:
             if out not in design.data or seg not in design.data:
                 continue
             try:
-                res = cx.mean(design, out, by=seg, conf_level=conf_level)
-                res = res.rename(columns={seg: "level"}).drop(columns=["term"], errors="ignore")
+                res = notes.collect(cx.mean, design, out, by=seg, conf_level=conf_level)
+                res = res.rename(columns={seg: "level"}).drop(columns=["term", "item"],
+                                                               errors="ignore")
                 res.insert(0, "segment", seg)  # fixed names, whatever the items are called
                 res.insert(0, "outcome", out)
+                res["level"] = res["level"].astype(object)
                 est.append(res)
-                g = cx.compare_groups(design.data, out, seg, conf_level=conf_level)
-                t = g.tests.set_index("test").loc[g.primary]
-                tests.append({"outcome": out, "segment": seg, "test": g.primary,
-                              "statistic": t.get("statistic"), "p_value": g.p_value,
-                              "n": g.n, "weighted": False if weighted else None})
+                tests.append({"outcome": out, "segment": seg,
+                              **notes.collect(segment_test, design, out, seg)})
             except (ValueError, TypeError, KeyError) as exc:
-                tests.append({"outcome": out, "segment": seg, "test": "not computed",
-                              "p_value": np.nan, "note": f"{type(exc).__name__}: {exc}"})
-    tests = pd.DataFrame(tests)
+                notes.add(f"{out} by {seg}: not compared ({exc})")
+    tests = pd.DataFrame(tests, columns=["outcome", "segment", "test", "statistic", "df1",
+                                         "df2", "p_value", "n", "method"])
     if len(tests):
         p = tests["p_value"].to_numpy(dtype=float)
         ok = ~np.isnan(p)

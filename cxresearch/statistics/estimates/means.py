@@ -20,13 +20,22 @@ Conventions (stated in each result's ``method`` column):
   ``svyby(..., svyciprop)`` uses); a number fixes the df; ``df=np.inf`` gives the normal
   interval of R's plain ``confint()``. The df used is stated in ``method``.
 * A domain with a single respondent has an undefined variance: its ``se``, ``deff``,
-  ``n_eff`` and interval are NaN, with a :class:`~cxresearch.errors.SingleRespondentWarning`
+  and interval are NaN (``n_eff`` is 1), with a :class:`~cxresearch.errors.SingleRespondentWarning`
   and a note in ``method`` (never a silent SE of 0).
 * ``deff`` is the design effect against simple random sampling without replacement of the same
   number of respondents, as ``svymean(..., deff=TRUE)``: ``var / (s² / n · (1 − n / N̂))``.
   When the weights do not estimate a population size (their sum is not larger than the sample
   size, e.g. unit or normalized weights) the without-replacement factor is dropped (``survey``
-  would report an infinite deff). ``n_eff = n / deff``.
+  would report an infinite deff). It depends on the estimate and, in a domain whose weights
+  sum to little more than its respondents, on a without-replacement factor near zero, so a
+  report shows it only with that caveat.
+* ``n_eff`` is Kish's effective sample size of the respondents behind the estimate (valid
+  answers in the domain): ``(Σw)² / Σw²`` — the same number in estimates, banners and
+  tracking; it depends on the weights only, not on the variable or the clustering
+  (R: ``sum(w)^2 / sum(w^2)`` over the domain's respondents).
+* Weights and answers above 1e100 in absolute value (where sums of squares overflow) are
+  refused with a ``ValueError`` naming them: their variance cannot be computed in floating
+  point, and an SE of 0 would be a silent wrong answer.
 * Missing values of the analysed variable are left out of the domain (``na.rm=TRUE``).
 
 Written by hand on top of numpy (linearization needs the design); plain-count intervals come
@@ -57,6 +66,7 @@ from cxresearch.statistics.design.resolve import as_design, refuse_infinite
 
 __all__ = ["mean", "proportion", "proportion_ci", "total"]
 
+
 COLUMNS = ["estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff", "method"]
 
 _PLAIN = {"wilson": "wilson", "clopper-pearson": "beta", "agresti-coull": "agresti_coull",
@@ -82,10 +92,30 @@ def numeric(design: Design, var, what: str = "var") -> tuple[np.ndarray, np.ndar
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         raise TypeError(f"{what}={var!r} is not numeric (dtype {s.dtype})")
     x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    refuse_infinite(x, f"{what}={getattr(s, 'name', None) or var!r}" if isinstance(var, str)
-                    else what)
+    name = f"{what}={getattr(s, 'name', None) or var!r}" if isinstance(var, str) else what
+    refuse_infinite(x, name)
+    refuse_huge(x, name)
     ok = np.isfinite(x)
     return np.where(ok, x, 0.0), ok
+
+
+HUGE = 1e100  # sums of squares of larger numbers can overflow a float: no variance exists
+
+
+def refuse_huge(x: np.ndarray, what: str, kind: str = "value") -> None:
+    """Raise a ValueError when ``x`` holds a number above 1e100 in absolute value: sums of
+    squares can overflow a float there, so no variance can be computed and an SE of 0 or inf
+    would be wrong. The message names ``what``, the value and its row."""
+    a = np.abs(np.asarray(x, dtype=float))
+    with np.errstate(invalid="ignore"):
+        bad = np.isfinite(a) & (a > HUGE)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ValueError(f"{what} has {rows.size} {kind}(s) beyond the range a variance can be "
+                         f"computed for (first at row {rows[0]}: {float(np.asarray(x)[rows[0]]):g}; "
+                         f"above {HUGE:g} the sums of squares behind a variance overflow); "
+                         "check the data for a unit or coding error"
+                         + (", or recode the value as missing" if kind == "value" else ""))
 
 
 
@@ -165,6 +195,8 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
         A = A[:, None]
     B = np.asarray(B, dtype=float)
     w = design.weights
+    refuse_huge(w, "the design's weights" if design.spec.get("weights") is None
+                else f"weights={design.spec.get('weights')!r}", "weight")
     G, k = len(gtable), A.shape[1]
     m = np.asarray(valid, dtype=bool) & (gcode >= 0)
     gi = np.where(m, gcode, 0)
@@ -172,6 +204,7 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
     gr, wr = gi[rows], w[rows]
     nn = np.bincount(gr, minlength=G)
     Wd = np.bincount(gr, weights=wr, minlength=G)
+    W2d = np.bincount(gr, weights=wr * wr, minlength=G)
     npos = np.bincount(gr, weights=(wr > 0).astype(float), minlength=G)
     for g in range(G):
         if nn[g] == 0 or npos[g] == 0:
@@ -226,6 +259,7 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
         df_dom = design.df if gtable.shape[1] == 0 else (
             lambda g=g: design.domain_df(gcode == g))  # computed only when df="domain" asks
         out.append({"est": est[g].copy(), "var": var, "vsrs": vsrs[g].copy(), "n": int(nn[g]),
+                    "n_eff": float(Wd[g] ** 2 / W2d[g]) if W2d[g] > 0 else np.nan,
                     "df": design.df, "df_domain": df_dom, "V": V if cov else None})
     return out
 
@@ -273,8 +307,7 @@ def assemble(gtable, res, lead: dict, conf_level, df_opt, label, scale=1.0, ci=N
             row.update({c: v[j] for c, v in lead.items()})
             row.update({"estimate": est * scale, "se": se * scale, "ci_low": lo * scale,
                         "ci_high": hi * scale, "n": r["n"],
-                        "n_eff": (r["n"] / deff if deff > 0 else np.inf) if np.isfinite(deff)
-                        else np.nan,
+                        "n_eff": r.get("n_eff", np.nan),
                         "deff": deff, "method": f"{label}; {how}"})
             rows.append(row)
     out = pd.DataFrame(rows)

@@ -40,7 +40,13 @@ from cxresearch.statistics.design.resolve import (
     resolve,
     total_variance,
 )
-from cxresearch.statistics.estimates.means import COLUMNS, assemble, design_label, ratio_estimates
+from cxresearch.statistics.estimates.means import (
+    COLUMNS,
+    assemble,
+    design_label,
+    ratio_estimates,
+    refuse_huge,
+)
 from cxresearch.statistics.estimates.recommend import nps_code, nps_cutoffs
 from cxresearch.statistics.relationships.multiplicity import adjust_pvalues
 
@@ -244,6 +250,7 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
         raise TypeError(f"value={value!r} must be numeric, got dtype {vs.dtype}")
     v = vs.astype("float64").to_numpy(na_value=np.nan)
     refuse_infinite(v, f"value={value!r}")
+    refuse_huge(v, f"value={value!r}")
     what = "weighted mean"
     if kind == "nps":
         from cxresearch.waves.storage import is_wave
