@@ -35,14 +35,31 @@ __all__ = [
     "ORDINAL",
     "analysis_spec",
     "default_wave",
+    "drivers_ranked",
+    "labelled_differences",
+    "labelled_matrix",
+    "pomp_note",
     "index_design",
     "index_estimates",
     "index_reliability",
+    "index_span",
+    "labelled",
+    "labelled_segments",
+    "method_note",
+    "nps_cutoff_text",
+    "test_note",
+    "track_many",
+    "tracking_labels",
+    "tracking_method_note",
+    "tracking_plan",
+    "labelled_tracking",
     "Notes",
     "is_recommend",
     "item_estimates",
     "nps_estimates",
+    "segment_outcomes",
     "segment_test",
+    "changes",
     "segment_comparisons",
     "segments",
     "used_design_columns",
@@ -51,6 +68,9 @@ __all__ = [
 
 ORDINAL = ("likert", "rating", "nps_0_10")
 _COLS = ["estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff", "method"]
+
+
+_NUMPY_NOISE = re.compile(r"encountered in|divide by zero|Degrees of freedom <= 0|Mean of empty")
 
 
 class Notes:
@@ -88,6 +108,8 @@ class Notes:
             warnings.simplefilter("always")
             out = fn(*args, **kwargs)
         for c in caught:
+            if issubclass(c.category, RuntimeWarning) and _NUMPY_NOISE.search(str(c.message)):
+                continue  # floating-point noise: the undefined value shows as a blank
             self.add(c.message)
         return out
 
@@ -259,24 +281,145 @@ def index_estimates(w, conf_level: float = 0.95) -> pd.DataFrame:
         columns={"item": "index"}).drop(columns="level")
 
 
-def index_reliability(w) -> pd.DataFrame:
+def index_reliability(w, notes: Notes | None = None) -> pd.DataFrame:
     """Cronbach's alpha (with its interval) and McDonald's omega of each index of two or
-    more items (``cx.reliability``; unweighted, as ``psych::alpha``)."""
-    import cxresearch as cx
+    more items (``cx.reliability``; unweighted, as ``psych::alpha``).
 
+    When the one-factor analysis behind omega does not converge, omega is not reported for
+    that index and ``notes`` says so — the rule notebook 07 follows, so both show the same.
+    """
+    import cxresearch as cx
+    from cxresearch.errors import ConvergenceWarning
+
+    notes = notes if notes is not None else Notes()
     rows = []
     for name, items in w.instrument.indices.items():
         cols = [c for c in items if c in w.data]
         if len(cols) < 2:
             continue
-        try:
-            scale = cx.reliability(w.data, cols).scale
-        except (ValueError, TypeError) as exc:
-            rows.append({"index": name, "measure": "alpha", "note": str(exc)})
-            continue
-        for _, r in scale[scale["measure"].isin(["alpha", "omega_total"])].iterrows():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                scale = cx.reliability(w.data, cols).scale
+            except (ValueError, TypeError) as exc:
+                notes.add(f"{name}: no reliability ({exc})")
+                continue
+        unconverged = False
+        for c in caught:
+            if issubclass(c.category, ConvergenceWarning) or "converge" in str(c.message):
+                unconverged = True
+            elif not (issubclass(c.category, RuntimeWarning)
+                      and _NUMPY_NOISE.search(str(c.message))):
+                notes.add(f"{name}: {c.message}")
+        keep = ["alpha"] + ([] if unconverged else ["omega_total"])
+        if unconverged:
+            notes.add(f"{name}: the one-factor analysis behind omega did not converge, so omega "
+                      "is not reported (alpha does not depend on it)")
+        words = {"alpha": "Cronbach's alpha", "omega_total": "McDonald's omega (total)"}
+        for _, r in scale[scale["measure"].isin(keep)].iterrows():
             rows.append({"index": name, **r.to_dict(), "k": len(cols)})
+            rows[-1]["measure"] = words[r["measure"]]
     return pd.DataFrame(rows)
+
+
+def index_span(inst) -> tuple[float, float] | None:
+    """The lowest and highest answer of the items of every index (the axis of the index
+    chart), or None when no index item has a declared scale."""
+    scales = {(inst.items[i].scale_min, inst.items[i].scale_max)
+              for members in inst.indices.values() for i in members
+              if i in inst.items and getattr(inst.items[i], "scale_min", None) is not None
+              and getattr(inst.items[i], "scale_max", None) is not None}
+    if not scales:
+        return None
+    return min(s[0] for s in scales), max(s[1] for s in scales)
+
+
+def _level_text(names, inst, item, level) -> str:
+    if level is None or (isinstance(level, float) and np.isnan(level)):
+        return ""
+    it = inst.items.get(str(item)) if inst is not None else None
+    if it is not None and getattr(it, "type", None) == "multi":
+        for op in getattr(it, "options", []) or []:
+            if op.value == str(level):
+                return op.label(names.lang)
+    if isinstance(level, bool | np.bool_):
+        return "yes" if level else "no"
+    return names.level(item, level)
+
+
+def labelled(table: pd.DataFrame, names, item: str = "item") -> pd.DataFrame:
+    """A copy of ``table`` in the codebook's words: the ``item`` column (item or index ids)
+    as labels, ``level`` as answer labels, ``items`` (an index's members) as labels."""
+    out = table.copy()
+    inst = getattr(names, "inst", None)
+    if "level" in out and item in out:
+        out["level"] = [_level_text(names, inst, i, v) for i, v in
+                        zip(out[item], out["level"], strict=True)]
+    if item in out:
+        out[item] = [names.item(i) for i in out[item]]
+    if "items" in out:
+        out["items"] = [", ".join(names.item(x.strip()) for x in str(v).split(","))
+                        for v in out["items"]]
+    return out
+
+
+def labelled_segments(table: pd.DataFrame, names) -> pd.DataFrame:
+    """Segment tables in the codebook's words: ``outcome``, ``segment`` and ``level``."""
+    out = table.copy()
+    inst = getattr(names, "inst", None)
+    if "level" in out and "segment" in out:
+        out["level"] = [_level_text(names, inst, s, v) for s, v in
+                        zip(out["segment"], out["level"], strict=True)]
+    for c in ("outcome", "segment"):
+        if c in out:
+            out[c] = [names.item(i) for i in out[c]]
+    return out
+
+
+def method_note(w, conf_level: float = 0.95) -> str:
+    """One sentence on how every estimate of the report is computed, and what the effective
+    n is (said once, not under every table)."""
+    cols = used_design_columns(w)
+    if cols:
+        how = ("Estimates are weighted; standard errors are linearized (Taylor series) and "
+               f"account for the design; {conf_level:.0%} intervals use t on the design's "
+               "degrees of freedom.")
+    else:
+        how = ("The codebook declares no weights, strata or clusters: the answers are treated as "
+               f"a simple random sample; {conf_level:.0%} intervals use t.")
+    return (how + " *Effective n* is Kish's (Σw)² / Σw² over the respondents behind each "
+            "estimate: the number of unweighted answers that would give the same precision "
+            "under the weights (equal to n without weights).")
+
+
+def nps_cutoff_text(w, nps: pd.DataFrame) -> list[tuple[str, str]]:
+    """``(item, cut-offs in words)`` for each item of an NPS table."""
+    from cxresearch.statistics.estimates.recommend import nps_cutoffs
+
+    out = []
+    for item in nps["item"]:
+        c = nps_cutoffs(w, item)
+        out.append((item, c.describe()))
+    return out
+
+
+def test_note(tests: pd.DataFrame) -> str:
+    """One sentence naming the tests of a segment-test table (design-based or classical)."""
+    kinds = sorted(set(tests["test"].dropna()))
+    if not kinds:
+        return ""
+    bits = []
+    if "design-based Wald F" in kinds:
+        bits.append("design-based Wald F tests of equal segment means (as R's regTermTest of "
+                    "svyglm(outcome ~ segment)); they take the weights, strata and clusters "
+                    "into account")
+    if "classical one-way ANOVA F" in kinds:
+        bits.append("classical one-way ANOVA F tests (the answers are a simple random sample: "
+                    "no weights, strata or clusters are declared; as R's oneway.test with "
+                    "equal variances)")
+    adj = tests["adjustment"].iloc[0] if "adjustment" in tests and len(tests) else ""
+    return ("Tests: " + "; ".join(bits) + f". p (Holm): adjusted for the {len(tests)} tests "
+            "of this table" + ("" if adj else "") + ".")
 
 
 def nps_estimates(w, conf_level: float = 0.95) -> tuple[pd.DataFrame, list[str]]:
@@ -389,3 +532,175 @@ def segment_comparisons(w, outcomes: list[str], segs: list[str], conf_level: flo
         tests["adjustment"] = f"{adjust} over {int(ok.sum())} tests"
     by = pd.concat(est, ignore_index=True) if est else pd.DataFrame()
     return by, tests
+
+
+# --------------------------------------------------------------------------- drivers report
+def drivers_ranked(kd, names) -> pd.DataFrame:
+    """The key-driver table (first method) sorted by importance, most important first, with
+    the drivers' codebook labels."""
+    t = kd.table
+    if "measure" in t and len(t):
+        t = t[t["measure"] == t["measure"].iloc[0]]
+    t = t.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+    return t.assign(driver=[names.item(d) for d in t["driver"]])
+
+
+def labelled_differences(diff: pd.DataFrame, names) -> pd.DataFrame:
+    """Pairwise differences of importance, each pair written with the more important driver
+    first (a positive difference), in the codebook's words, largest difference first."""
+    if not len(diff):
+        return diff.copy()
+    out = diff.copy()
+    neg = out["difference"] < 0
+    a, b = out["driver_a"].copy(), out["driver_b"].copy()
+    out.loc[neg, "driver_a"], out.loc[neg, "driver_b"] = b[neg], a[neg]
+    out.loc[neg, "difference"] = -out.loc[neg, "difference"]
+    if {"ci_low", "ci_high"} <= set(out.columns):
+        lo, hi = out["ci_low"].copy(), out["ci_high"].copy()
+        out.loc[neg, "ci_low"], out.loc[neg, "ci_high"] = -hi[neg], -lo[neg]
+    out["driver_a"] = [names.item(x) for x in out["driver_a"]]
+    out["driver_b"] = [names.item(x) for x in out["driver_b"]]
+    return out.sort_values("difference", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def labelled_matrix(m: pd.DataFrame, names) -> pd.DataFrame:
+    """A square table (correlations) with rows and columns named by their codebook labels."""
+    out = m.copy()
+    out.index = [names.item(x) for x in out.index]
+    out.columns = [names.item(x) for x in out.columns]
+    return out
+
+
+def pomp_note(w, drivers, names) -> str:
+    """What the performance axis of the importance-performance chart is, in words."""
+    inst = w.instrument
+    scales = []
+    for d in drivers:
+        it = inst.items.get(d)
+        lo, hi = getattr(it, "scale_min", None), getattr(it, "scale_max", None)
+        if it is not None and lo is not None and hi is not None:
+            scales.append(f"{names.item(d)} {lo:g}–{hi:g}")
+    return ("Performance is each driver's mean as a percent of its answer scale (POMP: 0 = "
+            "the lowest, 100 = the highest answer the codebook allows), so drivers on "
+            "different scales share one axis" + (f" ({'; '.join(scales)})" if scales else "")
+            + ". The quadrant lines are the means of the drivers shown.")
+
+
+# --------------------------------------------------------------------------- tracking report
+def tracking_plan(inst, max_rest: int = 12) -> list[dict]:
+    """What the tracking report tracks, headline measures (``kpi``) first.
+
+    Headline: the outcome of ``meta.analysis`` (an index as its POMP score, a rating as its
+    mean and its top-2-box share, a numeric item as its mean), then the NPS of every item the
+    codebook declares a recommend question (:func:`is_recommend`). The rest: every other
+    index, then ratings (at most ``max_rest``). Each entry is ``{item, measure, kpi, kw}``
+    for :func:`cxresearch.track`.
+    """
+    outcome = (inst.meta.get("analysis") or {}).get("outcome")
+    plan, seen = [], set()
+
+    def add(item, measure, kpi, **kw):
+        plan.append({"item": item, "measure": measure, "kpi": kpi, "kw": kw})
+        seen.add((item, measure))
+
+    if outcome in inst.indices:
+        add(outcome, "index", True)
+    elif outcome in inst.items:
+        it = inst.items[outcome]
+        add(outcome, "mean", True)
+        if it.type in ORDINAL and not is_recommend(it):
+            add(outcome, "proportion", True, top_box=2)
+    for it in inst:
+        if is_recommend(it):
+            add(it.id, "nps", True)
+    rest = [(name, "index") for name in inst.indices if (name, "index") not in seen]
+    rest += [(it.id, "mean") for it in inst if it.type in ORDINAL
+             and (it.id, "mean") not in seen and it.id != outcome]
+    if not rest:
+        rest = [(it.id, "mean") for it in inst if it.type == "numeric"
+                and getattr(it, "scale_min", None) is not None and it.id != outcome]
+    for item, measure in rest[:max_rest]:
+        add(item, measure, False)
+    return plan
+
+
+def track_many(waves, plan: list[dict], conf_level: float = 0.95, notes: Notes | None = None,
+               **kw) -> pd.DataFrame:
+    """:func:`cxresearch.track` of every entry of ``plan``, stacked; what cannot be tracked is
+    a note (with the reason), never an error on the page."""
+    import cxresearch as cx
+
+    notes = notes if notes is not None else Notes()
+    out = []
+    for p in plan:
+        try:
+            r = notes.collect(cx.track, waves, p["item"], measure=p["measure"],
+                              conf_level=conf_level, **p["kw"], **kw)
+        except (ValueError, TypeError, KeyError) as exc:
+            notes.add(f"{p['item']} ({p['measure']}): not tracked ({exc})")
+            continue
+        if p["measure"] == "proportion" and "top_box" in p["kw"]:
+            r = r.assign(measure=f"top-{p['kw']['top_box']}-box")
+        notes.extend(r.attrs.get("tracking", {}).get("notes", []))
+        out.append(r)
+    if not out:
+        return pd.DataFrame()
+    res = pd.concat(out, ignore_index=True)
+    res.attrs = out[0].attrs
+    return res
+
+
+_MEASURE_WORDS = {"mean": "mean", "index": "index (0–100)", "nps": "NPS",
+                  "proportion": "share", "top-2-box": "top-2-box share"}
+
+
+def tracking_labels(result: pd.DataFrame, names) -> dict:
+    """Panel titles of a tracking chart: the codebook label with the measure."""
+    out = {}
+    for item, measure in result[["item", "measure"]].drop_duplicates().itertuples(index=False):
+        out[item] = f"{names.item(item)}" + (f" ({_MEASURE_WORDS.get(measure, measure)})"
+                                             if measure not in ("mean",) else "")
+    return out
+
+
+def labelled_tracking(result: pd.DataFrame, names) -> pd.DataFrame:
+    """A tracking table in words: the item as its label with the measure, terms in words."""
+    out = result.copy()
+    out["item"] = [f"{names.item(i)}" + (f" — {_MEASURE_WORDS.get(m, m)}" if m != "mean" else "")
+                   for i, m in zip(out["item"], out["measure"], strict=True)]
+    terms = {"wave": "wave", "change": "change", "trend": "trend per wave",
+             "any_difference": "any difference", "interaction": "interaction"}
+    out["term"] = [("change from previous" if t == "change" and c == "previous" else
+                    "change from first" if t == "change" and c == "base" else
+                    terms.get(t, t)) for t, c in zip(out["term"], out["comparison"],
+                                                     strict=True)]
+    return out
+
+
+def tracking_method_note(result: pd.DataFrame) -> str:
+    """One sentence on how the changes and the trend are tested."""
+    srs = result["method"].dropna().str.contains("simple random sample").all()
+    how = ("The waves are treated as independent simple random samples" if srs else
+           "Each wave keeps its own design (weights, strata, clusters); the waves are "
+           "independent samples")
+    return (how + ": a change is tested with t on the stacked design's degrees of freedom, "
+            "p (Holm) adjusts for the changes shown; the trend is the slope of a linear "
+            "model on the wave number (as R's svyglm on the stacked waves).")
+
+
+def changes(result: pd.DataFrame) -> pd.DataFrame:
+    """The change and trend rows of a :func:`cxresearch.track` result."""
+    return result[result["term"].isin(["change", "trend"])]
+
+
+def segment_outcomes(inst, limit: int = 10) -> list[str]:
+    """What the wave report compares segments on: the ``meta.analysis`` outcome first, then
+    every index, then ratings; without any of these, numeric items with a declared scale."""
+    outcome = (inst.meta.get("analysis") or {}).get("outcome")
+    out = [outcome] if outcome else []
+    out += [x for x in inst.indices if x not in out]
+    out += [i.id for i in inst if i.type in ORDINAL and i.id not in out]
+    if len(out) == (1 if outcome else 0):
+        out += [i.id for i in inst if i.type == "numeric" and i.id not in out
+                and getattr(i, "scale_min", None) is not None]
+    return out[:limit]
