@@ -111,11 +111,12 @@ def test_notes_are_words_without_paths_or_printed_objects():
 
     def noisy():
         warnings.warn("/home/u/proj/cxresearch/statistics/relationships/groups.py:154: "
-                      "RuntimeWarning: invalid value encountered in divide", RuntimeWarning)
+                      "RuntimeWarning: invalid value encountered in divide", RuntimeWarning,
+                      stacklevel=2)
         warnings.warn("SmallCellWarning: crosstab 0 passive 1 detractor\n0 a\n1 b\n"
-                      "Length: 76, dtype: category", UserWarning)
-        warnings.warn("only one respondent in wave 'x'", UserWarning)
-        warnings.warn("only one respondent in wave 'x'", UserWarning)
+                      "Length: 76, dtype: category", UserWarning, stacklevel=2)
+        warnings.warn("only one respondent in wave 'x'", UserWarning, stacklevel=2)
+        warnings.warn("only one respondent in wave 'x'", UserWarning, stacklevel=2)
         return 1
 
     assert n.collect(noisy) == 1
@@ -135,7 +136,7 @@ def test_index_reliability_drops_unconverged_omega_like_notebook_07(monkeypatch)
     def flaky(data, cols, **kw):
         res = real(data, cols, **kw)
         if "imag1" in cols:
-            warnings.warn("the factor analysis did not converge", ConvergenceWarning)
+            warnings.warn("the factor analysis did not converge", ConvergenceWarning, stacklevel=2)
         return res
 
     monkeypatch.setattr(cx, "reliability", flaky)

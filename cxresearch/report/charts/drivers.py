@@ -72,8 +72,8 @@ def importance_performance(data, *, method: str | None = None, performance: str 
     performance : {"pomp", "mean"}, optional
         x axis: POMP (default; 0-100 on each driver's codebook scale, one axis for all) or
         the raw mean (only sensible when every driver is on the same scale). With POMP,
-        drivers without a scale (age, counts) are left out and named in the chart's note;
-        no driver with a scale raises ``ValueError``.
+        drivers without a scale (age, counts) are left out and named in the chart's note.
+        Default: POMP when any driver has a scale, else the raw mean (said in the note).
     labels : dict, optional
         Driver -> label; default the codebook's short labels (given a Wave), else the ids.
     ci : bool
@@ -109,18 +109,23 @@ def importance_performance(data, *, method: str | None = None, performance: str 
                              f"({sorted(table['measure'].unique())})")
     if df.empty:
         raise ValueError("data has no drivers to plot")
-    if performance is None:
-        performance = "pomp"
+    scaled = df["pomp"].notna() if "pomp" in df.columns else pd.Series(False, df.index)
+    if performance is None:  # POMP whenever a driver has a scale; raw means only without any
+        performance = "pomp" if scaled.any() else "mean"
+        if not scaled.any():
+            extra = ("Performance is each driver's raw mean: no driver has a declared answer "
+                     "scale, so the axis is only meaningful if all share one.")
+            note = f"{note} {extra}" if note else extra
     if performance not in ("pomp", "mean"):
         raise ValueError(f"performance must be 'pomp' or 'mean', got {performance!r}")
     left_out: list[str] = []
     if performance == "pomp":
-        scaled = df["pomp"].notna() if "pomp" in df.columns else pd.Series(False, df.index)
         if not scaled.any():
-            raise ValueError("no driver has a scale in the codebook, so there is no common "
-                             "0-100 performance axis (POMP); run key_drivers on a Wave whose "
-                             "codebook gives the drivers' scale_min/scale_max (or scale={...}), "
-                             "or pass performance='mean' for drivers that share one scale")
+            raise ValueError("performance='pomp' needs the driver scales: no driver has a "
+                             "scale in the codebook, so there is no common 0-100 axis; run "
+                             "key_drivers on a Wave whose codebook gives the drivers' "
+                             "scale_min/scale_max (or scale={...}), or pass "
+                             "performance='mean' for drivers that share one scale")
         left_out = [str(names.get(d, d)) for d in df.loc[~scaled, "driver"]]
         df = df[scaled]
     if performance not in df.columns:
