@@ -102,7 +102,7 @@ if len(indices):
                                   "ci_low": f"{conf_level:.0%} CI", "n": "n",
                                   "n_eff": "Effective n", "items": "Items"}, footnote=(),
                           suppress_below=None))
-    rel = wr.index_reliability(w, notes=notes)
+    rel = wr.index_reliability(w, notes=notes, names=names)
     if len(rel):
         rel = wr.labelled(rel, names, item="index")
         cx.save_table(rel, f"{study}_reliability", waves=[w],

@@ -48,6 +48,7 @@ from IPython.display import Markdown, display
 import cxresearch as cx
 from cxresearch.report.charts.labels import Labeller
 from cxresearch.report.narrative import story
+from cxresearch.report.narrative import trackreport as tr
 from cxresearch.report.narrative import wavereport as wr
 
 cx.theme(set_global=True)
@@ -59,7 +60,7 @@ waves = [cx.load_wave(study, x) for x in labels]
 inst = waves[-1].instrument
 names = Labeller(waves[-1])
 title = inst.meta.get("title", study)
-plan = wr.tracking_plan(inst)
+plan = tr.tracking_plan(inst)
 story.say("Waves of {title}: {labels}.", title=title, labels=", ".join(labels))
 
 # %% [markdown]
@@ -67,24 +68,24 @@ story.say("Waves of {title}: {labels}.", title=title, labels=", ".join(labels))
 
 # %%
 notes = wr.Notes()
-kpis = wr.track_many(waves, [p for p in plan if p["kpi"]], conf_level=conf_level, notes=notes)
+kpis = tr.track_many(waves, [p for p in plan if p["kpi"]], conf_level=conf_level, notes=notes)
 if len(kpis):
-    shown = wr.labelled_tracking(kpis, names)
+    shown = tr.labelled_tracking(kpis, names)
     cx.save_table(shown, f"{study}_tracking_kpis", waves=waves,
                   caption=f"{title}: headline measures across waves")
-    fig = cx.tracking_chart(kpis, labels=wr.tracking_labels(kpis, names))
+    fig = cx.tracking_chart(kpis, labels=tr.tracking_labels(kpis, names))
     cx.save_figure(fig, f"{study}_tracking_kpis", data=shown, waves=waves)
     display(fig)
     display(cx.show_table(shown[shown["term"] == "wave"],
                           {"item": "Measure", "wave": "Wave", "estimate": "Estimate",
                            "ci_low": f"{conf_level:.0%} CI", "n": "n",
                            "n_eff": "Effective n"}, footnote=(), suppress_below=None))
-    display(cx.show_table(wr.labelled_tracking(wr.changes(kpis), names),
+    display(cx.show_table(tr.labelled_tracking(tr.changes(kpis), names),
                           {"item": "Measure", "term": "Comparison", "from_wave": "From",
                            "wave": "To", "estimate": "Change",
                            "ci_low": f"{conf_level:.0%} CI", "p_value": "p",
                            "p_adjusted": "p (Holm)"}, footnote=(), suppress_below=None))
-    story.say("{m}", m=wr.tracking_method_note(kpis))
+    story.say("{m}", m=tr.tracking_method_note(kpis))
 else:
     story.say("The codebook names no outcome and no recommend question: the measures below "
               "are tracked without a headline.")
@@ -96,16 +97,16 @@ if len(notes):
 
 # %%
 notes = wr.Notes()
-rest = wr.track_many(waves, [p for p in plan if not p["kpi"]], conf_level=conf_level,
+rest = tr.track_many(waves, [p for p in plan if not p["kpi"]], conf_level=conf_level,
                      notes=notes)
 if len(rest):
-    shown = wr.labelled_tracking(rest, names)
+    shown = tr.labelled_tracking(rest, names)
     cx.save_table(shown, f"{study}_tracking", waves=waves,
                   caption=f"{title}: tracking across waves")
-    fig = cx.tracking_chart(rest, labels=wr.tracking_labels(rest, names))
+    fig = cx.tracking_chart(rest, labels=tr.tracking_labels(rest, names))
     cx.save_figure(fig, f"{study}_tracking", data=shown, waves=waves)
     display(fig)
-    display(cx.show_table(wr.labelled_tracking(wr.changes(rest), names),
+    display(cx.show_table(tr.labelled_tracking(tr.changes(rest), names),
                           {"item": "Measure", "term": "Comparison", "from_wave": "From",
                            "wave": "To", "estimate": "Change",
                            "ci_low": f"{conf_level:.0%} CI", "p_value": "p",
@@ -127,9 +128,9 @@ notes = wr.Notes()
 segs = [s for s in wr.segments(inst) if all(s in w.data for w in waves)][:2]
 measured = [p for p in plan if p["kpi"]] or plan[:3]
 if segs and measured:
-    adj = wr.track_many(waves, measured, conf_level=conf_level, notes=notes, adjust=segs)
+    adj = tr.track_many(waves, measured, conf_level=conf_level, notes=notes, adjust=segs)
     if len(adj):
-        shown = wr.labelled_tracking(adj, names)
+        shown = tr.labelled_tracking(adj, names)
         cx.save_table(shown, f"{study}_tracking_adjusted", waves=waves,
                       caption=f"{title}: tracking, adjusted to the pooled mix on "
                               + ", ".join(names.item(s) for s in segs))

@@ -48,18 +48,12 @@ __all__ = [
     "method_note",
     "nps_cutoff_text",
     "test_note",
-    "track_many",
-    "tracking_labels",
-    "tracking_method_note",
-    "tracking_plan",
-    "labelled_tracking",
     "Notes",
     "is_recommend",
     "item_estimates",
     "nps_estimates",
     "segment_outcomes",
     "segment_test",
-    "changes",
     "segment_comparisons",
     "segments",
     "used_design_columns",
@@ -281,7 +275,7 @@ def index_estimates(w, conf_level: float = 0.95) -> pd.DataFrame:
         columns={"item": "index"}).drop(columns="level")
 
 
-def index_reliability(w, notes: Notes | None = None) -> pd.DataFrame:
+def index_reliability(w, notes: Notes | None = None, names=None) -> pd.DataFrame:
     """Cronbach's alpha (with its interval) and McDonald's omega of each index of two or
     more items (``cx.reliability``; unweighted, as ``psych::alpha``).
 
@@ -297,12 +291,13 @@ def index_reliability(w, notes: Notes | None = None) -> pd.DataFrame:
         cols = [c for c in items if c in w.data]
         if len(cols) < 2:
             continue
+        said = names.item(name) if names is not None else name  # the index in notes
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 scale = cx.reliability(w.data, cols).scale
             except (ValueError, TypeError) as exc:
-                notes.add(f"{name}: no reliability ({exc})")
+                notes.add(f"{said}: no reliability ({exc})")
                 continue
         unconverged = False
         for c in caught:
@@ -310,10 +305,10 @@ def index_reliability(w, notes: Notes | None = None) -> pd.DataFrame:
                 unconverged = True
             elif not (issubclass(c.category, RuntimeWarning)
                       and _NUMPY_NOISE.search(str(c.message))):
-                notes.add(f"{name}: {c.message}")
+                notes.add(f"{said}: {c.message}")
         keep = ["alpha"] + ([] if unconverged else ["omega_total"])
         if unconverged:
-            notes.add(f"{name}: the one-factor analysis behind omega did not converge, so omega "
+            notes.add(f"{said}: the one-factor analysis behind omega did not converge, so omega "
                       "is not reported (alpha does not depend on it)")
         words = {"alpha": "Cronbach's alpha", "omega_total": "McDonald's omega (total)"}
         for _, r in scale[scale["measure"].isin(keep)].iterrows():
@@ -586,111 +581,6 @@ def pomp_note(w, drivers, names) -> str:
             + ". The quadrant lines are the means of the drivers shown.")
 
 
-# --------------------------------------------------------------------------- tracking report
-def tracking_plan(inst, max_rest: int = 12) -> list[dict]:
-    """What the tracking report tracks, headline measures (``kpi``) first.
-
-    Headline: the outcome of ``meta.analysis`` (an index as its POMP score, a rating as its
-    mean and its top-2-box share, a numeric item as its mean), then the NPS of every item the
-    codebook declares a recommend question (:func:`is_recommend`). The rest: every other
-    index, then ratings (at most ``max_rest``). Each entry is ``{item, measure, kpi, kw}``
-    for :func:`cxresearch.track`.
-    """
-    outcome = (inst.meta.get("analysis") or {}).get("outcome")
-    plan, seen = [], set()
-
-    def add(item, measure, kpi, **kw):
-        plan.append({"item": item, "measure": measure, "kpi": kpi, "kw": kw})
-        seen.add((item, measure))
-
-    if outcome in inst.indices:
-        add(outcome, "index", True)
-    elif outcome in inst.items:
-        it = inst.items[outcome]
-        add(outcome, "mean", True)
-        if it.type in ORDINAL and not is_recommend(it):
-            add(outcome, "proportion", True, top_box=2)
-    for it in inst:
-        if is_recommend(it):
-            add(it.id, "nps", True)
-    rest = [(name, "index") for name in inst.indices if (name, "index") not in seen]
-    rest += [(it.id, "mean") for it in inst if it.type in ORDINAL
-             and (it.id, "mean") not in seen and it.id != outcome]
-    if not rest:
-        rest = [(it.id, "mean") for it in inst if it.type == "numeric"
-                and getattr(it, "scale_min", None) is not None and it.id != outcome]
-    for item, measure in rest[:max_rest]:
-        add(item, measure, False)
-    return plan
-
-
-def track_many(waves, plan: list[dict], conf_level: float = 0.95, notes: Notes | None = None,
-               **kw) -> pd.DataFrame:
-    """:func:`cxresearch.track` of every entry of ``plan``, stacked; what cannot be tracked is
-    a note (with the reason), never an error on the page."""
-    import cxresearch as cx
-
-    notes = notes if notes is not None else Notes()
-    out = []
-    for p in plan:
-        try:
-            r = notes.collect(cx.track, waves, p["item"], measure=p["measure"],
-                              conf_level=conf_level, **p["kw"], **kw)
-        except (ValueError, TypeError, KeyError) as exc:
-            notes.add(f"{p['item']} ({p['measure']}): not tracked ({exc})")
-            continue
-        if p["measure"] == "proportion" and "top_box" in p["kw"]:
-            r = r.assign(measure=f"top-{p['kw']['top_box']}-box")
-        notes.extend(r.attrs.get("tracking", {}).get("notes", []))
-        out.append(r)
-    if not out:
-        return pd.DataFrame()
-    res = pd.concat(out, ignore_index=True)
-    res.attrs = out[0].attrs
-    return res
-
-
-_MEASURE_WORDS = {"mean": "mean", "index": "index (0–100)", "nps": "NPS",
-                  "proportion": "share", "top-2-box": "top-2-box share"}
-
-
-def tracking_labels(result: pd.DataFrame, names) -> dict:
-    """Panel titles of a tracking chart: the codebook label with the measure."""
-    out = {}
-    for item, measure in result[["item", "measure"]].drop_duplicates().itertuples(index=False):
-        out[item] = f"{names.item(item)}" + (f" ({_MEASURE_WORDS.get(measure, measure)})"
-                                             if measure not in ("mean",) else "")
-    return out
-
-
-def labelled_tracking(result: pd.DataFrame, names) -> pd.DataFrame:
-    """A tracking table in words: the item as its label with the measure, terms in words."""
-    out = result.copy()
-    out["item"] = [f"{names.item(i)}" + (f" — {_MEASURE_WORDS.get(m, m)}" if m != "mean" else "")
-                   for i, m in zip(out["item"], out["measure"], strict=True)]
-    terms = {"wave": "wave", "change": "change", "trend": "trend per wave",
-             "any_difference": "any difference", "interaction": "interaction"}
-    out["term"] = [("change from previous" if t == "change" and c == "previous" else
-                    "change from first" if t == "change" and c == "base" else
-                    terms.get(t, t)) for t, c in zip(out["term"], out["comparison"],
-                                                     strict=True)]
-    return out
-
-
-def tracking_method_note(result: pd.DataFrame) -> str:
-    """One sentence on how the changes and the trend are tested."""
-    srs = result["method"].dropna().str.contains("simple random sample").all()
-    how = ("The waves are treated as independent simple random samples" if srs else
-           "Each wave keeps its own design (weights, strata, clusters); the waves are "
-           "independent samples")
-    return (how + ": a change is tested with t on the stacked design's degrees of freedom, "
-            "p (Holm) adjusts for the changes shown; the trend is the slope of a linear "
-            "model on the wave number (as R's svyglm on the stacked waves).")
-
-
-def changes(result: pd.DataFrame) -> pd.DataFrame:
-    """The change and trend rows of a :func:`cxresearch.track` result."""
-    return result[result["term"].isin(["change", "trend"])]
 
 
 def segment_outcomes(inst, limit: int = 10) -> list[str]:
