@@ -150,7 +150,7 @@ segs = wr.segments(inst)
 outcomes = wr.segment_outcomes(inst)
 if segs and outcomes:
     by_seg, tests = wr.segment_comparisons(w, outcomes, segs, conf_level=conf_level,
-                                           notes=notes)
+                                           notes=notes, names=names)
     if len(by_seg):
         by_seg = wr.labelled_segments(by_seg, names)
         cx.save_table(by_seg, f"{study}_segments", waves=[w],

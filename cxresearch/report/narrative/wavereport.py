@@ -482,7 +482,7 @@ def design_label_of(design) -> str:
 
 
 def segment_comparisons(w, outcomes: list[str], segs: list[str], conf_level: float = 0.95,
-                        adjust: str = "holm", notes: Notes | None = None
+                        adjust: str = "holm", notes: Notes | None = None, names=None
                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each outcome (index or item) by each segment: domain estimates with intervals, and one
     test per (outcome, segment) with p-values adjusted for the whole family (Holm).
@@ -492,16 +492,21 @@ def segment_comparisons(w, outcomes: list[str], segs: list[str], conf_level: flo
     p_adjusted, adjustment, method``. The test is :func:`segment_test`: design-based
     (``regTermTest``) whenever the wave has a design, classical only for a simple random
     sample, and its name says which. A pair that could not be tested is left out of the tests
-    with a note in ``notes`` (a :class:`Notes`), never shown as an error.
+    with a note in ``notes`` (a :class:`Notes`, naming outcome and segment by their labels
+    when ``names``, a Labeller, is given), never shown as an error.
     """
     import cxresearch as cx
 
     notes = notes if notes is not None else Notes()
     design, _ = index_design(w)
     est, tests = [], []
+    said = names.item if names is not None else str
     for seg in segs:
+        if seg not in design.data or not design.data[seg].notna().any():
+            notes.add(f"{said(seg)}: no answers in this wave, so no segment comparison")
+            continue
         for out in outcomes:
-            if out not in design.data or seg not in design.data:
+            if out not in design.data or not design.data[out].notna().any():
                 continue
             try:
                 res = notes.collect(cx.mean, design, out, by=seg, conf_level=conf_level)
@@ -514,7 +519,8 @@ def segment_comparisons(w, outcomes: list[str], segs: list[str], conf_level: flo
                 tests.append({"outcome": out, "segment": seg,
                               **notes.collect(segment_test, design, out, seg)})
             except (ValueError, TypeError, KeyError) as exc:
-                notes.add(f"{out} by {seg}: not compared ({exc})")
+                why = "no answers" if isinstance(exc, KeyError) else str(exc)
+                notes.add(f"{said(out)} by {said(seg)}: not compared ({why})")
     tests = pd.DataFrame(tests, columns=["outcome", "segment", "test", "statistic", "df1",
                                          "df2", "p_value", "n", "method"])
     if len(tests):
