@@ -64,7 +64,7 @@ story.say(wr.method_note(w, conf_level))
 # ## Every item
 
 # %%
-notes = wr.Notes()
+notes = wr.Notes(names)
 items, not_computed = notes.collect(wr.item_estimates, w, conf_level=conf_level)
 if len(items):
     cx.save_table(wr.labelled(items, names), f"{study}_items", waves=[w],
@@ -85,7 +85,7 @@ if len(notes):
 # design-based. Reliability: Cronbach's alpha with its interval and McDonald's omega.
 
 # %%
-notes = wr.Notes()
+notes = wr.Notes(names)
 indices = notes.collect(wr.index_estimates, w, conf_level=conf_level)
 if len(indices):
     shown = wr.labelled(indices, names, item="index")
@@ -123,7 +123,7 @@ if len(notes):
 # item with its own promoter and detractor cut-offs); other ratings are means above.
 
 # %%
-notes = wr.Notes()
+notes = wr.Notes(names)
 nps, nps_notes = notes.collect(wr.nps_estimates, w, conf_level=conf_level)
 notes.extend(nps_notes)
 if len(nps):
@@ -145,7 +145,7 @@ if len(notes):
 # ## Segments
 
 # %%
-notes = wr.Notes()
+notes = wr.Notes(names)
 segs = wr.segments(inst)
 outcomes = wr.segment_outcomes(inst)
 if segs and outcomes:

@@ -63,7 +63,7 @@ story.say("Outcome: **{o}**; drivers: {d}.", o=names.item(outcome),
           d=", ".join(names.item(x) for x in drivers))
 
 # %%
-notes = wr.Notes()
+notes = wr.Notes(names)
 kd = notes.collect(cx.key_drivers, design, outcome, drivers, B=100 if quick else 500, seed=1,
                    codebook=w.instrument)
 ranked = wr.drivers_ranked(kd, names)
@@ -95,7 +95,7 @@ if len(notes):
 # the pairs whose interval excludes zero are listed (no adjustment for the number of pairs).
 
 # %%
-notes = wr.Notes()
+notes = wr.Notes(names)
 diff = wr.labelled_differences(kd.differences, names)
 alpha = 1 - conf_level
 real = diff[diff["p_value"] < alpha] if "p_value" in diff else diff.iloc[0:0]

@@ -67,7 +67,7 @@ story.say("Waves of {title}: {labels}.", title=title, labels=", ".join(labels))
 # ## Headline measures
 
 # %%
-notes = wr.Notes()
+notes = wr.Notes(names)
 kpis = tr.track_many(waves, [p for p in plan if p["kpi"]], conf_level=conf_level, notes=notes)
 if len(kpis):
     shown = tr.labelled_tracking(kpis, names)
@@ -96,7 +96,7 @@ if len(notes):
 # ## Every other measure
 
 # %%
-notes = wr.Notes()
+notes = wr.Notes(names)
 rest = tr.track_many(waves, [p for p in plan if not p["kpi"]], conf_level=conf_level,
                      notes=notes)
 if len(rest):
@@ -124,7 +124,7 @@ if len(notes):
 # estimates.
 
 # %%
-notes = wr.Notes()
+notes = wr.Notes(names)
 segs = [s for s in wr.segments(inst) if all(s in w.data for w in waves)][:2]
 measured = [p for p in plan if p["kpi"]] or plan[:3]
 if segs and measured:

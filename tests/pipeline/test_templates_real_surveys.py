@@ -157,3 +157,23 @@ def test_tables_and_figure_data_use_labels_not_raw_ids(run):
                                                if col != "method" for v in df[col].dropna()]
         raw = sorted({c for c in cells if c in ids[study]})
         assert not raw, f"{f.name}: raw ids {raw} where the codebook has labels"
+
+
+# ids that are also plain words or part of a title are not looked for in prose
+_PROSE = {"api", "full", "vote", "age", "gender", "europe", "blair", "hague", "kennedy", "ell",
+          "meals", "awards", "yes", "no", "male", "female", "economy", "labour", "conservative",
+          "elementary", "middle", "high"}
+
+
+def test_reader_pages_use_labels_not_raw_ids(run):
+    ids = _label_map()
+    for name, outs in _pages(run):
+        study = "api_schools" if "api_schools" in name else "beps_1997"
+        look = sorted(i for i in ids[study] if i not in _PROSE)
+        for o in outs:
+            text = "".join(o.get("text", "")) + "".join(
+                "".join(v) for k, v in o.get("data", {}).items()
+                if k in ("text/plain", "text/markdown"))
+            text = text.replace("\\_", "_")
+            found = [i for i in look if re.search(rf"(?<![\w.]){re.escape(i)}(?![\w])", text)]
+            assert not found, (name, found, text[:300])

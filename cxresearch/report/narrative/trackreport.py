@@ -78,7 +78,14 @@ def track_many(waves, plan: list[dict], conf_level: float = 0.95, notes: Notes |
             continue
         if p["measure"] == "proportion" and "top_box" in p["kw"]:
             r = r.assign(measure=f"top-{p['kw']['top_box']}-box")
-        notes.extend(r.attrs.get("tracking", {}).get("notes", []))
+        for n in r.attrs.get("tracking", {}).get("notes", []):
+            if n.startswith("adjusted: each wave raked"):
+                cols = kw.get("adjust") or []
+                names = getattr(notes, "names", None)
+                words = ", ".join(names.item(c) if names is not None else c for c in cols)
+                n = (f"adjusted: each wave raked to the pooled sample's shares of {words} "
+                     "(the targets treated as fixed)")
+            notes.add(n)
         out.append(r)
     if not out:
         return pd.DataFrame()

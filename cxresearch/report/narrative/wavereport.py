@@ -76,8 +76,9 @@ class Notes:
     render once under a section.
     """
 
-    def __init__(self):
+    def __init__(self, names=None):
         self.items: list[str] = []
+        self.names = names  # a Labeller: quoted ids in messages become the codebook's labels
 
     @staticmethod
     def clean(text) -> str:
@@ -87,8 +88,33 @@ class Notes:
         t = re.sub(r"\s+", " ", t).strip(" ;")
         return t[:400] + ("…" if len(t) > 400 else "")
 
+    def _relabel(self, t: str) -> str:
+        inst = getattr(self.names, "inst", None)
+        if inst is None:
+            return t
+        known = set(getattr(inst, "items", {})) | set(getattr(inst, "indices", {}) or {})
+
+        def sub(m):
+            return f"“{self.names.item(m.group(1))}”" if m.group(1) in known else m.group(0)
+
+        def level(m):
+            if m.group(1) not in known:
+                return m.group(0)
+            return f"{self.names.item(m.group(1))} = “{self.names.level(m.group(1), m.group(2))}”"
+
+        t = re.sub(r"\b([A-Za-z_][A-Za-z0-9_]*)='([^']*)'", level, t)
+        t = re.sub(r"'([A-Za-z_][A-Za-z0-9_]*)'", sub, t)
+        # ids with an underscore are no English words: label them wherever they stand
+        t = re.sub(r"\b([a-z][a-z0-9]*_[a-z0-9_]+)\b",
+                   lambda m: self.names.item(m.group(1)) if m.group(1) in known else m.group(0),
+                   t)
+        lead = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(:| by | \()", t)
+        if lead and lead.group(1) in known:
+            t = self.names.item(lead.group(1)) + t[lead.end(1):]
+        return t
+
     def add(self, text) -> None:
-        t = self.clean(text)
+        t = self._relabel(self.clean(text))
         if t and t not in self.items:
             self.items.append(t)
 
