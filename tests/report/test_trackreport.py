@@ -71,4 +71,9 @@ def test_nps_by_wave_with_trend_equals_nps_per_wave(ecsi_waves):
 
 def test_changes_helper_keeps_changes_and_trend(ecsi_waves):
     r = cx.track(ecsi_waves, "cusl1")
-    assert set(tr.changes(r)["term"]) == {"change", "trend"}
+    two = tr.changes(r)  # two waves: the change once, no trend (it would repeat the change)
+    assert list(two["term"]) == ["change"] and list(two["comparison"]) == ["previous"]
+    third = {"a": ecsi_waves[0].design(), "b": ecsi_waves[1].design(),
+             "c": ecsi_waves[0].design()}
+    three = tr.changes(cx.track(third, "cusl1"))
+    assert sorted(three["term"].value_counts().items()) == [("change", 3), ("trend", 1)]

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cxresearch.report.narrative.wavereport import ORDINAL, Notes, is_recommend
@@ -123,7 +124,8 @@ def labelled_tracking(result: pd.DataFrame, names) -> pd.DataFrame:
 
 def tracking_method_note(result: pd.DataFrame) -> str:
     """One sentence on how the changes and the trend are tested."""
-    srs = result["method"].dropna().str.contains("simple random sample").all()
+    per_wave = result.loc[result["term"] == "wave", "method"].dropna()
+    srs = len(per_wave) > 0 and per_wave.str.contains("simple random sample").all()
     how = ("The waves are treated as independent simple random samples" if srs else
            "Each wave keeps its own design (weights, strata, clusters); the waves are "
            "independent samples")
@@ -133,5 +135,17 @@ def tracking_method_note(result: pd.DataFrame) -> str:
 
 
 def changes(result: pd.DataFrame) -> pd.DataFrame:
-    """The change and trend rows of a :func:`cxresearch.track` result."""
-    return result[result["term"].isin(["change", "trend"])]
+    """The change and trend rows of a :func:`cxresearch.track` result, without repeats: a
+    change from the first wave that is also the change from the previous one is shown once,
+    and the trend only with three waves or more (with two it is the change)."""
+    ch = result[result["term"] == "change"]
+    p = ch[ch["comparison"] == "previous"]
+    prev = set(zip(p["item"], p["measure"], p["from_wave"].astype(str), p["wave"].astype(str),
+                   strict=True))
+    dup = (ch["comparison"] == "base").to_numpy() & np.array(
+        [(i, m, str(f), str(t)) in prev for i, m, f, t in
+         zip(ch["item"], ch["measure"], ch["from_wave"], ch["wave"], strict=True)], dtype=bool)
+    keep = ch[~dup]
+    waves = result.loc[result["term"] == "wave", "wave"].nunique()
+    trend = result[result["term"] == "trend"] if waves >= 3 else result.iloc[0:0]
+    return pd.concat([keep, trend]).sort_index()
