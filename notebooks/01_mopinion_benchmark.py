@@ -130,7 +130,7 @@ cx.show_table(wide.reset_index().assign(dimension=lambda f: f["dimension"].map(n
 # assumed; they say something about the survey only on observed data.
 
 # %%
-rel = pd.concat([cx.reliability(w, inst.indices[d]).scale.assign(dimension=d) for d in dims],
+rel = pd.concat([cx.reliability(w, inst.indices[d]).table.assign(dimension=d) for d in dims],
                 ignore_index=True)
 cx.save_table(rel, "mopinion_reliability", synthetic=w.synthetic)
 wide_rel = rel.pivot(index="dimension", columns="measure", values="estimate").reindex(dims)

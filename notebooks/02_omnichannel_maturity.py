@@ -34,13 +34,11 @@ n_reconstructions = 8  # reconstructions in the robustness ensemble
 quick = False
 
 # %%
-import warnings
 
 import pandas as pd
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.errors import SmallCellWarning
 from cxresearch.pipeline import selection
 from cxresearch.report.charts.labels import Labeller
 from cxresearch.report.narrative import story
@@ -68,10 +66,8 @@ cx.show_table(pd.DataFrame({"Maturity stage": [names.level("omnichannel_maturity
 family = cx.TestFamily("maturity")
 tests, sparse = [], []
 for y in outcomes:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", SmallCellWarning)
-        ct = cx.crosstab_test(w, "omnichannel_maturity", y)
-    if any(issubclass(c.category, SmallCellWarning) for c in caught):
+    ct = cx.crosstab_test(w, "omnichannel_maturity", y)  # ct.notes: small cells, rows left out
+    if ct.warned("SmallCellWarning"):
         sparse.append(names.item(y))
     cx.save_table(ct.row_shares, f"maturity_by_{y}", synthetic=w.synthetic)
     t = ct.tests.assign(outcome=y)
@@ -119,7 +115,7 @@ models, lr = [], []
 for y in ordered:
     fit = cx.ordinal_logit(w, y, ["omnichannel_maturity", "role"])
     base = cx.ordinal_logit(w, y, ["role"])
-    coef = fit.coef[fit.coef["kind"] == "coefficient"].assign(outcome=y)
+    coef = fit.table[fit.table["kind"] == "coefficient"].assign(outcome=y)
     models.append(coef)
     terms = [t for t in coef["term"] if str(t).startswith("omnichannel_maturity")]
     k = len(terms)
@@ -179,10 +175,8 @@ if "revenue_growth" in outcomes:
 # %%
 rows = [r for r in ("nps", "customer_loyalty", "top2:cx_grade", "cx_investment_plans")
         if r.split(":")[-1] in w.data and w.data[r.split(":")[-1]].notna().any()]
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", SmallCellWarning)
-    b = cx.banner(w, rows, ["omnichannel_maturity", "role"], labels="short",
-                  title="Outcomes by omnichannel maturity and role")
+b = cx.banner(w, rows, ["omnichannel_maturity", "role"], labels="short",
+              title="Outcomes by omnichannel maturity and role")  # small bases: in b.notes
 cx.save_banner(b, "mitto_outcomes_banner", waves=[w])
 print(b)
 
@@ -205,7 +199,7 @@ cx.show_table(nps_by.assign(omnichannel_maturity=[
 # ## All tests together, adjusted for multiplicity (Holm)
 
 # %%
-adjusted = family.table(method="holm")
+adjusted = family.table(p_adjust="holm")
 cx.save_table(adjusted, "maturity_tests_adjusted", synthetic=w.synthetic)
 n_sig = int((adjusted["p_adjusted"] < 0.05).sum())
 story.say(f"{n_sig} of {len(adjusted)} maturity tests stay below 0.05 after Holm's adjustment.")
@@ -278,11 +272,9 @@ fig
 def analysis(wave):
     rows = []
     for y in outcomes:
-        with warnings.catch_warnings(record=True) as caught:  # stated below, per outcome
-            warnings.simplefilter("always", SmallCellWarning)
-            t = cx.crosstab_test(wave, "omnichannel_maturity", y).tests.iloc[[0]]
-        small = any(issubclass(c.category, SmallCellWarning) for c in caught)
-        rows.append(t.assign(outcome=f"association with {names.item(y)}", sparse=small))
+        ct = cx.crosstab_test(wave, "omnichannel_maturity", y)  # small cells: in ct.notes
+        rows.append(ct.tests.iloc[[0]].assign(outcome=f"association with {names.item(y)}",
+                                              sparse=ct.warned("SmallCellWarning")))
     rr = ratio_claims(wave)[["claim", "estimate", "p_value"]]
     rows.append(rr.rename(columns={"claim": "outcome"}).assign(
         outcome=lambda f: "risk ratio: " + f["outcome"]))

@@ -106,11 +106,9 @@ if len(asked) < len(single):
 props = pd.concat([cx.proportion(w, i) for i in asked], ignore_index=True)
 cx.save_table(props, "cxn_wave_shares", synthetic=w.synthetic)
 names = Labeller(w)  # labels in the codebook's words
-item_col = next(c for c in ("item", "term") if c in props.columns)
-level_col = next(c for c in ("level", "value") if c in props.columns)
-cx.show_table(props.assign(**{item_col: [names.item(i) for i in props[item_col]],
-                              level_col: [names.level(i, v) for i, v in
-                                          zip(props[item_col], props[level_col], strict=True)]}),
-              {item_col: "Question", level_col: "Answer", "estimate": "Share (%)",
+cx.show_table(props.assign(item=[names.item(i) for i in props["item"]],
+                           level=[names.level(i, v) for i, v in
+                                  zip(props["item"], props["level"], strict=True)]),
+              {"item": "Question", "level": "Answer", "estimate": "Share (%)",
                "ci_low": "95% CI", "n": "n"},
               formats={"estimate": "prop", "ci_low": "prop", "ci_high": "prop"})

@@ -34,11 +34,9 @@ wave = "example"  # the ingested export of data/examples/ecsi_mobi/
 quick = False
 
 # %%
-import warnings
 
 import pandas as pd
 from IPython.display import display
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 import cxresearch as cx
 from cxresearch.pipeline import selection
@@ -65,10 +63,9 @@ parts, unconverged = [], []
 for name, items in inst.indices.items():
     if len(items) < 2:
         continue
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        part = cx.reliability(w, items).scale.assign(scale=name)
-    if any(issubclass(c.category, ConvergenceWarning) for c in caught):
+    res = cx.reliability(w, items)  # res.notes says what was assumed or did not converge
+    part = res.table.assign(scale=name)
+    if res.warned("ConvergenceWarning"):
         unconverged.append(name)  # omega's factor analysis did not converge: not reported
         part = part[~part["measure"].str.startswith("omega")]
     parts.append(part)
@@ -112,7 +109,7 @@ cx.show_table(corr.rename(index=names.item, columns=names.item).reset_index(name
 # %%
 d["recommend"] = pd.Categorical(d[rec].astype(int), ordered=True)
 fit = cx.ordinal_logit(d, "recommend", ["satisfaction", "complaints"])
-coef = fit.coef[fit.coef["kind"] == "coefficient"]
+coef = fit.table[fit.table["kind"] == "coefficient"]
 cx.save_table(coef, "ecsi_recommend_ordinal")
 s_ = coef.set_index("term").loc["satisfaction"]
 c_ = coef.set_index("term").loc["complaints"]

@@ -13,25 +13,38 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from cxresearch.errors import CxWarning
+from cxresearch.statistics.design.results import Result
 
 __all__ = ["EnsembleResult", "reconstruct_many"]
 
 
 @dataclass
-class EnsembleResult:
-    """``results`` (stacked analyses with ``replicate``, ``seed`` and assumption columns) and
-    ``summary`` (spread per quantity). Unpacks as ``results, summary``."""
+class EnsembleResult(Result):
+    """What :func:`reconstruct_many` returns (the result protocol).
+
+    ``table`` (the spread per quantity), ``results`` (stacked analyses with ``replicate``,
+    ``seed`` and assumption columns), ``assumptions`` (per replicate), ``notes`` (what the
+    analyses warned, counted over the replicates, and replicates whose reconstruction missed
+    a published figure). Unpacks as ``results, table``.
+    """
 
     results: pd.DataFrame
-    summary: pd.DataFrame
+    table: pd.DataFrame
     assumptions: pd.DataFrame
+    notes: list = field(default_factory=list)
 
     def __iter__(self):
-        return iter((self.results, self.summary))
+        return iter((self.results, self.table))
+
+    def _headline(self) -> str:
+        k = self.results["replicate"].nunique() if len(self.results) else 0
+        return f"ensemble of {k} reconstructions: {len(self.table)} quantities"
 
 
 def _plan(study, k, seed, vary, fixed):
@@ -82,15 +95,36 @@ def _one(i):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ReconstructionConflictWarning)
         w = reconstruct(study, seed=seed + i, **plans[i])
-    with one_blas_thread():  # many small models: spinning BLAS threads only cost
+    with one_blas_thread(), warnings.catch_warnings(record=True) as caught:
+        # what the analysis warns is counted over the replicates in the result's notes
+        warnings.simplefilter("always", CxWarning)
+        warnings.simplefilter("always", RuntimeWarning)
         out = analysis(w)
+    warned = [(c.category.__name__, str(c.message)) for c in caught
+              if issubclass(c.category, CxWarning | RuntimeWarning)]
     if not isinstance(out, pd.DataFrame):
         raise TypeError(f"analysis must return a DataFrame, got {type(out).__name__}")
     out = out.copy()
     out.insert(0, "replicate", i)
     out.insert(1, "seed", seed + i)
     out["fit_met"] = bool(w.manifest["fit"]["n_unmet"] == 0)
-    return out
+    return out, warned
+
+
+def _ensemble_notes(parts, k: int) -> list[str]:
+    """Warnings counted over the replicates (one example message each) and unmet fits."""
+    seen: dict[str, list] = {}
+    for i, (_, warned) in enumerate(parts):
+        for cat, msg in warned:
+            reps, first = seen.setdefault(cat, [set(), msg])
+            reps.add(i)
+    notes = [f"{len(reps)} of {k} reconstructions: {cat} (e.g. {first})"
+             for cat, (reps, first) in seen.items()]
+    unmet = sum(not bool(out["fit_met"].iloc[0]) for out, _ in parts if len(out))
+    if unmet:
+        notes.append(f"{unmet} of {k} reconstructions miss some published figures "
+                     "(fit_met is False in results)")
+    return notes
 
 
 _P_COLS = ("p_value", "pvalue", "p", "p_adj", "p_value_adj")
@@ -158,12 +192,13 @@ def reconstruct_many(study: str, k: int, analysis, *, seed: int = 0, vary=None,
     -------
     EnsembleResult
         ``results``: the stacked analysis outputs with ``replicate``, ``seed``, ``fit_met`` and
-        one column per assumption (``a_<name>``); ``summary``: one row per quantity (the
+        one column per assumption (``a_<name>``); ``table``: one row per quantity (the
         analysis' text columns, and each grid value of ``vary`` given as a dict of values) with
         ``replicates``, ``<col>_mean/_sd/_q025/_median/_q975`` for every numeric column,
         ``sign_agreement`` (share of replicates agreeing with the majority sign of
         ``estimate``) and, for a p-value column, its median and maximum and ``share_p_lt_05``.
-        ``assumptions``: the assumptions of each replicate. Unpacks as ``results, summary``.
+        ``assumptions``: the assumptions of each replicate; ``notes``: warnings of the
+        analyses counted over the replicates. Unpacks as ``results, table``.
 
     Examples
     --------
@@ -188,7 +223,8 @@ def reconstruct_many(study: str, k: int, analysis, *, seed: int = 0, vary=None,
                 parts = pool.map(_one, range(k), chunksize=max(1, k // (4 * n_jobs)))
     finally:
         _WORK.clear()
-    res = pd.concat(parts, ignore_index=True)
+    notes = _ensemble_notes(parts, k)
+    res = pd.concat([out for out, _ in parts], ignore_index=True)
     names = list(plans[0])
     for n in names:
         res[f"a_{n}"] = [",".join(map(str, p[n])) if isinstance(p[n], tuple) else p[n]
@@ -198,4 +234,5 @@ def reconstruct_many(study: str, k: int, analysis, *, seed: int = 0, vary=None,
     table = pd.DataFrame(
         [{"replicate": i, **{n: (",".join(map(str, v)) if isinstance(v, tuple) else v)
                              for n, v in p.items()}} for i, p in enumerate(plans)])
-    return EnsembleResult(res, _summary(res, [c for c in acols if c not in grid], grid), table)
+    return EnsembleResult(res, _summary(res, [c for c in acols if c not in grid], grid), table,
+                          notes)

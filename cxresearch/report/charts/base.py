@@ -555,7 +555,7 @@ def weighted_shares(df, columns, w, levels):
             warnings.simplefilter("ignore", SingleRespondentWarning)
             est = estimate_mean(Design(frame, weights="_w"), list(ind))
         for i, lv in enumerate(levels):
-            share = float(est.loc[est["term"] == f"l{i}", "estimate"].iloc[0])
+            share = float(est.loc[est["item"] == f"l{i}", "estimate"].iloc[0])
             rows.append({"col": col, "level": lv, "share": 100 * share, "n": n})
     return pd.DataFrame(rows)
 

@@ -124,7 +124,7 @@ def importance_performance(data, *, method: str | None = None, performance: str 
             raise ValueError("performance='pomp' needs the driver scales: no driver has a "
                              "scale in the codebook, so there is no common 0-100 axis; run "
                              "key_drivers on a Wave whose codebook gives the drivers' "
-                             "scale_min/scale_max (or scale={...}), or pass "
+                             "scale_min/scale_max (or item_range={...}), or pass "
                              "performance='mean' for drivers that share one scale")
         left_out = [str(names.get(d, d)) for d in df.loc[~scaled, "driver"]]
         df = df[scaled]

@@ -242,7 +242,7 @@ def index_reliability(w, notes: Notes | None = None, names=None) -> pd.DataFrame
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                scale = cx.reliability(w.data, cols).scale
+                scale = cx.reliability(w.data, cols).table
             except (ValueError, TypeError) as exc:
                 notes.add(f"{said}: no reliability ({exc})")
                 continue

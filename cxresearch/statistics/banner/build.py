@@ -29,6 +29,7 @@ letters); Displayr / Q: column comparisons.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,7 +52,9 @@ from cxresearch.statistics.banner.rows import (
     build_rows,
     letters_for,
 )
+from cxresearch.statistics.design.params import check, check_params
 from cxresearch.statistics.design.resolve import as_design
+from cxresearch.statistics.design.results import Result, records_warnings
 from cxresearch.statistics.relationships.multiplicity import adjust_pvalues
 from cxresearch.waves.storage import is_wave
 
@@ -66,8 +69,9 @@ TABLE_COLUMNS = ["row", "block", "block_label", "item", "kind", "level", "row_la
 
 
 @dataclass
-class BannerResult:
-    """What :func:`banner` returns.
+class BannerResult(Result):
+    """What :func:`banner` returns (the result protocol: ``table``, ``notes``, ``summary()``,
+    ``_repr_html_`` showing the wide view with the notes as footnotes).
 
     Attributes
     ----------
@@ -87,7 +91,7 @@ class BannerResult:
     columns : DataFrame
         ``column, banner, column_label, letter, group`` (the total has no letter, group −1).
     notes : list of str
-        The test and options, printed under every banner.
+        The test and options, printed under every banner, and what was warned.
     options : dict
     synthetic : bool
     """
@@ -116,14 +120,16 @@ class BannerResult:
     def __repr__(self) -> str:
         return self.__str__()
 
+    def _headline(self) -> str:
+        return self.title or (f"banner: {self.table['row'].nunique()} rows x "
+                              f"{len(self.columns)} columns")
+
     def _repr_html_(self) -> str:
-        w = self.wide()
-        notes = "".join(f"<br><small>{_html(n)}</small>" for n in self.notes)
-        return w.to_html(escape=True) + notes
-
-
-def _html(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        head = f"<p><b>{html.escape(self.title)}</b></p>" if self.title else ""
+        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in self.notes)
+        foot = (f'<ol class="cx-notes" style="font-size: smaller">{notes}</ol>'
+                if notes else "")
+        return head + self.wide().to_html(escape=True) + foot
 
 
 def _alphas(alpha) -> tuple[float, float | None]:
@@ -139,16 +145,18 @@ def _alphas(alpha) -> tuple[float, float | None]:
             raise TypeError(f"alpha must be a number or a pair (upper, lower), got "
                             f"{alpha!r}") from None
     for a in pair:
-        if a is not None and not 0 < a < 1:
-            raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
+        if a is not None:
+            check("alpha", a)
     if pair[1] is not None and pair[1] <= pair[0]:
         raise ValueError(f"alpha=(upper, lower) needs upper < lower (e.g. (0.01, 0.05)), "
                          f"got {alpha!r}")
     return pair
 
 
+@records_warnings
+@check_params(skip=("alpha",))
 def banner(d, rows, columns, *, total: bool = True, alpha=(0.01, 0.05),
-           multiplicity: str = "none", compare_total: bool = False, test: str = "design",
+           p_adjust: str = "none", compare_total: bool = False, test: str = "design",
            welch: bool = True, min_base: int = 30, suppress_below: int = 5,
            conf_level: float = 0.95, lang: str = "en", labels: str = "full",
            title: str | None = None) -> BannerResult:
@@ -174,8 +182,10 @@ def banner(d, rows, columns, *, total: bool = True, alpha=(0.01, 0.05),
     alpha : float or (float, float)
         ``(upper, lower)``: upper-case letters at ``p < upper``, lower case at ``p < lower``
         (default ``(0.01, 0.05)``); one number gives upper-case letters only.
-    multiplicity : {"none", "holm", "bh"}
-        Adjustment of the pairwise p-values within a row and comparison group.
+    p_adjust : str
+        Adjustment of the pairwise p-values within a row and comparison group: ``"none"``
+        (default), ``"holm"``, ``"bh"`` or another of R's ``p.adjust`` methods (the argument
+        has this name in every function that adjusts for multiplicity).
     compare_total : bool
         Also test each column against the rest of the sample (the complement test); the
         cell gets ``vs_total`` ``"+"`` or ``"-"`` at the looser α.
@@ -209,24 +219,17 @@ def banner(d, rows, columns, *, total: bool = True, alpha=(0.01, 0.05),
     --------
     >>> import cxresearch as cx  # doctest: +SKIP
     >>> b = cx.banner(wave, rows=["top2:q5", "mean:q5", "nps:recommend"],
-    ...               columns=["region", "segment"], multiplicity="holm")  # doctest: +SKIP
+    ...               columns=["region", "segment"], p_adjust="holm")  # doctest: +SKIP
     >>> print(b)  # doctest: +SKIP
     >>> # In R: b <- svyby(~y, ~region, des, svymean, covmat = TRUE)
     >>> #       svycontrast(b, c(1, -1, 0))   # column A vs column B; 2 * pt(-|t|, degf(des))
     """
     if test not in ("design", "classical"):
         raise ValueError(f"test must be 'design' or 'classical', got {test!r}")
-    if not isinstance(multiplicity, str) or multiplicity.lower() not in _MULT:
-        raise ValueError(f"multiplicity must be 'none', 'holm' or 'bh', got {multiplicity!r}")
-    mult = _MULT[multiplicity.lower()]
+    mult = _MULT.get(p_adjust.lower(), p_adjust.lower())
     a_up, a_lo = _alphas(alpha)
-    for nm, v in (("min_base", min_base), ("suppress_below", suppress_below)):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0:
-            raise ValueError(f"{nm} must be a non-negative integer, got {v!r}")
     if labels not in ("full", "short"):
         raise ValueError(f"labels must be 'full' or 'short', got {labels!r}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must lie in (0, 1), got {conf_level!r}")
     instrument = d.instrument if is_wave(d) else None
     synthetic = bool(getattr(d, "synthetic", False)) if is_wave(d) else False
     des = as_design(d)
@@ -267,7 +270,7 @@ def banner(d, rows, columns, *, total: bool = True, alpha=(0.01, 0.05),
                            "column_label": [c.label for c in allcols],
                            "letter": [c.letter for c in allcols],
                            "group": [c.group for c in allcols]})
-    options = {"alpha": (a_up, a_lo), "multiplicity": mult, "compare_total": compare_total,
+    options = {"alpha": (a_up, a_lo), "p_adjust": mult, "compare_total": compare_total,
                "test": test, "welch": welch, "min_base": min_base,
                "suppress_below": suppress_below, "df": df, "lang": lang, "labels": labels,
                "design": repr(des)}
@@ -398,8 +401,8 @@ def _notes(o: dict, quantities, synthetic: bool, des) -> list[str]:
     lv = (f"UPPER case: p < {a_up:g}; lower case: p < {a_lo:g}." if a_lo is not None
           else f"Letters at p < {a_up:g}.")
     mult = {"none": "no adjustment for multiple comparisons",
-            "holm": "Holm adjustment", "BH": "Benjamini-Hochberg (FDR) adjustment"}[
-        o["multiplicity"]]
+            "holm": "Holm adjustment", "BH": "Benjamini-Hochberg (FDR) adjustment"}.get(
+        o["p_adjust"], f"{o['p_adjust']} adjustment (p.adjust)")
     notes = [test, "A letter marks a column this cell is significantly HIGHER than, within the "
              "same banner item. " + lv + f" Within each row: {mult}."]
     if o["compare_total"]:

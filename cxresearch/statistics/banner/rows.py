@@ -284,7 +284,7 @@ def _scale_codes(frame, item, labels, spec) -> tuple[np.ndarray, list]:
     x = _numeric(s, item)
     if isinstance(s.dtype, pd.CategoricalDtype):
         return x, list(range(1, len(s.cat.categories) + 1))
-    sc = spec.get("scale")
+    sc = spec.get("item_range")
     it = labels._item(item)
     if sc is None and it is not None:
         lo, hi = getattr(it, "scale_min", None), getattr(it, "scale_max", None)
@@ -295,7 +295,7 @@ def _scale_codes(frame, item, labels, spec) -> tuple[np.ndarray, list]:
             sc = (min(codes), max(codes)) if codes else None
     if sc is None:
         raise ValueError(f"rows: the scale of {item!r} is unknown (no codebook scale); pass "
-                         f"{{'kind': '{spec['kind']}', 'item': {item!r}, 'scale': (1, 5)}}")
+                         f"{{'kind': '{spec['kind']}', 'item': {item!r}, 'item_range': (1, 5)}}")
     lo, hi = int(sc[0]), int(sc[1])
     ok = np.isfinite(x)
     if (ok & ((x < lo) | (x > hi))).any():
@@ -406,7 +406,7 @@ def _rows_of(frame, spec, labels: Labels, source) -> list[Quantity]:
                          np.where(ok, x, 0.0), ok, "mean")]
     if kind == "nps":
         cut = nps_cutoffs(source, item, spec.get("promoters"), spec.get("detractors"),
-                          scale=spec.get("scale"))
+                          item_range=spec.get("item_range"))
         code = nps_code(s, cut)
         ok = np.isfinite(code)
         return [Quantity(block, blabel, "nps", item, "nps", spec.get("row_label", "NPS"),

@@ -13,7 +13,7 @@ import pandas as pd
 from cxresearch.sampling.design import Design
 from cxresearch.waves.storage import is_wave
 
-__all__ = ["as_design"]
+__all__ = ["as_design", "named", "resolve"]
 
 
 def resolve(d, argname: str = "d"):
@@ -52,6 +52,19 @@ def column(frame: pd.DataFrame, name, argname: str) -> pd.Series:
             f"{list(frame.columns)[:30]}"
         )
     return frame[name]
+
+
+def named(x, argname: str) -> str:
+    """How a message names a column argument, never by printing its values: ``'q5'`` for a
+    column name or a named Series, ``row (an unnamed ndarray of 76 values)`` otherwise.
+    """
+    if isinstance(x, str):
+        return repr(x)
+    name = getattr(x, "name", None)
+    if name is not None:
+        return repr(str(name))
+    size = len(x) if hasattr(x, "__len__") else "?"
+    return f"{argname} (an unnamed {type(x).__name__} of {size} values)"
 
 
 def design_weights(design, n: int) -> np.ndarray:

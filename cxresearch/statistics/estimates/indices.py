@@ -339,7 +339,7 @@ def _nps_answers(des: Design, item: str) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def nps(d, item: str, by=None, *, promoters=None, detractors=None, scale=None,
+def nps(d, item: str, by=None, *, promoters=None, detractors=None, item_range=None,
         detail: bool = False, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     """Net Promoter Score (−100..100) on the item's own scale, plus the mean answer.
 
@@ -363,7 +363,7 @@ def nps(d, item: str, by=None, *, promoters=None, detractors=None, scale=None,
     by : str or list of str, optional
     promoters, detractors : range, list of int, int or "lo-hi", optional
         Answer codes of each group, e.g. ``promoters=[7], detractors=range(1, 6)`` on 1–7.
-    scale : (int, int), optional
+    item_range : (int, int), optional
         Lowest and highest answer when there is no codebook scale (see :func:`nps_cutoffs`).
     detail : bool
     conf_level : float
@@ -393,7 +393,7 @@ def nps(d, item: str, by=None, *, promoters=None, detractors=None, scale=None,
     """
     des, instrument = _resolve(d)
     cut = nps_cutoffs(d if instrument is not None else None, item, promoters, detractors,
-                      scale=scale)
+                      item_range=item_range)
     x = _nps_answers(des, item)
     code = nps_code(x, cut)  # answers off the scale or not numbers: refused first
     check_cutoffs_fit(x, cut)

@@ -346,7 +346,7 @@ def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with the ``by`` columns, ``term`` and ``estimate, se, ci_low, ci_high, n, n_eff,
+    DataFrame with the ``by`` columns, ``item`` and ``estimate, se, ci_low, ci_high, n, n_eff,
     deff, method``.
 
     References
@@ -367,9 +367,9 @@ def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     for v in _vars(var):
         y, ok = numeric(des, v)
         res = ratio_estimates(des, y, ok.astype(float), ok, gcode, gtable, f"value of {v!r}")
-        outs.append(assemble(gtable, res, {"term": [v]}, conf_level, df,
+        outs.append(assemble(gtable, res, {"item": [v]}, conf_level, df,
                              f"weighted mean; linearized SE ({design_label(des)})"))
-    return _order(pd.concat(outs, ignore_index=True), gtable, ["term"])
+    return _order(pd.concat(outs, ignore_index=True), gtable, ["item"])
 
 
 def total(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
@@ -392,9 +392,9 @@ def total(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame
         y, ok = numeric(des, v)
         res = ratio_estimates(des, y, ok.astype(float), ok, gcode, gtable, f"value of {v!r}",
                               total=True)
-        outs.append(assemble(gtable, res, {"term": [v]}, conf_level, df,
+        outs.append(assemble(gtable, res, {"item": [v]}, conf_level, df,
                              f"weighted total; linearized SE ({design_label(des)})"))
-    return _order(pd.concat(outs, ignore_index=True), gtable, ["term"])
+    return _order(pd.concat(outs, ignore_index=True), gtable, ["item"])
 
 
 def _order(out: pd.DataFrame, gtable: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
@@ -477,7 +477,7 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
         the effective sample size ``n / deff`` for other designs. At p = 0 or 1 the logit
         interval is undefined and the Korn–Graubard interval is given (stated in ``method``).
     label : str, optional
-        Name shown in the ``term`` column when ``var`` is a condition (default
+        Name shown in the ``item`` column when ``var`` is a condition (default
         ``"condition"``).
     df : None, "design", "domain" or float
         Interval degrees of freedom, as in :func:`mean` (default: the whole design's df for
@@ -485,7 +485,7 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
 
     Returns
     -------
-    DataFrame with the ``by`` columns, ``term``, ``level`` and the standard columns.
+    DataFrame with the ``by`` columns, ``item``, ``level`` and the standard columns.
 
     References
     ----------
@@ -535,10 +535,10 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
         A[ok, j] = vok == lv
     srs_counts = des.srs
     res = ratio_estimates(des, A, ok.astype(float), ok, gcode, gtable, f"answer to {term!r}")
-    out = assemble(gtable, res, {"term": [term] * len(levels), "level": levels}, conf_level, df,
+    out = assemble(gtable, res, {"item": [term] * len(levels), "level": levels}, conf_level, df,
                    f"proportion; linearized SE ({design_label(des)})",
                    ci=design_prop_ci(ci_method, conf_level, srs_counts))
-    return _order(out, gtable, ["term", "level"])
+    return _order(out, gtable, ["item", "level"])
 
 
 def proportion_ci(x, n, method: str = "wilson", *, conf_level: float = 0.95) -> pd.DataFrame:

@@ -104,7 +104,7 @@ def declared_scale(it) -> tuple[int, int] | None:
 
 
 def nps_cutoffs(source, item: str, promoters=None, detractors=None, *,
-                scale=None) -> NpsCutoffs:
+                item_range=None) -> NpsCutoffs:
     """The promoter and detractor cut-offs for ``item``, from the arguments or the codebook.
 
     Rules, in order: ``promoters``/``detractors`` given -> those (both are needed); else the
@@ -122,7 +122,7 @@ def nps_cutoffs(source, item: str, promoters=None, detractors=None, *,
         Answer codes of each group: ``range(6, 8)``, ``[7]``, ``"1-5"`` (inclusive). Each must
         be a run of consecutive answers; promoters above detractors (below for a reverse-keyed
         item).
-    scale : (int, int), optional
+    item_range : (int, int), optional
         Lowest and highest answer, when there is no codebook scale (default: the codebook's;
         without one, from the lowest detractor to the highest promoter, or 0..10).
 
@@ -145,6 +145,7 @@ def nps_cutoffs(source, item: str, promoters=None, detractors=None, *,
     instrument = _instrument_of(source)
     it = getattr(instrument, "items", {}).get(item) if instrument is not None else None
     declared = declared_scale(it) if it is not None else None
+    scale = item_range
     if scale is not None:
         try:
             lo, hi = scale
@@ -152,10 +153,10 @@ def nps_cutoffs(source, item: str, promoters=None, detractors=None, *,
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            raise ValueError(f"scale={scale!r} must be (lowest, highest) whole numbers")
+            raise ValueError(f"item_range={scale!r} must be (lowest, highest) whole numbers")
         scale = (int(lo), int(hi))
         if declared is not None and scale != declared:
-            raise ValueError(f"scale={scale!r} contradicts the codebook scale "
+            raise ValueError(f"item_range={scale!r} contradicts the codebook scale "
                              f"{declared[0]}..{declared[1]} of item {item!r}")
     reverse = bool(getattr(it, "reverse", False))
     if (promoters is None) != (detractors is None):

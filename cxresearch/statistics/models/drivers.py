@@ -22,7 +22,7 @@ has no design either).
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
 from math import factorial
@@ -32,7 +32,9 @@ import pandas as pd
 
 from cxresearch.sampling.design import Design, check_weights
 from cxresearch.statistics.design.bootstrap import rescaling_bootstrap_factors
+from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import refuse_infinite, resolve
+from cxresearch.statistics.design.results import Result, records_warnings
 
 __all__ = ["KeyDriverResult", "key_drivers"]
 
@@ -152,8 +154,9 @@ def _r2(R: np.ndarray) -> float:
 
 # ----------------------------------------------------------------------------- result
 @dataclass
-class KeyDriverResult:
-    """What :func:`key_drivers` returns.
+class KeyDriverResult(Result):
+    """What :func:`key_drivers` returns (the result protocol: ``table``, ``notes``,
+    ``summary()``, ``_repr_html_``).
 
     Attributes
     ----------
@@ -175,6 +178,8 @@ class KeyDriverResult:
         Column -> codebook label (short label, else wording) when given a Wave.
     correlations : DataFrame
         Weighted correlation matrix of the drivers and the outcome (rows used).
+    notes : list of str
+        Rows left out, singular bootstrap replicates, warnings.
     """
 
     table: pd.DataFrame
@@ -187,9 +192,11 @@ class KeyDriverResult:
     synthetic: bool = False
     labels: dict | None = None
     correlations: pd.DataFrame | None = None
+    notes: list = field(default_factory=list)
 
-    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
-        return self.table._repr_html_()
+    def _headline(self) -> str:
+        return (f"key drivers of {self.outcome}: R² = {self.r2:.3f}, n = {self.n}"
+                + (f" ({self.n_dropped} left out)" if self.n_dropped else ""))
 
     def __repr__(self) -> str:
         return (f"KeyDriverResult(outcome={self.outcome!r}, R2={self.r2:.4f}, n={self.n}, "
@@ -238,8 +245,10 @@ def _progress(it, total, show):
 
 
 # ----------------------------------------------------------------------------- public
+@records_warnings
+@check_params
 def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: int = 500,
-                seed=None, conf_level: float = 0.95, scale: dict | None = None,
+                seed=None, conf_level: float = 0.95, item_range: dict | None = None,
                 progress: bool = False, codebook=None) -> KeyDriverResult:
     """Relative importance of drivers of a numeric outcome, with design-aware bootstrap CIs.
 
@@ -262,8 +271,10 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
         Bootstrap replicates (default 500); ``B=0`` skips the intervals.
     seed : int, optional
         Seed of the bootstrap.
-    scale : dict, optional
-        ``{driver: (min, max)}`` for the POMP performance; with a Wave the codebook's
+    item_range : dict, optional
+        ``{driver: (lowest, highest)}``, each driver's answer range for the POMP performance
+        (the name ``item_range`` has this one meaning in every function); with a Wave the
+        codebook's
         ``scale_min``/``scale_max`` are used.
     codebook : Instrument or str, optional
         Labels and scales for a Design or DataFrame (a Wave brings its own), e.g.
@@ -317,6 +328,39 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
     >>> # In R: relaimpo::calc.relimp(lm(y ~ a + b + c, df), type = "lmg")
     """
     frame, design = resolve(d)
+    drivers, methods = _check_drivers(outcome, drivers, method)
+    if design is not None and weights is not None:
+        raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
+    rows = _rows(frame, design, outcome, drivers, weights)
+    R = _correlation(rows, drivers)
+    r2 = _r2(R)
+    est = {m: _importance(R, m) for m in methods}
+    reps = _bootstrap(rows, methods, int(B), seed, progress) if B > 0 else {}
+    if isinstance(codebook, str):
+        from cxresearch.codebooks.instrument import load_instrument
+        codebook = load_instrument(codebook)
+    src = codebook if codebook is not None else d
+    perf = _performance(rows, src, drivers, item_range)
+    table, differences = _tables(drivers, methods, est, reps, r2, perf, rows.n, int(B),
+                                 conf_level)
+    synth = bool(getattr(d, "manifest", {}).get("synthetic", False)) \
+        if isinstance(getattr(d, "manifest", None), dict) else False
+    table.attrs.update({"outcome": outcome, "r2": r2, "n": rows.n,
+                        "n_dropped": rows.n_dropped, "synthetic": synth})
+    notes = [f"{rows.n_dropped} row(s) with a missing outcome or driver left out (listwise); "
+             f"{rows.n} used"] if rows.n_dropped else []
+    notes += [f"{m}: {t}" for m, t in _singular_notes(methods, reps)]
+    return KeyDriverResult(table=table, differences=differences, r2=r2, n=rows.n,
+                           n_dropped=rows.n_dropped, outcome=outcome, replicates=reps,
+                           synthetic=synth, labels=_labels(src, [outcome] + drivers),
+                           correlations=pd.DataFrame(R, index=drivers + [outcome],
+                                                     columns=drivers + [outcome]),
+                           notes=notes)
+
+
+# ----------------------------------------------------------------------------- steps
+def _check_drivers(outcome, drivers, method) -> tuple[list, list]:
+    """The driver columns and the methods asked for, checked."""
     if isinstance(drivers, str):
         drivers = [drivers]
     drivers = list(drivers)
@@ -338,12 +382,24 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
     if "shapley" in methods and len(drivers) > MAX_SHAPLEY:
         raise ValueError(f"exact Shapley/LMG needs 2^p subsets; {len(drivers)} drivers is more "
                          f"than {MAX_SHAPLEY}; use method='johnson'")
-    if isinstance(B, bool) or not isinstance(B, int | np.integer) or B < 0:
-        raise ValueError(f"B must be a non-negative integer, got {B!r}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
-    if design is not None and weights is not None:
-        raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
+    return drivers, methods
+
+
+@dataclass
+class _Rows:
+    """The complete rows: centred cross-product columns ``Z`` = [1, X - mean, y - mean]."""
+
+    design: Design
+    ok: np.ndarray
+    n: int
+    n_dropped: int
+    Z: np.ndarray
+    wz: np.ndarray
+    centre: np.ndarray
+
+
+def _rows(frame, design, outcome, drivers, weights) -> _Rows:
+    """Numeric outcome and drivers, the weights (a Design either way), the complete rows."""
     y = _numeric(frame, outcome, "outcome")
     fy = y[np.isfinite(y)]
     if len(np.unique(fy)) <= 2:
@@ -375,9 +431,13 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
     # columns with a large mean, and the bootstrap totals stay exact about any fixed centre
     centre = (wk @ np.column_stack([Xk, yk])) / wk.sum()
     Z = np.column_stack([np.ones(n), Xk - centre[:p], yk - centre[p]])
-    wz = Z * wk[:, None]
-    M = wz.T @ Z
-    R = _corr_from_cross(M)
+    return _Rows(design, ok, n, n_dropped, Z, Z * wk[:, None], centre)
+
+
+def _correlation(rows: _Rows, drivers) -> np.ndarray:
+    """Weighted correlation matrix of drivers and outcome; collinear drivers refused."""
+    p = len(drivers)
+    R = _corr_from_cross(rows.wz.T @ rows.Z)
     ev = np.linalg.eigvalsh(R[:p, :p])
     if ev.min() < 1e-10:
         inv = []
@@ -387,56 +447,72 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
                 inv.append(drivers[j])
         raise ValueError(f"drivers {inv or drivers} are collinear (their correlation matrix "
                          "is singular); drop one of them")
-    r2 = _r2(R)
-    est = {m: _importance(R, m) for m in methods}
+    return R
 
-    # ---- bootstrap from PSU totals of the cross-products
-    reps: dict[str, np.ndarray] = {}
-    if B > 0:
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        psu = np.asarray(design._psu)
-        P = int(psu.max()) + 1
-        q = Z.shape[1]
-        outer = (wz[:, :, None] * Z[:, None, :]).reshape(n, q * q)
-        T = np.zeros((P, q * q))
-        if P < design.n:
-            np.add.at(T, psu[ok], outer)
-        else:
-            T[psu[ok]] = outer
-        out = {m: np.empty((int(B), p)) for m in methods}
-        # replicates in batches: the PSU rescaling factors (P x batch) are drawn per batch, so
-        # memory stays bounded for a large sample (the same seed gives the same replicates)
-        batch = int(max(1, min(100, 2_000_000 // max(P, 1))))
-        for s in _progress(range(0, int(B), batch), -(-int(B) // batch), progress):
-            nb = min(batch, int(B) - s)
-            factor, _ = rescaling_bootstrap_factors(design, nb, rng)
-            Rb = _corr_from_cross((np.ascontiguousarray(factor.T) @ T).reshape(-1, q, q))
-            for m in methods:
-                try:
-                    out[m][s:s + len(Rb)] = _importance(Rb, m)
-                except np.linalg.LinAlgError:   # a singular replicate: one at a time
-                    for i, Ri in enumerate(Rb):
-                        try:
-                            out[m][s + i] = _importance(Ri, m)
-                        except np.linalg.LinAlgError:
-                            out[m][s + i] = np.nan
-        reps = out
 
-    # ---- performance (weighted mean on its scale, POMP)
-    means = centre[:p]
-    if isinstance(codebook, str):
-        from cxresearch.codebooks.instrument import load_instrument
-        codebook = load_instrument(codebook)
-    src = codebook if codebook is not None else d
-    scales = [_scale(src, c, scale) for c in drivers]
+def _bootstrap(rows: _Rows, methods, B: int, seed, progress) -> dict[str, np.ndarray]:
+    """``method -> (B x p)`` replicates from PSU totals of the cross-products (Rao-Wu)."""
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    design, Z, wz, n = rows.design, rows.Z, rows.wz, rows.n
+    p = Z.shape[1] - 2
+    psu = np.asarray(design._psu)
+    P = int(psu.max()) + 1
+    q = Z.shape[1]
+    outer = (wz[:, :, None] * Z[:, None, :]).reshape(n, q * q)
+    T = np.zeros((P, q * q))
+    if P < design.n:
+        np.add.at(T, psu[rows.ok], outer)
+    else:
+        T[psu[rows.ok]] = outer
+    out = {m: np.empty((B, p)) for m in methods}
+    # replicates in batches: the PSU rescaling factors (P x batch) are drawn per batch, so
+    # memory stays bounded for a large sample (the same seed gives the same replicates)
+    batch = int(max(1, min(100, 2_000_000 // max(P, 1))))
+    for s in _progress(range(0, B, batch), -(-B // batch), progress):
+        nb = min(batch, B - s)
+        factor, _ = rescaling_bootstrap_factors(design, nb, rng)
+        Rb = _corr_from_cross((np.ascontiguousarray(factor.T) @ T).reshape(-1, q, q))
+        for m in methods:
+            try:
+                out[m][s:s + len(Rb)] = _importance(Rb, m)
+            except np.linalg.LinAlgError:   # a singular replicate: one at a time
+                for i, Ri in enumerate(Rb):
+                    try:
+                        out[m][s + i] = _importance(Ri, m)
+                    except np.linalg.LinAlgError:
+                        out[m][s + i] = np.nan
+    return out
+
+
+def _performance(rows: _Rows, src, drivers, item_range) -> dict:
+    """Weighted mean of each driver over the rows used, its scale and POMP."""
+    p = len(drivers)
+    means = rows.centre[:p]
+    scales = [_scale(src, c, item_range) for c in drivers]
     smin = np.array([s[0] for s in scales])
     smax = np.array([s[1] for s in scales])
     with np.errstate(invalid="ignore", divide="ignore"):
         pomp = 100 * (means - smin) / (smax - smin)
+    return {"mean": means, "pomp": pomp, "scale_min": smin, "scale_max": smax}
 
+
+def _singular_notes(methods, reps) -> list[tuple[str, str]]:
+    out = []
+    for m in methods:
+        if m in reps:
+            bad = int((~np.isfinite(reps[m]).all(1)).sum())
+            if bad:
+                out.append((m, f"{bad} of {len(reps[m])} bootstrap replicates were singular "
+                               "and left out"))
+    return out
+
+
+def _tables(drivers, methods, est, reps, r2, perf, n, B, conf_level):
+    """The tidy importance table and the pairwise differences (first method, bootstrap)."""
+    p = len(drivers)
     alpha = 1 - conf_level
     rows, diffs = [], []
-    bdesc = (f"; {int(B)} Rao-Wu rescaling bootstrap replicates (PSUs within strata), "
+    bdesc = (f"; {B} Rao-Wu rescaling bootstrap replicates (PSUs within strata), "
              f"percentile CI" if B else "")
     for m in methods:
         imp = est[m]
@@ -459,8 +535,10 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
         for j, c in enumerate(drivers):
             rows.append({"driver": c, "importance": imp[j], "share": share[j],
                          "ci_low": lo[j], "ci_high": hi[j], "se": se[j], "rank": rank[j],
-                         "method": _LABEL[m] + mdesc, "measure": m, "mean": means[j],
-                         "pomp": pomp[j], "scale_min": smin[j], "scale_max": smax[j], "n": n})
+                         "method": _LABEL[m] + mdesc, "measure": m,
+                         "mean": perf["mean"][j], "pomp": perf["pomp"][j],
+                         "scale_min": perf["scale_min"][j], "scale_max": perf["scale_max"][j],
+                         "n": n})
         if B and m == methods[0]:
             rb = reps[m][np.isfinite(reps[m]).all(1)]
             for a, b in combinations(range(p), 2):
@@ -470,19 +548,8 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
                 diffs.append({"method": m, "driver_a": drivers[a], "driver_b": drivers[b],
                               "difference": imp[a] - imp[b], "ci_low": dlo, "ci_high": dhi,
                               "p_value": pv})
-    table = pd.DataFrame(rows)
     dcols = ["method", "driver_a", "driver_b", "difference", "ci_low", "ci_high", "p_value"]
-    differences = pd.DataFrame(diffs, columns=dcols)
-    synth = bool(getattr(d, "manifest", {}).get("synthetic", False)) \
-        if isinstance(getattr(d, "manifest", None), dict) else False
-    table.attrs.update({"outcome": outcome, "r2": r2, "n": n, "n_dropped": n_dropped,
-                        "synthetic": synth})
-    labels = _labels(src, [outcome] + drivers)
-    return KeyDriverResult(table=table, differences=differences, r2=r2, n=n,
-                           n_dropped=n_dropped, outcome=outcome, replicates=reps,
-                           synthetic=synth, labels=labels,
-                           correlations=pd.DataFrame(R, index=drivers + [outcome],
-                                                     columns=drivers + [outcome]))
+    return pd.DataFrame(rows), pd.DataFrame(diffs, columns=dcols)
 
 
 def _items(source):

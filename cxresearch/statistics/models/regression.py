@@ -33,7 +33,9 @@ from formulaic import Formula
 from scipy import stats
 
 from cxresearch.sampling.design import check_weights
+from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import resolve, total_variance
+from cxresearch.statistics.design.results import Result, records_warnings
 from cxresearch.statistics.models.frame import (
     check_matrix,
     dmu,
@@ -56,13 +58,14 @@ COEF_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "statistic", "df"
 
 # ----------------------------------------------------------------------------- result
 @dataclass
-class RegressionResult:
-    """What :func:`regress` returns.
+class RegressionResult(Result):
+    """What :func:`regress` returns (the result protocol: ``table``, ``notes``, ``summary()``).
 
     Attributes
     ----------
-    coefficients : DataFrame
-        ``term, estimate, se, ci_low, ci_high, statistic, df, p_value, method``.
+    table, coefficients : DataFrame
+        The same tidy table: ``term, estimate, se, ci_low, ci_high, statistic, df, p_value,
+        method`` (``coefficients`` is the models' customary name for it).
     vcov : DataFrame
         Covariance of the coefficients (link scale).
     stats : dict
@@ -70,6 +73,8 @@ class RegressionResult:
         (weighted, gaussian), ``adj_r2`` (gaussian without a design), ``deviance``,
         ``null_deviance``, ``aic`` and ``loglik`` (where defined: not under a design),
         ``dispersion``.
+    notes : list of str
+        What was left out or warned (rows with missing values, ...).
     """
 
     coefficients: pd.DataFrame
@@ -84,6 +89,16 @@ class RegressionResult:
     _prep: dict = field(repr=False)
     _conf: float = 0.95
     _df_ci: float = np.inf
+    notes: list = field(default_factory=list)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.coefficients
+
+    def _headline(self) -> str:
+        r2 = self.stats.get("r2")
+        return (f"{self.family} regression of {self.stats.get('outcome', 'the outcome')}: "
+                f"n = {self.stats['n']}" + (f", R² = {r2:.3f}" if r2 is not None else ""))
 
     def _matrix(self, data: pd.DataFrame) -> np.ndarray:
         return np.asarray(self._spec.get_model_matrix(data), dtype=float)
@@ -216,12 +231,11 @@ class RegressionResult:
         out["method"] = "average marginal effect, delta method; " + self.method
         return out[COEF_COLUMNS]
 
-    def summary(self) -> pd.DataFrame:
-        """Model statistics as a one-column table."""
-        return pd.DataFrame({"value": pd.Series(self.stats, dtype=object)})
 
 
 # ----------------------------------------------------------------------------- regress
+@records_warnings
+@check_params
 def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
             se: str | None = None, weights=None, reference: dict | None = None, event=None,
             exponentiate: bool = False, conf_level: float = 0.95, ddf="design",
@@ -299,24 +313,55 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     """
     if family not in _FAMILIES:
         raise ValueError(f"family must be one of {_FAMILIES}, got {family!r}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     frame, design = resolve(d)
-    if design is not None:
+    se = _check_options(se, ddf, weights, design is not None)
+    yname, rhs, variables, reference = _parse(frame, outcome, predictors, reference)
+    data = _prepare(frame, design, yname, variables, reference, family, event, weights)
+    fit = _fit(family, data, rhs, maxiter)
+    var = _variance(se, design, ddf, family, data, fit)
+    if weights is not None and design is None:
+        var["method"] += ", frequency weights"
+    if data.coding:
+        var["method"] += "; " + data.coding
+    coef = _coef_table(fit, var, family, conf_level, exponentiate)
+    if design is not None and getattr(getattr(d, "manifest", None), "get", None):
+        coef.attrs["synthetic"] = bool(d.manifest.get("synthetic", False))
+    st = _model_stats(family, design, data, fit, var)
+    st["outcome"] = yname
+    notes = []
+    if data.n_dropped:
+        notes.append(f"{data.n_dropped} row(s) with a missing outcome or predictor left out "
+                     f"(listwise); {st['n']} used")
+    return RegressionResult(
+        coefficients=coef, vcov=pd.DataFrame(var["V"], index=fit.names, columns=fit.names),
+        stats=st, family=family, method=coef["method"].iloc[0], params=fit.b, _spec=fit.spec,
+        _frame=fit.frame, _w=fit.w, _prep=data.prep, _conf=conf_level,
+        _df_ci=float(var["df_ci"]), notes=notes)
+
+
+# ----------------------------------------------------------------------------- steps of regress
+def _check_options(se, ddf, weights, design_given: bool) -> str:
+    """The standard-error choice, checked against the input (design or DataFrame)."""
+    if design_given:
         if weights is not None:
             raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
         if se not in (None, "design"):
             raise ValueError(f"se={se!r} is for a DataFrame; under a design the SE is the "
                              "design-based linearization (se='design')")
-        se = "design"
-    else:
-        se = "model" if se is None else se
-        if not (isinstance(ddf, str) and ddf == "design"):
-            raise ValueError(f"ddf={ddf!r} applies under a design; on a DataFrame the df are "
-                             "the residual df (gaussian) or infinite (GLM)")
-        if se not in _SE[:-1]:
-            raise ValueError(f"se must be one of {_SE[:-1]} for a DataFrame, got {se!r}")
-        se = "HC1" if se == "robust" else se
+        if isinstance(ddf, str) and ddf not in ("design", "residual"):
+            raise ValueError(f"ddf must be 'design', 'residual' or a number, got {ddf!r}")
+        return "design"
+    se = "model" if se is None else se
+    if not (isinstance(ddf, str) and ddf == "design"):
+        raise ValueError(f"ddf={ddf!r} applies under a design; on a DataFrame the df are "
+                         "the residual df (gaussian) or infinite (GLM)")
+    if se not in _SE[:-1]:
+        raise ValueError(f"se must be one of {_SE[:-1]} for a DataFrame, got {se!r}")
+    return "HC1" if se == "robust" else se
+
+
+def _parse(frame, outcome, predictors, reference):
+    """Outcome name, right-hand side, the columns it uses, and the checked references."""
     yname, rhs = split_formula(outcome, predictors, frame)
     if yname not in frame.columns:
         raise ValueError(f"outcome {yname!r} is not a column of the data; columns are "
@@ -337,7 +382,26 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     bad_ref = [k for k in reference if k not in variables]
     if bad_ref:
         raise ValueError(f"reference names {bad_ref}, which are not predictors ({variables})")
+    return yname, rhs, variables, reference
 
+
+@dataclass
+class _Data:
+    """The model's columns prepared, the rows used and the coding of categorical predictors."""
+
+    work: pd.DataFrame
+    prep: dict
+    y_all: np.ndarray
+    w_all: np.ndarray
+    ok: np.ndarray
+    n_all: int
+    n_dropped: int
+    coding: str
+    yname: str
+
+
+def _prepare(frame, design, yname, variables, reference, family, event, weights) -> _Data:
+    """Predictors coded, outcome values, weights, and the complete rows (listwise)."""
     n_all = len(frame)
     work, prep, refs, ordered = {}, {}, [], []
     for v in variables:
@@ -364,29 +428,58 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     for v in variables:
         complete &= ~pd.isna(work[v]).to_numpy()
     ok = complete & (w_all > 0)
-    n_dropped = int((~complete).sum())
     if ok.sum() == 0:
         raise ValueError("no complete rows: every row misses the outcome or a predictor")
-    fit_frame = work if ok.all() else work.loc[ok]
-    spec, X = model_matrix(rhs, fit_frame, prep)
+    coding = (f"treatment (dummy) coding against reference {', '.join(refs)}"
+              if refs else "")
+    if ordered:
+        coding += f" (ordered {ordered} dummy-coded too; R would use polynomial contrasts)"
+    return _Data(work, prep, y_all, w_all, ok, n_all, int((~complete).sum()), coding, yname)
+
+
+@dataclass
+class _Fit:
+    """The fitted model on the rows used: matrix, coefficients, means and the bread ``A``."""
+
+    spec: object
+    names: list
+    frame: pd.DataFrame
+    X: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    b: np.ndarray
+    eta: np.ndarray
+    mu: np.ndarray
+    XtWX: np.ndarray
+    Ainv: np.ndarray
+    glm: object  # the statsmodels GLM result (binomial/poisson), else None
+
+
+def _fit(family, data: _Data, rhs, maxiter) -> _Fit:
+    """Fit on the complete rows: gaussian by the weighted normal equations, GLMs by IRLS.
+
+    Gaussian: X'WX is needed for the sandwich anyway; Cholesky of the equilibrated Gram matrix
+    plus one step of iterative refinement, equal to statsmodels WLS to ~1e-12 and an order of
+    magnitude faster than its pinv/QR route on a million rows. Binomial/poisson: statsmodels
+    GLM. Separation and non-finite coefficients are refused.
+    """
+    ok = data.ok
+    fit_frame = data.work if ok.all() else data.work.loc[ok]
+    spec, X = model_matrix(rhs, fit_frame, data.prep)
     names = ["(Intercept)" if c == "Intercept" else c for c in spec.column_names]
     if not np.all(np.isfinite(X)):
         badc = [names[j] for j in range(X.shape[1]) if not np.all(np.isfinite(X[:, j]))]
         raise ValueError(f"model matrix columns {badc} have non-finite values (a transform "
                          "such as log(0)?)")
-    y, w = y_all[ok], w_all[ok]
+    y, w = data.y_all[ok], data.w_all[ok]
     k = X.shape[1]
     if len(y) <= k:
         raise ValueError(f"{len(y)} complete rows for {k} coefficients; need more rows")
     if np.ptp(y) == 0 and family != "poisson":
-        raise ValueError(f"outcome {yname!r} is constant ({y[0]:g}) in the rows used")
+        raise ValueError(f"outcome {data.yname!r} is constant ({y[0]:g}) in the rows used")
     wX = X * w[:, None]
     XtWX = check_matrix(X, names, wX)
-
-    # ---- fit: gaussian by the weighted normal equations (X'WX is needed for the sandwich
-    # anyway; Cholesky of the equilibrated Gram matrix plus one step of iterative refinement,
-    # equal to statsmodels WLS to ~1e-12 and an order of magnitude faster than its
-    # pinv/QR route on a million rows); binomial/poisson by statsmodels GLM (IRLS)
+    res = None
     if family == "gaussian":
         b = wls(X, y, wX, XtWX)
     else:
@@ -401,10 +494,9 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     eta = X @ b
     mu = inverse_link(family, eta)
     if family == "binomial":
-        yb = y
-        if np.any((mu < 1e-8) & (yb < 0.5)) or np.any((mu > 1 - 1e-8) & (yb > 0.5)):
+        if np.any((mu < 1e-8) & (y < 0.5)) or np.any((mu > 1 - 1e-8) & (y > 0.5)):
             sd = X.std(0)
-            sd[0 if names[0] == "(Intercept)" else 0] = sd[0] or 1
+            sd[0] = sd[0] or 1
             j = int(np.argmax(np.abs(b * sd)[1:]) + 1) if k > 1 else 0
             raise ValueError(
                 f"separation: the logistic model predicts some outcomes perfectly (fitted "
@@ -413,33 +505,38 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     if not np.all(np.isfinite(b)):
         raise ValueError(f"the fit did not converge (non-finite coefficients for "
                          f"{[names[j] for j in np.flatnonzero(~np.isfinite(b))]})")
-    resid = y - mu
-    v_mu = dmu(family, eta)
-    A = XtWX if family == "gaussian" else (X * (w * v_mu)[:, None]).T @ X
-    Ainv = np.linalg.inv(A)
-    sum_w = float(w.sum())
-    n = int(ok.sum())
+    A = XtWX if family == "gaussian" else (X * (w * dmu(family, eta))[:, None]).T @ X
+    return _Fit(spec, names, fit_frame, X, y, w, b, eta, mu, XtWX, np.linalg.inv(A), res)
 
-    # ---- variance
-    coding = (f"treatment (dummy) coding against reference {', '.join(refs)}"
-              if refs else "")
-    if ordered:
-        coding += f" (ordered {ordered} dummy-coded too; R would use polynomial contrasts)"
-    fam_txt = {"gaussian": "linear (identity)", "binomial": "logistic (logit)",
-               "poisson": "Poisson (log)"}[family]
+
+_FAMILY_TEXT = {"gaussian": "linear (identity)", "binomial": "logistic (logit)",
+                "poisson": "Poisson (log)"}
+
+
+def _variance(se, design, ddf, family, data: _Data, fit: _Fit) -> dict:
+    """Covariance of the coefficients, the df of intervals and tests, and the method text.
+
+    Under a design the linearization sandwich of ``svyglm`` (scores into the one variance
+    engine, zero for rows left out); otherwise model-based or HC0/HC1 sandwich.
+    """
+    X, w, Ainv = fit.X, fit.w, fit.Ainv
+    k = X.shape[1]
+    n, n_all = int(data.ok.sum()), data.n_all
+    resid = fit.y - fit.mu
+    v_mu = dmu(family, fit.eta)
+    sum_w = float(w.sum())
+    fam_txt = _FAMILY_TEXT[family]
     if se == "design":
         if n == n_all:
             Z = X * resid[:, None]
         else:
             Z = np.zeros((n_all, k))
-            Z[ok] = X * resid[:, None]
+            Z[data.ok] = X * resid[:, None]
         V = Ainv @ total_variance(design, Z) @ Ainv
-        design_df = design.domain_df(ok) if n < n_all else design.df
+        design_df = design.domain_df(data.ok) if n < n_all else design.df
         df_resid = design_df + 1 - k
         df_ci = {"design": design_df, "residual": df_resid}.get(ddf, ddf) \
             if isinstance(ddf, str) else float(ddf)
-        if isinstance(ddf, str) and ddf not in ("design", "residual"):
-            raise ValueError(f"ddf must be 'design', 'residual' or a number, got {ddf!r}")
         if df_resid <= 0:
             raise ValueError(f"the design has {design_df} degrees of freedom, too few for "
                              f"{k} coefficients")
@@ -447,30 +544,32 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
         dispersion = float(w @ (resid**2 / v_mu)) / sum_w * n / (n - 1)
         meth = (f"design-weighted {fam_txt} regression, linearization (sandwich) SE as svyglm, "
                 f"t with {df_ci:g} df" + (", quasi-likelihood" if family != "gaussian" else ""))
+        return dict(V=V, df_ci=df_ci, df_resid=df_resid, design_df=design_df,
+                    dispersion=dispersion, method=meth)
+    if family == "gaussian":
+        df_resid = sum_w - k
+        dispersion = float(w @ resid**2) / df_resid
     else:
-        design_df = None
-        if family == "gaussian":
-            df_resid = sum_w - k
-            sigma2 = float(w @ resid**2) / df_resid
-            dispersion = sigma2
-        else:
-            df_resid = np.inf
-            dispersion = 1.0
-        if se == "model":
-            V = Ainv * dispersion
-            meth = f"{fam_txt} regression, model-based SE"
-        else:
-            meat = (X * (w * resid**2)[:, None]).T @ X
-            V = Ainv @ meat @ Ainv
-            if se == "HC1":
-                V = V * sum_w / (sum_w - k)
-            meth = f"{fam_txt} regression, heteroskedasticity-robust SE ({se})"
-        if weights is not None:
-            meth += ", frequency weights"
-        df_ci = df_resid if family == "gaussian" else np.inf
-    if coding:
-        meth += "; " + coding
-    seb = np.sqrt(np.diag(V))
+        df_resid = np.inf
+        dispersion = 1.0
+    if se == "model":
+        V = Ainv * dispersion
+        meth = f"{fam_txt} regression, model-based SE"
+    else:
+        meat = (X * (w * resid**2)[:, None]).T @ X
+        V = Ainv @ meat @ Ainv
+        if se == "HC1":
+            V = V * sum_w / (sum_w - k)
+        meth = f"{fam_txt} regression, heteroskedasticity-robust SE ({se})"
+    df_ci = df_resid if family == "gaussian" else np.inf
+    return dict(V=V, df_ci=df_ci, df_resid=df_resid, design_df=None, dispersion=dispersion,
+                method=meth)
+
+
+def _coef_table(fit: _Fit, var: dict, family, conf_level, exponentiate) -> pd.DataFrame:
+    """The tidy coefficient table (t or z intervals; odds or rate ratios on request)."""
+    b, df_ci, meth = fit.b, var["df_ci"], var["method"]
+    seb = np.sqrt(np.diag(var["V"]))
     crit = stats.t.ppf(0.5 + conf_level / 2, df_ci) if np.isfinite(df_ci) else \
         stats.norm.ppf(0.5 + conf_level / 2)
     lo, hi = b - crit * seb, b + crit * seb
@@ -483,19 +582,25 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
         est, lo, hi = np.exp(b), np.exp(lo), np.exp(hi)
         meth += ("; odds ratios" if family == "binomial" else "; rate ratios") + \
             " (exponentiated estimate and CI; se, statistic on the link scale)"
-    coef = pd.DataFrame({"term": names, "estimate": est, "se": seb, "ci_low": lo,
+    coef = pd.DataFrame({"term": fit.names, "estimate": est, "se": seb, "ci_low": lo,
                          "ci_high": hi, "statistic": stat, "df": float(df_ci),
                          "p_value": pvalue(stat, df_ci), "method": meth})
     coef.attrs["measure"] = ("odds_ratio" if family == "binomial" else "rate_ratio") \
         if exponentiate else ("log_odds_ratio" if family == "binomial" else
                               "log_rate_ratio" if family == "poisson" else "coefficient")
-    if design is not None and getattr(getattr(d, "manifest", None), "get", None):
-        coef.attrs["synthetic"] = bool(d.manifest.get("synthetic", False))
+    return coef
 
-    # ---- model statistics
+
+def _model_stats(family, design, data: _Data, fit: _Fit, var: dict) -> dict:
+    """n, df, dispersion, R² (gaussian), deviances, and AIC/log-likelihood where defined."""
+    y, w = fit.y, fit.w
+    k = fit.X.shape[1]
+    sum_w = float(w.sum())
+    resid = y - fit.mu
     ybar = float(w @ y) / sum_w
-    st = {"n": n, "n_dropped": n_dropped, "sum_w": sum_w, "k": k,
-          "df_residual": float(df_resid), "design_df": design_df, "dispersion": dispersion}
+    st = {"n": int(data.ok.sum()), "n_dropped": data.n_dropped, "sum_w": sum_w, "k": k,
+          "df_residual": float(var["df_resid"]), "design_df": var["design_df"],
+          "dispersion": var["dispersion"]}
     if family == "gaussian":
         sst = float(w @ (y - ybar) ** 2)
         st["r2"] = 1 - float(w @ resid**2) / sst
@@ -507,14 +612,10 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
             ll = -0.5 * sum_w * (np.log(2 * np.pi * sig2_ml) + 1)
             st["loglik"], st["aic"] = ll, -2 * ll + 2 * (k + 1)
     else:
-        st["deviance"] = float(res.deviance)
-        st["null_deviance"] = float(res.null_deviance)
+        st["deviance"] = float(fit.glm.deviance)
+        st["null_deviance"] = float(fit.glm.null_deviance)
         if design is None:
-            st["loglik"], st["aic"] = float(res.llf), -2 * float(res.llf) + 2 * k
+            st["loglik"], st["aic"] = float(fit.glm.llf), -2 * float(fit.glm.llf) + 2 * k
     if design is not None:
         st["loglik"] = st["aic"] = None   # not defined for a survey design (see svyglm's AIC)
-    return RegressionResult(
-        coefficients=coef, vcov=pd.DataFrame(V, index=names, columns=names), stats=st,
-        family=family, method=meth, params=b, _spec=spec, _frame=fit_frame, _w=w, _prep=prep,
-        _conf=conf_level, _df_ci=float(df_ci))
-
+    return st

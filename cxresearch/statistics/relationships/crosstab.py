@@ -23,7 +23,15 @@ import pandas as pd
 from scipy import stats
 
 from cxresearch.errors import SmallCellWarning, UnorderedCategoryWarning
-from cxresearch.statistics.design.resolve import column, design_weights, dropped_note, resolve
+from cxresearch.statistics.design.params import check_params
+from cxresearch.statistics.design.resolve import (
+    column,
+    design_weights,
+    dropped_note,
+    named,
+    resolve,
+)
+from cxresearch.statistics.design.results import Result, records_warnings
 
 __all__ = ["CrosstabResult", "crosstab_test", "ordinal_association"]
 
@@ -31,8 +39,9 @@ TEST_COLUMNS = ["test", "statistic", "se", "ci_low", "ci_high", "df", "df2", "p_
 
 
 @dataclass
-class CrosstabResult:
-    """What :func:`crosstab_test` returns.
+class CrosstabResult(Result):
+    """What :func:`crosstab_test` returns (the result protocol: ``table`` is ``tests``,
+    ``notes``, ``summary()``, ``_repr_html_``).
 
     Attributes
     ----------
@@ -50,6 +59,8 @@ class CrosstabResult:
         otherwise); :attr:`p_value` is its p-value (what a ``TestFamily`` takes).
     n : int
         Respondents used; ``n_dropped`` rows had a missing row or column value.
+    notes : list of str
+        Rows left out, small expected counts, levels without a declared order.
     """
 
     counts: pd.DataFrame
@@ -67,9 +78,14 @@ class CrosstabResult:
         return float(self.tests.set_index("test").loc[self.primary, "p_value"])
 
     @property
-    def summary(self) -> pd.DataFrame:
-        """The tests with ``n`` (one row per test), ready for :class:`TestFamily`."""
+    def table(self) -> pd.DataFrame:
+        """The tests with ``n`` (one row per statistic), ready for :class:`TestFamily`."""
         return self.tests.assign(n=self.n)
+
+    def _headline(self) -> str:
+        p = self.p_value
+        return (f"cross-tabulation {self.counts.index.name} x {self.counts.columns.name}: "
+                f"{self.primary} p = {p:.3g}, n = {self.n}")
 
 
 def _levels(s: pd.Series) -> tuple[np.ndarray, list, bool]:
@@ -106,6 +122,7 @@ def _pairs(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a, d
 
 
+@check_params
 def ordinal_association(table, conf_level: float = 0.95) -> pd.DataFrame:
     """Goodman-Kruskal gamma and Kendall tau-b of an ordered table with asymptotic SEs.
 
@@ -250,6 +267,8 @@ def _rao_scott(design, rc, cc, ok, nr, nc, table_n) -> list:
     return rows
 
 
+@records_warnings
+@check_params
 def crosstab_test(d, row, col, *, ordered: bool | None = None, row_scores=None,
                   col_scores=None, conf_level: float = 0.95, min_expected: float = 5.0
                   ) -> CrosstabResult:
@@ -297,6 +316,7 @@ def crosstab_test(d, row, col, *, ordered: bool | None = None, row_scores=None,
     """
     frame, design = resolve(d)
     rs_, cs_ = column(frame, row, "row"), column(frame, col, "col")
+    rname, cname = named(row, "row"), named(col, "col")
     rc, rlev, rord = _levels(rs_)
     cc, clev, cord = _levels(cs_)
     ok = (rc >= 0) & (cc >= 0)
@@ -304,16 +324,17 @@ def crosstab_test(d, row, col, *, ordered: bool | None = None, row_scores=None,
     note = dropped_note(n_dropped, "row or column")
     nr, nc = len(rlev), len(clev)
     if nr < 2 or nc < 2:
-        raise ValueError(f"crosstab_test needs at least two levels in row={row!r} ({rlev}) and "
-                         f"col={col!r} ({clev})")
+        raise ValueError(f"crosstab_test needs at least two levels in row={rname} ({rlev}) and "
+                         f"col={cname} ({clev})")
     if ordered is None:
         ordered = rord and cord
     elif ordered:
-        loose = [name for name, ser in ((row, rs_), (col, cs_))
+        loose = [name for name, ser in ((rname, rs_), (cname, cs_))
                  if isinstance(ser.dtype, pd.CategoricalDtype) and not ser.cat.ordered
                  or pd.api.types.is_string_dtype(ser.dtype)]
         if loose:
-            warnings.warn(f"ordered=True but {loose} have no declared order; using the category "
+            warnings.warn(f"ordered=True but {' and '.join(loose)} have no declared order; "
+                          "using the category "
                           "(or sorted) order of their levels for gamma, tau-b and the trend test",
                           UnorderedCategoryWarning, stacklevel=2)
     w = design_weights(design, len(rc)) if design is not None else np.ones(len(rc))
@@ -324,12 +345,13 @@ def crosstab_test(d, row, col, *, ordered: bool | None = None, row_scores=None,
     expected_u = np.outer(tu.sum(1), tu.sum(0)) / max(n, 1)
     if np.any(expected_u < 1) or np.mean(expected_u < min_expected) > 0.2:
         warnings.warn(
-            f"crosstab {row!r} x {col!r}: {int((expected_u < min_expected).sum())} of "
+            f"crosstab {rname} x {cname}: {int((expected_u < min_expected).sum())} of "
             f"{nr * nc} expected counts below {min_expected:g} (smallest "
             f"{expected_u.min():.2f}); chi-square approximations may be poor",
             SmallCellWarning, stacklevel=2)
     if np.any(t.sum(1) == 0) or np.any(t.sum(0) == 0):
-        raise ValueError(f"crosstab {row!r} x {col!r} has an empty row or column after weighting")
+        raise ValueError(f"crosstab {rname} x {cname} has an empty row or column after "
+                         "weighting")
     scaled = t * n / t.sum()  # weighted table rescaled to n (= t for a DataFrame)
 
     def sc(given, lev, is_num, name):

@@ -25,21 +25,24 @@ chooses otherwise; see :mod:`cxresearch.statistics.estimates.means`).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from cxresearch.sampling.design import Design
+from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import (
     column,
     design_weights,
     dropped_note,
+    named,
     refuse_infinite,
     resolve,
     total_variance,
 )
+from cxresearch.statistics.design.results import Result, records_warnings
 from cxresearch.statistics.estimates.means import (
     COLUMNS,
     assemble,
@@ -57,8 +60,9 @@ TEST_COLUMNS = ["test", "statistic", "df", "df2", "p_value", "eta2", "omega2", "
 
 
 @dataclass
-class GroupComparison:
-    """What :func:`compare_groups` returns.
+class GroupComparison(Result):
+    """What :func:`compare_groups` returns (the result protocol: ``table`` is ``groups``,
+    ``notes``, ``summary()``, ``_repr_html_``).
 
     ``groups`` (``group, estimate, se, ci_low, ci_high, n, n_eff, deff, method`` — exactly the
     rows of ``mean(d, value, by=group)`` / ``nps(..., by=group)`` — plus ``sd`` and ``median``
@@ -73,10 +77,19 @@ class GroupComparison:
     primary: str
     n: int
     n_dropped: int
+    notes: list = field(default_factory=list)
 
     @property
     def p_value(self) -> float:
         return float(self.tests.set_index("test").loc[self.primary, "p_value"])
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.groups
+
+    def _headline(self) -> str:
+        return (f"{len(self.groups)} groups compared: {self.primary} p = {self.p_value:.3g}, "
+                f"n = {self.n}")
 
 
 def _trow(test, stat, df, df2, p, method, **eff):
@@ -198,8 +211,11 @@ def _group_table(frame, design, v, g, ok, labels, conf_level, df, what) -> pd.Da
     return out[["group", *COLUMNS]]
 
 
+@records_warnings
+@check_params
 def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level: float = 0.95,
-                   promoters=None, detractors=None, scale=None, df=None) -> GroupComparison:
+                   promoters=None, detractors=None, item_range=None, df=None
+                   ) -> GroupComparison:
     """Compare a numeric score, or the NPS, across the levels of a grouping variable.
 
     Parameters
@@ -213,8 +229,9 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
         Grouping column (categorical order kept; otherwise sorted).
     kind : {"mean", "nps"}
     conf_level : float
-    promoters, detractors, scale
-        NPS cut-offs and scale for ``kind="nps"``, as in :func:`cxresearch.nps`.
+    promoters, detractors, item_range
+        NPS cut-offs and the item's answer range for ``kind="nps"``, as in
+        :func:`cxresearch.nps`.
     df : None, "design", "domain" or float
         Degrees of freedom of the group intervals, as in :func:`cxresearch.mean` (default:
         the whole design's df for every group).
@@ -241,23 +258,64 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
     if kind not in ("mean", "nps"):
         raise ValueError(f"kind must be 'mean' or 'nps', got {kind!r}")
     if kind == "mean" and (promoters is not None or detractors is not None or
-                           scale is not None):
-        raise ValueError("promoters=, detractors= and scale= apply only to kind='nps'")
+                           item_range is not None):
+        raise ValueError("promoters=, detractors= and item_range= apply only to kind='nps'")
     frame, design = resolve(d)
+    x = _values(d, frame, value, group, kind, promoters, detractors, item_range)
+    note = dropped_note(x.n_dropped, "value or group")
+    notes = [note.lstrip("; ")] if note else []
+    strl = [str(lab) for lab in x.labels]
+    table = _group_table(frame, design, x.v, x.g, x.ok, strl, conf_level, df, x.what)
+    table["method"] += note
+    n = int(x.ok.sum())
+    if design is not None:
+        tests, post = _design_tests(design, x, group, strl, conf_level, kind)
+        return GroupComparison(groups=table, tests=pd.DataFrame(tests, columns=TEST_COLUMNS),
+                               posthoc=pd.DataFrame(post), primary="wald", n=n,
+                               n_dropped=x.n_dropped, notes=notes)
+    samples = [x.v[x.ok & (x.g == i)] for i in range(len(strl))]
+    if kind == "mean":
+        groups = table.assign(sd=[float(s.std(ddof=1)) for s in samples],
+                              median=[float(np.median(s)) for s in samples])
+        tests, post = _classical(samples, strl, conf_level, note)
+        return GroupComparison(groups=groups, tests=pd.DataFrame(tests,
+                               columns=TEST_COLUMNS), posthoc=pd.DataFrame(post),
+                               primary="anova", n=n, n_dropped=x.n_dropped, notes=notes)
+    tests, post = _nps_srs(samples, strl, conf_level)
+    return GroupComparison(groups=table, tests=pd.DataFrame(tests,
+                           columns=TEST_COLUMNS), posthoc=pd.DataFrame(post),
+                           primary="wald_chisq", n=n, n_dropped=x.n_dropped, notes=notes)
+
+
+@dataclass
+class _Values:
+    """The score per row (NaN = missing), group codes (-1 = missing) and the rows used."""
+
+    v: np.ndarray
+    cat3: np.ndarray | None
+    what: str
+    g: np.ndarray
+    labels: list
+    ok: np.ndarray
+    n_dropped: int
+
+
+def _values(d, frame, value, group, kind, promoters, detractors, item_range) -> _Values:
+    """Scores (the value, or NPS codes -100/0/100) and groups, checked."""
     vs = column(frame, value, "value")
     gs = column(frame, group, "group")
     if not pd.api.types.is_numeric_dtype(vs.dtype) or pd.api.types.is_bool_dtype(vs.dtype):
-        raise TypeError(f"value={value!r} must be numeric, got dtype {vs.dtype}")
+        raise TypeError(f"value={named(value, 'value')} must be numeric, got dtype {vs.dtype}")
     v = vs.astype("float64").to_numpy(na_value=np.nan)
-    refuse_infinite(v, f"value={value!r}")
-    refuse_huge(v, f"value={value!r}")
-    what = "weighted mean"
+    refuse_infinite(v, f"value={named(value, 'value')}")
+    refuse_huge(v, f"value={named(value, 'value')}")
+    what, cat3 = "weighted mean", None
     if kind == "nps":
         from cxresearch.waves.storage import is_wave
 
         cut = nps_cutoffs(d if is_wave(d) else None,
                           value if isinstance(value, str) else "value", promoters, detractors,
-                          scale=scale)
+                          item_range=item_range)
         v = nps_code(v, cut)
         cat3 = np.where(v == 100, 2, np.where(v == 0, 1, 0))
         what = f"NPS ({cut.describe()})"
@@ -268,46 +326,40 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
         labels = sorted(pd.unique(gs.dropna()).tolist(), key=str)
     g = pd.Categorical(gs, categories=labels).codes.astype(np.int64)
     ok = (g >= 0) & ~np.isnan(v)
-    n_dropped = int((~ok).sum())
-    note = dropped_note(n_dropped, "value or group")
     k = len(labels)
     if k < 2:
-        raise ValueError(f"group={group!r} needs at least two groups, got {labels}")
+        raise ValueError(f"group={named(group, 'group')} needs at least two groups, got "
+                         f"{labels}")
     counts = np.bincount(g[ok], minlength=k)
     if np.any(counts < 2):
-        raise ValueError(f"every group needs at least two answers; {group!r} has "
-                         f"{dict(zip(map(str, labels), counts.tolist(), strict=True))}")
-    strl = [str(x) for x in labels]
-    table = _group_table(frame, design, v, g, ok, strl, conf_level, df, what)
-    if design is not None:
-        _, test, post = _design_means(design, np.nan_to_num(v), g, ok, k, strl,
-                                      conf_level, kind)
-        groups = table
-        tests = [test]
-        if kind == "nps":
-            from cxresearch.statistics.relationships.crosstab import crosstab_test
-            cats = pd.Series(pd.Categorical.from_codes(
-                np.where(ok, cat3, -1), categories=["detractor", "passive", "promoter"]))
-            grp = pd.Series(pd.Categorical.from_codes(np.where(ok, g, -1), categories=strl))
-            ct = crosstab_test(design, cats, grp)
-            r = ct.tests.set_index("test").loc["rao_scott_f"]
-            tests.append(_trow("rao_scott_f", r["statistic"], r["df"], r["df2"], r["p_value"],
-                               "Rao-Scott F on promoter/passive/detractor x group"))
-        groups["method"] += note
-        return GroupComparison(groups=groups, tests=pd.DataFrame(tests, columns=TEST_COLUMNS),
-                               posthoc=pd.DataFrame(post), primary="wald", n=int(ok.sum()),
-                               n_dropped=n_dropped)
-    samples = [v[ok & (g == i)] for i in range(k)]
+        raise ValueError(f"every group needs at least two answers; {named(group, 'group')} "
+                         f"has {dict(zip(map(str, labels), counts.tolist(), strict=True))}")
+    return _Values(v, cat3, what, g, labels, ok, int((~ok).sum()))
+
+
+def _design_tests(design, x: _Values, group, strl, conf_level, kind):
+    """Design-based Wald test and pairwise contrasts; for NPS also Rao-Scott on the 3 classes."""
+    _, test, post = _design_means(design, np.nan_to_num(x.v), x.g, x.ok, len(strl), strl,
+                                  conf_level, kind)
+    tests = [test]
+    if kind == "nps":
+        from cxresearch.statistics.relationships.crosstab import crosstab_test
+        cats = pd.Series(pd.Categorical.from_codes(
+            np.where(x.ok, x.cat3, -1), categories=["detractor", "passive", "promoter"]),
+            name="NPS class")
+        grp = pd.Series(pd.Categorical.from_codes(np.where(x.ok, x.g, -1), categories=strl),
+                        name=str(group) if isinstance(group, str) else "group")
+        ct = crosstab_test(design, cats, grp)
+        r = ct.tests.set_index("test").loc["rao_scott_f"]
+        tests.append(_trow("rao_scott_f", r["statistic"], r["df"], r["df2"], r["p_value"],
+                           "Rao-Scott F on promoter/passive/detractor x group"))
+    return tests, post
+
+
+def _nps_srs(samples, strl, conf_level):
+    """NPS of a simple random sample: multinomial SEs, Wald test, X² on the three classes."""
+    k = len(samples)
     z = stats.norm.ppf(0.5 + conf_level / 2)
-    table["method"] += note
-    if kind == "mean":
-        groups = table.assign(sd=[float(s.std(ddof=1)) for s in samples],
-                              median=[float(np.median(s)) for s in samples])
-        tests, post = _classical(samples, strl, conf_level, note)
-        return GroupComparison(groups=groups, tests=pd.DataFrame(tests,
-                               columns=TEST_COLUMNS), posthoc=pd.DataFrame(post),
-                               primary="anova", n=int(ok.sum()), n_dropped=n_dropped)
-    # NPS, simple random sample: multinomial SE and Wald test; chi-square on the categories
     mus, vars_ = [], []
     for s in samples:
         pp, pd_ = np.mean(s == 100), np.mean(s == -100)
@@ -335,6 +387,4 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
     padj = adjust_pvalues([r["p_value"] for r in post], "BH")
     for r, p in zip(post, padj, strict=True):
         r["p_adjusted"] = float(p)
-    return GroupComparison(groups=table, tests=pd.DataFrame(tests,
-                           columns=TEST_COLUMNS), posthoc=pd.DataFrame(post),
-                           primary="wald_chisq", n=int(ok.sum()), n_dropped=n_dropped)
+    return tests, post

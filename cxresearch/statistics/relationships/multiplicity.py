@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
+from cxresearch.statistics.design.params import check
+
 __all__ = ["TestFamily", "adjust_pvalues"]
 
 _METHODS = {
@@ -144,8 +146,11 @@ class TestFamily:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def table(self, method: str = "holm", alpha: float = 0.05) -> pd.DataFrame:
-        """All tests with ``p_adjusted`` (by ``method``) and ``reject`` at ``alpha``."""
+    def table(self, p_adjust: str = "holm", alpha: float = 0.05) -> pd.DataFrame:
+        """All tests with ``p_adjusted`` (by ``p_adjust``, any :func:`adjust_pvalues` method)
+        and ``reject`` at ``alpha``."""
+        check("alpha", alpha)
+        method = p_adjust
         df = pd.DataFrame(self._rows)
         if df.empty:
             return pd.DataFrame(columns=["family", "name", "p_value", "p_adjusted", "method",

@@ -29,7 +29,9 @@ from scipy import special, stats
 
 from cxresearch.errors import ConvergenceWarning, SeparationWarning
 from cxresearch.sampling.design import check_weights
+from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import column, design_weights, resolve, total_variance
+from cxresearch.statistics.design.results import Result, records_warnings
 
 __all__ = ["OrdinalResult", "ordinal_logit"]
 
@@ -334,15 +336,17 @@ def _brant(y, X, w, terms, design=None, ok=None) -> pd.DataFrame:
 
 
 @dataclass
-class OrdinalResult:
-    """Result of :func:`ordinal_logit`.
+class OrdinalResult(Result):
+    """Result of :func:`ordinal_logit` (the result protocol: ``table``, ``notes``, ``summary()``).
 
-    ``coef`` (tidy: ``term, kind, estimate, se, ci_low, ci_high, z, p_value, odds_ratio,
-    or_ci_low, or_ci_high, n, n_eff, deff, method``), ``loglik``, ``aic``, ``nobs``,
-    ``po_test`` (Brant), ``vcov``; :meth:`predict` gives category probabilities.
+    ``table`` (also ``coefficients``, as for :func:`regress`; tidy: ``term, kind, estimate,
+    se, ci_low, ci_high, z, p_value, odds_ratio, or_ci_low, or_ci_high, n, n_eff, deff,
+    method``; ``kind`` is ``threshold`` or ``coefficient``), ``loglik``, ``aic``, ``nobs``,
+    ``po_test`` (Brant), ``vcov``, ``notes`` (rows left out, separation, non-convergence);
+    :meth:`predict` gives category probabilities.
     """
 
-    coef: pd.DataFrame
+    table: pd.DataFrame
     vcov: pd.DataFrame
     loglik: float
     aic: float
@@ -355,22 +359,30 @@ class OrdinalResult:
     iterations: int
     po_test: pd.DataFrame | None
     _encoder: _Encoder = field(repr=False, default=None)
+    notes: list = field(default_factory=list)
+
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        """The tidy table (thresholds and coefficients), as ``RegressionResult.coefficients``."""
+        return self.table
 
     @property
     def thresholds(self) -> pd.Series:
-        c = self.coef[self.coef["kind"] == "threshold"]
+        c = self.table[self.table["kind"] == "threshold"]
         return pd.Series(c["estimate"].to_numpy(), index=c["term"].to_numpy())
 
-    @property
-    def coefficients(self) -> pd.Series:
-        c = self.coef[self.coef["kind"] == "coefficient"]
-        return pd.Series(c["estimate"].to_numpy(), index=c["term"].to_numpy())
+    def _slopes(self) -> np.ndarray:
+        return self.table.loc[self.table["kind"] == "coefficient", "estimate"].to_numpy()
+
+    def _headline(self) -> str:
+        return (f"proportional-odds {self.link} model, {len(self.levels)} levels: n = {self.n}"
+                + ("" if self.converged else " (not converged)"))
 
     def predict(self, newdata: pd.DataFrame) -> pd.DataFrame:
         """Probabilities of each outcome level (columns) for the rows of ``newdata``."""
         X, missing = self._encoder.transform(newdata)
         theta = self.thresholds.to_numpy()
-        eta = X @ self.coefficients.to_numpy()
+        eta = X @ self._slopes()
         cum = _cdf(theta[None, :] - eta[:, None], self.link)
         cum = np.column_stack([np.zeros(len(eta)), cum, np.ones(len(eta))])
         prob = np.diff(cum, axis=1)
@@ -378,6 +390,8 @@ class OrdinalResult:
         return pd.DataFrame(prob, index=newdata.index, columns=[str(v) for v in self.levels])
 
 
+@records_warnings
+@check_params
 def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
                   link: str = "logit", weights=None, outcome_order=None,
                   conf_level: float = 0.95, po_test: bool = True, maxiter: int = 100,
@@ -434,7 +448,7 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
     ...                                          ordered=True),
     ...                    "ceo": [0, 0, 1, 0, 1, 1, 1, 0, 0, 1], "w": [5, 3, 4, 2, 6, 3, 1, 4, 2, 2]})
     >>> res = cx.ordinal_logit(df, "sat", ["ceo"], weights="w")
-    >>> res.coef["term"].tolist()
+    >>> res.table["term"].tolist()
     ['L|M', 'M|H', 'ceo']
     >>> # In R: MASS::polr(sat ~ ceo, weights = w, data = df, Hess = TRUE)
     """
@@ -447,11 +461,6 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
     if predictors is None or not isinstance(predictors, str | list | tuple):
         raise TypeError(f"predictors must be a column name or a list of names, got "
                         f"{type(predictors).__name__}")
-    if isinstance(maxiter, bool) or not isinstance(maxiter, int | np.integer) or maxiter < 1:
-        raise ValueError(f"maxiter must be a positive integer, got {maxiter!r}")
-    if isinstance(conf_level, bool) or not isinstance(conf_level, float | int) \
-            or not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be a number between 0 and 1, got {conf_level!r}")
     if isinstance(predictors, str):
         predictors = [predictors]
     predictors = list(predictors)
@@ -565,8 +574,10 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
     if po_test and link == "logit" and X.shape[1] > 0 and not sep:
         po = _brant(y, X, w, terms, design=design if use_design else None,
                     ok=ok if use_design else None)
+    notes = [f"{n_dropped} row(s) with a missing outcome or predictor left out"] \
+        if n_dropped else []
     return OrdinalResult(
-        coef=coef, vcov=pd.DataFrame(V, index=lab + names, columns=lab + names), loglik=ll,
+        table=coef, vcov=pd.DataFrame(V, index=lab + names, columns=lab + names), loglik=ll,
         aic=-2 * ll + 2 * len(params), nobs=nobs, n=n, n_dropped=n_dropped, levels=levels,
-        link=link, converged=converged, iterations=it, po_test=po, _encoder=enc)
+        link=link, converged=converged, iterations=it, po_test=po, _encoder=enc, notes=notes)
 

@@ -16,32 +16,43 @@ rest raises :class:`NegativeItemWarning`.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxresearch.errors import NegativeItemWarning
+from cxresearch.errors import ConvergenceWarning, NegativeItemWarning
+from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import resolve
+from cxresearch.statistics.design.results import Result, records_warnings
 
 __all__ = ["NegativeItemWarning", "ReliabilityResult", "reliability"]
 
 
 @dataclass
-class ReliabilityResult:
-    """``scale`` (tidy: ``measure, estimate, se, ci_low, ci_high, n, n_eff, deff, method``),
-    ``items`` (per item: ``item, n, mean, sd, r_cor, r_drop, alpha_if_dropped,
-    std_alpha_if_dropped, reversed``), ``missing`` (how missing answers were handled)."""
+class ReliabilityResult(Result):
+    """What :func:`reliability` returns (the result protocol).
 
-    scale: pd.DataFrame
+    ``table`` (tidy, one row per measure of the whole scale: ``measure, estimate, se, ci_low,
+    ci_high, n, n_eff, deff, method``), ``items`` (per item: ``item, n, mean, sd, r_cor,
+    r_drop, alpha_if_dropped, std_alpha_if_dropped, reversed``), ``missing`` (how missing
+    answers were handled), ``notes`` (missing answers, weights, items that correlate
+    negatively, omega's factor analysis not converging).
+    """
+
+    table: pd.DataFrame
     items: pd.DataFrame
     missing: str
     n: int
+    notes: list = field(default_factory=list)
 
     @property
     def alpha(self) -> float:
-        return float(self.scale.set_index("measure").loc["alpha", "estimate"])
+        return float(self.table.set_index("measure").loc["alpha", "estimate"])
+
+    def _headline(self) -> str:
+        return f"reliability of {len(self.items)} items: alpha = {self.alpha:.3f}, n = {self.n}"
 
 
 def _alpha(C: np.ndarray) -> float:
@@ -117,6 +128,8 @@ def _check_items(X: np.ndarray, items: list) -> None:
                          "with overlapping items)")
 
 
+@records_warnings
+@check_params
 def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: float = 0.95,
                 omega: bool = True) -> ReliabilityResult:
     """Cronbach's alpha (raw and standardized) with Feldt and Duhachek CIs, and omega total.
@@ -167,9 +180,6 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
         raise ValueError(f"items lists {dup} more than once")
     if isinstance(keys, str) or not isinstance(keys, list | tuple | pd.Index | None):
         raise TypeError(f"keys must be a list of item names, got {keys!r:.80}")
-    if not isinstance(conf_level, float | int) or isinstance(conf_level, bool) \
-            or not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be a number between 0 and 1, got {conf_level!r}")
     keys = list(keys or [])
     bad = [k for k in keys if k not in items]
     if bad:
@@ -230,7 +240,13 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
 
         # psych::omega factors cor(x, use = "pairwise"), not cov2cor of the covariances
         Rf = R if weighted else pd.DataFrame(X).corr().to_numpy()
-        fa = Factor(corr=Rf, n_factor=1, method="ml", nobs=nsub).fit()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fa = Factor(corr=Rf, n_factor=1, method="ml", nobs=nsub).fit()
+        if any("Convergence" in c.category.__name__ for c in caught):
+            warnings.warn("omega: the one-factor maximum-likelihood factor analysis did not "
+                          "converge; read omega with caution (alpha does not depend on it)",
+                          ConvergenceWarning, stacklevel=2)
         uniq = np.asarray(fa.uniqueness, float)
         rows.append(dict(measure="omega_total", estimate=1 - uniq.sum() / Rf.sum(), se=np.nan,
                          ci_low=np.nan, ci_high=np.nan,
@@ -266,4 +282,8 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
             f"item(s) {neg} correlate negatively with the rest of the scale "
             f"(item-rest r = {[round(float(r), 3) for r in r_drop if r < 0]}); they probably "
             "need reverse keying (keys=[...])", NegativeItemWarning, stacklevel=2)
-    return ReliabilityResult(scale=scale, items=item_df, missing=how, n=nsub)
+    notes = [f"missing answers, {how}"]
+    if weighted:
+        notes.append("weighted covariances; the intervals treat the rows as a simple random "
+                     "sample")
+    return ReliabilityResult(table=scale, items=item_df, missing=how, n=nsub, notes=notes)

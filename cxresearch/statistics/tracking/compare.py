@@ -8,11 +8,13 @@ New code should call ``cx.track`` directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from cxresearch.statistics.design.params import check_params
+from cxresearch.statistics.design.results import Result, records_warnings
 from cxresearch.statistics.tracking.track import track
 from cxresearch.waves.storage import wave_year
 
@@ -22,15 +24,31 @@ _NUMERIC = ("likert", "rating", "nps_0_10", "numeric")
 
 
 @dataclass
-class WaveComparison:
-    """Estimates per wave, their differences, and the tests adjusted as one family."""
+class WaveComparison(Result):
+    """Estimates per wave, their differences, and the tests adjusted as one family.
+
+    The result protocol: ``table`` is ``differences`` (``estimates`` when there is no earlier
+    wave), ``notes`` what the estimators warned (small cells...), ``summary()``,
+    ``_repr_html_``.
+    """
 
     estimates: pd.DataFrame  # item, level, wave, estimate, se, ci_low, ci_high, n, ...
     differences: pd.DataFrame  # item, level, difference, se, ci_low, ci_high, p_value
     tests: pd.DataFrame  # one test per item, with p_adjusted (TestFamily.table)
+    notes: list = field(default_factory=list)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.differences if len(self.differences) else self.estimates
+
+    def _headline(self) -> str:
+        waves = self.estimates["wave"].unique().tolist() if len(self.estimates) else []
+        return f"waves compared: {', '.join(map(str, waves))}; {len(self.tests)} item tests"
 
 
-def compare_waves(old, new, items=None, *, method: str = "holm",
+@records_warnings
+@check_params
+def compare_waves(old, new, items=None, *, p_adjust: str = "holm",
                   conf_level: float = 0.95) -> WaveComparison:
     """Compare two waves of one study item by item (a wrapper over :func:`cxresearch.track`).
 
@@ -44,7 +62,7 @@ def compare_waves(old, new, items=None, *, method: str = "holm",
     plus one omnibus test per item: the Rao–Scott corrected chi-square of wave × answer on the
     stacked waves (:func:`cxresearch.crosstab_test`, with the codebook's weights when both
     waves carry them, unit weights otherwise). All item tests form one family adjusted by
-    ``method`` (Holm by default).
+    ``p_adjust`` (Holm by default).
 
     Parameters
     ----------
@@ -144,7 +162,7 @@ def compare_waves(old, new, items=None, *, method: str = "holm",
         estimates = estimates[lead + [c for c in estimates.columns if c not in lead]]
     differences = pd.DataFrame(diff, columns=["item", "level", "difference", "se", "ci_low",
                                               "ci_high", "p_value"])
-    tests = family.table(method=method) if len(family) else pd.DataFrame(
+    tests = family.table(p_adjust=p_adjust) if len(family) else pd.DataFrame(
         columns=["family", "name", "test", "p_value", "p_adjusted", "adjustment", "reject"])
     return WaveComparison(estimates, differences, tests)
 

@@ -339,7 +339,7 @@ def _nps_cutoffs(parts, col, promoters, detractors, scale):
     """The item's promoter/detractor cut-offs: arguments, else codebook, else classic 0-10
     (:func:`cxresearch.nps_cutoffs`, the rule ``cx.nps`` uses)."""
     src = next((p.instrument for p in parts if p.instrument is not None), None)
-    return recommend.nps_cutoffs(src, col, promoters, detractors, scale=scale)
+    return recommend.nps_cutoffs(src, col, promoters, detractors, item_range=scale)
 
 
 def _nps_code(s, cut, label):
@@ -362,7 +362,7 @@ def _proportion_values(parts, col, missing, level, top_box, scale, notes):
         sc = _scale(parts, col, scale)
         if sc is None:
             raise ValueError(f"top_box= needs the scale of item {col!r}: it is not in a codebook"
-                             "; pass scale=(lowest, highest)")
+                             "; pass item_range=(lowest, highest)")
         lo, hi = sc
         if top_box > hi - lo:
             raise ValueError(f"top_box={top_box} leaves no lower answers on {lo}..{hi}")
@@ -432,7 +432,7 @@ def _index_values(parts, index, scale):
         sc = _scale(parts, c, scale)
         if sc is None:
             raise ValueError(f"measure='index' needs the scale of item {c!r}; pass "
-                             "scale=(lowest, highest)")
+                             "item_range=(lowest, highest)")
         scales.append(sc)
     vals, missing = [], {}
     for p in parts:

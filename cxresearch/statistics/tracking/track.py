@@ -45,6 +45,8 @@ from scipy import special
 from threadpoolctl import threadpool_limits
 
 from cxresearch.errors import ConvergenceWarning, SingleRespondentWarning
+from cxresearch.statistics.design.params import check_params
+from cxresearch.statistics.design.results import Result, add_notes, records_warnings
 from cxresearch.statistics.design.weighting import rake
 from cxresearch.statistics.estimates.means import design_label, design_prop_ci
 from cxresearch.statistics.relationships.multiplicity import adjust_pvalues
@@ -371,12 +373,43 @@ def _interaction_rows(stats_by_wave: list, parts, times, opts: dict, lead: dict,
     return out
 
 
+# ------------------------------------------------------------------ result
+class TrackResult(Result, pd.DataFrame):
+    """What :func:`track` returns: the tidy DataFrame itself, with the result protocol.
+
+    Every DataFrame operation works as before (and gives a plain DataFrame); ``table`` is the
+    same rows as a plain DataFrame, ``notes`` what was assumed or warned (gaps, composition
+    adjustment, a trend that did not converge), ``summary()`` and ``_repr_html_`` show a
+    compact view with the notes as footnotes.
+    """
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self)
+
+    @property
+    def notes(self) -> list:
+        return self.attrs.setdefault("notes", [])
+
+    def _headline(self) -> str:
+        info = self.attrs.get("tracking", {})
+        items = ", ".join(map(str, pd.unique(self["item"]))) if "item" in self else ""
+        return (f"tracking {items} ({info.get('measure', '')}) across "
+                f"{len(info.get('waves', []))} waves")
+
+
 # ------------------------------------------------------------------ public
+@records_warnings
+@check_params
 def track(waves_or_design, item, wave: str = "wave", *, measure: str | None = None, level=None,
-          top_box: int | None = None, scale=None, promoters=None, detractors=None,
+          top_box: int | None = None, item_range=None, promoters=None, detractors=None,
           by: str | None = None, adjust=None, base=None, compare=("previous", "base"),
           time=None, trend: str = "identity", p_adjust: str = "holm",
-          conf_level: float = 0.95, lonely_psu: str | None = None) -> pd.DataFrame:
+          conf_level: float = 0.95, lonely_psu: str | None = None) -> TrackResult:
     """Track a measure across waves: per-wave estimates, changes, trend and tests.
 
     Parameters
@@ -397,8 +430,8 @@ def track(waves_or_design, item, wave: str = "wave", *, measure: str | None = No
         % promoters − % detractors with the item's cut-offs (codebook, or ``promoters=`` /
         ``detractors=``; classic 9–10 / 0–6 on 0–10). ``index``: mean POMP (0–100) of the
         items, respondents answering all of them.
-    scale : (int, int), optional
-        Lowest and highest answer when the codebook does not give them (top box, index).
+    item_range : (int, int), optional
+        Lowest and highest answer when the codebook does not give them (top box, index, NPS).
     by : str, optional
         Segment column: every result per segment, plus a segment × wave interaction test and a
         test that the segments' trends are equal.
@@ -428,8 +461,9 @@ def track(waves_or_design, item, wave: str = "wave", *, measure: str | None = No
 
     Returns
     -------
-    pandas.DataFrame
-        Tidy rows with columns ``item, measure, [by], weighting, term, comparison, wave,
+    TrackResult
+        A DataFrame with the result protocol (``table``, ``notes``, ``summary()``): tidy rows
+        with columns ``item, measure, [by], weighting, term, comparison, wave,
         from_wave, time, estimate, se, ci_low, ci_high, n, n_eff, deff, statistic, df,
         p_value, p_adjusted, method, note``; ``term`` is ``wave`` (one row per wave; a gap has
         no estimate and a note), ``change``, ``trend``, ``any_difference``, ``interaction``,
@@ -471,7 +505,8 @@ def track(waves_or_design, item, wave: str = "wave", *, measure: str | None = No
     # the products here are tall and thin (n x a few columns): BLAS threads only add
     # overhead, and on a loaded machine they make them many times slower
     with threadpool_limits(limits=1, user_api="blas"):
-        return _track(parts, info, item, measure, level, top_box, scale, promoters, detractors,
+        return _track(parts, info, item, measure, level, top_box, item_range, promoters,
+                      detractors,
                       by, adjust, base, compare, time, trend, p_adjust, conf_level)
 
 
@@ -483,12 +518,9 @@ def _track(parts, info, item, measure, level, top_box, scale, promoters, detract
         raise ValueError(f"trend must be 'identity' or 'logit', got {trend!r}")
     if trend == "logit" and measure != "proportion":
         raise ValueError(f"trend='logit' is for measure='proportion', got measure={measure!r}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be in (0, 1), got {conf_level!r}")
     compare = (compare,) if isinstance(compare, str) else tuple(compare)
     if not compare or any(c not in _COMPARE for c in compare):
         raise ValueError(f"compare must be 'previous', 'base' or both, got {compare!r}")
-    adjust_pvalues([np.nan], p_adjust)  # validates the method name early (and cheaply)
     G = len(parts)
     labels = [p.label for p in parts]
     if base is None:
@@ -553,7 +585,10 @@ def _track(parts, info, item, measure, level, top_box, scale, promoters, detract
                              "notes": notes + ([adj_note] if adj_note else []),
                              "labels": {s["item"]: s["label"] for s in specs},
                              "measure": measure, "by": by, "p_adjust": p_adjust}
-    return out
+    res = TrackResult(out)
+    res.attrs = dict(out.attrs)
+    add_notes(res.notes, res.attrs["tracking"]["notes"])
+    return res
 
 
 def _is_index(parts: list[Part], item) -> bool:

@@ -16,7 +16,7 @@ import cxresearch as cx
 from cxresearch.errors import SmallCellWarning, UnorderedCategoryWarning
 from cxresearch.sampling.design import Design
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 R = json.loads((REF / "rel_contingency.json").read_text())
 LEV = ["Low", "Medium", "High"]
 

@@ -30,7 +30,7 @@ import pytest
 import cxresearch as cx
 from cxresearch.errors import IngestError, PiiSuspectedWarning
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CODEBOOK = """\
 format_version: 1
 study: hx

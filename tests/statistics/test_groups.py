@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 R = json.loads((REF / "rel_groups.json").read_text())
 
 

@@ -19,7 +19,7 @@ import pytest
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 R = json.loads((REF / "regression.json").read_text())
 
 
@@ -376,10 +376,10 @@ class TestForestPlot:
         df["y"] = pd.cut(df["x"] + rng.logistic(size=300), [-np.inf, -1, 1, np.inf],
                          labels=["lo", "mid", "hi"])
         res = cx.ordinal_logit(df, "y", ["x"], po_test=False)
-        fig = cx.forest_plot(res.coef)
+        fig = cx.forest_plot(res.table)
         assert fig.cx_data["term"].tolist() == ["x"]
         assert fig.cx_data["estimate"].iloc[0] == pytest.approx(
-            np.exp(res.coef.loc[res.coef["term"] == "x", "estimate"].iloc[0]))
+            np.exp(res.table.loc[res.table["term"] == "x", "estimate"].iloc[0]))
 
 
 def test_docstring_examples():

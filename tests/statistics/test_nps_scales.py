@@ -26,7 +26,7 @@ from cxresearch.codebooks.items import Item
 from cxresearch.errors import CodebookError, SingleRespondentWarning
 from cxresearch.sampling.design import Design
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "nps_scales.json").read_text())
 EXACT, QUANT = 1e-9, 1e-7
 CUTS = {"nps7": ("r7", [7], range(1, 6)), "nps5": ("r5", [5], "1-3"),
@@ -189,8 +189,8 @@ def test_codebook_cutoffs_and_refusal(srs_df):
         cx.nps(w, "r5")
     with pytest.raises(ValueError, match="item 'r5' is on a 1..5 scale"):
         cx.compare_groups(w, "r5", "stype", kind="nps")
-    with pytest.raises(ValueError, match=r"scale=\(0, 10\) contradicts the codebook scale 1..5"):
-        cx.nps(w, "r5", scale=(0, 10))
+    with pytest.raises(ValueError, match=r"item_range=\(0, 10\) contradicts the codebook scale 1..5"):
+        cx.nps(w, "r5", item_range=(0, 10))
     g = cx.compare_groups(w, "r7", "stype", kind="nps").groups
     assert all("detractors 1-5 on 1..7" in m for m in g.method)
 
@@ -252,9 +252,9 @@ def test_nps_code_helper():
     (dict(promoters=True, detractors="1-5"), TypeError, "whole numbers"),
     (dict(promoters={"a": 7}, detractors="1-5"), TypeError, "whole numbers"),
     (dict(promoters="7-5", detractors="1-4"), ValueError, "runs backwards"),
-    (dict(promoters=[7], detractors="1-5", scale=(1, 10)), ValueError, "highest answers"),
-    (dict(promoters=[7], detractors="0-5", scale=(1, 7)), ValueError, "outside its scale"),
-    (dict(promoters=[7], detractors="1-5", scale=(7, 1)), ValueError, "scale="),
+    (dict(promoters=[7], detractors="1-5", item_range=(1, 10)), ValueError, "highest answers"),
+    (dict(promoters=[7], detractors="0-5", item_range=(1, 7)), ValueError, "outside its scale"),
+    (dict(promoters=[7], detractors="1-5", item_range=(7, 1)), ValueError, "item_range="),
 ])
 def test_hostile_cutoffs(srs_df, kw, err, msg):
     with pytest.raises(err, match=msg):

@@ -18,7 +18,7 @@ from conftest import fake_wave
 from cxresearch.sampling.design import Calibration, Design
 from cxresearch.statistics.design.resolve import as_design
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())
 
 

@@ -16,7 +16,7 @@ from scipy import stats
 import cxresearch as cx
 from cxresearch.errors import NegativeItemWarning
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 R = json.loads((REF / "rel_groups.json").read_text())
 A = [f"A{i}" for i in range(1, 6)]
 C = [f"C{i}" for i in range(1, 6)]
@@ -28,7 +28,7 @@ def bfi():
 
 
 def _s(res, m, col="estimate"):
-    return float(res.scale.set_index("measure").loc[m, col])
+    return float(res.table.set_index("measure").loc[m, col])
 
 
 @pytest.mark.parametrize("key,items,keys", [("alpha_A_keyed", A, ["A1"]),

@@ -20,7 +20,7 @@ import cxresearch as cx
 from cxresearch.errors import ConvergenceWarning
 from cxresearch.sampling.design import Design
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())
 TYPES = {"E": 4421, "H": 755, "M": 1018}
 SCHWIDE = {"No": 1072, "Yes": 5122}

@@ -38,7 +38,7 @@ from cxresearch.pipeline import cli
 from cxresearch.pipeline import run as pipeline
 from cxresearch.pipeline.notebooks import NotebookResult
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 

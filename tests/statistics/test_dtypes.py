@@ -145,9 +145,10 @@ def test_every_estimator_every_dtype(name, dtype, missing):
         return
     assert got.shape == want.shape
     # omega comes from an iterative ML factor analysis (statsmodels, converged to ~1e-8 and
-    # not bit-reproducible between runs): 1e-6 there; everything else is closed-form or
+    # not bit-reproducible between runs: under load, with OpenBLAS threads, one run in a few
+    # hundred differed by a few 1e-6 relative): 1e-5 there; everything else is closed-form or
     # Newton to 1e-9
-    rtol = 1e-6 if name.startswith("reliability") else 1e-9
+    rtol = 1e-5 if name.startswith("reliability") else 1e-9
     np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-12, equal_nan=True,
                                err_msg=f"{name} on {dtype} differs from float64")
 

@@ -338,7 +338,7 @@ def test_reconstruct_many_grid_and_ranges():
     grid = cx.reconstruct_many("mitto_cx", 2, _nps_by_maturity, seed=0,
                                vary={"immature": ["no_strategy", "no_strategy+early_stage"]})
     assert set(grid.results["a_immature"]) == {"no_strategy", "no_strategy+early_stage"}
-    assert "a_immature" in grid.summary.columns and len(grid.summary) == 4
+    assert "a_immature" in grid.table.columns and len(grid.table) == 4
     drawn = cx.reconstruct_many("mopinion_dcxm", 2, lambda w: pd.DataFrame(
         {"term": ["r"], "estimate": [float(w.data["measure_all_channels"].mean())]}),
         seed=0, vary="all")

@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 import cxresearch as cx
 from cxresearch.statistics.relationships.multiplicity import TestFamily
 
-R = json.loads((Path(__file__).parent / "reference" / "rel_contingency.json").read_text())
+R = json.loads((Path(__file__).resolve().parents[1] / "reference" / "rel_contingency.json").read_text())
 
 
 @pytest.mark.parametrize("method", ["holm", "hochberg", "hommel", "bonferroni", "BH", "BY"])

@@ -19,7 +19,7 @@ from conftest import fake_wave
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())["items"]
 EXACT, QUANT = 1e-9, 1e-7
 
@@ -266,7 +266,7 @@ def test_plain_columns_without_a_scale_are_refused():
 
 
 def test_to_pomp_reverse_keyed(wave17):
-    est = cx.mean(wave17, ["r7", "r7rev"]).rename(columns={"term": "item"})
+    est = cx.mean(wave17, ["r7", "r7rev"])
     from cxresearch.statistics.estimates.indices import to_pomp
 
     p = to_pomp(est, wave17.instrument).set_index("item")

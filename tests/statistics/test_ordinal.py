@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 R = json.loads((REF / "rel_ordinal.json").read_text())
 LMH = ["Low", "Medium", "High"]
 
@@ -38,7 +38,7 @@ def _check_polr(res, ref, est_atol=2e-5, se_rtol=2e-4):
     """polr maximizes with optim(BFGS, reltol 1e-8) and differentiates the Hessian numerically
     (optimHess): its estimates carry ~1e-6 of optimizer noise and its SEs ~1e-5 relative;
     our Newton fit converges to 1e-9, so the tolerances below are R's, with a margin."""
-    est = res.coef.set_index("term")
+    est = res.table.set_index("term")
     for k, v in {**ref["coef"], **ref["zeta"]}.items():
         assert_allclose(est.loc[k, "estimate"], v, atol=est_atol, err_msg=k)
     for k, v in ref["se"].items():
@@ -57,8 +57,8 @@ def test_polr_housing_expanded_equals_weighted(housing, fit_w):
     res = cx.ordinal_logit(long, "Sat", ["Infl", "Type", "Cont"])
     _check_polr(res, R["polr_housing_expanded"])
     # invariant: frequency weights = expanded rows, to the Newton tolerance
-    assert_allclose(res.coef["estimate"], fit_w.coef["estimate"], atol=1e-8)
-    assert_allclose(res.coef["se"], fit_w.coef["se"], rtol=1e-8)
+    assert_allclose(res.table["estimate"], fit_w.table["estimate"], atol=1e-8)
+    assert_allclose(res.table["se"], fit_w.table["se"], rtol=1e-8)
     assert_allclose(res.loglik, fit_w.loglik, rtol=1e-12)
 
 
@@ -73,11 +73,11 @@ def test_polr_probit(housing):
     res = cx.ordinal_logit(housing, "Sat", ["Infl", "Type", "Cont"], weights="Freq",
                            link="probit")
     _check_polr(res, R["polr_housing_probit"])
-    assert res.coef["odds_ratio"].isna().all()
+    assert res.table["odds_ratio"].isna().all()
 
 
 def test_clm_housing_and_wine(fit_w):
-    est = fit_w.coef.set_index("term")
+    est = fit_w.table.set_index("term")
     ref = R["clm_housing"]
     # clm converges its Newton fit to gradient 1e-6 and uses the analytic Hessian: 1e-6 / 1e-5
     for k, v in ref["coef"].items():
@@ -85,7 +85,7 @@ def test_clm_housing_and_wine(fit_w):
         assert_allclose(est.loc[k, "se"], ref["se"][k], rtol=1e-5, err_msg=k)
     wine = pd.read_csv(REF / "data" / "rel_wine.csv")
     res = cx.ordinal_logit(wine, "rating", ["temp", "contact"])
-    est = res.coef.set_index("term")
+    est = res.table.set_index("term")
     ref = R["clm_wine"]
     for k, v in ref["coef"].items():
         assert_allclose(est.loc[k, "estimate"], v, atol=1e-6, err_msg=k)
@@ -122,7 +122,7 @@ def test_svyolr(key, kind):
     res = cx.ordinal_logit(des, "mealcat", ["ell", "mobility", "stype"],
                            reference={"stype": "E"})
     ref = R[key]
-    est = res.coef.set_index("term")
+    est = res.table.set_index("term")
     ours = list(est.index)
     # svyolr maximizes with optim (BFGS, reltol 1e-8) on a weighted likelihood whose scale is
     # the population size: its estimates agree with a converged Newton fit to ~2e-5 and its
@@ -134,23 +134,24 @@ def test_svyolr(key, kind):
             k2 = ours[j]
         assert_allclose(est.loc[k2, "estimate"], v, atol=5e-5, err_msg=k)
         assert_allclose(est.loc[k2, "se"], ref["se"][k], rtol=5e-4, err_msg=k)
-    assert (res.coef["deff"] > 0).all()
+    assert (res.table["deff"] > 0).all()
     assert res.po_test["method"].str.contains("design-based").all()
 
 
 def test_unit_weight_design_same_estimates(fit_w, housing):
     long = housing.loc[housing.index.repeat(housing["Freq"])].reset_index(drop=True)
     res = cx.ordinal_logit(Design(long), "Sat", ["Infl", "Type", "Cont"])
-    assert_allclose(res.coef["estimate"], fit_w.coef["estimate"], atol=1e-8)
+    assert_allclose(res.table["estimate"], fit_w.table["estimate"], atol=1e-8)
     # sandwich and model-based SEs agree when the model holds (here within 10 %)
-    assert_allclose(res.coef["se"], fit_w.coef["se"], rtol=0.1)
+    assert_allclose(res.table["se"], fit_w.table["se"], rtol=0.1)
 
 
 def test_reference_level_and_missing(housing):
     long = housing.loc[housing.index.repeat(housing["Freq"])].reset_index(drop=True)
-    a = cx.ordinal_logit(long, "Sat", ["Infl"], po_test=False).coefficients
+    a = cx.ordinal_logit(long, "Sat", ["Infl"], po_test=False).coefficients \
+        .set_index("term")["estimate"]
     b = cx.ordinal_logit(long, "Sat", ["Infl"], reference={"Infl": "High"},
-                         po_test=False).coefficients
+                         po_test=False).coefficients.set_index("term")["estimate"]
     # invariant: changing the reference level re-expresses the same fit
     assert_allclose(b["InflLow"], -a["InflHigh"], atol=1e-8)
     assert_allclose(b["InflMedium"], a["InflMedium"] - a["InflHigh"], atol=1e-8)

@@ -12,7 +12,7 @@ import pytest
 import cxresearch as cx
 from cxresearch.ledger.figures import BOUNDS, COLUMNS, PASSAGE_SEP, UNITS, as_ledger, interval
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "data" / "published" / "ledger.csv"
 SEEDS = ROOT.parent / "shared" / "seeds"
 

@@ -33,7 +33,7 @@ from cxresearch.waves.storage import (
     write_wave,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PY = ROOT / ".venv" / "bin" / "python"
 CLI = ROOT / ".venv" / "bin" / "cxresearch"
 CODEBOOK = """\

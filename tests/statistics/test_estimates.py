@@ -20,7 +20,7 @@ from cxresearch.errors import SingleRespondentWarning
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.estimates.means import COLUMNS
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "survey_core.json").read_text())
 EXACT, QUANT = 1e-9, 1e-7
 
@@ -46,7 +46,7 @@ def dclus1():
 def test_mean_two_variables_with_deff(dstrat):
     r = cx.mean(dstrat, ["api00", "enroll"])
     ref = REF["strat"]["mean"]
-    assert list(r.columns) == ["term", *COLUMNS]
+    assert list(r.columns) == ["item", *COLUMNS]
     np.testing.assert_allclose(r["estimate"], _r(ref["est"]), rtol=EXACT)
     np.testing.assert_allclose(r["se"], _r(ref["se"]), rtol=EXACT)
     np.testing.assert_allclose(r["deff"], _r(ref["deff"]), rtol=EXACT)
@@ -88,7 +88,7 @@ def test_domains_match_svyby(dstrat, fn, key, var):
     np.testing.assert_allclose(r.estimate, _r(ref["est"]), rtol=EXACT)
     np.testing.assert_allclose(r.se, _r(ref["se"]), rtol=EXACT)
     np.testing.assert_allclose(r.deff, _r(ref["deff"]), rtol=EXACT)
-    assert list(r.columns[:2]) == ["sch.wide", "term"]
+    assert list(r.columns[:2]) == ["sch.wide", "item"]
 
 
 def test_cluster_design_means_totals_domains(dclus1):

@@ -13,7 +13,7 @@ from cxresearch.report.narrative import story
 from cxresearch.statistics.estimates import indices
 from cxresearch.statistics.tracking import compare as wavecompare
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MOBI = ROOT / "data" / "examples" / "ecsi_mobi" / "mobi.csv"
 
 

@@ -22,7 +22,7 @@ import cxresearch as cx
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.tracking.track import COLUMNS, track
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 R = json.loads((REF / "tracking.json").read_text())
 EXACT, LIN, ITER = 1e-10, 1e-8, 1e-7
 
@@ -262,7 +262,7 @@ def test_index_measure_is_mean_pomp(stacked):
     d = stacked.assign(q1=(stacked.api00 // 200).clip(1, 5), q2=stacked.nps_x // 2 + 0)
     d["q2"] = d["q2"].clip(1, 5)
     des = Design(d, weights="pw", strata="stratum", psu="psu")
-    r = track(des, ["q1", "q2"], "wave", measure="index", scale=(1, 5))
+    r = track(des, ["q1", "q2"], "wave", measure="index", item_range=(1, 5))
     w1 = d[d.wave == 1]
     pomp = 100 * ((w1.q1 - 1) / 4 + (w1.q2 - 1) / 4) / 2
     est = r[(r.term == "wave") & (r.wave == 1)]["estimate"].iloc[0]
@@ -327,7 +327,7 @@ class TestHostileInput:
         with pytest.raises(ValueError, match="top_box= needs the scale"):
             track(des, "nps_x", "wave", measure="proportion", top_box=2)
         with pytest.raises(ValueError, match="outside its scale"):
-            track(des, "nps_x", "wave", measure="proportion", top_box=2, scale=(1, 5))
+            track(des, "nps_x", "wave", measure="proportion", top_box=2, item_range=(1, 5))
 
     def test_waves_container(self, stacked):
         with pytest.raises(TypeError, match="must hold Waves"):
@@ -390,8 +390,9 @@ def test_level_sets_mapped_by_the_codebook_aliases():
 def test_nps_on_a_seven_point_item_needs_cutoffs():
     d = pd.DataFrame({"wave": [1] * 6 + [2] * 6, "rec": [7, 7, 6, 5, 1, 3, 7, 6, 6, 2, 7, 7]})
     with pytest.raises(ValueError, match="not 0..10"):
-        track(d, "rec", measure="nps", scale=(1, 7))
-    r = track(d, "rec", measure="nps", promoters=[7], detractors=range(1, 6), scale=(1, 7))
+        track(d, "rec", measure="nps", item_range=(1, 7))
+    r = track(d, "rec", measure="nps", promoters=[7], detractors=range(1, 6),
+              item_range=(1, 7))
     w = r[r.term == "wave"]["estimate"].tolist()
     assert_allclose(w, [100 * (2 - 3) / 6, 100 * (3 - 1) / 6], rtol=1e-12)
     assert "promoters 7" in r[r.term == "wave"]["method"].iloc[0]

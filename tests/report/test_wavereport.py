@@ -25,7 +25,7 @@ from cxresearch.codebooks.instrument import instrument_from_text
 from cxresearch.report.narrative import wavereport as wr
 
 MOBI = paths.package_root() / "data" / "examples" / "ecsi_mobi" / "mobi.csv"
-REF = json.loads((Path(__file__).parent / "reference" / "wavereport_mobi.json").read_text())
+REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "wavereport_mobi.json").read_text())
 # R names -> index names the draft proposes from the shared prefixes
 NAMES = {"quality": "perq", "satisfaction": "cusa", "value": "perv"}
 

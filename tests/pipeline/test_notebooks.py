@@ -22,7 +22,7 @@ import pytest
 
 from cxresearch.pipeline import run as pipeline
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(p for p in NOTEBOOK_DIR.glob("*.ipynb") if not p.name.startswith("_"))
 EXPECTED = ["00_scorecard", "01_mopinion_benchmark", "02_omnichannel_maturity",
