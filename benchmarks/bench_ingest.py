@@ -1,4 +1,5 @@
-"""Ingest speed: a 1,000,000-respondent × 50-column CSV, validated against a 50-item codebook.
+"""Ingest speed and memory: a 1,000,000-respondent × 50-column CSV (and 5,000,000 with
+``python benchmarks/bench_ingest.py --rows 5000000``), validated against a 50-item codebook.
 
 Set-up (not timed): ``benchmarks/_data/`` (git-ignored) receives a generated codebook
 ``bench_cx.yaml`` (id, weight, 30 five-point agreement items, 8 0–10 items, 5 single-choice items
@@ -10,7 +11,9 @@ Timed: ``cx.ingest`` of that file, writing the wave to a temporary folder (readi
 and delimiter detection, mapping, validation of every cell, Parquet + manifest), and beside it
 plain ``pandas.read_csv`` of the same file (C engine, and the pyarrow engine), which only
 parses. Each case runs in its own process (``benchmarks/run.py``), so the peak memory reported
-is that of the case. Targets (issue 2): ingest under 30 s and under 2 GB peak.
+is that of the case. Targets (issue 2): ingest under 30 s and under 2 GB peak; (issue 24)
+peak memory at most about twice the file size — the manual run prints the peak resident set
+size (``ru_maxrss``) of a fresh process per size, beside the file size.
 """
 
 from __future__ import annotations
@@ -63,18 +66,26 @@ def _codebook() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _generate() -> None:
+def _generate(n: int = N, csv: Path = CSV) -> None:
     """Write the codebook and the CSV once (column blocks via Arrow; not timed)."""
+    DATA.mkdir(exist_ok=True)
+    CODEBOOK.write_text(_codebook(), encoding="utf-8")
+    if csv.exists():
+        return
+    tmp = csv.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        for start in range(0, n, N):   # blocks of at most 1M rows: bounded memory
+            _write_block(fh, min(N, n - start), start, header=start == 0)
+    tmp.replace(csv)
+
+
+def _write_block(fh, N: int, start: int, header: bool) -> None:  # noqa: N803 - block size
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    DATA.mkdir(exist_ok=True)
-    CODEBOOK.write_text(_codebook(), encoding="utf-8")
-    if CSV.exists():
-        return
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(start)
     cols: dict[str, pa.Array] = {}
-    cols["respondent_id"] = pa.array(np.char.add("R", np.arange(N).astype(str)))
+    cols["respondent_id"] = pa.array(np.char.add("R", np.arange(start, start + N).astype(str)))
     cols["weight"] = pa.array(np.round(rng.gamma(4.0, 0.25, N), 4))
     for i in range(30):
         codes = rng.integers(1, 6, N)
@@ -100,10 +111,9 @@ def _generate() -> None:
               for k in (1, 2, 3) for _ in range(40)]
     cols["channels"] = pa.array(np.array(combos, dtype=object)[rng.integers(0, len(combos), N)],
                                 type=pa.string())
-    tmp = CSV.with_suffix(".tmp")
-    pacsv.write_csv(pa.table(cols), tmp,
-                    pacsv.WriteOptions(quoting_style="none", batch_size=65536))  # no value needs quotes
-    tmp.replace(CSV)
+    pacsv.write_csv(pa.table(cols), fh,
+                    pacsv.WriteOptions(quoting_style="none", batch_size=65536,  # no quotes needed
+                                       include_header=header))
 
 
 def case_ingest() -> list[dict]:
@@ -143,7 +153,48 @@ def case_read_csv() -> list[dict]:
 CASES = {"ingest_1m": case_ingest, "read_csv_1m": case_read_csv}
 
 
-if __name__ == "__main__":  # quick manual run: python benchmarks/bench_ingest.py
-    for name, fn in CASES.items():
-        for row in fn():
-            print(name, row)
+def _csv(n: int) -> Path:
+    return DATA / f"bench_{n // 1000}k.csv" if n != N else CSV
+
+
+def _peak(n: int) -> None:
+    """In a fresh process: ingest the ``n``-row file and print seconds and peak RSS."""
+    import resource
+
+    sys.path.insert(0, str(HERE.parent))
+    csv = _csv(n)
+    import cxresearch as cx
+    from cxresearch.codebooks.instrument import load_instrument
+
+    inst = load_instrument(CODEBOOK)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with tempfile.TemporaryDirectory() as root:
+        t0 = time.perf_counter()
+        w = cx.ingest(csv, inst, "bench", root=root)
+        sec = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size = csv.stat().st_size / 2**20
+    print(f"{n:>9,} rows  file {size:7.0f} MiB  ingest {sec:6.1f} s  peak RSS {peak:7.0f} MiB "
+          f"(before ingest {base:.0f} MiB; peak/file {peak / size:.2f})  "
+          f"rows kept {w.manifest['rows_kept']:,}", flush=True)
+
+
+if __name__ == "__main__":  # manual run: python benchmarks/bench_ingest.py [--rows N ...]
+    import argparse
+    import subprocess
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, nargs="*", default=None,
+                    help="measure peak memory at these sizes (each in a fresh process)")
+    ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.one:
+        _peak(a.one)
+    elif a.rows:
+        for n in a.rows:
+            _generate(n, _csv(n))   # here: the measuring process only ingests
+            subprocess.run([sys.executable, __file__, "--one", str(n)], check=True)
+    else:
+        for name, fn in CASES.items():
+            for row in fn():
+                print(name, row)

@@ -50,6 +50,7 @@ _API: dict[str, str] = {
     "nps_cutoffs": "statistics.estimates.recommend",
     "NpsCutoffs": "statistics.estimates.recommend",
     "top_box": "statistics.estimates.indices",
+    "warnings_as_notes": "statistics.design.results",
     "rake": "statistics.design.weighting",
     "trim_weights": "statistics.design.weighting",
     "weight_summary": "statistics.design.weighting",

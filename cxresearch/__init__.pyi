@@ -34,6 +34,7 @@ from cxresearch.report.output.tables import show_table as show_table
 from cxresearch.report.style import theme as theme
 from cxresearch.sampling.design import Design as Design
 from cxresearch.statistics.banner.build import banner as banner
+from cxresearch.statistics.design.results import warnings_as_notes as warnings_as_notes
 from cxresearch.statistics.design.weighting import rake as rake
 from cxresearch.statistics.design.weighting import trim_weights as trim_weights
 from cxresearch.statistics.design.weighting import weight_summary as weight_summary

@@ -13,6 +13,18 @@ current project is, in this order:
 
 A project's ``[paths]`` table may move any folder (``codebooks``, ``waves``, ``notebooks``,
 ``reports``, ``examples``, ``published``); relative paths are relative to the project folder.
+**Confinement**: every folder must stay inside the project (``waves = "../elsewhere"`` or an
+absolute path is refused, naming where it would have written) unless the project opts out
+explicitly with ``allow_outside = true`` in ``[paths]``, or the command gets
+``--allow-outside`` (which sets ``$CXRESEARCH_ALLOW_OUTSIDE=1`` for that command). The check
+is on the path as written (``..`` resolved); a symbolic link the user placed inside the project
+is their own explicit choice and is followed.
+
+**Names** that become file or folder names (study ids, wave labels, table and figure names)
+follow one rule, :func:`check_name`: at most 100 characters, no control or invisible
+characters, no path separators or characters Windows forbids, not ``.``/``..``, no leading or
+trailing space or trailing dot, and not a name Windows reserves (``CON``, ``PRN``, ``AUX``,
+``NUL``, ``COM1``-``COM9``, ``LPT1``-``LPT9``, also with an extension, in any case).
 Codebooks are looked up by name in the project's codebooks folder, then in the packaged
 examples (:func:`instrument_dirs`).
 
@@ -36,14 +48,22 @@ import tomllib
 from pathlib import Path
 
 __all__ = [
+    "LABEL_RE",
+    "MAX_NAME_LENGTH",
+    "WINDOWS_RESERVED",
     "PROJECT_FILE",
+    "OutsideProjectError",
     "atomic_save",
+    "check_label",
+    "check_name",
+    "confined",
     "atomic_write",
     "environment",
     "find_project",
     "instrument_dirs",
     "is_package_project",
     "notebooks_dir",
+    "outside_allowed",
     "package_root",
     "project_config",
     "sha256_file",
@@ -65,6 +85,110 @@ PROJECT_FILE = "cxresearch.toml"
 #: folders of a project created by ``cxresearch init`` (``[paths]`` in the toml may move them)
 _DEFAULT_FOLDERS = {"codebooks": "codebooks", "waves": "waves", "notebooks": "notebooks",
                     "reports": "reports", "examples": "examples", "published": "published"}
+
+
+#: the longest name (study id, wave label, table or figure name) that becomes a file name
+MAX_NAME_LENGTH = 100
+#: device names Windows reserves in every folder, with or without an extension
+WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                              *(f"COM{i}" for i in "123456789\u00b9\u00b2\u00b3"),
+                              *(f"LPT{i}" for i in "123456789\u00b9\u00b2\u00b3")})
+_FORBIDDEN_CHARS = set('/\\:*?"<>|')
+
+
+class OutsideProjectError(ValueError):
+    """A path a project resolves lies outside the project folder (and no opt-out was given)."""
+
+
+def check_name(kind: str, value, *, max_length: int = MAX_NAME_LENGTH) -> str:
+    """``value`` when it can be a portable file or folder name, else ValueError naming ``kind``.
+
+    The one name rule of the package (study ids, wave labels, table and figure names): a
+    non-empty string of at most ``max_length`` characters, with no control, format (bidi) or
+    other invisible characters, no ``/ \\ : * ? " < > |``, not ``.`` or ``..``, no leading
+    or trailing space, no trailing dot, and not a device name Windows reserves (``CON``,
+    ``PRN``, ``AUX``, ``NUL``, ``COM1``-``COM9``, ``LPT1``-``LPT9``; also ``con.txt`` or
+    ``Com1``), so that a project copied to Windows keeps every file.
+
+    Examples
+    --------
+    >>> check_name("wave", "2024-Q1")
+    '2024-Q1'
+    >>> check_name("wave", "con.txt")     # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ValueError: wave 'con.txt' is a device name Windows reserves ...
+    >>> # In R: no equivalent; fs::path_sanitize() strips instead of refusing
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{kind} must be a string, got {type(value).__name__} {value!r:.80}")
+    shown = repr(value) if len(value) <= 60 else repr(value[:57]) + "..."
+    if not value:
+        raise ValueError(f"{kind} must not be empty")
+    if len(value) > max_length:
+        raise ValueError(f"{kind} {shown} has {len(value)} characters, more than "
+                         f"{max_length}: choose a shorter name")
+    bad = [c for c in value if not c.isprintable() or c in _FORBIDDEN_CHARS]
+    if bad:
+        what = ", ".join(dict.fromkeys(ascii(c) for c in bad))
+        raise ValueError(f"{kind} {shown} contains {what}: a file name may hold no control "
+                         f"or invisible characters and none of / \\ : * ? \" < > |")
+    if value in (".", "..") or value != value.strip() or value.endswith("."):
+        raise ValueError(f"{kind} {shown} must not be '.' or '..', start or end with a space, "
+                         f"or end with a dot")
+    if value.split(".", 1)[0].rstrip().upper() in WINDOWS_RESERVED:
+        raise ValueError(f"{kind} {shown} is a device name Windows reserves (CON, PRN, AUX, "
+                         f"NUL, COM1-9, LPT1-9): choose another name")
+    return value
+
+
+#: study ids and wave labels (see :func:`check_label`)
+LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def check_label(kind: str, value) -> str:
+    """``value`` when it is a valid study id or wave label, else ``ValueError`` naming ``kind``.
+
+    Letters, digits, ``.``, ``_`` and ``-`` (ASCII: no look-alike digits or letters),
+    starting with a letter or digit, at most 100 characters, the whole string matched
+    (``"2024\\n"`` is refused); and :func:`check_name` (no trailing dot, no name Windows
+    reserves such as ``CON`` or ``lpt1.txt``). Study ids and wave labels become folder names.
+
+    Examples
+    --------
+    >>> check_label("wave", "2021-reconstructed")
+    '2021-reconstructed'
+    >>> # In R: stopifnot(grepl("^[A-Za-z0-9][A-Za-z0-9._-]*$", x, perl = TRUE))
+    """
+    if not isinstance(value, str) or not LABEL_RE.fullmatch(value):
+        shown = repr(value) if not isinstance(value, str) or len(value) <= 60 else (
+            repr(value[:57]) + f"... ({len(value)} characters)")
+        raise ValueError(
+            f"{kind} must be a non-empty string of ASCII letters, digits, '.', '_' or '-' that "
+            f"starts with a letter or digit, at most 100 characters (it becomes a folder name), "
+            f"got {shown}")
+    return check_name(kind, value)
+
+
+def outside_allowed(conf: dict | None = None) -> bool:
+    """Whether the current command or project opted out of confinement: ``--allow-outside``
+    (``$CXRESEARCH_ALLOW_OUTSIDE=1``) or ``allow_outside = true`` in the toml's ``[paths]``."""
+    if os.environ.get("CXRESEARCH_ALLOW_OUTSIDE", "") not in ("", "0"):
+        return True
+    return bool(conf and (conf.get("paths") or {}).get("allow_outside") is True)
+
+
+def confined(path: str | os.PathLike, root: str | os.PathLike, what: str, *,
+             allow: bool = False) -> Path:
+    """``root / path`` (``..`` resolved), refused with :class:`OutsideProjectError` when it
+    leaves ``root`` and ``allow`` is False; the message names the path it would have used."""
+    root = Path(root)
+    full = Path(os.path.normpath(root / Path(path).expanduser()))
+    if allow or full == root or root in full.parents:
+        return full
+    raise OutsideProjectError(
+        f"{what} resolves to {full}, outside the project {root}: cxresearch would have "
+        f"written there. Keep it inside the project, or opt out explicitly with "
+        f"`allow_outside = true` under [paths] in {PROJECT_FILE} (or --allow-outside)")
 
 
 def package_root() -> Path:
@@ -121,9 +245,9 @@ def project_config(root: str | os.PathLike | None = None) -> dict:
     file = root / PROJECT_FILE
     try:
         st = file.stat()
-        key = (str(file), st.st_mtime_ns, st.st_size)
+        key = (str(file), st.st_mtime_ns, st.st_size, outside_allowed())
     except OSError:
-        key = (str(file), None, None)
+        key = (str(file), None, None, outside_allowed())
     if key not in _CONFIG_CACHE:
         conf: dict = {}
         if key[1] is not None:
@@ -131,15 +255,25 @@ def project_config(root: str | os.PathLike | None = None) -> dict:
                 conf = tomllib.loads(file.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise ValueError(f"{file}: not valid TOML ({exc})") from None
-        given = conf.get("paths", {})
-        if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
-            raise ValueError(f"{file}: [paths] must map folder names to strings, got {given!r}")
+        given = dict(conf.get("paths", {})) if isinstance(conf.get("paths", {}), dict) else None
+        allow = given.pop("allow_outside", False) if given is not None else False
+        if not isinstance(allow, bool):
+            raise ValueError(f"{file}: [paths] allow_outside must be true or false, got "
+                             f"{allow!r}")
+        if given is None or not all(isinstance(v, str) for v in given.values()):
+            raise ValueError(f"{file}: [paths] must map folder names to strings, got "
+                             f"{conf.get('paths')!r}")
         unknown = sorted(set(given) - set(_DEFAULT_FOLDERS))
         if unknown:
             raise ValueError(f"{file}: unknown folder(s) in [paths]: {', '.join(unknown)} "
                              f"(known: {', '.join(sorted(_DEFAULT_FOLDERS))})")
+        for k, v in given.items():
+            if not v.strip() or "\x00" in v:
+                raise ValueError(f"{file}: [paths] {k} = {v!r} is not a folder name")
+            confined(v, root, f"{file}: [paths] {k} = {v!r}",
+                     allow=allow or outside_allowed())
         folders = {k: (root / given.get(k, v)).resolve() for k, v in _DEFAULT_FOLDERS.items()}
-        _CONFIG_CACHE[key] = {**conf, "root": root, "paths": folders}
+        _CONFIG_CACHE[key] = {**conf, "root": root, "paths": folders, "allow_outside": allow}
     return _CONFIG_CACHE[key]
 
 

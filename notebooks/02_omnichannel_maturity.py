@@ -45,6 +45,7 @@ from cxresearch.report.narrative import story
 from cxresearch.report.narrative import wavereport as wr
 
 cx.theme(set_global=True)
+cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below
 pd.set_option("display.width", 120)
 pd.set_option("display.max_columns", 20)
 

@@ -44,6 +44,7 @@ from cxresearch.report.charts.labels import Labeller
 from cxresearch.report.narrative import story
 
 cx.theme(set_global=True)
+cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below
 pd.set_option("display.width", 120)
 pd.set_option("display.max_columns", 20)
 

@@ -47,6 +47,7 @@ from cxresearch.report.narrative import story
 from cxresearch.report.narrative import wavereport as wr
 
 cx.theme(set_global=True)
+cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below
 
 w = wr.default_wave(study, wave)
 inst = w.instrument
@@ -147,6 +148,9 @@ if len(notes):
 # %%
 notes = wr.Notes(names)
 segs = wr.segments(inst)
+if [s for s in segs if s not in w.data]:  # never dropped silently (#23)
+    raise ValueError(f"meta.analysis.segments of {study}: "
+                     f"{[s for s in segs if s not in w.data]} are not items of this wave")
 outcomes = wr.segment_outcomes(inst)
 if segs and outcomes:
     by_seg, tests = wr.segment_comparisons(w, outcomes, segs, conf_level=conf_level,

@@ -54,7 +54,15 @@ w = wr.default_wave(study, wave)
 names = Labeller(w)  # labels in the codebook's words
 spec = wr.analysis_spec(w.instrument)
 design, _ = wr.index_design(w)
-outcome, drivers = spec["outcome"], [d for d in spec["drivers"] if d in design.data]
+outcome, drivers = spec["outcome"], list(spec["drivers"])
+unusable = [d for d in drivers if d not in design.data]  # never dropped silently (#23)
+inside = [d for d in drivers if outcome in w.instrument.indices.get(d, [])]
+if unusable or inside or len(drivers) < 2:
+    raise ValueError(f"meta.analysis of {study}: " + "; ".join(
+        ([f"drivers {unusable} are not items or indices of this wave"] if unusable else [])
+        + ([f"the outcome {outcome!r} is inside driver index(es) {inside}"] if inside else [])
+        + ([f"drivers needs at least two, got {drivers}"] if len(drivers) < 2 else []))
+        + "; fix it and run `cxresearch codebook check`")
 if outcome is None or outcome not in design.data:
     raise ValueError(f"meta.analysis.outcome {outcome!r} is not an item or index of {study}")
 title = w.instrument.meta.get("title", study)

@@ -125,7 +125,18 @@ if len(notes):
 
 # %%
 notes = wr.Notes(names)
-segs = [s for s in wr.segments(inst) if all(s in w.data for w in waves)][:2]
+segs = wr.segments(inst)
+absent = {s: [w.label for w in waves if s not in w.data] for s in segs}
+absent = {s: x for s, x in absent.items() if x}
+if absent and (inst.meta.get("analysis") or {}).get("segments"):  # named: never dropped (#23)
+    raise ValueError(f"meta.analysis.segments of {study}: not in every wave: {absent}")
+for s, x in absent.items():
+    notes.add(f"{names.item(s)} is not adjusted for: absent from wave(s) {', '.join(x)}")
+segs = [s for s in segs if s not in absent]
+if len(segs) > 2:
+    notes.add(f"Adjusted for the first two segments ({', '.join(names.item(s) for s in segs[:2])})"
+              f", not for {', '.join(names.item(s) for s in segs[2:])}")
+segs = segs[:2]
 measured = [p for p in plan if p["kpi"]] or plan[:3]
 if segs and measured:
     adj = tr.track_many(waves, measured, conf_level=conf_level, notes=notes, adjust=segs)

@@ -21,7 +21,8 @@ _TOP_KEYS = {"format_version", "study", "meta", "scales", "items", "indices", "i
 _META_REQUIRED = ("title", "publisher", "fieldwork_year", "population", "source", "languages")
 # analysis: {outcome, drivers, segments} for the templates (issue 13; checked by
 # cxresearch.codebooks.draft.check_codebook)
-_META_OPTIONAL = ("published", "sample_size", "waves", "notes", "analysis")
+_META_OPTIONAL = ("published", "sample_size", "waves", "notes", "analysis", "wave_column")
+_WAVE_KEYS = {"column", "period", "assumed", "assumed_reason"}
 _ITEM_KEYS = {"id", "type", "wording", "scale", "levels", "ordered", "missing", "aliases",
               "reverse", "pii", "required", "assumed", "assumed_reason", "dimension",
               "scale_min", "scale_max", "options", "max_choices", "note", "evidence", "groups",
@@ -41,6 +42,27 @@ _NO_LEVELS = {"multi", "numeric", "text", "id", "weight", "strata", "psu", "fpc"
 _SINGLETON_TYPES = ("id", "weight", "strata", "psu", "fpc")
 
 
+
+
+def _wave_column(wc: Any, p: Problems) -> None:
+    """``meta.wave_column``: the column of a long export that holds the wave (a name, or a
+    mapping ``{column, period: month|quarter|year|null, assumed, assumed_reason}``)."""
+    if wc is None or isinstance(wc, str) and wc.strip():
+        return
+    if not isinstance(wc, dict):
+        p.append(f"meta: wave_column must be a column name or a mapping (column, period), "
+                 f"got {wc!r:.80}")
+        return
+    for key in sorted(set(wc) - _WAVE_KEYS, key=str):
+        p.append(f"meta.wave_column: unknown key {key!r} (allowed: "
+                 f"{', '.join(sorted(_WAVE_KEYS))})")
+    if not isinstance(wc.get("column"), str) or not wc["column"].strip():
+        p.append(f"meta.wave_column: column must be a column name, got {wc.get('column')!r:.80}")
+    if wc.get("period") not in (None, "month", "quarter", "year"):
+        p.append(f"meta.wave_column: period must be month, quarter, year or null, got "
+                 f"{wc.get('period')!r:.80}")
+    if "assumed" in wc and not isinstance(wc["assumed"], bool):
+        p.append(f"meta.wave_column: assumed must be true or false, got {wc['assumed']!r:.80}")
 
 
 def _is_int(x: Any) -> bool:
@@ -473,6 +495,7 @@ def build_instrument_parts(doc: Any, p: Problems, expect_name: str | None,
     fy = meta.get("fieldwork_year")
     if fy is not None and not (_is_int(fy) and 1900 < fy < 2200):
         p.append(f"meta: fieldwork_year must be a year or null, got {fy!r}")
+    _wave_column(meta.get("wave_column"), p)
     scales = doc.get("scales") or {}
     if not isinstance(scales, dict):
         p.append("scales must be a mapping of scale name -> levels/options/missing")

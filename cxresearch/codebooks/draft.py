@@ -1,26 +1,30 @@
 """Draft a codebook from a survey export (CSV/TSV, Qualtrics CSV, XLSX, SPSS ``.sav``).
 
 ``cxresearch codebook draft EXPORT --study NAME`` writes one item per column with its type
-inferred from the answers, and marks every inferred choice ``assumed: true`` with the reason,
-so that a researcher reviews a draft instead of typing 300 lines of YAML:
+inferred from the answers (the rules are in :mod:`cxresearch.codebooks.infer`: personal data,
+free text, constants, ids, wave columns, design columns, codes versus ratings, labels), marks
+every inferred choice ``assumed: true`` with the reason, and writes a review page beside it
+(:mod:`cxresearch.codebooks.review`: one line per column with the evidence, riskiest first):
 
-- integer answers in a short range -> ``rating`` with ``scale_min``/``scale_max``; 0-10 with a
-  "recommend"-like header or wording -> ``nps_0_10``; SPSS value labels -> levels;
-- few distinct text answers -> ``single`` with levels (a recognised agreement/satisfaction
-  wording order, or labels such as ``"1 - Poor"``, give an ordered ``likert``); many -> ``text``;
-- unique values under an id-like header -> ``id``; positive non-integers under a weight-like
-  header -> ``weight``; ``strata``/``psu`` headers -> design columns;
-- likely missing codes (-99, -9, -1 ... below a non-negative range; 9, 99, 999 ... set apart
-  above it; "Don't know", "Prefer not to say", "N/A") -> ``missing``; SPSS user-missing
-  values are taken as declared;
-- headers or values that look like personal data (e-mail, IP address, names, phone, address,
-  location) -> ``pii: true``; Qualtrics bookkeeping columns -> ``ignore_columns``;
-- items with a shared prefix and the same scale (``qual_1 .. qual_8``) -> proposed indices.
+- likely missing codes (-99, 9, 99 ... set apart; "Don't know", "N/A") -> ``missing``; SPSS
+  user-missing values are taken as declared; Qualtrics bookkeeping columns, constant columns
+  and the proposed wave column -> ``ignore_columns`` (the wave column also under
+  ``meta.wave_column``);
+- items with a shared prefix and the same scale (``qual_1 .. qual_8``) -> proposed indices,
+  never holding an item that reads as the outcome (overall satisfaction, loyalty, recommend);
+- ``meta.analysis`` proposes outcome candidates, drivers (the other indices and scale items)
+  and segments (single-choice items), marked ``assumed``: the researcher names the outcome.
 
-Files are read in chunks (CSV through ``pyarrow.csv`` as text, SPSS through
+The YAML is written by the YAML serializer from one mapping; the only comment lines are fixed
+text, so nothing from the export (file name, headers, answers) can become YAML structure.
+Personal-data and free-text answers never reach the codebook or the review page: the draft
+says *what* it found in counts (:mod:`cxresearch.codebooks.pii`).
+
+Files are read in blocks (CSV cut at record boundaries, SPSS through
 ``pyreadstat.read_file_in_chunks``) and only running summaries are kept per column (counts of
-at most :data:`MAX_TRACKED` distinct answers, numeric range, a few sample values), so memory
-does not grow with the number of rows. Written by hand: no library infers survey item types.
+at most :data:`MAX_TRACKED` distinct answers, numeric range, a distinct-value sketch,
+personal-data counts), so memory does not grow with the number of rows
+(``benchmarks/bench_draft.py``). Written by hand: no library infers survey item types.
 
 References
 ----------
@@ -37,281 +41,56 @@ Examples
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
+from cxresearch.codebooks.infer import (
+    MAX_LEVELS,
+    PII_HEADER,
+    QUALTRICS_META,
+    infer_column,
+    is_outcome_like,
+    snake,
+)
 from cxresearch.codebooks.items import normalise_label
-from cxresearch.codebooks.scan import MAX_TRACKED, MISSING_LABELS, ColumnSummary, scan_export
+from cxresearch.codebooks.scan import MAX_TRACKED, ColumnSummary, scan_export
 from cxresearch.errors import CodebookError
 
-__all__ = ["MAX_LEVELS", "MAX_TRACKED", "check_codebook", "draft_codebook", "scan_export"]
+__all__ = ["MAX_LEVELS", "MAX_TRACKED", "Draft", "check_codebook", "draft", "draft_codebook",
+           "scan_export"]
 
-#: at most this many distinct text answers make a ``single`` item; more make ``text``
-MAX_LEVELS = 12
-
-_PII = re.compile(r"(e-?mail|ip ?address|ipaddress|\bip\b|first ?name|last ?name|full ?name|"
-                  r"surname|recipient|\bname\b|phone|mobile ?number|telephone|\btel\b|"
-                  r"street|address|postcode|post code|zip|latitude|longitude)", re.I)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-_PHONE = re.compile(r"^\+?[\d ()\-]{9,}$")
-_ID = re.compile(r"(^id$|_id$|^id_|response ?id|respondent|record ?id|uuid|^case|^resp_?id)",
-                 re.I)
-_WEIGHT = re.compile(r"^(weight|wt|wgt|weights|pond|poids|gewicht)(_.*)?$|weight", re.I)
-_STRATA = re.compile(r"^(strata|stratum|strat)$", re.I)
-_PSU = re.compile(r"^(psu|cluster|clu)$", re.I)
-_RECOMMEND = re.compile(r"(recommend|nps|promoter|empfehl|推荐|rekomendasi)", re.I)
-_QUALTRICS_META = {"startdate", "enddate", "status", "progress", "duration (in seconds)",
-                   "finished", "recordeddate", "distributionchannel", "userlanguage",
-                   "externalreference", "externaldatareference", "ipaddress",
-                   "recipientlastname", "recipientfirstname", "recipientemail",
-                   "locationlatitude", "locationlongitude"}
-_MISSING_LABELS = MISSING_LABELS
-_TYPICAL_HIGH_MISSING = {8, 9, 88, 98, 99, 888, 998, 999, 9999}
-#: known answer orders (lowest first) that make a text item an ordered likert
-_ORDERS = [
-    ["strongly disagree", "disagree", "neither agree nor disagree", "agree", "strongly agree"],
-    ["strongly disagree", "disagree", "neutral", "agree", "strongly agree"],
-    ["very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"],
-    ["very dissatisfied", "dissatisfied", "neither satisfied nor dissatisfied", "satisfied",
-     "very satisfied"],
-    ["very poor", "poor", "fair", "good", "very good", "excellent"],
-    ["poor", "fair", "good", "very good", "excellent"],
-    ["very unlikely", "unlikely", "neutral", "likely", "very likely"],
-    ["not at all important", "slightly important", "moderately important", "very important",
-     "extremely important"],
-    ["never", "rarely", "sometimes", "often", "always"],
-]
-_LEADING_CODE = re.compile(r"^\s*(-?\d+)\s*[-–:=.)]\s*(.+)$")
+_ORDINAL = ("rating", "likert", "nps_0_10")
+_SINGLETON = ("id", "weight", "strata", "psu", "fpc")
+#: the only comment lines of a draft: fixed text, nothing from the export is interpolated
+_HEADER = """\
+# Codebook DRAFT: review before use (the review page beside it lists the evidence, riskiest
+# item first). Every inferred choice is marked `assumed: true` with its reason: check types,
+# scales and missing codes, delete the marks, then run `cxresearch codebook check` on it.
+# meta.analysis proposes outcome candidates, drivers and segments: name the outcome.
+"""
 
 
-# ------------------------------------------------------------------------ inference
+@dataclass
+class Draft:
+    """A drafted codebook: ``yaml`` (the codebook text), ``review`` (an HTML review page),
+    ``decisions`` (one dict per export column: header, id, type, reason, risk, evidence)."""
+
+    yaml: str
+    review: str
+    decisions: list[dict] = field(default_factory=list)
 
 
-def _snake(text: str, taken: set[str]) -> str:
-    import unicodedata
-
-    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(text))  # ResponseId -> Response_Id
-    s = unicodedata.normalize("NFKD", normalise_label(s))
-    s = re.sub(r"[^0-9a-z]+", "_", s.encode("ascii", "ignore").decode()).strip("_")
-    s = re.sub(r"_+", "_", s) or "item"
-    if not s[0].isalpha():
-        s = "q_" + s
-    base, k = s, 2
-    while s in taken:
-        s, k = f"{base}_{k}", k + 1
-    taken.add(s)
-    return s
-
-
-def _num(v: str) -> float | None:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
-def _split_missing(codes: list[int]) -> tuple[list[int], list[int]]:
-    """(substantive codes, likely missing codes) of a set of integer answers."""
-    codes = sorted(set(codes))
-    neg = [c for c in codes if c < 0]
-    rest = [c for c in codes if c >= 0]
-    missing = neg if rest else []
-    rest = rest if rest else codes
-    while len(rest) >= 3:
-        top, below = rest[-1], rest[-2]
-        if top in _TYPICAL_HIGH_MISSING and top - below >= 2 and top > below * 1.5:
-            missing.append(top)
-            rest = rest[:-1]
-        else:
-            break
-    return rest, sorted(missing)
-
-
-def _levels_from_labels(labels: list[str]) -> tuple[list[dict], bool, list[str]] | None:
-    """Levels of a text item (code, value, label), whether ordered, and missing labels."""
-    missing = [lab for lab in labels if normalise_label(lab) in _MISSING_LABELS]
-    subst = [lab for lab in labels if lab not in missing]
-    if not subst:
-        return None
-    coded = [_LEADING_CODE.match(lab) for lab in subst]
-    taken: set[str] = set()
-    if all(coded) and len({int(m.group(1)) for m in coded}) == len(coded):
-        pairs = sorted((int(m.group(1)), lab) for m, lab in zip(coded, subst, strict=True))
-        return ([{"code": c, "value": _snake(m, taken), "labels": {"en": lab}}
-                 for (c, lab), m in zip(pairs, [_LEADING_CODE.match(p[1]).group(2)
-                                                for p in pairs], strict=True)], True, missing)
-    norm = {normalise_label(lab): lab for lab in subst}
-    for order in _ORDERS:
-        if set(norm) <= set(order) and len(norm) >= 3:
-            ranks = [order.index(k) + 1 for k in norm]
-            pairs = sorted(zip(ranks, norm.values(), strict=True))
-            return ([{"code": r, "value": _snake(lab, taken), "labels": {"en": lab}}
-                     for r, lab in pairs], True, missing)
-    numeric = {lab: int(float(lab)) for lab in subst
-               if _num(lab) is not None and float(lab).is_integer()}
-    texts = {normalise_label(x): x for x in subst if x not in numeric}
-    codes, mcodes = _split_missing(sorted(set(numeric.values()))) if numeric else ([], [])
-    if mcodes and texts:
-        missing = missing + mcodes
-        numeric = {k: v for k, v in numeric.items() if v not in mcodes}
-    if numeric and texts and codes == list(range(codes[0], codes[0] + len(codes))):
-        for order in _ORDERS:  # codes 1..5 written partly as their labels
-            if len(order) >= len(codes) and set(texts) <= set(order) and codes[0] in (0, 1) \
-                    and codes[-1] <= codes[0] + len(order) - 1:
-                lo = codes[0]
-                return ([{"code": lo + k, "value": _snake(lab, taken),
-                          "labels": {"en": texts.get(lab, lab[0].upper() + lab[1:])}}
-                         for k, lab in enumerate(order)], True, missing)
-    nxt = max(list(numeric.values()) + [0]) + 1
-    levels = [{"code": numeric[lab], "value": _snake(f"code_{lab}", taken), "labels": {"en": lab}}
-              for lab in sorted(numeric, key=numeric.get)]
-    for lab in sorted((x for x in subst if x not in numeric), key=normalise_label):
-        levels.append({"code": nxt, "value": _snake(lab, taken), "labels": {"en": lab}})
-        nxt += 1
-    return levels, False, missing
-
-
-def _infer(col: ColumnSummary, wording: str | None, vlabels: dict, umissing: list,
-           max_levels: int) -> tuple[dict, list[str]]:
-    """The codebook entry of one column (without id) and the reasons of what was inferred."""
-    h = col.header
-    text = f"{h} {wording or ''}"
-    item: dict = {}
-    why: list[str] = []
-    vals = col.values()
-    samples = [s for s in col.samples if s]
-    if col.answered == 0:
-        return {"type": "text"}, ["no answers in the export: typed text; set the type by hand"]
-    if _PII.search(h) or (wording and _PII.search(wording)) or any(
-            _EMAIL.match(s) or _IPV4.match(s) for s in samples[:20]):
-        return {"type": "text", "pii": True}, [
-            "header or answers look like personal data (e-mail, IP, name, phone, address): "
-            "pii, never stored in a wave"]
-    distinct = len(vals) if vals is not None else None
-    unique = distinct is None or distinct == col.answered
-    if _ID.search(h) and unique and col.answered > 1:
-        return {"type": "id"}, ["id-like header with a different value in every row"]
-    if col.numeric and _STRATA.match(h):
-        return {"type": "strata"}, ["header names strata"]
-    if col.numeric and _PSU.match(h):
-        return {"type": "psu"}, ["header names primary sampling units (clusters)"]
-    if col.numeric and _WEIGHT.search(h) and col.lo > 0:
-        return {"type": "weight"}, ["weight-like header with positive numbers"]
-    numeric_answers = col.numeric and col.lo <= col.hi  # not only missing labels
-    if numeric_answers and col.missing_labels:
-        item["missing"] = sorted(col.missing_labels)
-        why.append(f"{', '.join(map(repr, sorted(col.missing_labels)))} among numbers: "
-                   f"proposed as missing")
-    if numeric_answers and not samples_are_phone(samples):
-        if vlabels:  # SPSS value labels: levels
-            codes = sorted(int(c) for c in vlabels if _num(c) is not None and float(c).is_integer())
-            miss = sorted({int(c) for c in umissing if float(c).is_integer()}
-                          | {int(c) for c in codes
-                             if normalise_label(vlabels.get(c, vlabels.get(float(c), "")))
-                             in _MISSING_LABELS})
-            subst = [c for c in codes if c not in miss]
-            labs = {c: str(vlabels.get(c, vlabels.get(float(c)))) for c in subst}
-            ordered = any(normalise_label(v) in o for o in _ORDERS for v in labs.values())
-            taken: set[str] = set()
-            item = {"type": "likert" if ordered else "single",
-                    "levels": [{"code": c, "value": _snake(labs[c], taken),
-                                "labels": {"en": labs[c]}} for c in subst]}
-            if miss:
-                item["missing"] = miss
-            kind = "ordered agreement/satisfaction" if ordered else "unordered categories"
-            why.append(f"levels from the SPSS value labels; {kind} assumed from the labels")
-            return item, why
-        if col.integer and vals is not None and distinct <= 30:
-            codes = sorted({int(float(v)) for v in vals if v not in col.missing_labels})
-            rest, miss = _split_missing(codes + [int(c) for c in umissing])
-            miss = sorted(set(miss) | {int(c) for c in umissing})
-            lo, hi = rest[0], rest[-1]
-            if miss:
-                item["missing"] = miss + item.get("missing", [])
-                why.append(f"{', '.join(map(str, miss))} set apart from the answers "
-                           f"{lo}..{hi}: proposed as missing codes")
-            if len(rest) == 2 and set(rest) <= {0, 1}:
-                item.update({"type": "single", "levels": [
-                    {"code": 0, "value": "no", "labels": {"en": "No"}},
-                    {"code": 1, "value": "yes", "labels": {"en": "Yes"}}]})
-                why.append("answers 0/1: a yes/no item (labels assumed)")
-                return item, why
-            if hi - lo <= 10 and lo >= 0:
-                smin = 0 if lo == 0 else 1
-                if _RECOMMEND.search(text) and hi == 10 and lo != 1:
-                    item["type"] = "nps_0_10"
-                    why.append(f"answers {lo}..10 under a recommend-like header or wording: "
-                               "the 0..10 Net Promoter question")
-                    return item, why
-                item.update({"type": "rating", "scale_min": smin, "scale_max": int(hi)})
-                why.append(f"integer answers {lo}..{hi}: rating {smin}..{hi}"
-                           + ("" if lo == smin else f" (nobody answered {smin}..{lo - 1})"))
-                if _RECOMMEND.search(text):
-                    why.append(f"a recommend question on {smin}..{hi}, not 0..10: not typed "
-                               "nps_0_10 (declare nps cut-offs to compute an NPS)")
-                return item, why
-        item["type"] = "numeric"
-        why.append(f"numbers from {col.lo:g} to {col.hi:g}"
-                   + ("" if col.integer else " with decimals"))
-        return item, why
-    if vals is not None and 0 < distinct <= max_levels + 2:
-        got = _levels_from_labels(list(vals))
-        n_subst = len(got[0]) if got else 0
-        if got and 1 <= n_subst <= max_levels:
-            levels, ordered, miss = got
-            item = {"type": "likert" if ordered else "single", "levels": levels}
-            if miss:
-                item["missing"] = miss
-                why.append(f"{', '.join(map(repr, miss))} proposed as missing")
-            why.append(f"{n_subst} distinct answers: "
-                       + ("an ordered scale recognised from the labels" if ordered
-                          else "categories (codes assigned alphabetically)"))
-            return item, why
-    multi = _joined_options(vals, max_levels)
-    if multi:
-        taken: set[str] = set()
-        return {"type": "multi", "options": [
-            {"code": k, "value": _snake(lab, taken), "labels": {"en": lab}}
-            for k, lab in enumerate(multi, start=1)]}, [
-            f"answers are combinations of {len(multi)} options joined by ';' or '|': a "
-            f"multi-select question (options in order of first appearance)"]
-    return {"type": "text"}, [f"{'many' if distinct is None else distinct} distinct text "
-                              f"answers: free text"]
-
-
-def _joined_options(vals: dict | None, max_levels: int) -> list[str] | None:
-    """The options of a multi-select question exported as one column of joined labels
-    (``"Email; SMS"``, ``"Email | SMS"``), or None. Needs at most ``3 * max_levels``
-    distinct options, fewer than the distinct answers, and a separator in some answers."""
-    if not vals or not any(re.search(r"[;|]", v) for v in vals):
-        return None
-    seen: dict[str, str] = {}
-    for v in vals:
-        for part in re.split(r"[;|]", v):
-            part = part.strip()
-            if part and normalise_label(part) not in seen:
-                seen[normalise_label(part)] = part
-    if not seen or len(seen) > 3 * max_levels or len(seen) >= len(vals):
-        return None
-    if any(k in _MISSING_LABELS for k in seen):
-        return None
-    return list(seen.values())
-
-
-def samples_are_phone(samples: list[str]) -> bool:
-    return bool(samples) and sum(bool(_PHONE.match(s)) for s in samples[:20]) >= 0.8 * min(
-        20, len(samples)) and any(" " in s or "-" in s or s.startswith("+") for s in samples)
-
-
-def _indices(items: list[dict]) -> dict:
-    """Groups of two or more ordinal items sharing a prefix and the same scale."""
+def _indices(items: list[dict], outcome_like: set[str]) -> tuple[dict, list[str]]:
+    """Groups of two or more ordinal items sharing a prefix and the same scale, and the
+    outcome candidates among indices. A group made only of outcome-like items (``cusa1..3``)
+    is an index and an outcome candidate; an outcome-like item in a mixed group (an overall
+    satisfaction ``q8`` after ``q1..q7``) is left out of the index (an index never holds an
+    item proposed as the outcome)."""
     groups: dict[str, list[dict]] = {}
     for it in items:
         if it["type"] not in ("rating", "likert"):
@@ -319,53 +98,156 @@ def _indices(items: list[dict]) -> dict:
         m = re.match(r"^(.*?[a-z])_?(\d+)$", it["id"])
         if m:
             groups.setdefault(m.group(1).rstrip("_"), []).append(it)
-    out = {}
+    out, candidates = {}, []
+    ids = {i["id"] for i in items}
     for prefix, members in groups.items():
+        if prefix in ids:
+            continue
+        whole = all(m["id"] in outcome_like for m in members) or is_outcome_like(prefix)
+        if not whole:
+            members = [m for m in members if m["id"] not in outcome_like]
         scales = {(m.get("scale_min"), m.get("scale_max"),
                    tuple(lv["code"] for lv in m.get("levels", []))) for m in members}
-        if len(members) >= 2 and len(scales) == 1 and prefix not in {i["id"] for i in items}:
+        if len(members) >= 2 and len(scales) == 1:
             out[prefix] = {"items": [m["id"] for m in members], "scoring": "mean"}
-    return out
+            if whole:
+                candidates.append(prefix)
+    return out, candidates
 
 
-def _multi_groups(columns: list[ColumnSummary], wordings: dict) -> dict[str, list[tuple]]:
-    """Per-option columns of multi-select questions (``Q4_1 .. Q4_9``, Qualtrics/SPSS): a
-    shared prefix, two or more columns, each holding one label (or 1/0) or nothing.
-    Returns prefix -> [(column, code, label)]."""
-    groups: dict[str, list[tuple]] = {}
-    for col in columns:
-        m = re.match(r"^(.+?)_(\d+)$", col.header)
-        vals = col.values()
-        if not m or vals is None:
+def _analysis(items: list[dict], idx: dict, idx_candidates: list[str],
+              outcome_like: set[str]) -> dict:
+    in_index = {i for v in idx.values() for i in v["items"]}
+    cands = list(idx_candidates) + [i["id"] for i in items if i["id"] in outcome_like
+                                    and i["id"] not in in_index]
+    drivers = [k for k in idx if k not in cands] + [
+        i["id"] for i in items if i["type"] in _ORDINAL and i["id"] not in in_index
+        and i["id"] not in cands]
+    segments = [i["id"] for i in items if i["type"] == "single" and not i.get("pii")
+                and 2 <= len(i.get("levels", [])) <= MAX_LEVELS]
+    why = [("outcome candidates read as satisfaction, loyalty or recommendation: "
+            + ", ".join(cands)) if cands else "no item reads as an overall outcome"]
+    if len(drivers) < 2:  # one index: its items are the drivers
+        drivers = [i["id"] for i in items if i["type"] in _ORDINAL and i["id"] not in cands]
+    if len(drivers) < 2:
+        why.append(f"{len(drivers)} possible driver(s): a drivers report needs two or more")
+        drivers = []
+    else:
+        why.append("drivers: the indices and scale items that are not outcome candidates")
+    why.append("segments: single-choice items with 2-12 levels")
+    return {"outcome": None, "outcome_candidates": cands, "drivers": drivers,
+            "segments": segments, "assumed": True,
+            "assumed_reason": "; ".join(why) + "; name the outcome (one of the candidates)"}
+
+
+def draft(path: str | os.PathLike, study: str, *, max_levels: int = MAX_LEVELS,
+          chunk_bytes: int = 16 << 20) -> Draft:
+    """Draft a codebook and its review page from an export; see :func:`draft_codebook`.
+
+    Examples
+    --------
+    >>> d = draft("export.csv", "members")                        # doctest: +SKIP
+    >>> d.yaml, d.review                                          # doctest: +SKIP
+    >>> # In R (listing only): labelled::look_for(haven::read_sav("export.sav"))
+    """
+    from cxresearch.codebooks.review import review_html
+
+    if not isinstance(study, str) or not re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*", study):
+        raise ValueError(f"study must be snake_case (letters, digits, _), got {study!r:.80}")
+    if not isinstance(max_levels, int) or isinstance(max_levels, bool) or max_levels < 2:
+        raise ValueError(f"max_levels must be an integer >= 2, got {max_levels!r}")
+    scan = scan_export(path, chunk_bytes=chunk_bytes)
+    name = Path(path).name
+    taken: set[str] = set()
+    items: list[dict] = []
+    ignore: list[str] = []
+    decisions: list[dict] = []
+    singletons: dict[str, str] = {}
+    wave: dict | None = None
+    multi = _multi_groups(scan["columns"], scan["wordings"])
+    first_of = {g[0][0].header: p for p, g in multi.items()}
+    in_multi = {t[0].header for g in multi.values() for t in g}
+    for col in scan["columns"]:
+        h = col.header
+        if h in first_of:
+            members = multi[first_of[h]]
+            item = _multi_item(first_of[h], members, scan["wordings"], taken)
+            items.append(item)
+            decisions.append(_decision(col, item["id"], item, item["assumed_reason"],
+                                       columns=[t[0].header for t in members]))
             continue
-        flags = {v for v in vals if v in ("0", "1")}
-        labels = [v for v in vals if v not in ("0", "1")]
-        if len(labels) > 1 or (not labels and not flags) or (labels and "0" in flags):
+        if h in in_multi:
             continue
-        wording = wordings.get(col.header) or ""
-        label = labels[0] if labels else (wording.rsplit(" - ", 1)[-1].strip()
-                                          if " - " in wording else col.header)
-        groups.setdefault(m.group(1), []).append((col, int(m.group(2)), label))
-    return {k: v for k, v in groups.items()
-            if len(v) >= 2 and len({c for _, c, _ in v}) == len(v)
-            and len({normalise_label(lab) for _, _, lab in v}) == len(v)}
-
-
-def _multi_item(prefix: str, members: list[tuple], wordings: dict, taken: set[str]) -> dict:
-    iid = _snake(prefix, taken)
-    texts = [wordings.get(c.header) or "" for c, _, _ in members]
-    stem = texts[0].rsplit(" - ", 1)[0].strip() if texts[0] else ""
-    opt_taken: set[str] = set()
-    item = {"id": iid, "type": "multi", "wording": {"en": stem or prefix}}
-    if normalise_label(prefix) != iid:
-        item["aliases"] = [prefix]
-    item["options"] = [{"code": code, "value": _snake(lab, opt_taken), "labels": {"en": lab}}
-                       for _, code, lab in sorted(members, key=lambda t: t[1])]
-    item["assumed"] = True
-    item["assumed_reason"] = (f"columns {members[0][0].header}..{members[-1][0].header} each "
-                              f"hold one answer or nothing: one multi-select question with "
-                              f"{len(members)} options")
-    return item
+        if normalise_label(h) in QUALTRICS_META and not PII_HEADER.search(h):
+            ignore.append(h)
+            decisions.append(_decision(col, None, {"type": "ignore"},
+                                       "Qualtrics bookkeeping column: dropped on ingest"))
+            continue
+        wording = scan["wordings"].get(h) or None
+        vl = scan["value_labels"].get(h) or {}
+        entry, why = infer_column(col, wording, vl, scan["user_missing"].get(h) or [],
+                                  max_levels)
+        typ = entry.pop("type")
+        if typ == "wave" and wave is not None:
+            typ, why = "ignore", why + [f"another wave-like column ({wave['column']!r} is "
+                                        "proposed): ignored"]
+        if typ in ("ignore", "wave"):
+            ignore.append(h)
+            if typ == "wave":
+                wave = {"column": h, **entry, "assumed": True, "assumed_reason": "; ".join(
+                    why + ["listed under ignore_columns; ingest a long file with "
+                           "--wave-column to make one wave per value"])}
+            decisions.append(_decision(col, None, {"type": typ, **entry}, "; ".join(why)))
+            continue
+        if typ in _SINGLETON:
+            if typ in singletons:
+                why.append(f"a second {typ}-like column (the codebook has one {typ}: "
+                           f"{singletons[typ]!r}): typed {'numeric' if col.numeric else 'text'}")
+                typ = "numeric" if col.numeric else "text"
+            else:
+                singletons[typ] = h
+        iid = snake(h, taken)
+        item = {"id": iid, "type": typ, "wording": {"en": wording or (
+            h if h.strip() else f"column {len(decisions) + 1} (blank header)")}}
+        if not wording:
+            why.append("no question text in the export: the header is the wording")
+        if normalise_label(h) != iid:
+            item["aliases"] = [h]
+        item.update(entry)
+        item["assumed"] = True
+        item["assumed_reason"] = "; ".join(why)
+        items.append(item)
+        decisions.append(_decision(col, iid, item, item["assumed_reason"]))
+    if not items:
+        raise ValueError(f"export {name!r} has no columns to draft a codebook from")
+    by_id = {d["id"]: d for d in decisions if d["id"]}
+    outcome_like = {i["id"] for i in items if i["type"] in _ORDINAL and is_outcome_like(
+        i["id"], by_id[i["id"]]["header"], i["wording"]["en"])}
+    idx, idx_cands = _indices(items, outcome_like)
+    analysis = _analysis(items, idx, idx_cands, outcome_like)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    meta = {"title": f"{study} (codebook drafted from {name})",
+            "publisher": "TODO: who ran the survey", "fieldwork_year": None,
+            "population": "TODO: who was surveyed, how they were sampled",
+            "source": [name], "languages": ["en"], "sample_size": scan["rows"],
+            "notes": f"Drafted by `cxresearch codebook draft` on {now} ({scan['rows']} rows, "
+                     f"{len(scan['columns'])} columns). Review every item marked "
+                     "`assumed: true`, then delete the mark.",
+            "analysis": analysis}
+    if wave:
+        meta["wave_column"] = wave
+    doc = {"format_version": 1, "study": study, "meta": meta}
+    if ignore:
+        doc["ignore_columns"] = ignore
+    doc["items"] = items
+    if idx:
+        doc["indices"] = idx
+    text = _HEADER + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=96)
+    problems = check_codebook(text, name=study)
+    if problems:  # a draft that does not load is a bug here, not the user's problem
+        raise CodebookError(f"draft of {name}", problems)
+    return Draft(yaml=text, review=review_html(study, name, scan["rows"], decisions, analysis,
+                                               idx), decisions=decisions)
 
 
 def draft_codebook(path: str | os.PathLike, study: str, *, max_levels: int = MAX_LEVELS,
@@ -382,99 +264,78 @@ def draft_codebook(path: str | os.PathLike, study: str, *, max_levels: int = MAX
     max_levels : int, default 12
         Most distinct text answers for a ``single`` item.
     chunk_bytes : int
-        CSV block size read at a time.
+        CSV block size read at a time (a cell larger than this is refused, naming its
+        column).
 
     Returns
     -------
     str
-        YAML text that :func:`cxresearch.load_instrument` accepts, with a comment above each
-        item showing what was observed.
+        YAML text that :func:`cxresearch.load_instrument` accepts, written by a YAML
+        serializer (nothing from the export is formatted into the text by hand). The review
+        page comes with :func:`draft`.
 
     Examples
     --------
     >>> text = draft_codebook("export.csv", "members")            # doctest: +SKIP
     >>> # In R (listing only): labelled::look_for(haven::read_sav("export.sav"))
     """
-    if not isinstance(study, str) or not re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*", study):
-        raise ValueError(f"study must be snake_case (letters, digits, _), got {study!r}")
-    if not isinstance(max_levels, int) or isinstance(max_levels, bool) or max_levels < 2:
-        raise ValueError(f"max_levels must be an integer >= 2, got {max_levels!r}")
-    scan = scan_export(path, chunk_bytes=chunk_bytes)
-    taken: set[str] = set()
-    items, notes, ignore = [], [], []
-    multi = _multi_groups(scan["columns"], scan["wordings"])
-    first_of = {g[0][0].header: p for p, g in multi.items()}
-    in_multi = {c.header for g in multi.values() for c, _, _ in g}
-    for col in scan["columns"]:
-        h = col.header
-        if h in first_of:
-            members = multi[first_of[h]]
-            items.append(_multi_item(first_of[h], members, scan["wordings"], taken))
-            notes.append(f"{len(members)} option columns, {sum(c.answered for c, _, _ in members)}"
-                         f" ticks")
+    return draft(path, study, max_levels=max_levels, chunk_bytes=chunk_bytes).yaml
+
+
+def _decision(col: ColumnSummary, iid: str | None, item: dict, reason: str,
+              columns: list[str] | None = None) -> dict:
+    from cxresearch.codebooks.review import evidence_of
+
+    return {"header": col.header, "id": iid, "type": item["type"], "reason": reason,
+            "columns": columns or [col.header], "pii": bool(item.get("pii")),
+            "note": item.get("note"), "missing": item.get("missing"),
+            "evidence": evidence_of(col, item)}
+
+
+def _multi_groups(columns: list[ColumnSummary], wordings: dict) -> dict[str, list[tuple]]:
+    """Per-option columns of multi-select questions (``Q4_1 .. Q4_9``, Qualtrics/SPSS): a
+    shared prefix, two or more columns, each holding one label (or 1/0) or nothing — or up
+    to three labels (the option in the respondents' languages) when the question text names
+    the option (Qualtrics' ``question - option``). Returns prefix -> [(column, code, label,
+    other labels)]."""
+    groups: dict[str, list[tuple]] = {}
+    for col in columns:
+        m = re.match(r"^(.+?)_(\d+)$", col.header)
+        vals = col.values()
+        if not m or vals is None or col.pii.found() or col.max_len > 200:
             continue
-        if h in in_multi:
+        flags = {v for v in vals if v in ("0", "1")}
+        labels = sorted((v for v in vals if v not in ("0", "1")), key=lambda v: -vals[v])
+        wording = wordings.get(col.header) or ""
+        named = wording.rsplit(" - ", 1)[-1].strip() if " - " in wording else ""
+        if (len(labels) > (3 if named else 1) or (not labels and not flags)
+                or (labels and "0" in flags)):
             continue
-        if normalise_label(h) in _QUALTRICS_META and not _PII.search(h):
-            ignore.append(h)
-            continue
-        wording = scan["wordings"].get(h) or None
-        vl = scan["value_labels"].get(h) or {}
-        entry, why = _infer(col, wording, vl, scan["user_missing"].get(h) or [], max_levels)
-        iid = _snake(h, taken)
-        item = {"id": iid, "type": entry.pop("type")}
-        item["wording"] = {"en": wording or h}
-        if not wording:
-            why.append("no question text in the export: the header is the wording")
-        if normalise_label(h) != iid:
-            item["aliases"] = [h]
-        item.update(entry)
-        item["assumed"] = True
-        item["assumed_reason"] = "; ".join(why)
-        obs = (f"{col.answered} answers, {col.blank} blank"
-               + (f", values {col.lo:g}..{col.hi:g}" if col.numeric and col.answered else "")
-               + (f", {len(col.counts)} distinct" if col.counts is not None else ", many distinct"))
-        items.append(item)
-        notes.append(obs)
-    if not items:
-        raise ValueError(f"export {os.fspath(path)!r} has no columns to draft a codebook from")
-    name = Path(path).name
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    doc_meta = {"title": f"{study} (codebook drafted from {name})",
-                "publisher": "TODO: who ran the survey",
-                "fieldwork_year": None,
-                "population": "TODO: who was surveyed, how they were sampled",
-                "source": [name], "languages": ["en"], "sample_size": scan["rows"],
-                "notes": f"Drafted by `cxresearch codebook draft` on {now} from {name} "
-                         f"({scan['rows']} rows, {len(scan['columns'])} columns). Review every "
-                         f"item marked `assumed: true`, then delete the mark."}
-    head = [f"# Codebook DRAFT for study {study!r}, from {name}: review before use.",
-            "# Every inferred choice is marked `assumed: true` with its reason. Check types,",
-            "# scales and missing codes, then run: cxresearch codebook check <this file>",
-            "# Name an outcome and its drivers (items or indices) under meta.analysis for the",
-            "# drivers report, and segments (single-choice items) for the wave report:",
-            "#   analysis: {outcome: satisfaction, drivers: [quality, value], segments: [region]}",
-            "format_version: 1", f"study: {study}"]
-    body = yaml.safe_dump({"meta": doc_meta}, sort_keys=False, allow_unicode=True, width=96)
-    body += "  analysis: {outcome: null, drivers: [], segments: []}\n"
-    if ignore:
-        body += "# Qualtrics bookkeeping columns, dropped on ingest\n"
-        body += yaml.safe_dump({"ignore_columns": ignore}, sort_keys=False, allow_unicode=True,
-                               width=96)
-    body += "items:\n"
-    for item, obs in zip(items, notes, strict=True):
-        one = yaml.safe_dump([item], sort_keys=False, allow_unicode=True, width=96)
-        body += f"  # observed: {obs}\n" + "".join(f"  {ln}\n" for ln in one.splitlines())
-    idx = _indices(items)
-    if idx:
-        body += "# proposed from shared prefixes and scales: check that each is one construct\n"
-        body += yaml.safe_dump({"indices": idx}, sort_keys=False, allow_unicode=True,
-                               width=96, default_flow_style=None)
-    text = "\n".join(head) + "\n" + body
-    problems = check_codebook(text, name=study)
-    if problems:  # a draft that does not load is a bug here, not the user's problem
-        raise CodebookError(f"draft of {name}", problems)
-    return text
+        label = named if named and len(labels) > 1 else (labels[0] if labels else
+                                                          (named or col.header))
+        others = [v for v in labels if normalise_label(v) != normalise_label(label)]
+        groups.setdefault(m.group(1), []).append((col, int(m.group(2)), label, others))
+    return {k: v for k, v in groups.items()
+            if len(v) >= 2 and len({t[1] for t in v}) == len(v)
+            and len({normalise_label(t[2]) for t in v}) == len(v)}
+
+
+def _multi_item(prefix: str, members: list[tuple], wordings: dict, taken: set[str]) -> dict:
+    iid = snake(prefix, taken)
+    texts = [wordings.get(t[0].header) or "" for t in members]
+    stem = texts[0].rsplit(" - ", 1)[0].strip() if texts[0] else ""
+    opt_taken: set[str] = set()
+    item = {"id": iid, "type": "multi", "wording": {"en": stem or prefix}}
+    if normalise_label(prefix) != iid:
+        item["aliases"] = [prefix]
+    item["options"] = [{"code": code, "value": snake(lab, opt_taken), "labels": {"en": lab},
+                        **({"aliases": others} if others else {})}
+                       for _, code, lab, others in sorted(members, key=lambda t: t[1])]
+    item["assumed"] = True
+    item["assumed_reason"] = (f"columns {members[0][0].header}..{members[-1][0].header} each "
+                              f"hold one answer or nothing: one multi-select question with "
+                              f"{len(members)} options")
+    return item
 
 
 def check_codebook(path_or_text, name: str | None = None) -> list[str]:
@@ -494,28 +355,75 @@ def check_codebook(path_or_text, name: str | None = None) -> list[str]:
             inst = instrument_from_text(path_or_text, name)
     except CodebookError as exc:
         return list(exc.problems)
+    return _check_analysis(inst)
+
+
+_ANALYSIS_KEYS = ("outcome", "drivers", "segments", "outcome_candidates", "assumed",
+                  "assumed_reason")
+_SCALED = ("rating", "likert", "nps_0_10", "numeric")
+
+
+def _check_analysis(inst) -> list[str]:
+    """Problems of ``meta.analysis``: every name exists; the outcome and drivers are on a
+    scale (scale items, numeric items or indices); the outcome is not a driver nor inside a
+    driver index (named or the default drivers every index but the outcome); at least two
+    drivers; segments are single-choice items."""
     known = set(inst.items) | set(inst.indices)
     problems = []
     analysis = inst.meta.get("analysis") or {}
     if not isinstance(analysis, dict):
         return [f"meta.analysis must be a mapping (outcome, drivers, segments), got "
-                f"{json.dumps(analysis, default=str)}"]
-    for key in sorted(set(analysis) - {"outcome", "drivers", "segments"}):
-        problems.append(f"meta.analysis: unknown key {key!r} (allowed: outcome, drivers, "
-                        f"segments)")
+                f"{json.dumps(analysis, default=str)[:200]}"]
+    for key in sorted(set(analysis) - set(_ANALYSIS_KEYS), key=str):
+        problems.append(f"meta.analysis: unknown key {key!r} (allowed: "
+                        f"{', '.join(_ANALYSIS_KEYS)})")
+
+    def scaled(n: str) -> bool:
+        return n in inst.indices or inst.items[n].type in _SCALED
+
     outcome = analysis.get("outcome")
-    if outcome is not None and outcome not in known:
+    if outcome is not None and (not isinstance(outcome, str) or outcome not in known):
         problems.append(f"meta.analysis.outcome {outcome!r} is neither an item nor an index")
-    for key in ("drivers", "segments"):
+        outcome = None
+    elif outcome is not None and not scaled(outcome):
+        problems.append(f"meta.analysis.outcome {outcome!r} is a {inst.items[outcome].type} "
+                        "item, not on a scale (a rating, likert, 0-10, numeric item or index)")
+    for key in ("drivers", "segments", "outcome_candidates"):
         names = analysis.get(key) or []
         if not isinstance(names, list):
             problems.append(f"meta.analysis.{key} must be a list, got {names!r}")
             continue
         for n in names:
-            if n not in known:
+            if not isinstance(n, str) or n not in known:
                 problems.append(f"meta.analysis.{key}: {n!r} is neither an item nor an index")
             elif key == "segments" and (n not in inst.items or inst.items[n].type != "single"):
                 problems.append(f"meta.analysis.segments: {n!r} is not a single-choice item")
-    if outcome is not None and outcome in (analysis.get("drivers") or []):
+            elif key == "drivers" and not scaled(n):
+                problems.append(f"meta.analysis.drivers: {n!r} is a {inst.items[n].type} item, "
+                                "not on a scale (a rating, likert, 0-10, numeric item or index)")
+    if outcome is None:
+        return problems
+    named = analysis.get("drivers") if isinstance(analysis.get("drivers"), list) else []
+    drivers = [d for d in named if isinstance(d, str) and d in known]
+    default = not named
+    if default:  # what the drivers report uses when none are named
+        pool = list(inst.indices) or [i.id for i in inst if i.type in _ORDINAL]
+        drivers = [x for x in pool if x != outcome]
+    if outcome in named:
         problems.append(f"meta.analysis: the outcome {outcome!r} is also a driver")
+    out_items = set(inst.indices.get(outcome, [outcome]))
+    for d in drivers:
+        if d in inst.indices and outcome in inst.indices[d]:
+            problems.append(
+                f"meta.analysis: the outcome {outcome!r} is inside the "
+                f"{'default ' if default else ''}driver index {d!r} (its items: "
+                f"{', '.join(inst.indices[d])}); take {outcome!r} out of that index"
+                + (" or name the drivers under meta.analysis.drivers" if default else ""))
+        elif d != outcome and d in out_items:
+            problems.append(f"meta.analysis: driver {d!r} is an item of the outcome index "
+                            f"{outcome!r}")
+    if len(drivers) < 2:
+        problems.append(f"meta.analysis: the drivers report needs at least two drivers, "
+                        f"{'found' if default else 'named'} {drivers}"
+                        + (" (every index or scale item but the outcome)" if default else ""))
     return problems

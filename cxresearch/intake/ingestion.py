@@ -48,34 +48,19 @@ are looked up, so a million rows cost little more than reading them.
 
 from __future__ import annotations
 
-import difflib
-import json
 import sys
 import warnings
-from collections import Counter, defaultdict
-from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-
 from cxresearch import paths
-from cxresearch.codebooks.instrument import list_instruments, load_instrument, normalise_label
-from cxresearch.errors import IngestError, PiiSuspectedWarning, UnknownColumnsWarning, printable
-from cxresearch.intake.answers import (
-    RowProblems,
-    check_ids,
-    convert_item,
-    multi_from_column,
-    multi_from_options,
-)
-from cxresearch.intake.labels import check_file_labels
-from cxresearch.intake.privacy import redact, scan
-from cxresearch.intake.readers import QUALTRICS_METADATA, RawTable, read_export
+from cxresearch.codebooks.instrument import load_instrument
+from cxresearch.errors import PiiSuspectedWarning, UnknownColumnsWarning, printable
+from cxresearch.intake.longfile import ingest_long
+from cxresearch.intake.readers import NotStreamable, read_export
+from cxresearch.intake.streaming import STREAM_MIN_BYTES, ingest_streamed
+from cxresearch.intake.validation import _validate
 from cxresearch.waves.storage import (
-    Wave,
     WaveExistsError,
     recover_wave,
     sha256_file,
@@ -83,219 +68,15 @@ from cxresearch.waves.storage import (
     write_wave,
 )
 
-__all__ = ["PiiSuspectedWarning", "UnknownColumnsWarning", "ingest", "run_cli", "summary"]
+__all__ = ["STREAM_MIN_BYTES", "PiiSuspectedWarning", "UnknownColumnsWarning", "ingest",
+           "run_cli", "summary"]
 
 
-# --------------------------------------------------------------------------- column mapping
-
-
-def _wording_index(inst) -> dict[str, set[str]]:
-    """Question wording (any language, normalized) -> item ids: exports that use the question
-    text as header (Google Forms, SurveyMonkey) or as SPSS variable label."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for it in inst.items.values():
-        for text in it.wording.values():
-            out[normalise_label(text)].add(it.id)
-    return out
-
-
-def _resolve(inst, header: str, wording: dict) -> str | None:
-    """Wave column of an export header (ValueError when ambiguous), or None."""
-    col = inst.resolve_column(header)
-    if col is None:
-        hits = wording.get(normalise_label(header), set())
-        if len(hits) == 1:
-            col = next(iter(hits))
-    return col
-
-
-def _best_other_codebook(headers: list[str], this: str):
-    """(name, matched) of the other codebook that recognises most of these headers."""
-    best = None
-    for name in list_instruments():
-        if name == this:
-            continue
-        try:
-            other = load_instrument(name)
-        except ValueError:  # a broken codebook is its own test's business
-            continue
-        k = 0
-        for h in headers:
-            try:
-                k += other.resolve_column(h) is not None
-            except ValueError:
-                k += 1
-        if k and (best is None or k > best[1]):
-            best = (name, k)
-    return best
-
-
-def _map_columns(inst, raw: RawTable, probs: RowProblems) -> tuple[dict, dict]:
-    """Assign each header to a wave column, or to a reason for dropping it.
-
-    Returns ``(assigned, dropped)``: ``assigned[item_id]`` is a header, or for a multi-select
-    given as one column per option a dict ``option value -> header``; ``dropped[reason]``
-    lists headers (reasons ``pii``, ``ignored``, ``qualtrics_metadata``, ``unknown``).
-    """
-    wording = _wording_index(inst)
-    assigned: dict = {}
-    options: dict[str, dict] = defaultdict(dict)
-    dropped: dict[str, list[str]] = defaultdict(list)
-    unknown: list[str] = []
-    claimed: dict[str, str] = {}
-    for h in raw.headers:
-        try:
-            col = _resolve(inst, h, wording)
-            if col is None and h in raw.variable_labels:  # SPSS label / Qualtrics question
-                col = _resolve(inst, raw.variable_labels[h], wording)
-        except ValueError as exc:
-            probs.file(str(exc), "rename the column to the item id", column=h, row=1,
-                       kind="ambiguous_column")
-            continue
-        if col is None:
-            if inst.is_ignored(h):
-                dropped["ignored"].append(h)
-            elif normalise_label(h) in QUALTRICS_METADATA:
-                dropped["qualtrics_metadata"].append(h)
-            else:
-                unknown.append(h)
-            continue
-        if col in claimed:
-            probs.file(f"columns {claimed[col]!r} and {h!r} both map to {col!r}",
-                       "keep one of them", column=h, row=1, kind="duplicate_column")
-            continue
-        claimed[col] = h
-        iid, opt = inst.split_column(col) if col not in inst.items else (col, None)
-        if inst.items[iid].pii:
-            dropped["pii"].append(h)
-        elif opt is None:
-            assigned[iid] = h
-        else:
-            options[iid][opt] = h
-    for iid, cols in options.items():
-        if iid in assigned:
-            probs.file(f"multi-select {iid!r} is given both as one column ({assigned[iid]!r}) "
-                       f"and as one column per option ({', '.join(cols.values())})",
-                       "keep one layout", column=assigned[iid], row=1, kind="duplicate_column")
-        assigned[iid] = cols
-    # a Qualtrics ResponseId is the respondent id when the id item has no column of its own
-    id_item = inst.id_column()
-    rid = [h for h in dropped["qualtrics_metadata"] if normalise_label(h) == "responseid"]
-    if id_item and id_item not in assigned and rid:
-        dropped["qualtrics_metadata"].remove(rid[0])
-        assigned[id_item] = rid[0]
-    _judge_unknown(inst, raw, unknown, assigned, dropped, probs)
-    return assigned, dropped
-
-
-def _judge_unknown(inst, raw, unknown, assigned, dropped, probs: RowProblems) -> None:
-    """Unknown columns: another study's file and likely typos are errors; the rest dropped."""
-    if not unknown:
-        return
-    answer_cols = [h for h in raw.headers
-                   if h not in dropped["ignored"] and h not in dropped["qualtrics_metadata"]]
-    matched = len(answer_cols) - len(unknown)
-    if matched < len(answer_cols) / 2:
-        other = _best_other_codebook(answer_cols, inst.name)
-        hint = (f"its columns match the codebook {other[0]!r} ({other[1]} of "
-                f"{len(answer_cols)}): check --instrument" if other and other[1] > matched
-                else "check that this is the right file and codebook")
-        shown = ", ".join(map(repr, unknown[:8])) + (", ..." if len(unknown) > 8 else "")
-        probs.file(f"this does not look like a {inst.name} export: only {matched} of "
-                   f"{len(answer_cols)} columns match its codebook (unknown: {shown})", hint,
-                   kind="different_study")
-        return
-    free: dict[str, str] = {}  # headers of items that have no column in this file
-    for it in inst.items.values():
-        if it.id not in assigned and not it.pii:
-            for name in (it.id, *it.aliases):
-                free[normalise_label(name)] = it.id
-    for h in unknown:
-        near = difflib.get_close_matches(normalise_label(h), list(free), n=1, cutoff=0.85)
-        if near:
-            probs.file(f"unknown column {h!r}: did you mean {near[0]!r} (item "
-                       f"{free[near[0]]!r}, which has no column)?",
-                       "rename the column to the item id or one of its aliases", column=h,
-                       row=1, kind="unknown_column")
-        else:
-            dropped["unknown"].append(h)
-
-
-# --------------------------------------------------------------------------- the ingest
-
-
-def _made_up(sha256: str) -> str | None:
-    """The note of a made-up example export (listed by sha256 in data/examples/made_up.json)."""
-    listing = paths.examples_dir() / "made_up.json"
-    if not listing.is_file():
-        return None
-    doc = json.loads(listing.read_text(encoding="utf-8"))
-    return doc.get("note", "made up") if sha256 in doc.get("files", {}).values() else None
-
-
-_DESIGN_NEEDED = {"weight": "missing weight", "id": "missing respondent id",
-                  "strata": "missing stratum", "psu": "missing PSU", "fpc": "missing fpc"}
-
-
-def _convert(inst, raw: RawTable, assigned: dict, probs: RowProblems, tally: Counter) -> dict:
-    """Convert and validate every assigned column; returns {wave column: pandas array}."""
-    cols: dict[str, object] = {}
-    col_of = dict(zip(raw.headers, raw.columns, strict=True))
-    for iid, it in inst.items.items():
-        src = assigned.get(iid)
-        if it.pii:
-            continue
-        if src is None:
-            if it.required:
-                names = [iid, *it.aliases]
-                probs.file(f"required item {iid!r} has no column",
-                           f"looked for headers {', '.join(map(repr, names[:6]))}"
-                           + (", ..." if len(names) > 6 else ""), column=iid,
-                           kind="missing_required_item")
-            continue
-        if it.type == "multi":
-            cols.update(_convert_multi(it, src, col_of, probs, tally, raw.n))
-            continue
-        values, empty = convert_item(it, src, col_of[src], probs, tally,
-                                     raw.declared_missing.get(src))
-        if it.type in _DESIGN_NEEDED:
-            na = np.asarray(pd.isna(values)) & ~probs.column_mask(src)
-            probs.rows(np.flatnonzero(na), src, f"{it.type}_missing", _DESIGN_NEEDED[it.type],
-                       "every respondent needs one")
-        elif it.required:
-            probs.rows(np.flatnonzero(empty), src, "required_empty",
-                       f"required item {iid!r} is empty", "answer it, or drop the row")
-        if it.type == "id":
-            check_ids(values, src, probs, raw)
-        cols[iid] = values
-    return cols
-
-
-def _convert_multi(it, src, col_of, probs: RowProblems, tally: Counter, n: int) -> dict:
-    if isinstance(src, dict):
-        sel, na = multi_from_options(it, {v: (h, col_of[h]) for v, h in src.items()},
-                                     probs, tally, n)
-        header = next(iter(src.values()))
-    else:
-        sel, na = multi_from_column(it, src, col_of[src], probs, tally, n)
-        header = src
-    if it.max_choices:
-        k = np.sum(list(sel.values()), axis=0)
-        over = np.flatnonzero(k > it.max_choices)
-        probs.rows(over, header, "too_many_choices",
-                   [f"item {it.id!r}: {int(k[p])} options chosen, more than the maximum "
-                    f"{it.max_choices}" for p in over],
-                   f"choose at most {it.max_choices}")
-    if it.required:
-        probs.rows(np.flatnonzero(na), header, "required_empty",
-                   f"required item {it.id!r} has no answer", "answer it, or drop the row")
-    return {f"{it.id}__{v}": pd.arrays.BooleanArray(s, na.copy()) for v, s in sel.items()}
-
-
-def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool = False,
-           write: bool = True, root=None, synthetic: bool | None = None,
+def ingest(path, instrument, wave: str | None = None, *, on_error: str = "fail",
+           replace: bool = False, write: bool = True, root=None, synthetic: bool | None = None,
            encoding: str | None = None, sheet: str | None = None, project=None,
-           trust_file_labels: bool = False):
+           trust_file_labels: bool = False, wave_column: str | None = None,
+           wave_period: str | None = None):
     """Validate a raw export against its codebook and store it as a wave.
 
     Parameters
@@ -306,7 +87,20 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     instrument : str or Instrument
         Codebook name (``"mitto_cx"``) or a loaded instrument.
     wave : str
-        Wave label, e.g. ``"2024"``; the folder name under ``data/waves/<study>/``.
+        Wave label, e.g. ``"2024"``; the folder name under ``data/waves/<study>/``. Not with
+        ``wave_column``.
+    wave_column : str, optional
+        A long file holding several waves (continuous feedback, a tracking export): each value
+        of this column is ingested as its own wave, labelled by the value (which must be a
+        valid wave label). Every wave is validated on its own rows (a respondent id may recur
+        across waves); all or nothing: if any wave has a problem, or exists without
+        ``replace``, nothing is written. The column itself is not stored unless it is a
+        codebook item. Returns a list of waves, sorted by label.
+    wave_period : {"month", "quarter", "year"}, optional
+        With ``wave_column`` holding dates: group them into waves labelled ``2024-03``,
+        ``2024-Q1`` or ``2024``. Dates are read as ISO (``2024-03-31``, with or without a time)
+        or day-first (``31/03/2024``, ``31.03.2024``); an unreadable date is an error with its
+        row.
     on_error : {"fail", "quarantine"}
         ``"fail"``: any problem raises :class:`~cxresearch.errors.IngestError` listing every
         problem and nothing is written. ``"quarantine"``: rows with problems are set aside in
@@ -337,6 +131,7 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     Returns
     -------
     cxresearch.waves.Wave
+        (A list of them with ``wave_column``.)
 
     Warns
     -----
@@ -361,13 +156,16 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
     >>> import cxresearch as cx
     >>> w = cx.ingest("export.csv", "mitto_cx", "2024")          # doctest: +SKIP
     >>> w.manifest["rows_kept"], w.manifest["rejections"]        # doctest: +SKIP
+    >>> ws = cx.ingest("feedback.csv", "members", wave_column="date",
+    ...                wave_period="quarter")                     # doctest: +SKIP
     >>> # In R (no direct equivalent): haven::read_sav("export.sav") + validation by hand
     """
     if project is not None:
         with paths.use_project(project):
             return ingest(path, instrument, wave, on_error=on_error, replace=replace,
                           write=write, root=root, synthetic=synthetic, encoding=encoding,
-                          sheet=sheet, trust_file_labels=trust_file_labels)
+                          sheet=sheet, trust_file_labels=trust_file_labels,
+                          wave_column=wave_column, wave_period=wave_period)
     if on_error not in ("fail", "quarantine"):
         raise ValueError(f"on_error must be 'fail' or 'quarantine', got {on_error!r}")
     for name, flag in (("replace", replace), ("write", write),
@@ -378,6 +176,17 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
         raise TypeError("instrument must be a codebook name, path or Instrument, got None")
     if not isinstance(path, str | PathLike):
         raise TypeError(f"path must be a file path, got {type(path).__name__}")
+    if wave_column is not None or wave_period is not None:
+        if wave is not None:
+            raise ValueError(f"give either wave (one wave) or wave_column (a wave per value), "
+                             f"not both: wave={wave!r}, wave_column={wave_column!r}")
+        return ingest_long(path, instrument, wave_column, wave_period=wave_period,
+                           on_error=on_error, replace=replace, write=write, root=root,
+                           synthetic=synthetic, encoding=encoding, sheet=sheet,
+                           trust_file_labels=trust_file_labels)
+    if wave is None:
+        raise TypeError("ingest() needs wave (the wave label) or wave_column (a column whose "
+                        "values are the wave labels)")
     inst = load_instrument(instrument)
     path = Path(path)
     target = wave_dir(inst.name, wave, root)  # also validates the label
@@ -387,137 +196,52 @@ def ingest(path, instrument, wave: str, *, on_error: str = "fail", replace: bool
         raise WaveExistsError(
             f"wave {inst.name}/{wave} already exists at {target}; nothing was read or written "
             "(pass replace=True, or --replace on the command line, to overwrite it)")
+    if write and sheet is None and path.is_file() and path.stat().st_size >= STREAM_MIN_BYTES:
+        try:   # a large CSV: read, validated and written batch by batch (bounded memory)
+            return ingest_streamed(inst, path, wave, on_error=on_error, replace=replace,
+                                   root=root, synthetic=synthetic, encoding=encoding,
+                                   trust_file_labels=trust_file_labels)
+        except NotStreamable:
+            pass   # nothing was written: the whole-file reader decides
     raw = read_export(path, encoding=encoding, sheet=sheet)
-    probs = RowProblems(raw)
-    if raw.n == 0 and not raw.problems:
-        probs.file("the file has a header but no data rows", "export the responses again",
-                   kind="no_rows")
-    tally: Counter = Counter()
-    assigned, dropped = _map_columns(inst, raw, probs)
-    check_file_labels(inst, raw, assigned, probs, trust_file_labels)
-    suspected = _suspect_pii(inst, raw, assigned)
-    cols = _convert(inst, raw, assigned, probs, tally)
-    all_problems = probs.as_dicts()
-    _warn_pii(path, suspected)
-    if probs.fatal or (all_problems and on_error == "fail"):
-        raise IngestError(path.name, all_problems)
-    if dropped.get("unknown"):
-        warnings.warn(f"{printable(path.name)}: {len(dropped['unknown'])} column(s) match no "
-                      f"item of {inst.name} and were dropped: {dropped['unknown']}",
-                      UnknownColumnsWarning, stacklevel=2)
-    keep = ~probs.bad
-    data = _assemble(inst, cols, keep, raw.n)
-    quarantine = (_quarantine(raw, probs, assigned, suspected)
-                  if (probs.bad.any() or raw.bad_rows) else None)
-    sha = sha256_file(path)
-    made_up = _made_up(sha)
-    manifest = {
-        "study": inst.name, "wave": wave,
-        "synthetic": bool(made_up is not None if synthetic is None else synthetic),
-        **({"example": True, "synthetic_reason": made_up} if made_up else {}),
-        "source_file": path.name, "source_sha256": sha,
-        "source_bytes": path.stat().st_size,
-        "reading": raw.info,
-        "rows_read": int(raw.n + len(raw.bad_rows)),
-        "rows_kept": int(keep.sum()),
-        "rows_rejected": int((~keep).sum() + len(raw.bad_rows)),
-        "rejections": probs.counts(),
-        "on_error": on_error,
-        "columns_mapped": {(h if isinstance(h, str) else ", ".join(h.values())): iid
-                           for iid, h in assigned.items()},
-        "columns_dropped": {k: v for k, v in dropped.items() if v},
-        "columns_dropped_count": sum(len(v) for v in dropped.values()),
-        "items_absent": [i for i, it in inst.items.items() if i not in assigned and not it.pii],
-        "answers": dict(sorted(tally.items())),
-        **({"pii_suspected": suspected} if suspected else {}),
-        "codebook": inst.name,
-        "codebook_sha256": inst.sha256,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    out = Wave(data, inst, manifest, quarantine=quarantine)
+    out = _validate(inst, raw, path, wave, on_error=on_error, synthetic=synthetic,
+                    trust_file_labels=trust_file_labels, sha=sha256_file(path))
     if write:
         write_wave(out, replace=replace, root=root)
     return out
 
 
-def _assemble(inst, cols: dict, keep: np.ndarray, n: int) -> pd.DataFrame:
-    """The wave frame: every codebook column (absent items as NA), kept rows only."""
-    frame = {c: cols[c] if c in cols else pd.array([pd.NA] * n, dtype=inst.dtype(c))
-             for c in inst.columns()}
-    df = pd.DataFrame(frame, copy=False)
-    if not keep.all():
-        df = df.loc[keep].reset_index(drop=True)
-    # the converters build the codebook dtypes already; cast (a copy) only what differs
-    off = [c for c in df.columns if df[c].dtype != inst.dtype(c)]
-    if off:
-        df[off] = inst.apply_dtypes(df[off])
-    return df
-
-
-def _answer_headers(assigned: dict) -> list[str]:
-    """The export headers mapped to (non-PII) codebook items, in mapping order."""
-    out: list[str] = []
-    for h in assigned.values():
-        out.extend(h.values() if isinstance(h, dict) else [h])
-    return out
-
-
-def _suspect_pii(inst, raw: RawTable, assigned: dict) -> dict:
-    """``{header: {"email": n, "ip": n}}`` for answer columns holding e-mail/IP addresses."""
-    out = {}
-    for h in _answer_headers(assigned):
-        found = scan(raw.columns[raw.headers.index(h)])
-        if found:
-            out[h] = found
-    return out
-
-
-def _warn_pii(path: Path, suspected: dict) -> None:
-    for h, found in suspected.items():
-        what = " and ".join(f"{n} value(s) that look like {'e-mail' if k == 'email' else 'IP'} "
-                            "addresses" for k, n in found.items())
-        warnings.warn(f"{printable(path.name)}: column {h!r} is not marked pii but holds "
-                      f"{what}; they are withheld from messages and quarantine.csv (mark the "
-                      "item 'pii: true' in the codebook if it is personal data)",
-                      PiiSuspectedWarning, stacklevel=3)
-
-
-def _quarantine(raw: RawTable, probs: RowProblems, assigned: dict, suspected: dict) -> pd.DataFrame:
-    """Rejected rows with their reasons: only the columns mapped to non-PII items (never PII,
-    Qualtrics metadata such as IP addresses, or unknown columns), e-mail/IP values withheld;
-    an unreadable record is listed by its row number only."""
-    pos = np.flatnonzero(probs.bad)
-    reasons = probs.reasons_per_row()
-    q = pd.DataFrame({h: raw.columns[raw.headers.index(h)].take(pa.array(pos)).to_pylist()
-                      for h in _answer_headers(assigned)})
-    for h in suspected:  # the columns where e-mail/IP addresses were found
-        q[h] = [redact(v) for v in q[h]]
-    q.insert(0, "_reasons", ["; ".join(reasons[int(p)]) for p in pos])
-    q.insert(0, "_source_row", raw.rows[pos])
-    if raw.bad_rows:
-        extra = pd.DataFrame({"_source_row": list(raw.bad_rows),
-                              "_reasons": ["unreadable_row: wrong number of fields"]
-                              * len(raw.bad_rows)})
-        q = pd.concat([q, extra], ignore_index=True).sort_values("_source_row",
-                                                                 ignore_index=True)
-    return q.astype(str).replace({"nan": "", "<NA>": ""})
-
-
 def run_cli(args, parse_sets) -> int:
     """``cxresearch ingest PATH --instrument NAME --wave LABEL [--on-error] [--replace]``."""
+    wave_column = getattr(args, "wave_column", None)
+    period = getattr(args, "wave_period", None)
+    if (args.wave is None) == (wave_column is None):
+        print("cxresearch ingest: give --wave LABEL (one wave) or --wave-column COLUMN (one "
+              "wave per value of the column), not both and not neither", file=sys.stderr)
+        return 2
+    if period is not None and wave_column is None:
+        print("cxresearch ingest: --wave-period needs --wave-column (the date column)",
+              file=sys.stderr)
+        return 2
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnknownColumnsWarning)
             warnings.simplefilter("always", PiiSuspectedWarning)
             w = ingest(args.path, args.instrument, args.wave, on_error=args.on_error,
                        replace=args.replace,
-                       trust_file_labels=bool(getattr(args, "trust_file_labels", False)))
-    except (ValueError, OSError) as exc:  # IngestError lists every problem; exit status 1
-        print(f"cxresearch ingest: {exc}", file=sys.stderr)
+                       trust_file_labels=bool(getattr(args, "trust_file_labels", False)),
+                       wave_column=wave_column, wave_period=period)
+    except ValueError as exc:  # IngestError lists every problem; exit status 1 (an OSError
+        print(f"cxresearch ingest: {exc}", file=sys.stderr)  # goes to the CLI's boundary)
         return 1
-    for c in caught:
-        print(f"warning: {printable(c.message)}", file=sys.stderr)
-    print(summary(w, w.path))
+    for msg in dict.fromkeys(printable(c.message) for c in caught):  # once per message
+        print(f"warning: {msg}", file=sys.stderr)
+    for one in (w if isinstance(w, list) else [w]):
+        print(summary(one, one.path))
+    if isinstance(w, list):
+        print(f"{len(w)} wave(s) from one file, column {printable(wave_column)!r}"
+              + (f" grouped by {period}" if period else "") + ": "
+              + ", ".join(one.label for one in w))
     return 0
 
 

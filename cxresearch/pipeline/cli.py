@@ -2,8 +2,8 @@
 
 Sub-commands
 ------------
-``cxresearch ingest PATH --instrument NAME --wave LABEL [--on-error fail|quarantine] [--replace]
-[--trust-file-labels]``
+``cxresearch ingest PATH --instrument NAME (--wave LABEL | --wave-column COL [--wave-period
+month|quarter|year]) [--on-error fail|quarantine] [--replace] [--trust-file-labels]``
 ``cxresearch check-published [--study S] [--out DIR]``
 ``cxresearch reconstruct STUDY [--seed N] [--set name=value ...] [--replace]``
 ``cxresearch reproduce [--study S] [--wave W] [--jobs N] [--out DIR] [--param NAME=VALUE ...]``
@@ -14,16 +14,64 @@ Sub-commands
 Every sub-command but ``init`` takes ``--project DIR`` (default: the project found by walking up
 from the current directory to a ``cxresearch.toml``, else the tool's own repository).
 
-Every sub-command exits 0 on success, 1 when the input is bad (with every problem printed) and
-2 for a usage error.
+Exit codes (every sub-command; see also ``cxresearch --help``)
+--------------------------------------------------------------
+0    success
+1    bad input: an export, codebook, project file, name or label the tool refuses (every
+     problem printed), or a reproduce run whose notebooks failed
+2    usage error (unknown option, missing argument, ``--project`` without a project)
+3    a file or folder cannot be read or written: no permission, read-only project, disk
+     full, name too long, a folder given where a file is expected (one line naming the path
+     and what to do)
+4    internal error: a bug in cxresearch (one line; ``CXRESEARCH_DEBUG=1`` shows the
+     traceback — please report it)
+130  interrupted (Ctrl-C): nothing half-written is kept; an interrupted ``ingest --replace``
+     leaves the old wave (or the complete new one), an interrupted ``reproduce`` leaves its
+     run folder marked incomplete (``cxresearch reproduce --clean`` removes such folders)
+
+Every failure is **one error boundary** (:func:`main`): no traceback is printed for a bad
+file, a full disk or Ctrl-C. Study ids and wave labels (``--study``, ``--wave``,
+``--instrument`` when it is a name) are checked once, here, by
+:func:`cxresearch.paths.check_label` (ASCII letters, digits, ``.``, ``_``, ``-``; at most 100
+characters; no names Windows reserves such as ``CON``).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import errno
+import os
 import sys
 
-__all__ = ["main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FILES", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK",
+           "EXIT_USAGE", "describe_os_error", "main"]
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_FILES, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+
+_EPILOG = """exit codes: 0 success; 1 bad input (every problem printed) or failed notebooks;
+2 usage error; 3 a file or folder cannot be read or written (permission, read-only,
+disk full, name too long, folder given for a file); 4 internal error (CXRESEARCH_DEBUG=1
+shows the traceback); 130 interrupted (Ctrl-C)."""
+
+_OS_ADVICE = {
+    errno.EACCES: "permission denied: check the permissions of the file and its folder, or "
+                  "choose another place",
+    errno.EPERM: "operation not permitted: check the permissions, or choose another place",
+    errno.EROFS: "the file system is read-only: make the project writable, or work on a copy",
+    errno.ENOSPC: "no space left on the disk: free some space and run the command again",
+    errno.EDQUOT: "disk quota exceeded: free some space and run the command again",
+    errno.ENAMETOOLONG: "the name is too long for the file system: choose a shorter name or "
+                        "a shallower folder",
+    errno.EISDIR: "this is a folder, a file was expected: give a file path",
+    errno.ENOTDIR: "a file is in the way of a folder: move the file, or choose another path",
+    errno.ENOENT: "no such file or folder: check the path",
+    errno.EEXIST: "already exists: remove it, or choose another path",
+    errno.ELOOP: "too many symbolic links: check the path",
+    errno.EMFILE: "too many open files: close other programs and run the command again",
+    errno.EIO: "input/output error: the disk or network share failed; check it and run again",
+}
 
 
 def _parse_sets(pairs: list[str]) -> dict:
@@ -45,7 +93,8 @@ def _parse_sets(pairs: list[str]) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cxresearch", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="cxresearch", description=__doc__.splitlines()[0],
+                                     epilog=_EPILOG)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="create a project folder for your own survey")
@@ -70,7 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="validate a raw export against a codebook and store a wave")
     p.add_argument("path")
     p.add_argument("--instrument", required=True, help="codebook name, e.g. mitto_cx")
-    p.add_argument("--wave", required=True, help="wave label, e.g. 2024")
+    p.add_argument("--wave", default=None, help="wave label, e.g. 2024")
+    p.add_argument("--wave-column", default=None, metavar="COLUMN",
+                   help="a long file: ingest each value of COLUMN as its own wave (all or "
+                        "nothing), instead of --wave")
+    p.add_argument("--wave-period", choices=["month", "quarter", "year"], default=None,
+                   help="with --wave-column holding dates: group them into waves")
     p.add_argument("--on-error", choices=["fail", "quarantine"], default="fail")
     p.add_argument("--replace", action="store_true", help="overwrite an existing wave")
     p.add_argument("--trust-file-labels", action="store_true",
@@ -100,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the notebooks in DIR instead of notebooks/")
     p.add_argument("--no-examples", action="store_true",
                    help="do not ingest data/examples/ into the run")
+    p.add_argument("--clean", action="store_true",
+                   help="remove the run folders that killed or failed runs left in reports/ "
+                        "(marked incomplete), then stop")
     return parser
 
 
@@ -157,34 +214,111 @@ def _add_project_option(parser: argparse.ArgumentParser) -> None:
                     p.add_argument("--project", default=None, metavar="DIR",
                                    help="project folder (default: found from the current "
                                         "directory, as git finds .git)")
+                    p.add_argument("--allow-outside", action="store_true",
+                                   help="let the project's [paths] point outside the project "
+                                        "folder (refused otherwise)")
                     _add_project_option(p)
 
 
+def describe_os_error(exc: OSError) -> str:
+    """One line for a failed read or write: the path (escaped) and what to do."""
+    from cxresearch.errors import printable
+
+    # a rename names the temporary file first and the target second: the target is the one
+    # the user knows
+    names = [n for n in (exc.filename2, exc.filename) if n not in (None, "")][:1]
+    where = " -> ".join(printable(os.fsdecode(n) if isinstance(n, bytes) else n)
+                        for n in names)
+    advice = _OS_ADVICE.get(exc.errno)
+    if advice is None:
+        advice = printable(exc.strerror or exc or type(exc).__name__)
+        if exc.errno is None and not names:  # a message of our own (FileNotFoundError(...))
+            return printable(str(exc))
+    return f"{where}: {advice}" if where else advice
+
+
+def _check_names(args) -> None:
+    """Study ids and wave labels, checked once for every sub-command (ValueError)."""
+    from cxresearch.paths import check_label
+
+    for attr in ("study", "wave"):
+        value = getattr(args, attr, None)
+        if value is not None:
+            check_label(f"--{attr}", value)
+    inst = getattr(args, "instrument", None)
+    if inst is not None and not inst.endswith((".yaml", ".yml")) and os.sep not in inst:
+        check_label("--instrument", inst)
+
+
+def _interrupted(command: str) -> str:
+    what = {
+        "ingest": "nothing half-written was kept (the wave is as it was, or complete)",
+        "reproduce": "the run folder is left marked incomplete; later runs skip it and "
+                     "`cxresearch reproduce --clean` removes it",
+        "codebook": "nothing half-written was kept (files are written whole or not at all)",
+    }.get(command, "nothing half-written was kept")
+    return f"cxresearch {command}: interrupted (Ctrl-C); {what}"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; every failure ends here as one line and an exit code (see the
+    module docstring)."""
     parser = build_parser()
     _add_project_option(parser)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:  # pragma: no cover - Ctrl-C while parsing
+        print("cxresearch: interrupted (Ctrl-C)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print(_interrupted(args.command), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"cxresearch {args.command}: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_FILES
+    except (ValueError, csv.Error) as exc:  # bad input: every problem is in the message
+        from cxresearch.errors import printable
+
+        text = str(exc) if "\n" in str(exc) else printable(str(exc))
+        print(f"cxresearch {args.command}: {text}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RecursionError as exc:
+        print(f"cxresearch {args.command}: the input is nested too deeply to read ({exc})",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - the one boundary: a bug, said in one line
+        if os.environ.get("CXRESEARCH_DEBUG"):
+            raise
+        from cxresearch.errors import printable
+
+        print(f"cxresearch {args.command}: internal error {type(exc).__name__}: "
+              f"{printable(str(exc))[:500]} (a bug in cxresearch: run again with "
+              f"CXRESEARCH_DEBUG=1 for the traceback and please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _run(args) -> int:
+    from pathlib import Path
+
+    from cxresearch.errors import printable
+    from cxresearch.paths import PROJECT_FILE, environment, use_project
+
     project = getattr(args, "project", None)
     if project:
-        from pathlib import Path
-
-        from cxresearch.paths import PROJECT_FILE
-
         if not (Path(project).expanduser() / PROJECT_FILE).is_file():
-            print(f"cxresearch {args.command}: --project {project}: no {PROJECT_FILE} "
-                  f"there (create a project with: cxresearch init {project})",
-                  file=sys.stderr)
-            return 2
-    from cxresearch.paths import use_project
-
+            print(f"cxresearch {args.command}: --project {printable(project)}: no "
+                  f"{PROJECT_FILE} there (create a project with: cxresearch init "
+                  f"{printable(project)})", file=sys.stderr)
+            return EXIT_USAGE
+    _check_names(args)
+    allow = "1" if getattr(args, "allow_outside", False) else os.environ.get(
+        "CXRESEARCH_ALLOW_OUTSIDE")
     # the project is current for this command only (the environment is restored afterwards,
     # so an in-process call never leaks it into what runs next)
-    with use_project(project or None):
-        try:
-            return int(_handler(args.command)(args, _parse_sets) or 0)
-        except ValueError as exc:  # bad input: every problem is in the message
-            print(f"cxresearch {args.command}: {exc}", file=sys.stderr)
-            return 1
+    with use_project(project or None), environment(CXRESEARCH_ALLOW_OUTSIDE=allow):
+        return int(_handler(args.command)(args, _parse_sets) or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

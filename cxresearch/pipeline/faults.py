@@ -1,6 +1,13 @@
 """Fault handling of a reproduce run (issue 12): run folders that cannot be written are
 refused before any work, a run that stops on an error still leaves ``run.json``, and pool
-workers die with the run (``kill -9`` leaves nothing behind)."""
+workers die with the run (``kill -9`` leaves nothing behind).
+
+Incomplete runs (issue 24): a run folder holds a marker file ``.incomplete`` (the run's pid,
+host and start time) from the moment it is claimed until the run has written ``run.json``
+and its reports. A run killed (``kill -9``, Ctrl-C, power loss) or stopped by an error keeps
+the marker: ``reports/latest`` never points at it, later runs skip it (they say how many such
+folders there are) and ``cxresearch reproduce --clean`` removes the folders of runs that are
+no longer running (:func:`clean_incomplete`)."""
 
 from __future__ import annotations
 
@@ -15,7 +22,12 @@ from pathlib import Path
 
 from cxresearch.paths import write_text_atomic
 
-__all__ = ["RUN_DIRS", "check_writable", "claim_run_dir", "die_with_parent", "failed_run_json"]
+__all__ = ["INCOMPLETE", "RUN_DIRS", "check_writable", "claim_run_dir", "clean_incomplete",
+           "die_with_parent", "failed_run_json", "incomplete_runs", "mark_complete",
+           "mark_incomplete", "worker_pool"]
+
+#: marker file of a run folder whose run has not finished (killed, failed or still running)
+INCOMPLETE = ".incomplete"
 
 RUN_DIRS: contextvars.ContextVar[list | None] = contextvars.ContextVar("cx_run_dirs",
                                                                         default=None)
@@ -48,9 +60,14 @@ def die_with_parent(parent: int) -> None:
     """Pool-worker initializer: a worker dies with the run (Linux ``PR_SET_PDEATHSIG``), so a
     ``kill -9`` of ``cxresearch reproduce`` leaves no workers behind; their Jupyter kernels
     stop on their own when their parent goes (ipykernel's parent poller)."""
+    import signal
+
+    # Ctrl-C reaches the whole process group: the run itself stops its workers (see
+    # worker_pool), so a worker ignores it instead of printing a traceback of its own
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
-        import signal
 
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
@@ -69,3 +86,86 @@ def failed_run_json(run: Path, exc: BaseException) -> None:
         write_text_atomic(path, json.dumps(info, indent=2, default=str) + "\n")
     except OSError:
         pass   # the folder itself cannot be written: the caller reports the first error
+
+
+def mark_incomplete(run: Path) -> None:
+    """Put the marker of an unfinished run into ``run`` (pid, host, start time as JSON)."""
+    import socket
+
+    info = {"pid": os.getpid(), "host": socket.gethostname(),
+            "started": datetime.now(UTC).isoformat(timespec="seconds")}
+    write_text_atomic(run / INCOMPLETE, json.dumps(info) + "\n")
+
+
+def mark_complete(run: Path) -> None:
+    """Remove the marker: the run wrote its ``run.json`` and reports."""
+    with contextlib.suppress(FileNotFoundError):
+        (run / INCOMPLETE).unlink()
+
+
+def _running(marker: Path) -> bool:
+    """Whether the run that wrote ``marker`` is still running (same host, pid alive)."""
+    import socket
+
+    try:
+        info = json.loads(marker.read_text(encoding="utf-8"))
+        pid, host = int(info["pid"]), info["host"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if host != socket.gethostname():
+        return True   # another machine's run (a shared folder): never touched
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def incomplete_runs(root: Path) -> list[tuple[Path, bool]]:
+    """``(folder, still_running)`` for every run folder under ``root`` holding the marker."""
+    if not Path(root).is_dir():
+        return []
+    out = []
+    for d in sorted(Path(root).iterdir()):
+        if d.is_dir() and not d.is_symlink() and (d / INCOMPLETE).is_file():
+            out.append((d, _running(d / INCOMPLETE)))
+    return out
+
+
+def clean_incomplete(root: Path) -> tuple[list[Path], list[Path]]:
+    """Remove the run folders under ``root`` left by runs that were killed or stopped on an
+    error; returns ``(removed, kept_because_running)``. Complete runs are never touched."""
+    import shutil
+
+    removed, running = [], []
+    for d, alive in incomplete_runs(root):
+        if alive:
+            running.append(d)
+            continue
+        shutil.rmtree(d)
+        removed.append(d)
+    return removed, running
+
+
+@contextlib.contextmanager
+def worker_pool(max_workers: int, ctx):
+    """A process pool whose workers die with the run; on Ctrl-C or any error the queued tasks
+    are cancelled and the running workers stopped at once (no wait for their notebooks)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=max_workers, mp_context=ctx,
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.kill()
+        raise
+    pool.shutdown(wait=True)

@@ -15,34 +15,49 @@ import os
 import re
 from pathlib import Path
 
-from cxresearch.paths import PROJECT_FILE, find_project, package_root, write_text_atomic
+from cxresearch.paths import (
+    MAX_NAME_LENGTH,
+    PROJECT_FILE,
+    check_name,
+    find_project,
+    package_root,
+    write_text_atomic,
+)
 
 __all__ = ["init_project", "run_cli", "run_codebook_cli"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 
-_TOML = """\
-# cxresearch project (created by `cxresearch init`). Commands run anywhere below this folder
-# find it, as git finds .git; or pass --project {folder}.
-[project]
-name = "{name}"
-language = "{language}"          # default language of labels and wordings in reports
+def _project_toml(name: str, language: str, study: str | None) -> str:
+    """The ``cxresearch.toml`` of a new project. Every value is written by the TOML serializer
+    (``tomli_w``), never pasted into text: a name ending in a backslash, holding a quote, a
+    control character or a line that looks like a table stays one string. The comments are
+    fixed text (no name or folder in them)."""
+    import tomli_w
 
-[report]
-confidence = 0.95              # level of every interval in the templates
-formats = ["png", "svg"]       # figure formats the templates save
+    def table(name_: str, body: dict) -> str:
+        return tomli_w.dumps({name_: body})
 
-# [paths]                      # move a folder (relative to this file); defaults shown
-# codebooks = "codebooks"
-# waves = "waves"
-# notebooks = "notebooks"
-# reports = "reports"
+    return "".join([
+        "# cxresearch project (created by `cxresearch init`). Commands run anywhere below this\n"
+        "# folder find it, as git finds .git; or pass --project with this folder.\n",
+        "# [project] language: default language of labels and wordings in reports\n",
+        table("project", {"name": name, "language": language}),
+        "\n# [report] confidence: level of every interval in the templates; formats: figure\n"
+        "# formats the templates save\n",
+        table("report", {"confidence": 0.95, "formats": ["png", "svg"]}),
+        "\n# [paths]                      # move a folder (relative to this file); defaults shown\n"
+        "# codebooks = \"codebooks\"\n# waves = \"waves\"\n# notebooks = \"notebooks\"\n"
+        "# reports = \"reports\"\n"
+        "# allow_outside = false       # true lets a folder above lie outside this project\n",
+        "\n# [reproduce] templates: studies the packaged templates (wave report, drivers,\n"
+        "# tracking) run for when `cxresearch reproduce` gets no --study; default: every study\n"
+        "# with a codebook here and a wave\n",
+        "[reproduce]\n",
+        "".join("# " + line + "\n" for line in
+                tomli_w.dumps({"templates": [study] if study else []}).splitlines()),
+    ])
 
-[reproduce]
-# studies the packaged templates (wave report, drivers, tracking) run for when
-# `cxresearch reproduce` gets no --study; default: every study with a codebook here and a wave
-# templates = [{study_list}]
-"""
 
 _GITIGNORE = """\
 # respondent data and generated reports stay out of version control
@@ -99,7 +114,9 @@ def init_project(folder: str | os.PathLike, study: str | None = None, *,
     if not isinstance(folder, str | os.PathLike) or not os.fspath(folder):
         raise TypeError(f"folder must be a path, got {folder!r}")
     if study is not None and not _NAME.match(str(study)):
-        raise ValueError(f"study must be snake_case (letters, digits, _), got {study!r}")
+        raise ValueError(f"study must be snake_case (letters, digits, _), got {study!r:.120}")
+    if study is not None:
+        check_name("study", study)
     if not isinstance(language, str) or not re.fullmatch(r"[a-z]{2}", language):
         raise ValueError(f"language must be a two-letter code such as 'en', got {language!r}")
     root = Path(folder).expanduser().resolve()
@@ -113,15 +130,19 @@ def init_project(folder: str | os.PathLike, study: str | None = None, *,
                          f"({pkg}); create your project elsewhere so that nothing you do "
                          f"writes into the tool")
     outer = find_project(root.parent) if root.parent != root else None
-    name = name or root.name
-    if '"' in name or "\n" in name:
-        raise ValueError(f"name must not contain quotes or line breaks, got {name!r}")
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__} {name!r:.80}")
+    given = name is not None
+    name = name if given else root.name
+    if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable() or name != name.strip():
+        raise ValueError(
+            f"project name {name!r:.120} must be 1 to {MAX_NAME_LENGTH} printable characters "
+            f"without control characters or surrounding spaces"
+            + ("" if given else " (it defaults to the folder name: pass --name NAME)"))
     for sub in ("codebooks", "waves", "notebooks", "reports"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     example = study or "my_study"
-    write_text_atomic(root / PROJECT_FILE, _TOML.format(
-        folder=root, name=name, language=language,
-        study_list=f'"{study}"' if study else ""))
+    write_text_atomic(root / PROJECT_FILE, _project_toml(name, language, study))
     if not (root / ".gitignore").exists():
         write_text_atomic(root / ".gitignore", _GITIGNORE)
     if not (root / "README.md").exists():
@@ -156,6 +177,11 @@ def _draft_target(study: str, out: str | None) -> Path:
         target = paths.project_config()["paths"]["codebooks"] / f"{study}.yaml"
     else:
         target = Path.cwd().resolve() / f"{study}.yaml"
+    if target.is_dir():
+        import errno
+
+        raise IsADirectoryError(errno.EISDIR, "is a folder, a codebook file was expected",
+                                str(target))
     pkg = paths.package_root()
     if (pkg in target.parents and os.environ.get("CXRESEARCH_PROJECT") is None
             and find_project() != pkg):
@@ -167,19 +193,22 @@ def _draft_target(study: str, out: str | None) -> Path:
 def run_codebook_cli(args, parse_sets=None) -> int:
     """``cxresearch codebook draft EXPORT --study NAME [-o PATH] [--force]`` and
     ``cxresearch codebook check PATH_OR_NAME``."""
-    from cxresearch.codebooks.draft import check_codebook, draft_codebook
+    from cxresearch.codebooks.draft import check_codebook, draft
 
     if args.codebook_command == "draft":
         target = _draft_target(args.study, args.output)
         if target.exists() and not args.force:
             raise ValueError(f"{target} exists; pass --force to overwrite it (your edits to it "
                              f"would be lost) or -o another path")
-        text = draft_codebook(args.export, args.study, max_levels=args.max_levels)
+        drafted = draft(args.export, args.study, max_levels=args.max_levels)
+        text = drafted.yaml
         write_text_atomic(target, text)
-        n_items = text.count("\n  - id: ")
-        n_assumed = text.count("\n    assumed: true")
+        review = target.with_name(target.stem + ".review.html")
+        write_text_atomic(review, drafted.review)
+        n_items = n_assumed = len({d["id"] for d in drafted.decisions if d["id"]})
         print(f"codebook draft written to {target}: {n_items} items, {n_assumed} inferred "
               f"choices marked `assumed: true` to review")
+        print(f"review page (riskiest item first): {review}")
         print(f"next: review it, then `cxresearch codebook check {target}`")
         return 0
     from cxresearch import paths

@@ -51,7 +51,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,8 +62,12 @@ from cxresearch.pipeline.faults import (
     RUN_DIRS,
     check_writable,
     claim_run_dir,
-    die_with_parent,
+    clean_incomplete,
     failed_run_json,
+    incomplete_runs,
+    mark_complete,
+    mark_incomplete,
+    worker_pool,
 )
 from cxresearch.pipeline.notebooks import (
     NotebookResult,
@@ -93,6 +97,7 @@ __all__ = [
     "discover_notebooks",
     "example_exports",
     "project_notebooks",
+    "clean_runs",
     "reproduce",
     "run_cli",
     "template_studies",
@@ -114,6 +119,7 @@ class RunReport:
     waves: list[dict] = field(default_factory=list)
     reconstructions: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # {"notebook", "study", "why"}
     seconds: float = 0.0
     phases: dict = field(default_factory=dict)  # phase -> seconds
 
@@ -277,7 +283,11 @@ def _reproduce(
                              f"not as --param {name}={parameters[name]}")
     if notebooks is None:
         notebooks = project_notebooks()
-    specs = _select(discover_notebooks(notebooks), study)
+    found = discover_notebooks(notebooks)
+    specs = _select(found, study)
+    skipped = [{"notebook": s.name, "study": None,
+                "why": f"covers {', '.join(s.studies) or 'no study'}, not --study {study}"}
+               for s in found if s not in specs]
     declared = set().union(*(s.parameters for s in specs)) if specs else set()
     unknown = sorted(set(parameters) - declared)
     if unknown:
@@ -298,12 +308,20 @@ def _reproduce(
     run_dir, is_default = _new_run_dir(out)
     claim_run_dir(run_dir)
     check_writable(run_dir, "data", "notebooks", "figures", "tables")
-    report = RunReport(run_dir)
+    mark_incomplete(run_dir)   # removed when the run has written its reports
+    report = RunReport(run_dir, skipped=skipped)
     run_data = run_dir / "data"
     say(f"cxresearch reproduce → {run_dir}")
+    stale = [d for d, alive in incomplete_runs(run_dir.parent) if not alive and d != run_dir]
+    if is_default and stale:
+        say(f"  ({len(stale)} incomplete run folder(s) of killed or failed runs are skipped, "
+            f"e.g. {stale[-1].name}; remove them with: cxresearch reproduce --clean)")
 
     # 1. data ------------------------------------------------------------------
-    say("Example exports:" if examples else "Example exports: not ingested (--no-examples)")
+    if not examples:
+        say("Example exports: not ingested (--no-examples)")
+    elif example_exports(study):   # a project without examples gets no empty header
+        say("Example exports:")
     report.problems += _prepare_data(run_data, study, say, examples)
 
     # 2. reconstructions -------------------------------------------------------
@@ -318,9 +336,7 @@ def _reproduce(
     if needed:
         tasks = [{"study": _recon_study(r), "assumptions": _recon_assumptions(r), "seed": seed,
                   "env": env} for r in needed]
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
-                                 initializer=die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        with worker_pool(min(jobs, len(tasks)), ctx) as pool:
             futures = [pool.submit(_reconstruct_one, t) for t in tasks]
             for fut in _progress(as_completed(futures), len(futures), "reconstructions",
                                  progress, stream):
@@ -354,7 +370,7 @@ def _reproduce(
             for st in template_studies(study, example_exports if examples else None):
                 why = _unmet(spec, st, example_exports if examples else None)
                 if why:
-                    say(f"  {spec.name} for {st}: skipped, {why}")
+                    report.skipped.append({"notebook": spec.name, "study": st, "why": why})
                     continue
                 runs.append((spec, f"{spec.name}-{st}", st))
     for spec, name, st in runs:
@@ -367,9 +383,7 @@ def _reproduce(
                     "CXRESEARCH_PARAMETERS": json.dumps(params, sort_keys=True, default=str)},
         })
     if tasks:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
-                                 initializer=die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        with worker_pool(min(jobs, len(tasks)), ctx) as pool:
             futures = [pool.submit(execute_notebook, t) for t in tasks]
             bar = _progress(as_completed(futures), len(futures), "notebooks", progress, stream)
             for fut in bar:
@@ -398,12 +412,20 @@ def _reproduce(
     except Exception as exc:  # noqa: BLE001 - the notebooks' outputs stand without them
         report.problems.append(f"report.xlsx / report.pptx could not be written: {exc}")
     report.phases["deliverables"] = time.perf_counter() - t_deliver
+    _remove_locks(run_dir)
     _finish(report, study, wave, parameters, jobs)
+    mark_complete(run_dir)
     if is_default:
         _point_latest(run_dir)
-    say("Notebooks:")
+    say(f"Notebooks run ({len(report.notebooks)}):" if report.notebooks
+        else "Notebooks run: none")
     for r in report.notebooks:
         say("  " + r.describe())
+    if report.skipped:
+        say(f"Notebooks skipped ({len(report.skipped)}):")
+        for sk in report.skipped:
+            say(f"  {sk['notebook']}" + (f" for {sk['study']}" if sk["study"] else "")
+                + f": {sk['why']}")
     for p in report.problems:
         say(f"Problem: {p}")
     n_ok = sum(r.ok for r in report.notebooks)
@@ -412,6 +434,37 @@ def _reproduce(
         + ").")
     say(f"Reports: {run_dir}  (notebooks/, figures/, tables/, manifest.json, scorecard.md)")
     return report
+
+
+def _remove_locks(run_dir: Path) -> None:
+    """Remove the lock files the run's writers left (``manifest.json.lock``, the run-local
+    waves' ``.locks/``): every writer has finished, and a report folder holds reports only."""
+    import shutil
+
+    for lock in run_dir.rglob("*.lock"):
+        if lock.is_file() and not lock.is_symlink():
+            try:
+                lock.unlink()
+            except OSError:
+                pass
+    for locks in (run_dir / "data" / "waves" / ".locks",):
+        if locks.is_dir() and not locks.is_symlink():
+            shutil.rmtree(locks, ignore_errors=True)
+
+
+def clean_runs(stream=None) -> list[Path]:
+    """Remove the run folders of the current project's ``reports/`` that killed or failed
+    runs left (marked ``.incomplete``; runs still running are kept); returns those removed."""
+    stream = stream or sys.stdout
+    root = paths.project_config()["paths"]["reports"]
+    removed, running = clean_incomplete(root)
+    for d in removed:
+        print(f"removed incomplete run folder {d}", file=stream)
+    for d in running:
+        print(f"kept {d}: its run is still running", file=stream)
+    if not removed and not running:
+        print(f"no incomplete run folders in {root}", file=stream)
+    return removed
 
 
 @functools.wraps(_reproduce)
@@ -448,7 +501,8 @@ def _finish(report: RunReport, study, wave, parameters: dict, jobs: int) -> None
         "git_commit": _git_commit(),
         "package_version": __version__, "python": sys.executable,
         "waves": report.waves, "reconstructions": report.reconstructions,
-        "notebooks": [asdict(r) for r in report.notebooks], "problems": report.problems,
+        "notebooks": [asdict(r) for r in report.notebooks], "skipped": report.skipped,
+        "problems": report.problems,
     }
     write_text_atomic(run_dir / "run.json", json.dumps(info, indent=2, default=str) + "\n")
 
@@ -496,20 +550,19 @@ def _finish(report: RunReport, study, wave, parameters: dict, jobs: int) -> None
 
 def run_cli(args, parse_sets) -> int:
     """``cxresearch reproduce [--study S] [--wave W] [--jobs N] [--out DIR] [--param k=v]``."""
+    if getattr(args, "clean", False):
+        clean_runs()
+        return 0
     params = parse_sets(args.param)
     for key, value in list(params.items()):  # True/False/None spelled as in Python
         if isinstance(value, str) and value in {"True", "False", "true", "false", "None"}:
             params[key] = {"true": True, "false": False, "none": None}[value.lower()]
-    try:
-        report = reproduce(study=args.study, wave=args.wave, jobs=args.jobs, out=args.out,
-                           parameters=params, notebooks=args.notebooks,
-                           examples=not args.no_examples, progress=not args.no_progress,
-                           timeout=args.timeout)
-    except OSError as exc:   # unwritable reports/, --out or run sub-folder: one line
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"cxresearch reproduce: cannot write{where}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return 1
+    # an unwritable reports/, --out or run sub-folder raises OSError: the CLI's one error
+    # boundary prints it as one line (exit 3)
+    report = reproduce(study=args.study, wave=args.wave, jobs=args.jobs, out=args.out,
+                       parameters=params, notebooks=args.notebooks,
+                       examples=not args.no_examples, progress=not args.no_progress,
+                       timeout=args.timeout)
     if not report.ok:
         for r in report.failed:
             print(f"cxresearch reproduce: notebook {r.describe()}", file=sys.stderr)

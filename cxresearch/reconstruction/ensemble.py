@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.errors import CxWarning
+from cxresearch.statistics.design.params import Interval, check_params
 from cxresearch.statistics.design.results import Result
 
 __all__ = ["EnsembleResult", "reconstruct_many"]
@@ -163,6 +164,7 @@ def _summary(res: pd.DataFrame, assumption_cols: list, by: list) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+@check_params(k=Interval(1, None, "left", integer=True))
 def reconstruct_many(study: str, k: int, analysis, *, seed: int = 0, vary=None,
                      n_jobs: int = 1, **assumptions) -> EnsembleResult:
     """Run ``analysis`` on ``k`` reconstructions and summarise the spread of its results.
@@ -206,12 +208,8 @@ def reconstruct_many(study: str, k: int, analysis, *, seed: int = 0, vary=None,
     ... # doctest: +SKIP
     >>> # In R: replicate(50, my_test(reconstruct())) — no package equivalent
     """
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
     if not callable(analysis):
         raise TypeError(f"analysis must be callable, got {type(analysis).__name__}")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
     plans = _plan(study, int(k), int(seed), vary, assumptions)
     _WORK.update(study=study, plans=plans, seed=int(seed), analysis=analysis)
     try:

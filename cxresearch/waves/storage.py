@@ -59,37 +59,21 @@ __all__ = [
     "load_wave",
     "wave_dir",
     "write_wave",
+    "write_waves",
+    "StreamedWave",
+    "stream_folder",
 ]
 
 RESPONSES = "responses.parquet"
 MANIFEST = "manifest.json"
 QUARANTINE = "quarantine.csv"
 
-# study ids and wave labels become folder names: keep them portable. ASCII only (no look-alike
-# digits or letters), matched with fullmatch (``$`` would accept a trailing newline).
-_LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+# study ids and wave labels become folder names: paths.check_label keeps them portable
+_LABEL_RE = paths.LABEL_RE
 _LOCK_TIMEOUT = 300.0  # seconds a writer waits for another writer of the same wave
 
 
-def check_label(kind: str, value) -> str:
-    """``value`` when it is a valid study id or wave label, else ``ValueError`` naming ``kind``.
-
-    Letters, digits, ``.``, ``_`` and ``-`` (ASCII), starting with a letter or digit, at most
-    100 characters; the whole string must match (``"2024\\n"`` is refused).
-
-    Examples
-    --------
-    >>> check_label("wave", "2021-reconstructed")
-    '2021-reconstructed'
-    >>> # In R: stopifnot(grepl("^[A-Za-z0-9][A-Za-z0-9._-]*$", x, perl = TRUE))
-    """
-    if not isinstance(value, str) or not _LABEL_RE.fullmatch(value):
-        raise ValueError(
-            f"{kind} must be a non-empty string of ASCII letters, digits, '.', '_' or '-' that "
-            f"starts with a letter or digit, at most 100 characters (it becomes a folder name), "
-            f"got {value!r}"
-        )
-    return value
+check_label = paths.check_label  # the rule lives in paths, beside the other name rules
 
 
 _check_label = check_label
@@ -248,58 +232,124 @@ def write_wave(wave: Wave, replace: bool = False, root: str | os.PathLike | None
     >>> cx.waves.write_wave(wave, replace=True)          # doctest: +SKIP
     >>> # In R: arrow::write_parquet(df, "responses.parquet")
     """
-    if not isinstance(wave, Wave):
-        raise TypeError(f"wave must be a Wave, got {type(wave).__name__}")
+    return write_waves([wave], replace=replace, root=root)[0]
+
+
+def write_waves(waves: list[Wave], replace: bool = False,
+                root: str | os.PathLike | None = None) -> list[Path]:
+    """Write several waves all or nothing (the waves of one long file).
+
+    Every wave's lock is taken (in a fixed order), every target is checked (an existing wave
+    without ``replace`` raises :class:`WaveExistsError` naming all of them, writing nothing),
+    every wave is written to its hidden temporary folder, and only then are they renamed into
+    place; an error before the renames leaves nothing, an error during them undoes the renames
+    done (old waves restored). A process killed during the renames is resolved wave by wave
+    by the usual recovery (see the module docstring).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The waves' folders, in the order given.
+    """
+    import contextlib
+
+    waves = list(waves)
+    if not all(isinstance(w, Wave) for w in waves):
+        bad = next(w for w in waves if not isinstance(w, Wave))
+        raise TypeError(f"wave must be a Wave, got {type(bad).__name__}")
     if not isinstance(replace, bool):
         raise TypeError(f"replace must be True or False, got {replace!r}")
-    target = wave_dir(wave.study, wave.label, root)
-    _refuse_infinite(wave)
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    manifest = _complete_manifest(wave)
-    with _wave_lock(target):
-        for line in _recover_locked(target):
-            warnings.warn(f"wave {wave.study}/{wave.label}: {line}", WaveRecoveredWarning,
-                          stacklevel=2)
-        if target.exists() and not replace:
+    targets = [wave_dir(w.study, w.label, root) for w in waves]
+    if len(set(targets)) != len(targets):
+        raise ValueError("two waves of this write have the same study and label")
+    for w in waves:
+        _refuse_infinite(w)
+    manifests = [_complete_manifest(w) for w in waves]
+    for t in targets:
+        t.parent.mkdir(parents=True, exist_ok=True)
+    staged: list[Path] = []
+    with contextlib.ExitStack() as stack:
+        for t in sorted(targets):
+            stack.enter_context(_wave_lock(t))
+        for w, t in zip(waves, targets, strict=True):
+            for line in _recover_locked(t):
+                warnings.warn(f"wave {w.study}/{w.label}: {line}", WaveRecoveredWarning,
+                              stacklevel=3)
+        there = [f"{w.study}/{w.label}" for w, t in zip(waves, targets, strict=True)
+                 if t.exists()]
+        if there and not replace:
             raise WaveExistsError(
-                f"wave {wave.study}/{wave.label} already exists at {target}; nothing was "
-                "written (pass replace=True, or --replace on the command line, to overwrite it)"
-            )
-        tmp = Path(tempfile.mkdtemp(prefix=f".{wave.label}.new-", dir=parent))
+                f"wave{'s' if len(there) > 1 else ''} {', '.join(there)} already exist"
+                f"{'' if len(there) > 1 else 's'} at {targets[0].parent.parent}; nothing was "
+                "written (pass replace=True, or --replace on the command line, to overwrite)")
         try:
-            wave.data.to_parquet(tmp / RESPONSES, index=False)
-            files = {RESPONSES: sha256_file(tmp / RESPONSES)}
-            if wave.quarantine is not None and len(wave.quarantine):
-                safe = spreadsheet_safe_frame(wave.quarantine)
-                # CRLF rows (RFC 4180): pandas quotes a lone "\r" in a cell only then
-                safe.to_csv(tmp / QUARANTINE, index=False, encoding="utf-8",
-                            lineterminator="\r\n")
-                files[QUARANTINE] = sha256_file(tmp / QUARANTINE)
-            manifest["files"] = files
-            text = json.dumps(manifest, indent=2, ensure_ascii=False, default=_jsonable)
-            with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:  # written last: complete
-                fh.write(text + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
-            if target.exists():  # replace=True: move the old aside, then the new in
-                old = Path(tempfile.mkdtemp(prefix=f".{wave.label}.old-", dir=parent))
-                os.replace(target, old / "wave")
-                try:
-                    os.rename(tmp, target)
-                except OSError:
-                    os.replace(old / "wave", target)
-                    raise
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.rename(tmp, target)  # under the lock: nobody created it meanwhile
+            for w, t, m in zip(waves, targets, manifests, strict=True):
+                staged.append(_stage(w, t, m))
+            done: list[tuple[Path, Path, Path | None]] = []   # (tmp, target, old)
+            try:
+                for tmp, t in zip(staged, targets, strict=True):
+                    old = None
+                    if t.exists():  # replace=True: move the old aside, then the new in
+                        old = Path(tempfile.mkdtemp(prefix=f".{t.name}.old-", dir=t.parent))
+                        os.replace(t, old / "wave")
+                    try:
+                        os.rename(tmp, t)   # under the lock: nobody created it meanwhile
+                    except OSError:
+                        if old is not None:
+                            os.replace(old / "wave", t)
+                            shutil.rmtree(old, ignore_errors=True)
+                        raise
+                    done.append((tmp, t, old))
+            except BaseException:
+                for tmp, t, old in reversed(done):  # undo: the old waves come back
+                    with contextlib.suppress(OSError):
+                        os.rename(t, tmp)
+                        if old is not None:
+                            os.replace(old / "wave", t)
+                            shutil.rmtree(old, ignore_errors=True)
+                raise
+            for _, _, old in done:
+                if old is not None:
+                    shutil.rmtree(old, ignore_errors=True)
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            for tmp in staged:
+                shutil.rmtree(tmp, ignore_errors=True)
             raise
-    wave.manifest = manifest
-    wave.path = target
-    return target
+    for w, t, m in zip(waves, targets, manifests, strict=True):
+        w.manifest = m
+        w.path = t
+    return targets
+
+
+def _stage(wave: Wave, target: Path, manifest: dict) -> Path:
+    """Write a wave's files into a hidden temporary folder beside ``target``; returns it."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        staged = getattr(wave, "staged", None)
+        if staged is not None:   # a StreamedWave: its responses were written batch by batch
+            os.replace(staged, tmp / RESPONSES)
+            shutil.rmtree(Path(staged).parent, ignore_errors=True)
+            wave.staged = None
+        else:
+            wave.data.to_parquet(tmp / RESPONSES, index=False)
+        files = {RESPONSES: sha256_file(tmp / RESPONSES)}
+        if wave.quarantine is not None and len(wave.quarantine):
+            safe = spreadsheet_safe_frame(wave.quarantine)
+            # CRLF rows (RFC 4180): pandas quotes a lone "\r" in a cell only then
+            safe.to_csv(tmp / QUARANTINE, index=False, encoding="utf-8",
+                        lineterminator="\r\n")
+            files[QUARANTINE] = sha256_file(tmp / QUARANTINE)
+        manifest["files"] = files
+        text = json.dumps(manifest, indent=2, ensure_ascii=False, default=_jsonable)
+        with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:  # written last: complete
+            fh.write(text + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
 
 
 def _refuse_infinite(wave: Wave) -> None:
@@ -339,11 +389,65 @@ def _leftovers(target: Path) -> dict[str, list[Path]]:
         if not p.name.startswith(prefix) or not p.is_dir():
             continue
         kind = p.name[len(prefix):].split("-", 1)[0]
-        if kind in ("new", "tmp"):
+        if kind == "stream" and _owner_alive(p.name[len(prefix):]):
+            continue   # a batch-wise ingest still writing (see stream_folder)
+        if kind in ("new", "tmp", "stream"):
             out["new"].append(p)
         elif kind == "old":
             out["old"].append(p)
     return out
+
+
+def _owner_alive(rest: str) -> bool:
+    """``stream-<pid>-<random>``: whether process ``pid`` still runs (on this machine)."""
+    try:
+        pid = int(rest.split("-")[1])
+        os.kill(pid, 0)
+    except (IndexError, ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stream_folder(study: str, wave: str, root: str | os.PathLike | None = None) -> Path:
+    """A private hidden folder beside a wave's final place for a batch-wise ingest to write
+    ``responses.parquet`` into before :func:`write_wave` moves it into the wave
+    (``.<wave>.stream-<pid>-*``: left alone while its process runs, removed by the recovery
+    once it is dead)."""
+    target = wave_dir(study, wave, root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{wave}.stream-{os.getpid()}-", dir=target.parent))
+
+
+class StreamedWave(Wave):
+    """A wave whose answers were written to Parquet batch by batch (a large export): its
+    ``data`` is read from the file the first time it is used, so that ingesting a file never
+    holds all its rows in memory. Before it is written, ``staged`` is the Parquet file and
+    ``data`` an empty frame with the codebook's columns and dtypes."""
+
+    def __init__(self, empty: pd.DataFrame, instrument, manifest: dict, staged: Path,
+                 quarantine=None):
+        super().__init__(empty, instrument, manifest, quarantine=quarantine)
+        self.staged: Path | None = Path(staged)
+        self._loaded = False   # until written, ``data`` is the empty frame
+
+    @property
+    def data(self) -> pd.DataFrame:
+        if not self._loaded and self.staged is None and self.path is not None:
+            self._data = self.instrument.apply_dtypes(pd.read_parquet(self.path / RESPONSES))
+            self._loaded = True
+        return self._data
+
+    @data.setter
+    def data(self, value: pd.DataFrame) -> None:
+        self._data = value
+        self._loaded = True
+
+    def __repr__(self) -> str:
+        kind = "synthetic" if self.synthetic else "observed"
+        return (f"<Wave {self.study}/{self.label}: {self.manifest.get('rows_kept')} "
+                f"respondents, {kind}, read batch by batch>")
 
 
 def _complete(folder: Path) -> bool:

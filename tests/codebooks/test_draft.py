@@ -124,9 +124,10 @@ def test_every_inference_is_marked_with_a_reason(drafted):
     for item in yaml.safe_load(drafted)["items"]:
         assert item["assumed"] is True, item["id"]
         assert len(item["assumed_reason"]) > 10, item["id"]
-    assert "# observed:" in drafted
-    assert yaml.safe_load(drafted)["meta"]["analysis"] == {
-        "outcome": None, "drivers": [], "segments": []}
+    analysis = yaml.safe_load(drafted)["meta"]["analysis"]  # proposed, marked assumed (#23)
+    assert analysis["outcome"] is None and analysis["assumed"] is True
+    assert analysis["outcome_candidates"] == [
+        "satisfaction", "how_likely_are_you_to_recommend_us_to_a_friend", "recommend_1_10"]
 
 
 def test_draft_loads_and_ingests_its_own_export_unchanged(drafted, survey_csv):
@@ -181,7 +182,9 @@ def test_encodings_delimiters_and_formats(tmp_path):
         it = _items(draft_codebook(tmp_path / name, "enc"))
         assert it["region"]["aliases"] == ["Région"], name
         assert sorted(lv["labels"]["en"] for lv in it["region"]["levels"]) == ["Zürich", "Île"]
-        assert (it["q1"]["type"], it["q1"]["scale_max"]) == ("rating", 3), name
+        # three codes under a header that does not read as a rating: a single choice (#23)
+        assert (it["q1"]["type"], [lv["code"] for lv in it["q1"]["levels"]]) == (
+            "single", [1, 2, 3]), name
 
 
 def test_spss_labels_and_user_missing(tmp_path):
@@ -278,7 +281,7 @@ class TestHostileInput:
 
     def test_duplicate_and_empty_headers(self, tmp_path):
         (tmp_path / "d.csv").write_text("a,b,a\n1,2,3\n")
-        with pytest.raises(ValueError, match="repeats a"):
+        with pytest.raises(ValueError, match="repeats 'a'"):
             draft_codebook(tmp_path / "d.csv", "x")
         (tmp_path / "e.csv").write_text("")
         with pytest.raises(ValueError, match="header row is empty"):
@@ -299,12 +302,13 @@ class TestHostileInput:
             (3, "3"), (4, "4"), (5, "=SUM(A1)"), (6, "yes")]
 
     def test_check_reports_analysis_names(self, drafted):
-        bad = drafted.replace("analysis: {outcome: null, drivers: [], segments: []}",
-                              "analysis: {outcome: qual, drivers: [qual, nope], "
-                              "segments: [region], extra: 1}")
+        doc = yaml.safe_load(drafted)
+        doc["meta"]["analysis"] = {"outcome": "qual", "drivers": ["qual", "nope"],
+                                   "segments": ["region"], "extra": 1}
+        bad = yaml.safe_dump(doc, sort_keys=False)
         problems = check_codebook(bad, "members")
-        assert "meta.analysis: unknown key 'extra' (allowed: outcome, drivers, segments)" in \
-            problems
+        assert any(p.startswith("meta.analysis: unknown key 'extra' (allowed: outcome, "
+                                "drivers, segments") for p in problems)
         assert "meta.analysis.drivers: 'nope' is neither an item nor an index" in problems
         assert "meta.analysis: the outcome 'qual' is also a driver" in problems
         assert not any("region" in p for p in problems)

@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 import cxresearch as cx
 from cxresearch import paths
@@ -47,7 +48,7 @@ def _mobi_codebook(root: Path, outcome: str | None = None) -> Path:
 
     text = draft_codebook(MOBI, "mobi")
     if outcome:
-        text = text.replace("analysis: {outcome: null", f"analysis: {{outcome: {outcome}")
+        text = text.replace("    outcome: null\n", f"    outcome: {outcome}\n", 1)
     path = root / "codebooks" / "mobi.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -212,9 +213,9 @@ def test_cli_init_draft_check_ingest_with_project_option(tmp_path, clean_env, ca
 
 def test_cli_check_prints_every_problem(project, clean_env, capsys):
     path = _mobi_codebook(project)
-    text = path.read_text().replace("analysis: {outcome: null, drivers: [], segments: []}",
-                                    "analysis: {outcome: nothing, drivers: [ghost], "
-                                    "segments: [cuex1]}")
+    doc = yaml.safe_load(path.read_text())
+    doc["meta"]["analysis"] = {"outcome": "nothing", "drivers": ["ghost"], "segments": ["cuex1"]}
+    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
     text = text.replace("scale_max: 10", "scale_max: 0", 1)
     path.write_text(text)
     assert cli.main(["codebook", "check", str(path)]) == 1

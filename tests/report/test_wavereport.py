@@ -120,7 +120,10 @@ def test_segments_comparisons_with_holm(tmp_path):
 def test_analysis_spec_defaults(tmp_path):
     w, _ = _wave(tmp_path, design=False)
     spec = wr.analysis_spec(w.instrument)
-    assert spec == {"outcome": None, "drivers": [], "segments": []}
+    # the draft proposes drivers (every index and scale item but the outcome candidates)
+    assert spec == {"outcome": None, "drivers": ["cuex", "imag", "perq", "perv", "cusco"],
+                    "segments": []}
+    w.instrument.meta["analysis"] = {"outcome": None}
     w.instrument.meta["analysis"] = {"outcome": "cusa"}
     spec = wr.analysis_spec(w.instrument)
     assert spec["outcome"] == "cusa" and "cusa" not in spec["drivers"]

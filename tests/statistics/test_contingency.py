@@ -142,7 +142,7 @@ def test_crosstab_bad_input():
         cx.crosstab_test(df, "a", "nope")
     with pytest.raises(ValueError, match="at least two levels"):
         cx.crosstab_test(df, "a", "b")
-    with pytest.raises(TypeError, match="DataFrame, a cxresearch Design or a Wave"):
+    with pytest.raises(TypeError, match="d must be a Design, a pandas DataFrame or a Wave"):
         cx.crosstab_test([1, 2], "a", "b")
 
 

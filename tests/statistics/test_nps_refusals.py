@@ -34,7 +34,7 @@ def test_plain_short_scale_is_refused_naming_item_and_ways(lo, hi, wrap):
         cx.nps(src, "likely_recommend")
     msg = str(err.value)
     assert "'likely_recommend'" in msg
-    for way in ("promoters=", "scale=(0, 10)", "codebook"):
+    for way in ("promoters=", "item_range=(0, 10)", "codebook"):
         assert way in msg
 
 
@@ -43,9 +43,9 @@ def test_plain_0_10_answers_keep_classic_cutoffs():
     assert cx.nps(d, "r")["estimate"].iloc[0] == pytest.approx(100 * (3 - 2) / 6)
 
 
-@pytest.mark.parametrize("kw", [{"scale": (0, 10)},
+@pytest.mark.parametrize("kw", [{"item_range": (0, 10)},
                                 {"promoters": [7], "detractors": "1-5"},
-                                {"promoters": [7], "detractors": "1-5", "scale": (1, 7)}])
+                                {"promoters": [7], "detractors": "1-5", "item_range": (1, 7)}])
 def test_short_scale_with_a_way_out_is_computed(kw):
     d = pd.DataFrame({"r": [7, 6, 5, 1, 7, 3]})
     r = cx.nps(d, "r", **kw)
@@ -66,7 +66,7 @@ def test_unreachable_cutoffs_are_refused(pro, det, word):
 def test_cutoffs_outside_a_given_scale_are_refused():
     d = pd.DataFrame({"r": rng.integers(0, 11, 60)})
     with pytest.raises(ValueError, match="outside its scale 0..10"):
-        cx.nps(d, "r", promoters="11-12", detractors="0-6", scale=(0, 10))
+        cx.nps(d, "r", promoters="11-12", detractors="0-6", item_range=(0, 10))
 
 
 def test_track_nps_refuses_classic_cutoffs_on_short_scale():

@@ -348,7 +348,7 @@ class TestHostileInput:
             cx.regress(d, "y ~ x", weights=np.ones(60))
 
     def test_not_a_frame(self):
-        with pytest.raises(TypeError, match="must be a pandas DataFrame"):
+        with pytest.raises(TypeError, match="d must be a Design, a pandas DataFrame or a Wave"):
             cx.regress([1, 2, 3], "y ~ x")
 
     def test_all_rows_missing(self):

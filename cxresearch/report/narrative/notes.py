@@ -89,7 +89,21 @@ class Notes:
             if issubclass(c.category, RuntimeWarning) and NUMPY_NOISE.search(str(c.message)):
                 continue  # floating-point noise: the undefined value shows as a blank
             self.add(c.message)
+        for res in out if isinstance(out, tuple) else (out,):
+            self.extend(self._recorded(res))
         return out
+
+    @staticmethod
+    def _recorded(res) -> list:
+        """What a result recorded in its notes (the result protocol's ``.notes``, or a
+        DataFrame's ``attrs["notes"]``), floating-point noise left out."""
+        try:
+            found = getattr(res, "notes", None)
+            if not isinstance(found, list):
+                found = (getattr(res, "attrs", None) or {}).get("notes", [])
+        except Exception:  # noqa: BLE001 - a result without notes has nothing to add
+            return []
+        return [n for n in (found or []) if not NUMPY_NOISE.search(str(n))]
 
     def __len__(self) -> int:
         return len(self.items)

@@ -6,6 +6,11 @@ sheet. Every text cell and header goes through :func:`cxresearch.paths.spreadshe
 cell is ever evaluated as a formula: text is written with ``write_string``), and numbers stay
 numbers. Files are written atomically. Read back with openpyxl in the tests.
 
+A text longer than Excel's cell limit (32,767 characters) is cut there with a marker at its end
+(``… [truncated: N characters, Excel holds 32,767]``), a note under the table naming the cell,
+and a :class:`~cxresearch.errors.CxWarning`: never silently (the CSV and HTML tables hold the
+full text).
+
 References
 ----------
 XlsxWriter documentation, https://xlsxwriter.readthedocs.io (``write_string``,
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +34,8 @@ __all__ = ["Workbook", "sheet_name", "write_tables_xlsx"]
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 _PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.(\d+))?$")
 SYNTHETIC = "Reconstructed (synthetic) data, not observed survey responses."
+#: the most characters an Excel cell holds
+XLSX_CELL_LIMIT = 32_767
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
@@ -61,6 +69,7 @@ class Workbook:
                                                   "strings_to_urls": False,
                                                   "strings_to_numbers": False})
         self.names: set[str] = set()
+        self.truncated: list[tuple[str, str, int]] = []   # (sheet, cell, full length)
         f = self.wb.add_format
         self.fmt = {
             "title": f({"bold": True, "font_size": 13}),
@@ -93,7 +102,21 @@ class Workbook:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             ws.write_blank(r, c, None, fmt)
             return
-        ws.write_string(r, c, spreadsheet_safe(str(value)), fmt)
+        text = spreadsheet_safe(str(value))
+        if len(text) > XLSX_CELL_LIMIT:
+            from xlsxwriter.utility import xl_rowcol_to_cell
+
+            from cxresearch.errors import CxWarning
+
+            mark = f" … [truncated: {len(text):,} characters, Excel holds {XLSX_CELL_LIMIT:,}]"
+            cell = xl_rowcol_to_cell(r, c)
+            self.truncated.append((ws.get_name(), cell, len(text)))
+            warnings.warn(f"{self.path.name}: cell {ws.get_name()}!{cell} holds {len(text):,} "
+                          f"characters, more than Excel's {XLSX_CELL_LIMIT:,}; it was "
+                          f"truncated there, with a note in the sheet (the CSV and HTML "
+                          f"tables hold the full text)", CxWarning, stacklevel=3)
+            text = text[:XLSX_CELL_LIMIT - len(mark)] + mark
+        ws.write_string(r, c, text, fmt)
 
     def cell(self, ws, r: int, c: int, value, fmt=None) -> None:
         """A number stays a number (NaN -> blank); anything else is a safe text cell."""
@@ -148,7 +171,10 @@ class Workbook:
                     self.cell(ws, i, j, v, self.fmt["int"])
                 else:
                     self.cell(ws, i, j, v)
-        self.notes(ws, r + len(df) + 1, notes, synthetic)
+        cut = [f"Cell {cell} was truncated to Excel's limit of {XLSX_CELL_LIMIT:,} characters "
+               f"({n:,} in full; the CSV and HTML tables hold the full text)."
+               for sheet, cell, n in self.truncated if sheet == ws.get_name()]
+        self.notes(ws, r + len(df) + 1, [*(notes or []), *cut], synthetic)
         return ws.get_name()
 
     def provenance(self, entries, name: str = "Provenance") -> str:
@@ -166,7 +192,7 @@ class Workbook:
                 v = e[key]
                 v = v if isinstance(v, str) else json.dumps(v, default=str, sort_keys=True)
                 self.text(ws, r, 0, key, self.fmt["bold"])
-                self.text(ws, r, 1, v[:32000])
+                self.text(ws, r, 1, v)
                 r += 1
             r += 1
         return ws.get_name()

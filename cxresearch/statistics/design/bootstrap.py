@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cxresearch.statistics.design.params import Interval, check
+
 __all__ = ["rescaling_bootstrap_factors", "rescaling_bootstrap_weights"]
 
 
@@ -29,8 +31,7 @@ def rescaling_bootstrap_factors(design, B: int = 500, seed=None) -> tuple[np.nda
     needs only ``factors.T @ psu_totals`` per batch of replicates (no n x B matrix).
     See :func:`rescaling_bootstrap_weights` for the method.
     """
-    if isinstance(B, bool) or not isinstance(B, int | np.integer) or B < 1:
-        raise ValueError(f"B must be a positive integer, got {B!r}")
+    check("B", B, Interval(1, None, "left", integer=True))
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     psu = np.asarray(design._psu)
     psu_stratum = np.asarray(design._psu_stratum)

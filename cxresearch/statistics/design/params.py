@@ -108,18 +108,15 @@ CONSTRAINTS: dict[str, Interval | Options] = {
     "maxiter": Interval(1, None, "left", integer=True),
     "min_base": Interval(0, None, "left", integer=True),
     "suppress_below": Interval(0, None, "left", integer=True),
-    "k": Interval(1, None, "left", integer=True),
     "n_jobs": Interval(1, None, "left", integer=True),
     "min_expected": Interval(0, None, "neither"),
 }
 
 
-def _shown(value) -> str:
+def _shown(value, typed: bool) -> str:
     text = repr(value)
     text = text if len(text) <= 60 else text[:57] + "..."
-    if isinstance(value, str | bool | np.bool_) or not isinstance(value, Real):
-        return f"{text} ({type(value).__name__})"
-    return text
+    return f"{text} ({type(value).__name__})" if typed else text
 
 
 def check(name: str, value, constraint: Interval | Options | None = None) -> None:
@@ -129,9 +126,9 @@ def check(name: str, value, constraint: Interval | Options | None = None) -> Non
     """
     c = CONSTRAINTS[name] if constraint is None else constraint
     if not c.type_ok(value):
-        raise TypeError(f"{name} must be {c.describe()}, got {_shown(value)}")
+        raise TypeError(f"{name} must be {c.describe()}, got {_shown(value, True)}")
     if not c.holds(value):
-        raise ValueError(f"{name} must be {c.describe()}, got {_shown(value)}")
+        raise ValueError(f"{name} must be {c.describe()}, got {_shown(value, False)}")
 
 
 def check_params(func=None, /, *, skip: tuple = (), **constraints):

@@ -1,8 +1,9 @@
-"""Shared plumbing of the relationship tests (contingency, ordinal, groups, reliability).
+"""Input resolution: the one resolver of every estimator, and clean columns.
 
-Private: resolving ``d`` (DataFrame, :class:`~cxresearch.design.Design` or
-:class:`~cxresearch.waves.Wave`) and turning columns into clean arrays, counting every row
-that is dropped.
+:func:`resolve` turns ``d`` (DataFrame, :class:`~cxresearch.sampling.design.Design` or
+:class:`~cxresearch.waves.Wave`) into a frame and a design, saying once what a plain DataFrame
+means (a simple random sample, computed by classical or by design formulas); the helpers turn
+columns into clean arrays, count every row that is dropped and name arguments in messages.
 """
 
 from __future__ import annotations
@@ -16,21 +17,49 @@ from cxresearch.waves.storage import is_wave
 __all__ = ["as_design", "named", "resolve"]
 
 
-def resolve(d, argname: str = "d"):
-    """Return ``(frame, design_or_None)``.
+def resolve(d, argname: str = "d", *, frame_as: str = "classical"):
+    """The one input resolver: what an estimator received, as ``(frame, design)``.
 
-    A plain DataFrame is a simple random sample: ``design`` is ``None`` and callers use the
-    classical formulas. A Wave becomes ``wave.design()``; a Design is used as it is.
+    Parameters
+    ----------
+    d : DataFrame, Design or Wave
+        A :class:`~cxresearch.sampling.design.Design` is used as it is; a Wave gives
+        ``wave.design()`` (its codebook's weights, strata and clusters). A plain DataFrame is
+        always a simple random sample with unit weights (``svydesign(ids=~1, data=d)``, with
+        replacement); ``frame_as`` says how the estimator computes on it.
+    argname : str
+        The argument's name in messages.
+    frame_as : {"classical", "srs"}
+        ``"classical"`` (the relationship tests and models): ``design`` is ``None`` and the
+        estimator uses the classical formulas (Pearson X², ANOVA and Welch, model-based
+        SEs). ``"srs"`` (the estimates, banners, tracking, weighting): ``design`` is
+        ``Design(d)``, and the design formulas on a simple random sample give the classical
+        numbers of a mean or share (SE ``s / sqrt(n)``, t with n - 1 df).
+
+    Returns
+    -------
+    (DataFrame, Design or None)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame, design = resolve(pd.DataFrame({"y": [1.0, 2, 3]}))
+    >>> design is None
+    True
+    >>> resolve(pd.DataFrame({"y": [1.0, 2, 3]}), frame_as="srs")[1].srs
+    True
+    >>> # In R: svydesign(ids = ~1, data = d) for "srs"; plain t.test(), lm() for "classical"
     """
+    if frame_as not in ("classical", "srs"):
+        raise ValueError(f"frame_as must be 'classical' or 'srs', got {frame_as!r}")
     if isinstance(d, pd.DataFrame):
-        return d, None
+        return d, (Design(d) if frame_as == "srs" else None)
     if is_wave(d):
         d = d.design()
-    if hasattr(d, "total_variance") and hasattr(d, "data"):
+    if isinstance(d, Design) or (hasattr(d, "total_variance") and hasattr(d, "data")):
         return d.data, d
     raise TypeError(
-        f"{argname} must be a pandas DataFrame, a cxresearch Design or a Wave, "
-        f"got {type(d).__name__}"
+        f"{argname} must be a Design, a pandas DataFrame or a Wave, got {type(d).__name__}"
     )
 
 
@@ -106,17 +135,6 @@ def refuse_infinite(x: np.ndarray, what: str) -> None:
 
 
 def as_design(d) -> Design:
-    """Turn what an estimator received into a :class:`Design`.
-
-    A ``Design`` passes through; a ``Wave`` gives its
-    codebook design; a plain ``DataFrame`` becomes a simple random sample with unit weights
-    (``svydesign(ids=~1, data=d)``, with replacement).
-    """
-    if isinstance(d, Design):
-        return d
-    if isinstance(d, pd.DataFrame):
-        return Design(d)
-    if is_wave(d):
-        return d.design()
-    raise TypeError(
-        f"expected a Design, a pandas DataFrame or a Wave, got {type(d).__name__}")
+    """``resolve(d, frame_as="srs")[1]``: a Design, a Wave's design, or a DataFrame as a
+    simple random sample (shorthand of :func:`resolve`, not a second resolver)."""
+    return resolve(d, frame_as="srs")[1]

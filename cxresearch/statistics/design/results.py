@@ -42,7 +42,8 @@ import pandas as pd
 
 from cxresearch.errors import CxWarning
 
-__all__ = ["Note", "Result", "add_notes", "notes_warned", "records_warnings"]
+__all__ = ["Note", "Result", "add_notes", "notes_warned", "records_warnings",
+           "warnings_as_notes"]
 
 _MAX_ROWS = 20
 
@@ -102,6 +103,28 @@ def add_notes(notes: list, new) -> list:
     return notes
 
 
+_AS_NOTES = {"on": False}
+
+
+def warnings_as_notes(on: bool = True) -> None:
+    """Show what a result records in its notes there only, not also as a warning on stderr.
+
+    For notebooks and report runs, whose readers see the notes (``result.notes``, the HTML
+    view's footnotes) and should not see stderr. Only warnings recorded into a result
+    object's notes are held back; a warning of a plain DataFrame estimate (``mean``...),
+    or of code that records nothing, is still shown. ``warnings_as_notes(False)`` restores
+    the default (every warning shown as well as recorded).
+
+    Examples
+    --------
+    >>> import cxresearch as cx
+    >>> cx.warnings_as_notes()          # in a notebook's set-up cell
+    >>> cx.warnings_as_notes(False)
+    >>> # In R: suppressWarnings() around each call, keeping the messages by hand
+    """
+    _AS_NOTES["on"] = bool(on)
+
+
 _MODULES: dict[str, object] = {}
 
 
@@ -139,12 +162,16 @@ def records_warnings(func):
             warnings.simplefilter("always", RuntimeWarning)
             result = func(*args, **kwargs)
         new = [Note(_note_text(w), w.category) for w in caught if _recorded(w.category)]
+        held = _AS_NOTES["on"] and isinstance(result, Result) \
+            and not isinstance(result, pd.DataFrame)
         if new:
             if isinstance(result, pd.DataFrame):
                 result.attrs["notes"] = add_notes(list(result.attrs.get("notes", [])), new)
             elif isinstance(getattr(result, "notes", None), list):
                 add_notes(result.notes, new)
         for w in caught:
+            if _recorded(w.category) and held:
+                continue  # in the result's notes, which the reader sees
             if _recorded(w.category):  # at the caller of the estimator, where it is useful
                 warnings.warn(w.message, w.category, stacklevel=2)
             else:

@@ -38,7 +38,9 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.sampling.design import Design
+from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import as_design
+from cxresearch.statistics.design.results import records_warnings
 from cxresearch.statistics.estimates.itemscales import (
     dimensions,
     item_scale_of,
@@ -72,6 +74,8 @@ def _resolve(d) -> tuple[Design, object]:
     return as_design(d), instrument
 
 
+@records_warnings
+@check_params
 def likert_index(d, items, coding: str | None = None, scale: str = "share", by=None, *,
                  item_range=None, reverse=None, missing: str = "complete",
                  conf_level: float = 0.95, df=None) -> pd.DataFrame:
@@ -228,6 +232,8 @@ def _k(k) -> int:
     return int(k)
 
 
+@records_warnings
+@check_params
 def top_box(d, item: str, k: int = 2, by=None, *, item_range=None, reverse=None,
             ci_method: str = "logit", conf_level: float = 0.95, df=None) -> pd.DataFrame:
     """Share of answers in the top ``k`` categories of a rating scale (top-k-box).
@@ -262,6 +268,8 @@ def top_box(d, item: str, k: int = 2, by=None, *, item_range=None, reverse=None,
                   by, item_range, reverse, ci_method, conf_level, df)
 
 
+@records_warnings
+@check_params
 def bottom_box(d, item: str, k: int = 2, by=None, *, item_range=None, reverse=None,
                ci_method: str = "logit", conf_level: float = 0.95, df=None) -> pd.DataFrame:
     """Share of answers in the bottom ``k`` categories (bottom-k-box); see :func:`top_box`.
@@ -286,6 +294,8 @@ def bottom_box(d, item: str, k: int = 2, by=None, *, item_range=None, reverse=No
                   by, item_range, reverse, ci_method, conf_level, df)
 
 
+@records_warnings
+@check_params
 def csat(d, item: str, threshold: float | None = None, by=None, *, item_range=None,
          reverse=None, ci_method: str = "logit", conf_level: float = 0.95,
          df=None) -> pd.DataFrame:
@@ -339,6 +349,8 @@ def _nps_answers(des: Design, item: str) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
+@records_warnings
+@check_params
 def nps(d, item: str, by=None, *, promoters=None, detractors=None, item_range=None,
         detail: bool = False, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     """Net Promoter Score (−100..100) on the item's own scale, plus the mean answer.

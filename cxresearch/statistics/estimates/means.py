@@ -62,7 +62,9 @@ from statsmodels.stats.proportion import proportion_confint
 
 from cxresearch.errors import SingleRespondentWarning
 from cxresearch.sampling.design import Design
+from cxresearch.statistics.design.params import check, check_params
 from cxresearch.statistics.design.resolve import as_design, refuse_infinite
+from cxresearch.statistics.design.results import records_warnings
 
 __all__ = ["mean", "proportion", "proportion_ci", "total"]
 
@@ -153,11 +155,7 @@ def _group_label(table: pd.DataFrame, g: int) -> str:
 
 
 def _tq(conf_level: float, df) -> float:
-    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float | np.integer |
-                                                      np.floating):
-        raise TypeError(f"conf_level must be a number in (0, 1), got {conf_level!r}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
+    check("conf_level", conf_level)
     a = (1 + conf_level) / 2
     if df is None or not np.isfinite(df):
         return float(stats.norm.ppf(a))
@@ -327,6 +325,8 @@ def _vars(var) -> list:
 
 
 # --------------------------------------------------------------------------- public
+@records_warnings
+@check_params
 def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     """Weighted mean with its linearized standard error and confidence interval.
 
@@ -372,6 +372,8 @@ def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     return _order(pd.concat(outs, ignore_index=True), gtable, ["item"])
 
 
+@records_warnings
+@check_params
 def total(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     """Weighted total (population total estimate) with its linearized SE and CI.
 
@@ -457,6 +459,8 @@ def design_prop_ci(method: str, conf_level: float, srs_counts: bool):
     return ci
 
 
+@records_warnings
+@check_params
 def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
                conf_level: float = 0.95, df=None, label: str | None = None) -> pd.DataFrame:
     """Proportion per level of a categorical column, or of a condition.
@@ -541,6 +545,8 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
     return _order(out, gtable, ["item", "level"])
 
 
+@records_warnings
+@check_params
 def proportion_ci(x, n, method: str = "wilson", *, conf_level: float = 0.95) -> pd.DataFrame:
     """Confidence interval for a proportion from plain counts ``x`` successes out of ``n``.
 
@@ -575,8 +581,6 @@ def proportion_ci(x, n, method: str = "wilson", *, conf_level: float = 0.95) -> 
     xa, na = (np.array(a) for a in np.broadcast_arrays(xa, na))
     if np.any(na <= 0) or np.any(xa < 0) or np.any(xa > na) or np.any(xa != np.round(xa)):
         raise ValueError(f"need whole counts with 0 <= x <= n and n > 0, got x={x}, n={n}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
     p = xa / na
     lo, hi = _plain_ci(xa, na, method, 1 - conf_level)
     return pd.DataFrame({"x": xa.astype(int), "estimate": p, "se": np.sqrt(p * (1 - p) / na),

@@ -45,7 +45,7 @@ class NpsCutoffs:
     scale_min: int
     scale_max: int
     source: str = "classic"
-    scale_from: str = "declared"  # "declared" (codebook or scale=), "cut-offs", "assumed"
+    scale_from: str = "declared"  # "declared" (codebook or item_range=), "cut-offs", "assumed"
 
     @property
     def passives(self) -> tuple[int, ...]:
@@ -200,7 +200,7 @@ def nps_cutoffs(source, item: str, promoters=None, detractors=None, *,
 def check_cutoffs_fit(x, cutoffs: NpsCutoffs) -> None:
     """Refuse cut-offs that the answers ``x`` show to be wrong, when no scale was declared.
 
-    Without a codebook scale or ``scale=``, two mistakes give a number that looks like an NPS
+    Without a codebook scale or ``item_range=``, two mistakes give a number that looks like an NPS
     and is not one: the classic 0–10 cut-offs applied to answers on a shorter scale (a 1–7
     item where nobody can be a promoter), and cut-offs no answer reaches (``promoters="11-12"``
     on 0–10 answers, inventing a 0..12 scale). Both raise ``ValueError`` naming the item, the
@@ -224,7 +224,7 @@ def check_cutoffs_fit(x, cutoffs: NpsCutoffs) -> None:
         return
     lo, hi = float(v.min()), float(v.max())
     ways = ("pass the cut-offs of its scale (promoters= and detractors=, e.g. promoters=[7], "
-            "detractors=\"1-5\" on 1..7), or scale=(0, 10) if it really is the 0-10 question, "
+            "detractors=\"1-5\" on 1..7), or item_range=(0, 10) if it really is the 0-10 question, "
             "or analyse the Wave, whose codebook types the item (nps_0_10 or an nps: block)")
     if cutoffs.scale_from == "assumed" and hi <= 7:
         raise ValueError(f"item {cutoffs.item!r}: the answers run from {lo:g} to {hi:g}, "
@@ -239,7 +239,7 @@ def check_cutoffs_fit(x, cutoffs: NpsCutoffs) -> None:
         raise ValueError(f"item {cutoffs.item!r}: {grp} {list(far)} lie beyond every answer (the "
                          f"answers run from {lo:g} to {hi:g}), so the cut-offs imply a scale "
                          f"{cutoffs.scale_min}..{cutoffs.scale_max} nobody answered on; check "
-                         "the cut-offs, or give scale=(lowest, highest) to confirm the scale")
+                         "the cut-offs, or give item_range=(lowest, highest) to confirm the scale")
 
 
 def nps_code(values, cutoffs: NpsCutoffs) -> np.ndarray:

@@ -8,6 +8,8 @@ collinear columns, the weighted least-squares solve, and link helpers.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from formulaic import Formula
@@ -206,3 +208,28 @@ def dmu(family, eta):
 def pvalue(stat, df):
     stat = np.abs(np.asarray(stat, dtype=float))
     return 2 * (stats.t.sf(stat, df) if np.isfinite(df) else stats.norm.sf(stat))
+
+
+def parse_formula(frame, outcome, predictors=None, reference=None):
+    """Outcome name, right-hand side, the columns it uses, and the checked references."""
+    yname, rhs = split_formula(outcome, predictors, frame)
+    if yname not in frame.columns:
+        raise ValueError(f"outcome {yname!r} is not a column of the data; columns are "
+                         f"{list(frame.columns)[:30]}")
+    try:
+        variables = set(Formula(rhs).required_variables)
+    except Exception as exc:  # formulaic parse errors have several types
+        raise ValueError(f"cannot parse the formula right-hand side {rhs!r}: {exc}") from None
+    # formulaic does not list the arguments of stateful transforms (center(x)); add every
+    # name or backticked name of the formula that is a column
+    tokens = re.findall(r"`([^`]+)`|([A-Za-z_.][A-Za-z0-9_.]*)", rhs)
+    cols = set(map(str, frame.columns))
+    variables = sorted(variables | {a or b for a, b in tokens if (a or b) in cols})
+    unknown = [v for v in variables if v not in frame.columns]
+    if unknown:
+        raise ValueError(f"the formula uses {unknown}, which are not columns of the data")
+    reference = dict(reference or {})
+    bad_ref = [k for k in reference if k not in variables]
+    if bad_ref:
+        raise ValueError(f"reference names {bad_ref}, which are not predictors ({variables})")
+    return yname, rhs, variables, reference

@@ -22,14 +22,12 @@ average marginal effects with a delta-method SE, and the input checks.
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from formulaic import Formula
 from scipy import stats
 
 from cxresearch.sampling.design import check_weights
@@ -42,9 +40,9 @@ from cxresearch.statistics.models.frame import (
     inverse_link,
     model_matrix,
     outcome_values,
+    parse_formula,
     prepare_column,
     pvalue,
-    split_formula,
     wls,
 )
 
@@ -315,7 +313,7 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
         raise ValueError(f"family must be one of {_FAMILIES}, got {family!r}")
     frame, design = resolve(d)
     se = _check_options(se, ddf, weights, design is not None)
-    yname, rhs, variables, reference = _parse(frame, outcome, predictors, reference)
+    yname, rhs, variables, reference = parse_formula(frame, outcome, predictors, reference)
     data = _prepare(frame, design, yname, variables, reference, family, event, weights)
     fit = _fit(family, data, rhs, maxiter)
     var = _variance(se, design, ddf, family, data, fit)
@@ -358,31 +356,6 @@ def _check_options(se, ddf, weights, design_given: bool) -> str:
     if se not in _SE[:-1]:
         raise ValueError(f"se must be one of {_SE[:-1]} for a DataFrame, got {se!r}")
     return "HC1" if se == "robust" else se
-
-
-def _parse(frame, outcome, predictors, reference):
-    """Outcome name, right-hand side, the columns it uses, and the checked references."""
-    yname, rhs = split_formula(outcome, predictors, frame)
-    if yname not in frame.columns:
-        raise ValueError(f"outcome {yname!r} is not a column of the data; columns are "
-                         f"{list(frame.columns)[:30]}")
-    try:
-        variables = set(Formula(rhs).required_variables)
-    except Exception as exc:  # formulaic parse errors have several types
-        raise ValueError(f"cannot parse the formula right-hand side {rhs!r}: {exc}") from None
-    # formulaic does not list the arguments of stateful transforms (center(x)); add every
-    # name or backticked name of the formula that is a column
-    tokens = re.findall(r"`([^`]+)`|([A-Za-z_.][A-Za-z0-9_.]*)", rhs)
-    cols = set(map(str, frame.columns))
-    variables = sorted(variables | {a or b for a, b in tokens if (a or b) in cols})
-    unknown = [v for v in variables if v not in frame.columns]
-    if unknown:
-        raise ValueError(f"the formula uses {unknown}, which are not columns of the data")
-    reference = dict(reference or {})
-    bad_ref = [k for k in reference if k not in variables]
-    if bad_ref:
-        raise ValueError(f"reference names {bad_ref}, which are not predictors ({variables})")
-    return yname, rhs, variables, reference
 
 
 @dataclass

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import (
     column,
     design_weights,
@@ -24,6 +25,7 @@ from cxresearch.statistics.design.resolve import (
     resolve,
     total_variance,
 )
+from cxresearch.statistics.design.results import records_warnings
 from cxresearch.statistics.relationships.crosstab import CrosstabResult, crosstab_test
 
 __all__ = ["CrosstabResult", "crosstab_test", "two_by_two"]
@@ -114,6 +116,8 @@ def _fisher_row(t: np.ndarray, conf_level: float, n: float, weighted: bool = Fal
                       "test (as R fisher.test)"}
 
 
+@records_warnings
+@check_params
 def two_by_two(d=None, exposure=None, outcome=None, *, table=None, conf_level: float = 0.95,
                exposed=None, event=None, correction: float = 0.5) -> pd.DataFrame:
     """Risk ratio, odds ratio, risk difference and Fisher's exact test of a 2 x 2 table.
@@ -164,8 +168,6 @@ def two_by_two(d=None, exposure=None, outcome=None, *, table=None, conf_level: f
     3.0
     >>> # In R: fisher.test(matrix(c(30, 10, 70, 90), 2))$estimate   (conditional MLE OR)
     """
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     z = stats.norm.ppf(0.5 + conf_level / 2)
     if table is not None:
         if d is not None or exposure is not None or outcome is not None:

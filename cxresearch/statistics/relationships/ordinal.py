@@ -32,6 +32,7 @@ from cxresearch.sampling.design import check_weights
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import column, design_weights, resolve, total_variance
 from cxresearch.statistics.design.results import Result, records_warnings
+from cxresearch.statistics.relationships.brant import brant_test
 
 __all__ = ["OrdinalResult", "ordinal_logit"]
 
@@ -249,92 +250,6 @@ def _fit(y, X, w, link, maxiter=100, tol=1e-9):
     return params, ll, H, S, converged, it
 
 
-def _logit_fit(yb, X1, w, maxiter=50):
-    """Weighted binary logistic regression by Newton-Raphson (Brant's component fits)."""
-    b = np.zeros(X1.shape[1])
-    pbar = np.clip(np.sum(w * yb) / w.sum(), 1e-6, 1 - 1e-6)
-    b[0] = special.logit(pbar)
-    for _ in range(maxiter):
-        pi = special.expit(X1 @ b)
-        try:
-            step = np.linalg.solve(X1.T @ ((w * pi * (1 - pi))[:, None] * X1),
-                                   X1.T @ (w * (yb - pi)))
-        except np.linalg.LinAlgError:
-            raise _Separation() from None
-        b = b + step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    if np.max(np.abs(b)) > 20:
-        raise _Separation()
-    return b, special.expit(X1 @ b)
-
-
-class _Separation(Exception):
-    """A binary logit of Brant's test is (quasi-)separated: its slopes are not finite."""
-
-
-def _brant(y, X, w, terms, design=None, ok=None) -> pd.DataFrame:
-    """Brant's test: slopes of the K-1 binary logits of Y > j are equal (omnibus and by term)."""
-    m = int(y.max())
-    n, p = X.shape
-    X1 = np.column_stack([np.ones(n), X])
-    try:
-        fits = [_logit_fit((y > j).astype(float), X1, w) for j in range(m)]
-    except _Separation:
-        return pd.DataFrame([dict(
-            test="brant", term="omnibus", statistic=np.nan, df=np.nan, p_value=np.nan,
-            method="Brant test not available: a binary logit of Y > j is separated (empty "
-                   "cells); compare with a partial proportional-odds model instead")])
-    B = np.column_stack([f[0] for f in fits])
-    P = np.column_stack([f[1] for f in fits])
-    inv = [np.linalg.inv(X1.T @ ((w * P[:, j] * (1 - P[:, j]))[:, None] * X1)) for j in range(m)]
-    q = p + 1
-    if design is None:
-        V = np.zeros((m * q, m * q))
-        for j in range(m):
-            for k in range(j, m):
-                Wjk = w * (P[:, k] - P[:, j] * P[:, k])
-                Vjk = inv[j] @ (X1.T @ (Wjk[:, None] * X1)) @ inv[k]
-                V[j * q:(j + 1) * q, k * q:(k + 1) * q] = Vjk
-                V[k * q:(k + 1) * q, j * q:(j + 1) * q] = Vjk.T
-        how = "Brant (1990) Wald test, model-based covariance of the binary logits"
-    else:
-        full_n = len(ok)
-        S = np.zeros((full_n, m * q))
-        for j in range(m):
-            S[ok, j * q:(j + 1) * q] = X1 * ((y > j) - P[:, j])[:, None]
-        Binv = np.zeros((m * q, m * q))
-        for j in range(m):
-            Binv[j * q:(j + 1) * q, j * q:(j + 1) * q] = inv[j]
-        V = Binv @ total_variance(design, S) @ Binv
-        how = "Brant-type Wald test with design-based (linearized) covariance of the binary logits"
-    keep = [j * q + 1 + c for j in range(m) for c in range(p)]
-    bstar = B[1:, :].T.ravel()
-    Vs = V[np.ix_(keep, keep)]
-    rows = []
-    groups = [("omnibus", list(range(p)))]
-    uniq = list(dict.fromkeys(terms))
-    if len(uniq) > 1:
-        groups += [(t, [i for i, tt in enumerate(terms) if tt == t]) for t in uniq]
-    for name, cols in groups:
-        D = []
-        for j in range(1, m):
-            for c in cols:
-                r = np.zeros(m * p)
-                r[c] = 1.0
-                r[j * p + c] = -1.0
-                D.append(r)
-        if not D:
-            continue
-        D = np.array(D)
-        db = D @ bstar
-        stat = float(db @ np.linalg.solve(D @ Vs @ D.T, db))
-        df = D.shape[0]
-        rows.append(dict(test="brant", term=name, statistic=stat, df=df,
-                         p_value=float(stats.chi2.sf(stat, df)), method=how))
-    return pd.DataFrame(rows)
-
-
 @dataclass
 class OrdinalResult(Result):
     """Result of :func:`ordinal_logit` (the result protocol: ``table``, ``notes``, ``summary()``).
@@ -471,6 +386,73 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
         raise ValueError("se='design' needs a Design or Wave as d (a DataFrame has no design); "
                          "use se='model'")
     use_design = design is not None and se != "model"
+    x = _model_data(frame, design, outcome, predictors, reference, weights, outcome_order)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        params, ll, H, S, converged, it = _fit(x.y, x.X, x.w, link, maxiter=maxiter)
+    m = len(x.levels) - 1
+    sep = _separated(params, x.X, x.names, m)
+    A = -H
+    try:
+        Ainv = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        Ainv = np.linalg.pinv(A)
+        if not sep:
+            sep = list(x.names)
+    V, deff, meth = _variance(Ainv, S, x, design, use_design, weights, link, len(frame))
+    coef, meth = _coef_table(params, V, deff, x, link, conf_level, sep, meth)
+    if sep:
+        converged = False
+        warnings.warn(
+            f"ordinal_logit: (quasi-)complete separation: {sep} have no finite maximum-"
+            f"likelihood estimate (some predictor values occur with only the top or bottom "
+            "outcome levels); their estimates are reported as NaN. Merge sparse levels, drop "
+            "the predictor, or use a penalized fit", SeparationWarning, stacklevel=2)
+    elif not converged:
+        meth += f"; NOT CONVERGED after {it} iterations"
+        warnings.warn(f"ordinal_logit did not converge after {it} iterations (maxiter="
+                      f"{maxiter}); the estimates are not maximum-likelihood estimates",
+                      ConvergenceWarning, stacklevel=2)
+    if x.ordered_preds:
+        meth += (f"; ordered predictor(s) {x.ordered_preds} dummy-coded (R: polynomial "
+                 "contrasts)")
+    coef["method"] = meth
+    nobs = float(x.w.sum()) if (weights is not None) else float(x.n)
+    po = None
+    if po_test and link == "logit" and x.X.shape[1] > 0 and not sep:
+        po = brant_test(x.y, x.X, x.w, x.terms, design=design if use_design else None,
+                    ok=x.ok if use_design else None)
+    n, n_dropped, levels, enc = x.n, x.n_dropped, x.levels, x.enc
+    lab = coef["term"].tolist()
+    notes = [f"{n_dropped} row(s) with a missing outcome or predictor left out"] \
+        if n_dropped else []
+    return OrdinalResult(
+        table=coef, vcov=pd.DataFrame(V, index=lab, columns=lab), loglik=ll,
+        aic=-2 * ll + 2 * len(params), nobs=nobs, n=n, n_dropped=n_dropped, levels=levels,
+        link=link, converged=converged, iterations=it, po_test=po, _encoder=enc, notes=notes)
+
+
+
+# ----------------------------------------------------------------------------- steps
+@dataclass
+class _ModelData:
+    """Outcome codes, the model matrix and weights of the rows used."""
+
+    y: np.ndarray
+    X: np.ndarray
+    w: np.ndarray
+    ok: np.ndarray
+    n: int
+    n_dropped: int
+    levels: list
+    names: list
+    terms: list
+    enc: _Encoder
+    ordered_preds: list
+
+
+def _model_data(frame, design, outcome, predictors, reference, weights, outcome_order
+                ) -> _ModelData:
+    """Outcome levels, coded predictors, weights; rows with a missing value left out."""
     y_all, levels = _prep_outcome(column(frame, outcome, "outcome"), outcome, outcome_order)
     if len(levels) < 3:
         raise ValueError(f"outcome {outcome!r} needs at least three ordered levels for a "
@@ -497,41 +479,38 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
         raise ValueError(f"predictor(s) {inf} have infinite values; set them to missing or "
                          "recode them first")
     _check_matrix(X, names, terms)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        params, ll, H, S, converged, it = _fit(y, X, w, link, maxiter=maxiter)
-    m = len(levels) - 1
-    sep = _separated(params, X, names, m)
-    A = -H
-    try:
-        Ainv = np.linalg.inv(A)
-    except np.linalg.LinAlgError:
-        Ainv = np.linalg.pinv(A)
-        if not sep:
-            sep = list(names)
-    n = int(ok.sum())
+    return _ModelData(y, X, w, ok, int(ok.sum()), n_dropped, levels, names, terms, enc,
+                      ordered_preds)
+
+
+def _variance(Ainv, S, x: _ModelData, design, use_design, weights, link, n_rows):
+    """Model-based (inverse information) or design-based sandwich covariance, deff, method."""
     if not use_design:
-        V = Ainv
-        deff = np.ones(len(params))
         meth = (f"proportional-odds {link}, ML (Newton-Raphson); SE model-based: inverse "
                 "observed information (as MASS::polr)")
         if weights is not None or design is not None:
             meth += ", weights as frequency weights"
-    else:
-        Sf = np.zeros((len(frame), S.shape[1]))
-        Sf[ok] = S
-        V = Ainv @ total_variance(design, Sf) @ Ainv
-        V_srs = Ainv * w.sum() / n
-        deff = np.diag(V) / np.diag(V_srs)
-        meth = (f"proportional-odds {link}, design-weighted ML; SE design-based: linearized "
-                "sandwich (as survey::svyolr)")
+        return Ainv, np.ones(Ainv.shape[0]), meth
+    Sf = np.zeros((n_rows, S.shape[1]))
+    Sf[x.ok] = S
+    V = Ainv @ total_variance(design, Sf) @ Ainv
+    V_srs = Ainv * x.w.sum() / x.n
+    meth = (f"proportional-odds {link}, design-weighted ML; SE design-based: linearized "
+            "sandwich (as survey::svyolr)")
+    return V, np.diag(V) / np.diag(V_srs), meth
+
+
+def _coef_table(params, V, deff, x: _ModelData, link, conf_level, sep, meth):
+    """The tidy table: thresholds then coefficients, z intervals, odds ratios (logit)."""
+    m = len(x.levels) - 1
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(V))
     z = stats.norm.ppf(0.5 + conf_level / 2)
-    lab = [f"{levels[k]}|{levels[k + 1]}" for k in range(m)]
+    lab = [f"{x.levels[k]}|{x.levels[k + 1]}" for k in range(m)]
     est = params
     zstat = est / se
     coef = pd.DataFrame({
-        "term": lab + names, "kind": ["threshold"] * m + ["coefficient"] * len(names),
+        "term": lab + x.names, "kind": ["threshold"] * m + ["coefficient"] * len(x.names),
         "estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se,
         "z": zstat, "p_value": 2 * stats.norm.sf(np.abs(zstat)),
     })
@@ -544,7 +523,6 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
                               else np.nan)
     coef.loc[~isc, "p_value"] = np.nan
     if sep:
-        converged = False
         # thresholds run off to infinity too under complete separation
         bad = coef["term"].isin(sep).to_numpy() | (
             ~isc.to_numpy() & ~(np.abs(est) <= 2 * _SEP_LIMIT))
@@ -553,31 +531,7 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
         coef.loc[bad, cols] = np.nan
         meth += (f"; NOT ESTIMABLE: (quasi-)complete separation in {sep} (no finite ML "
                  "estimate; shown as NaN)")
-        warnings.warn(
-            f"ordinal_logit: (quasi-)complete separation: {sep} have no finite maximum-"
-            f"likelihood estimate (some predictor values occur with only the top or bottom "
-            "outcome levels); their estimates are reported as NaN. Merge sparse levels, drop "
-            "the predictor, or use a penalized fit", SeparationWarning, stacklevel=2)
-    elif not converged:
-        meth += f"; NOT CONVERGED after {it} iterations"
-        warnings.warn(f"ordinal_logit did not converge after {it} iterations (maxiter="
-                      f"{maxiter}); the estimates are not maximum-likelihood estimates",
-                      ConvergenceWarning, stacklevel=2)
-    coef["n"] = n
-    coef["n_eff"] = n / deff
+    coef["n"] = x.n
+    coef["n_eff"] = x.n / deff
     coef["deff"] = deff
-    if ordered_preds:
-        meth += f"; ordered predictor(s) {ordered_preds} dummy-coded (R: polynomial contrasts)"
-    coef["method"] = meth
-    nobs = float(w.sum()) if (weights is not None) else float(n)
-    po = None
-    if po_test and link == "logit" and X.shape[1] > 0 and not sep:
-        po = _brant(y, X, w, terms, design=design if use_design else None,
-                    ok=ok if use_design else None)
-    notes = [f"{n_dropped} row(s) with a missing outcome or predictor left out"] \
-        if n_dropped else []
-    return OrdinalResult(
-        table=coef, vcov=pd.DataFrame(V, index=lab + names, columns=lab + names), loglik=ll,
-        aic=-2 * ll + 2 * len(params), nobs=nobs, n=n, n_dropped=n_dropped, levels=levels,
-        link=link, converged=converged, iterations=it, po_test=po, _encoder=enc, notes=notes)
-
+    return coef, meth

@@ -167,42 +167,8 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
     if missing not in ("pairwise", "listwise"):
         raise ValueError(f"missing must be 'pairwise' or 'listwise', got {missing!r}")
     frame, design = resolve(d)
-    if isinstance(items, str) or not isinstance(items, list | tuple | pd.Index):
-        raise TypeError(f"items must be a list of column names, got {items!r:.80}")
-    items = list(items)
-    if len(items) < 2:
-        raise ValueError(f"items needs at least two columns, got {items}")
-    absent = [c for c in items if c not in frame.columns]
-    if absent:
-        raise ValueError(f"items {absent} are not columns of the data")
-    dup = sorted({c for c in items if items.count(c) > 1})
-    if dup:
-        raise ValueError(f"items lists {dup} more than once")
-    if isinstance(keys, str) or not isinstance(keys, list | tuple | pd.Index | None):
-        raise TypeError(f"keys must be a list of item names, got {keys!r:.80}")
-    keys = list(keys or [])
-    bad = [k for k in keys if k not in items]
-    if bad:
-        raise ValueError(f"keys {bad} are not among the items")
-    # a fresh, writable float array (pandas 3 copy-on-write hands out read-only views)
-    X = np.column_stack([_numeric_item(frame[c], c) for c in items])
-    w = None if design is None else np.asarray(design.weights, float)
-    _check_items(X, items)
-    lo, hi = np.nanmin(X), np.nanmax(X)
-    rev = np.array([c in keys for c in items])
-    X[:, rev] = lo + hi - X[:, rev]
-    nsub = X.shape[0]
-    if missing == "listwise":
-        keep = ~np.isnan(X).any(axis=1)
-        X = X[keep]
-        w = None if w is None else w[keep]
-        nsub = X.shape[0]
-        how = f"listwise: {int((~keep).sum())} incomplete row(s) left out, {nsub} used"
-        _check_items(X, items)
-    else:
-        nmiss = int(np.isnan(X).any(axis=1).sum())
-        how = (f"pairwise: covariances from pairwise-complete answers; {nmiss} row(s) have at "
-               "least one missing item")
+    items, keys = _check_items_and_keys(frame, items, keys)
+    X, w, rev, nsub, how = _answers(frame, design, items, keys, missing)
     weighted = w is not None and not np.allclose(w, w[0])
     if weighted:
         C = _weighted_cov(X, w)
@@ -259,7 +225,70 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
     scale["method"] = scale["method"] + "; " + how
     scale = scale[["measure", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff",
                    "method"]]
-    # items
+    item_df = _item_table(X, C, R, items, rev)
+    r_drop = item_df["r_drop"].to_numpy()
+    neg = [it for it, r in zip(items, r_drop, strict=True) if r < 0]
+    if neg:
+        warnings.warn(
+            f"item(s) {neg} correlate negatively with the rest of the scale "
+            f"(item-rest r = {[round(float(r), 3) for r in r_drop if r < 0]}); they probably "
+            "need reverse keying (keys=[...])", NegativeItemWarning, stacklevel=2)
+    notes = [f"missing answers, {how}"]
+    if weighted:
+        notes.append("weighted covariances; the intervals treat the rows as a simple random "
+                     "sample")
+    return ReliabilityResult(table=scale, items=item_df, missing=how, n=nsub, notes=notes)
+
+
+def _check_items_and_keys(frame, items, keys) -> tuple[list, list]:
+    """The item columns (two or more, distinct, present) and the reverse-keyed ones."""
+    if isinstance(items, str) or not isinstance(items, list | tuple | pd.Index):
+        raise TypeError(f"items must be a list of column names, got {items!r:.80}")
+    items = list(items)
+    if len(items) < 2:
+        raise ValueError(f"items needs at least two columns, got {items}")
+    absent = [c for c in items if c not in frame.columns]
+    if absent:
+        raise ValueError(f"items {absent} are not columns of the data")
+    dup = sorted({c for c in items if items.count(c) > 1})
+    if dup:
+        raise ValueError(f"items lists {dup} more than once")
+    if isinstance(keys, str) or not isinstance(keys, list | tuple | pd.Index | None):
+        raise TypeError(f"keys must be a list of item names, got {keys!r:.80}")
+    keys = list(keys or [])
+    bad = [k for k in keys if k not in items]
+    if bad:
+        raise ValueError(f"keys {bad} are not among the items")
+    return items, keys
+
+
+def _answers(frame, design, items, keys, missing):
+    """Answers as floats (reverse-keyed items mirrored), weights, rows used, missing note."""
+    # a fresh, writable float array (pandas 3 copy-on-write hands out read-only views)
+    X = np.column_stack([_numeric_item(frame[c], c) for c in items])
+    w = None if design is None else np.asarray(design.weights, float)
+    _check_items(X, items)
+    lo, hi = np.nanmin(X), np.nanmax(X)
+    rev = np.array([c in keys for c in items])
+    X[:, rev] = lo + hi - X[:, rev]
+    nsub = X.shape[0]
+    if missing == "listwise":
+        keep = ~np.isnan(X).any(axis=1)
+        X = X[keep]
+        w = None if w is None else w[keep]
+        nsub = X.shape[0]
+        how = f"listwise: {int((~keep).sum())} incomplete row(s) left out, {nsub} used"
+        _check_items(X, items)
+    else:
+        nmiss = int(np.isnan(X).any(axis=1).sum())
+        how = (f"pairwise: covariances from pairwise-complete answers; {nmiss} row(s) have at "
+               "least one missing item")
+    return X, w, rev, nsub, how
+
+
+def _item_table(X, C, R, items, rev) -> pd.DataFrame:
+    """Per item: n, mean, sd, corrected item-total r, item-rest r, alpha if dropped."""
+    k = len(items)
     RC = R.copy()
     np.fill_diagonal(RC, _smc(R))
     r_cor = RC.sum(0) / np.sqrt(RC.sum())
@@ -276,14 +305,4 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
         "item": items, "n": (~np.isnan(X)).sum(0), "mean": np.nanmean(X, 0),
         "sd": np.nanstd(X, 0, ddof=1), "r_cor": r_cor, "r_drop": r_drop,
         "alpha_if_dropped": a_drop, "std_alpha_if_dropped": sa_drop, "reversed": rev})
-    neg = [it for it, r in zip(items, r_drop, strict=True) if r < 0]
-    if neg:
-        warnings.warn(
-            f"item(s) {neg} correlate negatively with the rest of the scale "
-            f"(item-rest r = {[round(float(r), 3) for r in r_drop if r < 0]}); they probably "
-            "need reverse keying (keys=[...])", NegativeItemWarning, stacklevel=2)
-    notes = [f"missing answers, {how}"]
-    if weighted:
-        notes.append("weighted covariances; the intervals treat the rows as a simple random "
-                     "sample")
-    return ReliabilityResult(table=scale, items=item_df, missing=how, n=nsub, notes=notes)
+    return item_df
