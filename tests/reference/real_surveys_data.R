@@ -11,7 +11,7 @@
 #    a 1-11 Euroscepticism scale. No weights (a simple random sample for the tests).
 suppressMessages({library(survey); library(carData)})
 data(api)
-keep <- c("cds", "stype", "api", "meals", "ell", "full", "avg.ed", "enroll", "awards",
+keep <- c("stype", "api", "meals", "ell", "full", "avg.ed", "enroll", "awards",
           "sch.wide", "pw", "fpc", "stratum")
 a99 <- apisrs; a99$api <- a99$api99; a99$stratum <- "all"
 a00 <- apistrat; a00$api <- a00$api00; a00$stratum <- as.character(a00$stype)
