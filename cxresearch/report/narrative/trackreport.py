@@ -69,20 +69,22 @@ def track_many(waves, plan: list[dict], conf_level: float = 0.95, notes: Notes |
     import cxresearch as cx
 
     notes = notes if notes is not None else Notes()
+    names = getattr(notes, "names", None)
     out = []
     for p in plan:
+        raw = Notes()  # this call's warnings and recorded notes, before they are worded
         try:
-            r = notes.collect(cx.track, waves, p["item"], measure=p["measure"],
-                              conf_level=conf_level, **p["kw"], **kw)
+            r = raw.collect(cx.track, waves, p["item"], measure=p["measure"],
+                            conf_level=conf_level, **p["kw"], **kw)
         except (ValueError, TypeError, KeyError) as exc:
+            notes.extend(raw.items)
             notes.add(f"{p['item']} ({p['measure']}): not tracked ({exc})")
             continue
         if p["measure"] == "proportion" and "top_box" in p["kw"]:
             r = r.assign(measure=f"top-{p['kw']['top_box']}-box")
-        for n in r.attrs.get("tracking", {}).get("notes", []):
+        for n in [*raw.items, *r.attrs.get("tracking", {}).get("notes", [])]:
             if n.startswith("adjusted: each wave raked"):
                 cols = kw.get("adjust") or []
-                names = getattr(notes, "names", None)
                 words = ", ".join(names.item(c) if names is not None else c for c in cols)
                 n = (f"adjusted: each wave raked to the pooled sample's shares of {words} "
                      "(the targets treated as fixed)")
