@@ -51,7 +51,7 @@ cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, sho
 
 w = wr.default_wave(study, wave)
 inst = w.instrument
-names = Labeller(w)  # labels in the codebook's words
+names = Labeller(w, lang=wr.report_language(w.instrument))  # the codebook's words
 design_cols = wr.used_design_columns(w)
 story.say("**{title}**", title=inst.meta.get("title", study))
 story.say(story.describe_wave(w))  # already escaped Markdown

@@ -51,7 +51,7 @@ from cxresearch.report.narrative import wavereport as wr
 cx.theme(set_global=True)
 
 w = wr.default_wave(study, wave)
-names = Labeller(w)  # labels in the codebook's words
+names = Labeller(w, lang=wr.report_language(w.instrument))  # the codebook's words
 spec = wr.analysis_spec(w.instrument)
 design, _ = wr.index_design(w)
 outcome, drivers = spec["outcome"], list(spec["drivers"])

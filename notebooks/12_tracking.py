@@ -58,7 +58,7 @@ if len(labels) < 2:
     raise ValueError(f"{study} has {len(labels)} observed wave(s); tracking needs two")
 waves = [cx.load_wave(study, x) for x in labels]
 inst = waves[-1].instrument
-names = Labeller(waves[-1])
+names = Labeller(waves[-1], lang=wr.report_language(inst))
 title = inst.meta.get("title", study)
 plan = tr.tracking_plan(inst)
 story.say("Waves of {title}: {labels}.", title=title, labels=", ".join(labels))

@@ -146,3 +146,17 @@ def test_index_reliability_drops_unconverged_omega_like_notebook_07(monkeypatch)
     assert list(image["measure"]) == ["Cronbach's alpha"]
     assert "omega is not reported" in notes.footnote()
     assert (rel[rel["index"] == "quality"]["measure"] == "McDonald's omega (total)").any()
+
+
+def test_report_language_follows_the_project(tmp_path, monkeypatch):
+    from cxresearch.pipeline.project import init_project
+    from cxresearch.report.charts.labels import Labeller
+
+    root = init_project(tmp_path / "p", language="zh")
+    monkeypatch.chdir(root)
+    mitto = cx.load_instrument("mitto_cx")
+    assert wr.report_language(mitto) == "zh"
+    assert Labeller(mitto, lang="zh").item("cx_owner") != Labeller(mitto).item("cx_owner")
+    # a codebook without labels in that language keeps English
+    beps = cx.load_instrument(SURVEYS / "beps_1997" / "beps_1997.yaml")
+    assert wr.report_language(beps) == "en"

@@ -36,6 +36,7 @@ __all__ = [
     "ORDINAL",
     "analysis_spec",
     "default_wave",
+    "report_language",
     "drivers_ranked",
     "labelled_differences",
     "labelled_matrix",
@@ -109,6 +110,19 @@ def default_wave(study: str, wave: str | None = None):
     raise ValueError(f"study {study!r} has no observed wave{'' if wave is None else f' {wave!r}'}"
                      f"; ingest one first: cxresearch ingest EXPORT --instrument {study} "
                      f"--wave LABEL")
+
+
+def report_language(inst) -> str:
+    """The language of the labels in a report: the project's ``[project] language`` when the
+    codebook has labels in it (``meta.languages``), else English."""
+    from cxresearch import paths
+
+    try:
+        lang = (paths.project_config().get("project") or {}).get("language") or "en"
+    except (ValueError, OSError):
+        lang = "en"
+    langs = inst.meta.get("languages") or ["en"]
+    return lang if lang in langs else "en"
 
 
 def analysis_spec(inst) -> dict:
