@@ -173,3 +173,19 @@ def test_effective_n_in_tracking_is_kish():
     w = des.weights
     np.testing.assert_allclose(r.loc[r.term == "wave", "n_eff"], w.sum() ** 2 / (w**2).sum(),
                                rtol=1e-12)
+
+
+def test_one_effective_n_in_estimates_banners_groups_and_tracking():
+    """The same cell, four routes, one number: Kish's n within the domain (issue 26)."""
+    des = _api2000()
+    ref = REF["api_awards"]["neff"]
+    est = cx.mean(des, "api", by="awards")["n_eff"].to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ban = cx.banner(des, ["api"], ["awards"]).table
+        grp = cx.compare_groups(des, "api", "awards").groups["n_eff"].to_numpy()
+        trk = cx.track({"a": des, "b": des}, "api", by="awards")
+    ban = ban[ban["column"] != "Total"]["n_eff"].to_numpy()
+    trk = trk[(trk["term"] == "wave") & (trk["wave"] == "a")]["n_eff"].to_numpy()
+    for got in (est, ban, grp, trk):
+        np.testing.assert_allclose(got, ref, rtol=1e-12)
