@@ -41,7 +41,16 @@ cls <- function(y, g) {
 classical <- list()
 for (g in c("vote", "gender")) for (y in c("blair", "economy"))
   classical[[paste(y, g, sep = "|")]] <- cls(y, g)
+# deff with weights that average 1 (pw normalized): compared with sampling with replacement,
+# svymean(deff = "replace"); the default (without replacement) uses 1 - n/sum(w) per domain
+a00$nw <- a00$pw / mean(a00$pw)
+dn <- svydesign(ids = ~1, strata = ~stratum, weights = ~nw, data = a00)
+rep_deff <- svyby(~api, ~awards, dn, svymean, deff = "replace")
+wor_deff <- suppressWarnings(svyby(~api, ~awards, dn, svymean, deff = TRUE))
 cat(toJSON(list(
+  api_normalized_deff = list(replace = rep_deff$DEff.api, wor = wor_deff$DEff.api,
+                             neff = unname(as.numeric(tapply(a00$nw, a00$awards,
+                                                      function(w) sum(w)^2 / sum(w^2))))),
   api_segment_tests = tests,
   api_awards = list(level = as.character(dom$awards), est = unname(coef(dom)),
                     se = unname(SE(dom)), neff = unname(as.numeric(neff))),

@@ -189,3 +189,19 @@ def test_one_effective_n_in_estimates_banners_groups_and_tracking():
     trk = trk[(trk["term"] == "wave") & (trk["wave"] == "a")]["n_eff"].to_numpy()
     for got in (est, ban, grp, trk):
         np.testing.assert_allclose(got, ref, rtol=1e-12)
+
+
+def test_deff_with_weights_averaging_one_is_against_sampling_with_replacement():
+    """Normalized weights estimate no population: deff as svymean(deff = "replace"), not
+    R's default, which gives NA and 9.84 for these two domains (1 - n/sum(w) near 0)."""
+    d = pd.read_csv(API / "api_2000.csv")
+    d["nw"] = d["pw"] / d["pw"].mean()
+    des = cx.Design(d, weights="nw", strata="stratum")
+    ref = REF["api_normalized_deff"]
+    r = cx.mean(des, "api", by="awards")
+    np.testing.assert_allclose(r["deff"], ref["replace"], rtol=1e-8)
+    np.testing.assert_allclose(r["n_eff"], ref["neff"], rtol=1e-12)
+    assert ref["wor"][0] == "NA" and ref["wor"][1] > 5  # what the default would have shown
+    trk = cx.track({"a": des, "b": des}, "api", by="awards")
+    np.testing.assert_allclose(trk.loc[(trk.term == "wave") & (trk.wave == "a"), "deff"],
+                               ref["replace"], rtol=1e-8)

@@ -26,9 +26,10 @@ Conventions (stated in each result's ``method`` column):
   number of respondents, as ``svymean(..., deff=TRUE)``: ``var / (s² / n · (1 − n / N̂))``.
   When the weights do not estimate a population size (their sum is not larger than the sample
   size, e.g. unit or normalized weights) the without-replacement factor is dropped (``survey``
-  would report an infinite deff). It depends on the estimate and, in a domain whose weights
-  sum to little more than its respondents, on a without-replacement factor near zero, so a
-  report shows it only with that caveat.
+  would report an infinite deff), and also when they sum to less than twice the sample size
+  (weights averaging about 1 estimate no population, and a domain's factor ``1 − n/N̂`` would
+  be near zero and inflate deff): then deff is against sampling with replacement, as
+  ``svymean(deff="replace")``. It depends on the estimate, so reports show Kish's n_eff.
 * ``n_eff`` is Kish's effective sample size of the respondents behind the estimate (valid
   answers in the domain): ``(Σw)² / Σw²`` — the same number in estimates, banners and
   tracking; it depends on the weights only, not on the variable or the clustering
@@ -179,6 +180,18 @@ def design_label(design: Design) -> str:
     return "design: " + (", ".join(bits) or "unit weights")
 
 
+def without_replacement(design: Design) -> bool:
+    """Whether ``deff`` compares with sampling *without* replacement: only when the weights
+    estimate a population clearly larger than the sample (their sum at least twice the number
+    of respondents). Weights that average about 1 (normalized, or raked to the sample size)
+    say nothing about a population; there the factor ``1 - n/N̂`` of a domain whose weights
+    sum to a little more than its respondents is near zero and would inflate deff (the
+    "Effective n 27.7, deff 4.44" of issue 26; R's ``svymean(deff=TRUE)`` gives the same
+    number, with its warning "Sample size greater than population size" on the whole sample).
+    """
+    return float(np.sum(design.weights)) >= 2.0 * design.n
+
+
 def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndarray,
                     gcode: np.ndarray, gtable: pd.DataFrame, what: str,
                     total: bool = False, cov: bool = False) -> list[dict]:
@@ -229,7 +242,7 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = np.where((nn > 1)[:, None], ss / Wd[:, None] * (nn / (nn - 1))[:, None], np.nan)
     vsrs = s2 * (Wd**2 / nn)[:, None]
-    if not design.srs:
+    if not design.srs and without_replacement(design):
         fpc = np.where(Wd > nn * (1 + 1e-9), (Wd - nn) / Wd, 1.0)
         vsrs = vsrs * fpc[:, None]
     # one variance-engine call per block of groups (scores are zero outside each group)

@@ -48,7 +48,11 @@ from cxresearch.errors import ConvergenceWarning, SingleRespondentWarning
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.results import Result, add_notes, records_warnings
 from cxresearch.statistics.design.weighting import rake
-from cxresearch.statistics.estimates.means import design_label, design_prop_ci
+from cxresearch.statistics.estimates.means import (
+    design_label,
+    design_prop_ci,
+    without_replacement,
+)
 from cxresearch.statistics.relationships.multiplicity import adjust_pvalues
 from cxresearch.statistics.tracking.inputs import (
     MEASURES,
@@ -114,6 +118,7 @@ def _wave_stats(design, ys: list, seg_masks: list) -> list:
         for s, m in enumerate(seg_masks):
             c = a * K + s
             ent.append({"n": int(N[c]), "W": float(W[c]), "W2": float(W2[c]), "S1": float(S1[c]),
+                        "wor": without_replacement(design),
                         "S2": float(S2[c]), "U": block[2 * s:2 * s + 2, 2 * s:2 * s + 2],
                         "df": design.df if m is None else design.domain_df(
                             Z[:, 2 * c + 1] > 0)})
@@ -137,7 +142,7 @@ def _mean_row(e, srs: bool, measure: str, conf_level: float):
     se = np.sqrt(var)
     ss = max(e["S2"] - e["S1"] ** 2 / W, 0.0)
     vsrs = ss / W / (n - 1) if n > 1 else np.nan
-    if W > n * (1 + 1e-9) and not srs:
+    if W > n * (1 + 1e-9) and not srs and e.get("wor", True):
         vsrs *= (W - n) / W
     deff = var / vsrs if np.isfinite(vsrs) and vsrs > 0 and np.isfinite(var) else np.nan
     neff = W * W / e["W2"] if e.get("W2", 0) > 0 else np.nan  # Kish, within the domain
