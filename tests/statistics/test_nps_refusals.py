@@ -205,3 +205,21 @@ def test_deff_with_weights_averaging_one_is_against_sampling_with_replacement():
     trk = cx.track({"a": des, "b": des}, "api", by="awards")
     np.testing.assert_allclose(trk.loc[(trk.term == "wave") & (trk.wave == "a"), "deff"],
                                ref["replace"], rtol=1e-8)
+
+
+def test_track_of_waves_with_a_one_respondent_wave(tmp_path):
+    """Waves (not Designs): a wave of one respondent is one PSU in its stratum; track refuses
+    it by default naming the rule, and with lonely_psu= gives it an undefined SE."""
+    beps = ROOT / "pipeline" / "surveys" / "beps_1997"
+    inst = cx.load_instrument(beps / "beps_1997.yaml")
+    d = pd.read_csv(beps / "beps.csv")
+    d.iloc[:1].to_csv(tmp_path / "one.csv", index=False)
+    big = cx.ingest(str(beps / "beps.csv"), inst, "1997", write=False)
+    one = cx.ingest(str(tmp_path / "one.csv"), inst, "2001", write=False)
+    with pytest.raises(ValueError, match="lonely_psu="):
+        cx.track([big, one], "blair")
+    with pytest.warns(SingleRespondentWarning, match="'2001'"):
+        r = cx.track([big, one], "blair", lonely_psu="adjust")
+    w2 = r[(r.term == "wave") & (r.wave == "2001")].iloc[0]
+    assert w2["estimate"] == d["blair"].iloc[0] and np.isnan(w2["se"])
+    assert r.loc[r.term == "change", "p_value"].isna().all()
