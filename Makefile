@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: reproduce test check lab bench lint clean-venv
+.PHONY: reproduce test test-spark check lab bench lint clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,16 @@ reproduce: $(STAMP)
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q
+
+# the engine = memory equality tests through Spark local mode (Ibis's pyspark backend): installs
+# a Java runtime (Debian's openjdk-17-jre-headless, when java is missing) and pyspark; a few
+# minutes. `make test` skips these tests.
+test-spark: $(STAMP)
+	@command -v java >/dev/null 2>&1 || { apt-get update -qq && \
+		apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+	@$(BIN)/python -c "import pyspark" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet "pyspark>=3.5,<4.1"
+	CX_TEST_SPARK=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/sampling/test_engine_spark.py
 
 # the fast loop: lint, import contracts and every test that is neither slow nor a notebook run
 check: $(STAMP)

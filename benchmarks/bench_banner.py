@@ -56,7 +56,7 @@ def _case(clustered: bool) -> list[dict]:
     for compare_total in (False, True):
         t0 = time.perf_counter()
         b = cx.banner(des, ROWS, ["region", "segment"], compare_total=compare_total,
-                      multiplicity="holm")
+                      p_adjust="holm")
         sec = time.perf_counter() - t0
         nrows = b.table["row"].nunique()
         ncols = len(b.columns) - 1

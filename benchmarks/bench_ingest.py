@@ -13,7 +13,7 @@ plain ``pandas.read_csv`` of the same file (C engine, and the pyarrow engine), w
 parses. Each case runs in its own process (``benchmarks/run.py``), so the peak memory reported
 is that of the case. Targets (issue 2): ingest under 30 s and under 2 GB peak; (issue 24)
 peak memory at most about twice the file size — the manual run prints the peak resident set
-size (``ru_maxrss``) of a fresh process per size, beside the file size.
+size (``VmHWM``) of a fresh process per size, beside the file size.
 """
 
 from __future__ import annotations
@@ -158,8 +158,12 @@ def _csv(n: int) -> Path:
 
 
 def _peak(n: int) -> None:
-    """In a fresh process: ingest the ``n``-row file and print seconds and peak RSS."""
-    import resource
+    """In a fresh process: ingest the ``n``-row file and print seconds and peak RSS (the
+    process's ``VmHWM``: ``ru_maxrss`` would carry over the parent's peak across exec)."""
+
+    def hwm() -> float:
+        with open("/proc/self/status") as fh:
+            return next(float(x.split()[1]) for x in fh if x.startswith("VmHWM")) / 1024
 
     sys.path.insert(0, str(HERE.parent))
     csv = _csv(n)
@@ -167,12 +171,12 @@ def _peak(n: int) -> None:
     from cxresearch.codebooks.instrument import load_instrument
 
     inst = load_instrument(CODEBOOK)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = hwm()
     with tempfile.TemporaryDirectory() as root:
         t0 = time.perf_counter()
         w = cx.ingest(csv, inst, "bench", root=root)
         sec = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = hwm()
     size = csv.stat().st_size / 2**20
     print(f"{n:>9,} rows  file {size:7.0f} MiB  ingest {sec:6.1f} s  peak RSS {peak:7.0f} MiB "
           f"(before ingest {base:.0f} MiB; peak/file {peak / size:.2f})  "

@@ -27,11 +27,7 @@ def _analysis(w):
                               po_test=False)
     tests = ct.tests[["test", "statistic", "p_value"]].rename(
         columns={"test": "term", "statistic": "estimate"})
-    coef = ol.coefficients
-    if isinstance(coef, pd.Series):
-        coef = pd.DataFrame({"term": coef.index, "estimate": coef.to_numpy()})
-    else:
-        coef = coef.reset_index()
+    coef = ol.table[["term", "estimate"]]
     return pd.concat([tests, coef], ignore_index=True)
 
 

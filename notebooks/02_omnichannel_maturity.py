@@ -179,7 +179,7 @@ rows = [r for r in ("nps", "customer_loyalty", "top2:cx_grade", "cx_investment_p
 b = cx.banner(w, rows, ["omnichannel_maturity", "role"], labels="short",
               title="Outcomes by omnichannel maturity and role")  # small bases: in b.notes
 cx.save_banner(b, "mitto_outcomes_banner", waves=[w])
-print(b)
+b
 
 # %% [markdown]
 # ## NPS and CSAT by maturity

@@ -154,6 +154,9 @@ def draft(path: str | os.PathLike, study: str, *, max_levels: int = MAX_LEVELS,
 
     if not isinstance(study, str) or not re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*", study):
         raise ValueError(f"study must be snake_case (letters, digits, _), got {study!r:.80}")
+    if len(study) > 64:  # it names a file: keep it well inside every file system's limit
+        raise ValueError(f"study must be at most 64 characters, got {len(study)}: "
+                         f"{study[:40]!r}...")
     if not isinstance(max_levels, int) or isinstance(max_levels, bool) or max_levels < 2:
         raise ValueError(f"max_levels must be an integer >= 2, got {max_levels!r}")
     scan = scan_export(path, chunk_bytes=chunk_bytes)
@@ -180,7 +183,7 @@ def draft(path: str | os.PathLike, study: str, *, max_levels: int = MAX_LEVELS,
             continue
         if normalise_label(h) in QUALTRICS_META and not PII_HEADER.search(h):
             ignore.append(h)
-            decisions.append(_decision(col, None, {"type": "ignore"},
+            decisions.append(_decision(col, None, {"type": "ignore", "hidden": True},
                                        "Qualtrics bookkeeping column: dropped on ingest"))
             continue
         wording = scan["wordings"].get(h) or None

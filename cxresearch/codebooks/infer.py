@@ -59,18 +59,18 @@ _RATING = re.compile(r"(satisf|rate|rating|agree|likel|recommend|quality|score|i
                      r"effort|trust|loyal|value|experience|\bsat\b|nps|csat|\bces\b|scale|"
                      r"opinion|feel|happy|perceiv|expect|overall|how (well|much|good)|"
                      r"zufrieden|satisfait|puas|满意|evaluat|grade|self ?lr)", re.I)
-_CATEGORICAL = re.compile(r"(region|country|state|city|gender|\bsex\b|^sex|type|provider|"
-                          r"segment|group|channel|sector|industry|occupation|\bjob\b|race|"
-                          r"ethnic|status|educ|department|branch|store|product|plan\b|"
-                          r"language|role|brand|company|vendor|operator|carrier|category|"
-                          r"\bclass\b|marital|religion\b|party|employ|"
-                          r"agecat|age_?group|age_?band|income_?group|size_?class|"
-                          r"location|site|area|district|zone|market|tier|cohort)",
-                          re.I)
-_COUNT = re.compile(r"(kids|children|child|siblings|number|count|\bnum|^n_|how many|times|"
-                    r"\bdays\b|years|\bage\b|^age|household|persons|visits|tenure|months|"
-                    r"minutes|hours|duration|amount|spend|price|cost|income|salary|"
-                    r"\bqty\b|quantity|size)", re.I)
+_W = r"(?<![a-z])"  # a word start: not after a letter (snake_case and camelCase split first)
+_CATEGORICAL = re.compile(
+    r"(region|country|gender|provider|segment|channel|sector|industry|occupation|ethnic|"
+    r"educ|department|branch|language|brand|company|vendor|operator|carrier|category|"
+    r"marital|employ|location|district|market|cohort|agecat|age_?group|age_?band|"
+    r"income_?group|size_?class|religion|"
+    + _W + r"(state|city|sex|type|group|job|race|status|store|product|plan|role|class|party|"
+    r"site|area|zone|tier)(?![a-z]))", re.I)
+_COUNT = re.compile(
+    r"(kids|child|siblings|number|count|how many|household|persons|visits|tenure|duration|"
+    r"amount|spend|price|income|salary|quantity|^n_|"
+    + _W + r"(num|times|days|years|age|months|minutes|hours|cost|qty|size)(?![a-z]))", re.I)
 #: an overall outcome: satisfaction, loyalty, recommendation (ECSI/ACSI abbreviations too)
 _OUTCOME = re.compile(r"(satisf|overall|recommend|\bnps\b|loyal|repurchase|retention|"
                       r"likely to (return|buy|renew|continue|stay|use)|\bcsat\b|\bosat\b|"
@@ -160,11 +160,9 @@ def _levels_from_labels(labels: list[str]) -> tuple[list[dict], bool, list[str]]
                                                 for p in pairs], strict=True)], True, missing)
     norm = {normalise_label(lab): lab for lab in subst}
     for order in ORDERS:
-        if set(norm) <= set(order) and len(norm) >= 3:
-            ranks = [order.index(k) + 1 for k in norm]
-            pairs = sorted(zip(ranks, norm.values(), strict=True))
-            return ([{"code": r, "value": snake(lab, taken), "labels": {"en": lab}}
-                     for r, lab in pairs], True, missing)
+        ranks = {k: _rank(order, k) for k in norm}
+        if None not in ranks.values() and len(set(ranks.values())) >= 3:
+            return _ordered_levels(order, ranks, norm, present_only=True), True, missing
     numeric = {lab: int(float(lab)) for lab in subst
                if _num(lab) is not None and float(lab).is_integer()}
     texts = {normalise_label(x): x for x in subst if x not in numeric}
@@ -172,14 +170,13 @@ def _levels_from_labels(labels: list[str]) -> tuple[list[dict], bool, list[str]]
     if mcodes and texts:
         missing = missing + mcodes
         numeric = {k: v for k, v in numeric.items() if v not in mcodes}
-    if numeric and texts and codes == list(range(codes[0], codes[0] + len(codes))):
+    if numeric and texts and codes and codes[0] >= 0:
         for order in ORDERS:  # codes 1..5 written partly as their labels
-            if len(order) >= len(codes) and set(texts) <= set(order) and codes[0] in (0, 1) \
-                    and codes[-1] <= codes[0] + len(order) - 1:
-                lo = codes[0]
-                return ([{"code": lo + k, "value": snake(lab, taken),
-                          "labels": {"en": texts.get(lab, lab[0].upper() + lab[1:])}}
-                         for k, lab in enumerate(order)], True, missing)
+            ranks = {k: _rank(order, k) for k in texts}
+            lo = 0 if codes[0] == 0 else 1
+            if None not in ranks.values() and codes[-1] <= lo + len(order) - 1:
+                return (_ordered_levels(order, ranks, texts, present_only=False, lo=lo),
+                        True, missing)
     nxt = max(list(numeric.values()) + [0]) + 1
     levels = [{"code": numeric[lab], "value": snake(f"code_{lab}", taken), "labels": {"en": lab}}
               for lab in sorted(numeric, key=numeric.get)]
@@ -187,6 +184,69 @@ def _levels_from_labels(labels: list[str]) -> tuple[list[dict], bool, list[str]]
         levels.append({"code": nxt, "value": snake(lab, taken), "labels": {"en": lab}})
         nxt += 1
     return levels, False, missing
+
+
+#: the same scale points in other languages (Indonesian, German, French, Spanish, Dutch,
+#: Chinese), so that an export answered in two languages gives one ordered scale
+_NEUTRAL = ["neutral", "netral", "neutre", "neutro", "neutraal", "weder noch",
+            "ni d'accord ni pas d'accord", "ni de acuerdo ni en desacuerdo",
+            "noch eens noch oneens", "中立", "一般", "neither agree nor disagree",
+            "neither satisfied nor dissatisfied"]
+_SYNONYMS = {
+    "strongly disagree": ["sangat tidak setuju", "stimme überhaupt nicht zu",
+                          "pas du tout d'accord", "totalmente en desacuerdo",
+                          "helemaal mee oneens", "非常不同意"],
+    "disagree": ["tidak setuju", "stimme nicht zu", "pas d'accord", "en desacuerdo",
+                 "mee oneens", "不同意"],
+    "neither agree nor disagree": _NEUTRAL, "neutral": _NEUTRAL,
+    "neither satisfied nor dissatisfied": _NEUTRAL,
+    "agree": ["setuju", "stimme zu", "d'accord", "de acuerdo", "mee eens", "同意"],
+    "strongly agree": ["sangat setuju", "stimme voll zu", "stimme voll und ganz zu",
+                       "tout à fait d'accord", "totalmente de acuerdo", "helemaal mee eens",
+                       "非常同意"],
+    "very dissatisfied": ["sangat tidak puas", "sehr unzufrieden", "très insatisfait",
+                          "muy insatisfecho", "zeer ontevreden", "非常不满意"],
+    "dissatisfied": ["tidak puas", "unzufrieden", "insatisfait", "insatisfecho",
+                     "ontevreden", "不满意"],
+    "satisfied": ["puas", "zufrieden", "satisfait", "satisfecho", "tevreden", "满意"],
+    "very satisfied": ["sangat puas", "sehr zufrieden", "très satisfait", "muy satisfecho",
+                       "zeer tevreden", "非常满意"],
+}
+
+
+def _rank(order: list[str], label: str) -> int | None:
+    """Position of a (normalised) label on a known scale, in any of the languages above."""
+    for r, point in enumerate(order):
+        if label == point or label in _SYNONYMS.get(point, ()):
+            return r
+    return None
+
+
+def _ordered_levels(order: list[str], ranks: dict, labels: dict, *, present_only: bool,
+                    lo: int = 1) -> list[dict]:
+    """Levels of a recognised scale: one per point (the points answered, or all of them),
+    the English label first and the other languages' labels as aliases."""
+    by_rank: dict[int, list[str]] = {}
+    for k, r in ranks.items():
+        by_rank.setdefault(r, []).append(labels[k])
+    taken: set[str] = set()
+    out = []
+    for r in (sorted(by_rank) if present_only else range(len(order))):
+        labs = by_rank.get(r, [])
+        english = [x for x in labs if normalise_label(x) == order[r]]
+        main = english[0] if english else order[r][0].upper() + order[r][1:]
+        level = {"code": (r + 1) if present_only else lo + r, "value": snake(main, taken),
+                 "labels": {"en": main}}
+        others = [x for x in labs if x != main]
+        if others:
+            level["aliases"] = others
+        out.append(level)
+    return out
+
+
+def _words(text: str) -> str:
+    """``ServiceType`` -> ``service_type``: camelCase split so that word rules see words."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text).lower()
 
 
 def is_outcome_like(*texts: str | None) -> bool:
@@ -263,7 +323,9 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
             f"dates in {col.dates:,} of {col.answered:,} answers: proposed as the wave column "
             "(group them into waves by month, quarter or year)"]
     if (col.numeric and col.integer and distinct is not None and 2 <= distinct <= 30
-            and 1900 <= col.lo and col.hi <= 2100 and (_WAVE.search(h) or distinct <= 12)):
+            and 1900 <= col.lo and col.hi <= 2100 and (_WAVE.search(h) or distinct <= 12)
+            and not re.search(r"birth|born|since|founded|established|geboren|naissance", h,
+                              re.I)):
         return {"type": "wave"}, [
             f"{distinct} years {col.lo:.0f}..{col.hi:.0f}: proposed as the wave column "
             "(one wave per year)"]
@@ -310,14 +372,15 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
                 why.append("answers 0/1: a yes/no item (labels assumed)")
                 return item, why
             rating = _RATING.search(text)
-            cat = None if rating else _CATEGORICAL.search(text)
+            cat = None if rating else _CATEGORICAL.search(_words(text))
             gaps = len(rest) < 0.7 * (hi - lo + 1)  # {1, 2, 5, 9}, not 1..10 missing a 2
             if cat and len(rest) <= max_levels:
                 item.update(_codes_single(rest, why, f"{len(rest)} integer codes under a "
                                           f"header that names categories ({cat.group(0)!r})"))
                 return item, why
-            if not rating and _COUNT.search(h):
-                why.append(f"a count or amount ({_COUNT.search(h).group(0)!r} in the header)")
+            if not rating and _COUNT.search(_words(h)):
+                why.append(f"a count or amount ({_COUNT.search(_words(h)).group(0)!r} in "
+                           "the header)")
                 item["type"] = "numeric"
                 why.append(f"numbers from {col.lo:g} to {col.hi:g}")
                 return item, why
@@ -348,10 +411,16 @@ def infer_column(col: ColumnSummary, wording: str | None, vlabels: dict, umissin
         why.append(f"numbers from {col.lo:g} to {col.hi:g}"
                    + ("" if col.integer else " with decimals"))
         return item, why
-    if vals is not None and 0 < distinct <= max_levels + 2:
+    if vals is not None and 0 < distinct <= 3 * max_levels:  # a scale in two languages too
+        wordy = max(len(v.split()) for v in vals) > 8
+        if wordy or (distinct == col.answered >= 3 and distinct > 2 and col.spaces):
+            return {"type": "text"}, [
+                ("answers of more than eight words" if wordy else
+                 f"{distinct} answers, each different and in words") + ": free text (its "
+                "answers are never shown; retype it if it is a coded question)"]
         got = _levels_from_labels(list(vals))
         n_subst = len(got[0]) if got else 0
-        if got and 1 <= n_subst <= max_levels:
+        if got and 1 <= n_subst <= max_levels and (got[1] or distinct <= max_levels + 2):
             levels, ordered, miss = got
             item = {"type": "likert" if ordered else "single", "levels": levels}
             if miss:
@@ -385,6 +454,8 @@ def joined_options(vals: dict | None, max_levels: int) -> list[str] | None:
             part = part.strip()
             if part and normalise_label(part) not in seen:
                 seen[normalise_label(part)] = part
+    if any(len(x) > 60 or len(x.split()) > 6 for x in seen.values()):
+        return None  # sentences joined by ";" are free text, not options
     if not seen or len(seen) > 3 * max_levels or len(seen) >= len(vals):
         return None
     if any(k in _MISSING_LABELS for k in seen):

@@ -58,7 +58,8 @@ def evidence_of(col, item: dict) -> dict:
         ev["pii"] = pii_evidence(found, col.answered)
     vals = col.values()
     typ = item.get("type")
-    if (typ in _SHOWN and not item.get("pii") and not found and vals is not None
+    if (typ in _SHOWN and not item.get("pii") and not item.get("hidden") and not found
+            and vals is not None
             and len(vals) <= MAX_BARS and col.max_len <= 60):
         def key(v):
             try:

@@ -29,6 +29,7 @@ Detection is deterministic (content first, file name second):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
@@ -517,6 +518,21 @@ def read_export(path: str | os.PathLike, *, encoding: str | None = None,
 # --------------------------------------------------------------------------- streaming
 
 
+def _first_records_together(reader, pending: list, n: int):
+    """The reader's batches, the first ones joined until they hold ``n`` records (the header
+    and the Qualtrics question-text and import-id rows are judged together)."""
+    for batch in reader:
+        if pending is not None:
+            pending.append(batch)
+            if sum(b.num_rows for b in pending) < n:
+                continue
+            batch = pa.Table.from_batches(pending)
+            pending = None
+        yield batch
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
 class NotStreamable(Exception):
     """This CSV cannot be read batch by batch with row numbers the whole-file reader would
     give (a record with the wrong number of fields, invalid UTF-8 after the sample, a record
@@ -560,7 +576,9 @@ def iter_csv_batches(path: str | os.PathLike, *, encoding: str | None = None,
     def handler(row):
         return "error"   # the whole-file reader locates such records and numbers the rest
 
-    read_opts = pacsv.ReadOptions(autogenerate_column_names=True,
+    # one thread: the threaded reader decodes several blocks ahead (memory, not speed, is
+    # what the batches are for)
+    read_opts = pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False,
                                   block_size=max(block_size, 8 * first_len),
                                   encoding=_stream_codec(enc, bom, arrow=True))
     parse_opts = pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
@@ -574,8 +592,11 @@ def iter_csv_batches(path: str | os.PathLike, *, encoding: str | None = None,
     labels: dict[str, str] = {}
     seen = 0   # records so far, the header record included
     try:
-        reader = pacsv.open_csv(path, read_opts, parse_opts, conv_opts)
-        for batch in reader:
+        # a Python file object: given a path, Arrow reads far ahead (most of the file)
+        fh = open(path, "rb")   # noqa: SIM115 - closed in the finally below
+        reader = pacsv.open_csv(fh, read_opts, parse_opts, conv_opts)
+        pending: list = []   # the first records, until the Qualtrics header rows are in
+        for batch in _first_records_together(reader, pending, 3):
             if batch.num_columns != k:
                 raise NotStreamable("the number of columns changed")
             cols = [batch.column(i) for i in range(k)]
@@ -605,5 +626,8 @@ def iter_csv_batches(path: str | os.PathLike, *, encoding: str | None = None,
             yield raw
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise NotStreamable(str(exc)) from None
+    finally:
+        with contextlib.suppress(NameError, OSError):
+            fh.close()
     if headers is None:
         raise NotStreamable("no records")

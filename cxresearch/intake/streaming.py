@@ -16,8 +16,9 @@ longer than a block, and a respondent id repeated in two blocks. The answers, th
 (apart from ``reading.read = "in batches"``) and the problems are those of the whole-file
 ingest; a test compares both on the same files.
 
-Peak memory is about one block of text and its converted rows (tens of MB) plus the respondent
-ids; ``benchmarks/bench_ingest.py --rows 1000000 5000000`` measures it.
+Peak memory is about one block of text (4 MiB) and its converted rows plus 8 bytes per
+respondent id (a 64-bit hash, to find an id repeated across blocks);
+``benchmarks/bench_ingest.py --rows 1000000 5000000`` measures it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cxresearch.errors import IngestError, UnknownColumnsWarning, printable
 from cxresearch.intake.answers import RowProblems
@@ -53,7 +53,7 @@ __all__ = ["BLOCK_BYTES", "MAX_PROBLEMS", "STREAM_MIN_BYTES", "ingest_streamed"]
 #: CSV exports at least this large are ingested batch by batch; smaller ones are read whole
 STREAM_MIN_BYTES = 32 << 20
 #: bytes of CSV text per block
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 4 << 20
 #: row-level problems kept in detail (the rest are counted)
 MAX_PROBLEMS = 5000
 
@@ -95,7 +95,7 @@ def _ingest(inst, path, wave, folder: Path, *, on_error, replace, root, syntheti
     details: list[dict] = []
     more = 0
     quarantines: list[pd.DataFrame] = []
-    ids: list[pa.Array] = []
+    ids: list[np.ndarray] = []
     n_read = n_kept = blank = 0
     writer = schema = None
     assigned = dropped = info = None
@@ -127,9 +127,9 @@ def _ingest(inst, path, wave, folder: Path, *, on_error, replace, root, syntheti
             keep = ~probs.bad
             n_read += raw.n
             n_kept += int(keep.sum())
-            if id_item in cols:
-                ids.append(pa.array(cols[id_item]).filter(pa.array(keep)).drop_null()
-                           .cast(pa.string()))
+            if id_item in cols:   # 64-bit hashes of the kept ids: 8 bytes a row
+                kept = pd.Series(cols[id_item])[keep].dropna().astype(str)
+                ids.append(pd.util.hash_array(kept.to_numpy(dtype=object)))
             if probs.bad.any():
                 quarantines.append(_quarantine(raw, probs, assigned, suspected))
             if fatal or (details and on_error == "fail"):
@@ -145,10 +145,13 @@ def _ingest(inst, path, wave, folder: Path, *, on_error, replace, root, syntheti
             writer.close()
     if assigned is None:
         raise NotStreamable("no data")
-    if ids:
-        every = pa.chunked_array(ids, type=pa.string())
-        if pc.count_distinct(every).as_py() < len(every):
+    if ids:   # a repeat (or, rarely, a hash collision): the whole-file reader decides
+        every = np.concatenate(ids)
+        ids.clear()
+        every.sort()
+        if every.size > 1 and bool((every[1:] == every[:-1]).any()):
             raise NotStreamable("a respondent id repeats across blocks")
+        del every
     if n_read == 0:
         fatal[("no rows", None)] = {"row": None, "column": None, "value": None,
                                     "problem": "the file has a header but no data rows",
@@ -160,7 +163,7 @@ def _ingest(inst, path, wave, folder: Path, *, on_error, replace, root, syntheti
     problems = sorted(fatal_dicts + details,
                       key=lambda p: (p["row"] is not None, p["row"] or 0))
     found = {h: dict(c) for h, c in suspected.items()}
-    _warn_pii(path, found, 4)
+    _warn_pii(path, found, 5)   # _warn_pii, _ingest, ingest_streamed, ingest, caller
     if fatal or (details and on_error == "fail"):
         raise IngestError(path.name, problems)
     if dropped.get("unknown"):

@@ -275,15 +275,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_interrupted(args.command), file=sys.stderr)
         return EXIT_INTERRUPTED
-    except OSError as exc:
-        print(f"cxresearch {args.command}: {describe_os_error(exc)}", file=sys.stderr)
-        return EXIT_FILES
-    except (ValueError, csv.Error) as exc:  # bad input: every problem is in the message
+    except (ValueError, csv.Error) as exc:  # bad input (a wave that exists included: it is
+        # also a FileExistsError, but --replace is the answer, not the file system)
         from cxresearch.errors import printable
 
         text = str(exc) if "\n" in str(exc) else printable(str(exc))
         print(f"cxresearch {args.command}: {text}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"cxresearch {args.command}: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_FILES
     except RecursionError as exc:
         print(f"cxresearch {args.command}: the input is nested too deeply to read ({exc})",
               file=sys.stderr)

@@ -32,9 +32,21 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cxresearch.sampling.sources import is_engine_source
+from cxresearch.sampling.variance import (
+    LONELY_MODES,
+    average_factor,
+    cell_variance,
+    psu_totals,
+    psu_variance,
+    stratum_scales,
+)
+
 __all__ = ["Calibration", "Design", "check_weights"]
 
-_LONELY = ("fail", "adjust", "certainty", "remove", "average")
+_LONELY = LONELY_MODES
+# set by cxresearch.sampling.engine (imported with the package): builds an EngineDesign
+ENGINE: dict = {"factory": None}
 
 
 def _column(data: pd.DataFrame, spec, what: str):
@@ -187,8 +199,11 @@ class Design:
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Respondent-level data (not copied, never modified).
+    data : pandas.DataFrame, or a path, glob, folder, DuckDB relation or Ibis table
+        Respondent-level data (not copied, never modified). Anything but a DataFrame gives an
+        :class:`~cxresearch.sampling.engine.EngineDesign`: the rows stay in DuckDB (files),
+        on their DuckDB connection or on the Ibis table's backend (Spark, a warehouse), and
+        estimators bring back aggregates only.
     weights : str or array-like, optional
         Sampling (or analysis) weights; non-negative, finite. Default: unit weights, or
         ``N_h / n_h`` when only ``fpc`` is given (as ``svydesign`` derives them).
@@ -236,6 +251,13 @@ class Design:
     2
     >>> # In R: svydesign(ids=~1, strata=~h, weights=~w, data=d)
     """
+
+    def __new__(cls, data=None, *args, **kwargs):
+        # a path, glob, folder, DuckDB relation or Ibis table: the rows stay in the engine
+        if (cls is Design and not isinstance(data, pd.DataFrame) and is_engine_source(data)
+                and ENGINE["factory"] is not None):
+            return ENGINE["factory"](data, *args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, data, weights=None, strata=None, psu=None, fpc=None, *,
                  lonely_psu: str = "fail", calibration=None):
@@ -434,48 +456,21 @@ class Design:
                              "domain instead")
         z = self.residualize(z)
         u = z * self.weights[:, None]
-        k = u.shape[1]
-        P, H = self.n_psu, len(self.strata_levels)
         if self.psu_is_row and np.array_equal(self._psu, np.arange(self.n)):
             t = u
         else:
-            t = np.empty((P, k))
-            for j in range(k):
-                t[:, j] = np.bincount(self._psu, weights=u[:, j], minlength=P)
-        ps = self._psu_stratum
-        n_h = self._n_h
-        sums = np.empty((H, k))
-        for j in range(k):
-            sums[:, j] = np.bincount(ps, weights=t[:, j], minlength=H)
-        means = sums / np.maximum(n_h, 1)[:, None]
+            t = psu_totals(self._psu, u, self.n_psu)
         scale_h, centred = self._stratum_scales()
-        means[~centred] = 0.0
-        # centre and scale in place (t is a fresh array: u or the PSU totals), one column at a
-        # time, so that no further n x k temporaries are made: V = (c sqrt(s))'(c sqrt(s))
-        root = np.sqrt(scale_h)[ps]
-        for j in range(k):
-            t[:, j] -= means[ps, j]
-            t[:, j] *= root
-        V = t.T @ t
-        return V * self._average_factor()
+        return psu_variance(t, self._psu_stratum, self._n_h, scale_h, centred,
+                            self._average_factor())
 
     def _stratum_scales(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-stratum factor ``(1 - f_h) n_h / (n_h - 1)`` and whether PSU totals are centred
         at the stratum mean (not for a lonely PSU under ``lonely_psu="adjust"``)."""
-        n_h, lonely = self._n_h, self._lonely_h
-        scale_h = np.where(n_h > 1, self._f_h * n_h / np.maximum(n_h - 1, 1), self._f_h)
-        scale_h = np.where(self._f_h < 1e-7, 0.0, scale_h)
-        if lonely.any() and self.lonely_psu in ("certainty", "remove", "average"):
-            scale_h = np.where(lonely, 0.0, scale_h)
-        centred = ~(lonely & (self.lonely_psu == "adjust"))
-        return scale_h, centred
+        return stratum_scales(self._n_h, self._f_h, self._lonely_h, self.lonely_psu)
 
     def _average_factor(self) -> float:
-        lonely = self._lonely_h
-        if self.lonely_psu == "average" and lonely.any():
-            H = len(self.strata_levels)
-            return H / (H - int(lonely.sum()))
-        return 1.0
+        return average_factor(self._lonely_h, self.lonely_psu)
 
     def group_total_variance(self, groups, G) -> np.ndarray:
         """:meth:`total_variance` of scores that depend on a row's group only.
@@ -511,12 +506,9 @@ class Design:
         H = len(self.strata_levels)
         key = self._strata * L + g
         w = self.weights
-        W1 = np.bincount(key, weights=w, minlength=H * L).reshape(H, L)
-        W2 = np.bincount(key, weights=w * w, minlength=H * L).reshape(H, L)
+        W1 = np.bincount(key, weights=w, minlength=H * L)
+        W2 = np.bincount(key, weights=w * w, minlength=H * L)
+        cells = np.flatnonzero(np.bincount(key, minlength=H * L))
         scale_h, centred = self._stratum_scales()
-        n_h = np.maximum(self._n_h, 1)
-        V = (G * (scale_h @ W2)[:, None]).T @ G
-        M = (W1 @ G) * np.sqrt(np.where(centred, scale_h / n_h, 0.0))[:, None]
-        V -= M.T @ M
-        return V * self._average_factor()
-
+        return cell_variance(G[cells % L], W1[cells], W2[cells], cells // L, self._n_h,
+                             scale_h, centred, self._average_factor())

@@ -171,3 +171,9 @@ def test_blocks_cut_at_record_boundaries_give_the_same_scan(tmp_path, eol, chunk
     assert q.values() == {str(v): 12 for v in range(1, 6)}
     com = next(c for c in s["columns"] if c.header == "comment")
     assert com.answered == 60 and com.distinct == 60
+
+
+@pytest.mark.parametrize("study", ["a" * 65, "x_" * 150 + "y"])
+def test_study_names_too_long_for_a_file_name(tmp_path, study):
+    with pytest.raises(ValueError, match="at most 64 characters"):
+        draft(_base(tmp_path, "ok"), study)

@@ -1,6 +1,6 @@
 """Drafting rules of issue 23 on real exports and on several variants of each rule.
 
-Oracles: the documented meaning of each real data set's columns (see conftest.py for sources
+Oracles: the documented meaning of each real data set's columns (see real_exports.py for sources
 and licences: ANES 1996, the Redbook and Psychology Today affairs surveys, GSS 1974-2002,
 NHANES 2009-10, the California API sample, the ECSI mobile-phone survey) — a researcher's
 reading of those columns is what the draft must reproduce; and constructed exports where
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from real_exports import real_export_fixture  # noqa: F401 - the real_export fixture
 
 import cxresearch as cx
 from cxresearch.codebooks.draft import check_codebook, draft
@@ -314,3 +315,65 @@ def test_shipped_codebooks_still_check_clean():
         except Exception:  # noqa: BLE001 - a study without a codebook here
             continue
         assert check_codebook(inst.path) == [], name
+
+
+@pytest.mark.parametrize("header,typ", [
+    ("ServiceType", "single"), ("statement_1", "rating"), ("prototype_score", "rating"),
+    ("page_views", "rating"), ("AgeGroup", "single"), ("n_visits", "numeric"),
+    ("usage_level", "rating")])
+def test_word_rules_match_words_not_fragments(tmp_path, header, typ):
+    """"state" is not in "statement", "age" not in "usage": five codes 1..5 stay a rating
+    unless the header's words name categories or counts."""
+    df = pd.DataFrame({header: [1, 2, 3, 4, 5] * 20})
+    _, doc = _doc(_csv(tmp_path, df))
+    assert doc["items"][0]["type"] == typ
+
+
+@pytest.mark.parametrize("labels", [
+    ["Strongly disagree", "Tidak setuju", "Netral", "Agree", "Sangat setuju", "Disagree",
+     "Setuju", "4"],
+    ["Stimme überhaupt nicht zu", "Stimme nicht zu", "Weder noch", "Stimme zu",
+     "Stimme voll zu"],
+    ["Pas du tout d'accord", "Pas d'accord", "Neutre", "D'accord", "Tout à fait d'accord",
+     "Agree"],
+    ["Sehr unzufrieden", "Unzufrieden", "Neutral", "Zufrieden", "Sehr zufrieden", "3"]])
+def test_a_scale_answered_in_two_languages_is_one_likert(tmp_path, labels):
+    df = pd.DataFrame({"item_a": labels * 12})
+    d, doc = _doc(_csv(tmp_path, df))
+    it = doc["items"][0]
+    assert it["type"] == "likert", it
+    assert len(it["levels"]) == 5 and [lv["code"] for lv in it["levels"]] == [1, 2, 3, 4, 5]
+    w = cx.ingest(tmp_path / "x.csv", instrument_from_text(d.yaml, "s"), "w", write=False)
+    assert w.data["item_a"].notna().all()
+    assert w.manifest["rows_rejected"] == 0
+
+
+# ------------------------------------------------------------------ the shipped exports
+
+
+def test_shipped_exports_decisions():
+    from real_exports import EXAMPLES
+
+    def types(path):
+        return _types(_doc(path)[1])
+
+    mitto = types(EXAMPLES / "mitto_cx" / "mitto_cx_qualtrics.csv")
+    assert (mitto["q3"], mitto["q4"], mitto["q20"], mitto["response_id"]) == (
+        "multi", "multi", "nps_0_10", "id")
+    assert mitto["ipaddress"] == mitto["recipient_email"] == "text"
+    cxn = types(EXAMPLES / "cxn_dcx" / "cxn_dcx_responses.sav")
+    assert (cxn["q6"], cxn["q7"], cxn["q13"], cxn["q16"]) == ("multi",) * 4
+    mop_d, mop = _doc(EXAMPLES / "mopinion_dcxm" / "mopinion_dcxm_responses.xlsx")
+    assert mop["indices"] == {p: {"items": [f"{p}{k}" for k in range(1, 5)], "scoring": "mean"}
+                              for p in ("m", "g", "a")}
+    assert mop["meta"]["analysis"]["drivers"] == ["m", "g", "a"]
+    gscx = types(EXAMPLES / "gscx_trends" / "gscx_trends_2024.csv")
+    assert (gscx["top_trends"], gscx["role"]) == ("multi", "single")
+
+
+@pytest.mark.parametrize("header", ["birth_year", "customer_since", "year_founded"])
+def test_years_that_are_not_waves(tmp_path, header):
+    df = pd.DataFrame({header: [1980, 1985, 1990, 1995] * 10, "q": [1, 2, 3, 4, 5] * 8})
+    _, doc = _doc(_csv(tmp_path, df))
+    assert "wave_column" not in doc["meta"]
+    assert doc["items"][0]["type"] != "rating"

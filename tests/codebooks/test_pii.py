@@ -171,3 +171,29 @@ def test_unreadable_rows_are_reported_without_their_content(tmp_path, row):
     with pytest.raises(ValueError, match="not a readable") as exc:
         draft(p, "s")
     assert "jane" not in str(exc.value)
+
+
+@pytest.mark.parametrize("answers", [
+    ["I love it", "Too slow for me", "Great staff", "", "", ""] * 1,  # few, each different
+    ["This is a long answer with many more than eight words in it", "ok", "ok"] * 3])
+def test_few_free_text_answers_never_become_levels(tmp_path, answers):
+    df = pd.DataFrame({"why": answers, "q": list(range(1, len(answers) + 1))})
+    p = tmp_path / "t.csv"
+    df.to_csv(p, index=False)
+    d = draft(p, "s")
+    assert yaml.safe_load(d.yaml)["items"][0]["type"] == "text"
+    for a in answers:
+        if a and a != "ok":
+            assert a not in d.yaml and a not in d.review
+
+
+def test_sentences_joined_by_semicolons_are_not_options(tmp_path):
+    rng = random.Random(3)
+    parts = ["the staff in the shop was really friendly to me", "my parcel came two days late",
+             "nothing else to add from my side today"]
+    df = pd.DataFrame({"remarks": ["; ".join(rng.sample(parts, 2)) for _ in range(60)]})
+    p = tmp_path / "r.csv"
+    df.to_csv(p, index=False)
+    d = draft(p, "s")
+    assert yaml.safe_load(d.yaml)["items"][0]["type"] == "text"
+    assert not any(x in d.yaml or x in d.review for x in parts)

@@ -247,3 +247,24 @@ def test_end_to_end_tracking_without_manual_split(tmp_path):
     for label in ("2023-Q1", "2023-Q2", "2023-Q3"):
         assert label in text
     assert not list((proj / "reports" / "latest").rglob("*.lock"))
+
+
+def test_panel_ids_recur_across_waves_but_not_within(tmp_path):
+    """A respondent id may recur across waves (a panel), not within one wave."""
+    book = tmp_path / "hx.yaml"
+    book.write_text("""format_version: 1
+study: hx
+meta: {title: t, publisher: tests, fieldwork_year: 2024, population: none, source: [tests],
+       languages: [en]}
+items:
+  - {id: rid, type: id, required: true, wording: {en: id}}
+  - {id: q, type: numeric, wording: {en: q}}
+""", encoding="utf-8")
+    f = tmp_path / "panel.csv"
+    f.write_text("wave,rid,q\n2023,A,1\n2023,B,2\n2024,A,3\n2024,B,4\n", encoding="utf-8")
+    waves = cx.ingest(f, book, wave_column="wave", root=tmp_path / "w")
+    assert [len(w.data) for w in waves] == [2, 2]
+    f.write_text("wave,rid,q\n2023,A,1\n2023,A,2\n2024,A,3\n", encoding="utf-8")
+    with pytest.raises(IngestError, match="wave 2023: respondent id 'A' appears more"):
+        cx.ingest(f, book, wave_column="wave", root=tmp_path / "w2")
+    assert not (tmp_path / "w2" / "hx").exists() or not any((tmp_path / "w2" / "hx").iterdir())

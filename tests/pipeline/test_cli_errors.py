@@ -277,3 +277,36 @@ def test_exit_codes_documented(capsys):
         assert code in " ".join(out.split()), code
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "Exit codes" in readme and "130" in readme
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.8, 2.0])
+def test_real_sigint_of_ingest_replace(project, delay):
+    """Ctrl-C during ``ingest --replace`` of a large file: exit 130, one line, and the wave is
+    the old one or the complete new one — never half of either."""
+    import cxresearch as cx
+
+    big = pd.concat([pd.read_csv(MOBI)] * 1600, ignore_index=True)   # 400k rows
+    big.to_csv(project / "big.csv", index=False)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CXRESEARCH_DATA", None)
+    base = [sys.executable, "-m", "cxresearch.pipeline.cli", "ingest", "--instrument",
+            "ecsi_mobi", "--wave", "w1"]
+    subprocess.run([*base, "export.csv"], cwd=project, env=env, check=True,
+                   capture_output=True)
+    proc = subprocess.Popen([*base, "big.csv", "--replace"], cwd=project, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    if proc.returncode == cli.EXIT_INTERRUPTED:
+        assert [ln for ln in err.splitlines() if ln.strip()] == [cli._interrupted("ingest")]
+    else:
+        assert proc.returncode == 0, err     # finished before the signal arrived
+    w = cx.load_wave("ecsi_mobi", "w1", project=project)
+    assert len(w.data) in (30, 400_000)
+    left = [p.name for p in (project / "waves" / "ecsi_mobi").iterdir()
+            if p.name.startswith(".")]
+    assert left == [], left

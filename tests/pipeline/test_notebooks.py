@@ -312,6 +312,20 @@ def test_quick_run_writes_the_report(quick_run):
 @pytest.mark.slow
 @pytest.mark.notebook
 @pytest.mark.xdist_group("notebooks")
+def test_every_figure_of_the_run_has_clean_text(quick_run):
+    """save_figure draws every figure a run saves and records texts that overlap or run off
+    the canvas (cxresearch.report.charts.check.text_problems): none may."""
+    manifest = json.loads((quick_run.run_dir / "manifest.json").read_text())
+    figures = [e for e in manifest["entries"] if e["kind"] == "figure"]
+    assert figures
+    bad = {e["name"]: e["figure"].get("text_problems") for e in figures
+           if e["figure"].get("text_problems")}
+    assert not bad, f"figures with overlapping or off-canvas text: {bad}"
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.xdist_group("notebooks")
 def test_new_wave_reruns_the_study_and_compares(tmp_path, monkeypatch):
     """README walk-through: ingest an export as wave 2024, reproduce that study on it."""
     import cxresearch as cx

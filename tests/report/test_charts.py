@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import fake_wave
 from scipy import stats
+from support import fake_wave
 
 import cxresearch as cx
 from cxresearch.report.charts.base import SYNTHETIC_NOTE, format_share, label_size

@@ -4,7 +4,6 @@ write_run_deliverables. Oracle: the files read back with openpyxl and python-ppt
 from __future__ import annotations
 
 import io
-import json
 import warnings
 
 import matplotlib
@@ -53,18 +52,20 @@ def test_save_banner_xlsx_layout(tmp_path, result):
     e = cx.save_banner(result, "qseg", outdir=tmp_path)
     assert set(e["files"]) == {"xlsx", "csv", "csv_long"}
     wb = openpyxl.load_workbook(tmp_path / "qseg.xlsx")
-    assert wb.sheetnames == ["qseg", "long table", "comparisons", "Provenance"]
-    ws = wb["qseg"]
-    assert ws.freeze_panes == "B6"                   # three header rows + title, first column
+    assert wb.sheetnames == ["Q by segment", "long table", "comparisons", "Provenance"]
+    ws = wb["Q by segment"]
+    assert ws.freeze_panes == "B7"          # title, subtitle, three header rows, first column
     assert ws["A1"].value == "Q by segment"
-    heads = [c.value for c in ws[4]]
-    assert heads[1] == "Total" and "a" in heads and "b" in heads
-    assert [c.value for c in ws[5] if c.value] == ["(A)", "(B)", "(C)"]
+    assert ws["B4"].value == "Total"        # once, merged over the group and label rows
+    assert ws["D4"].value == "Seg"          # the banner variable as a group header
+    heads = [c.value for c in ws[5]]
+    assert "a" in heads and "b" in heads and "Total" not in heads
+    assert [c.value for c in ws[6] if c.value] == ["(A)", "(B)", "(C)"]
     # the mean row: numbers with 2 decimals, letters in the cell to the right
     row = next(r for r in ws.iter_rows(min_row=6) if r[0].value == "  Mean")
     a_col = heads.index("a")
     assert isinstance(row[a_col].value, float) and row[a_col].number_format == "0.00"
-    b_letter = ws[5][heads.index("b")].value.strip("()")
+    b_letter = ws[6][heads.index("b")].value.strip("()")
     assert b_letter in (row[a_col + 1].value or "").upper()   # segment a is higher than b
     net = next(r for r in ws.iter_rows(min_row=6) if str(r[0].value).endswith("+Top"))
     assert net[0].value == "'  +Top"                  # a label starting with + is neutralised
@@ -105,9 +106,9 @@ def test_numbers_stay_numbers_in_long_sheet(tmp_path, result):
 def test_synthetic_banner_says_so(tmp_path, result):
     e = cx.save_banner(result, "qseg", outdir=tmp_path, synthetic=True)
     assert e["synthetic"]
-    ws = openpyxl.load_workbook(tmp_path / "qseg.xlsx")["qseg"]
+    ws = openpyxl.load_workbook(tmp_path / "qseg.xlsx").worksheets[0]
     text = " ".join(str(c.value) for c in _all_cells(ws))
-    assert "synthetic" in ws["A1"].value and "Reconstructed (synthetic) data" in text
+    assert "synthetic" in ws["A2"].value and "Reconstructed (synthetic) data" in text
     prov = openpyxl.load_workbook(tmp_path / "qseg.xlsx")["Provenance"]
     assert any(c.value == "synthetic" for c in _all_cells(prov))
 
@@ -117,7 +118,7 @@ def test_suppressed_and_small_bases_in_xlsx(tmp_path):
     d["tiny"] = pd.Categorical(["x"] * 3 + ["y"] * 20 + ["z"] * 97)
     res = cx.banner(d, ["mean:q"], "tiny")
     cx.save_banner(res, "tiny", outdir=tmp_path)
-    ws = openpyxl.load_workbook(tmp_path / "tiny.xlsx")["tiny"]
+    ws = openpyxl.load_workbook(tmp_path / "tiny.xlsx").worksheets[0]
     row = next(r for r in ws.iter_rows(min_row=6) if r[0].value == "  Mean")
     vals = [c.value for c in row]
     assert "\u2013" in vals                           # x: suppressed
@@ -171,8 +172,12 @@ def test_save_deck_slides(tmp_path, result):
                      source="toy study")
     prs = Presentation(p)
     slides = list(prs.slides)
-    assert len(slides) == 5
+    assert len(slides) == 6
     assert slides[0].shapes.title.text == "Deck"
+    assert slides[1].shapes.title.text == "Contents"
+    slides = slides[:1] + slides[2:]
+    assert [sl.shapes.title.text for sl in slides[1:]] == ["A line", "Short", "Long",
+                                                           "Q by segment"]
     kinds = [[s.shape_type for s in sl.shapes] for sl in slides[1:]]
     assert MSO_SHAPE_TYPE.PICTURE in kinds[0]
     assert any(s.has_table for s in slides[2].shapes)              # <= 12 rows: native
@@ -199,11 +204,16 @@ def test_deck_from_manifest_entries_with_provenance_and_notice(tmp_path):
         e = cx.save_figure(fig, "line", outdir=tmp_path, data=pd.DataFrame({"x": [1]}),
                            synthetic=True)
     p = cx.save_deck([e], tmp_path / "d.pptx", base=tmp_path)
-    sl = Presentation(p).slides[1]
+    prs = Presentation(p)
+    assert len(prs.slides) == 2                       # one item: no contents slide
+    sl = prs.slides[1]
     texts = " ".join(s.text_frame.text for s in sl.shapes if s.has_text_frame)
-    assert "Reconstructed (synthetic) data" in texts
-    notes = json.loads(sl.notes_slide.notes_text_frame.text)
-    assert notes["name"] == "line" and notes["files"]["png"]["sha256"]
+    # the notice is drawn in the picture by save_figure: not a second time on the slide
+    assert "Reconstructed (synthetic) data" not in texts
+    assert "Reconstructed (synthetic) data" in prs.slides[0].placeholders[1].text_frame.text
+    notes = sl.notes_slide.notes_text_frame.text
+    assert "reconstructed (synthetic) data" in notes and e["files"]["png"]["sha256"][:12] in notes
+    assert not notes.lstrip().startswith("{")         # provenance in words, not JSON
 
 
 class TestDeckHostile:
@@ -261,15 +271,21 @@ def test_write_run_deliverables(tmp_path, result):
         cx.save_figure(_fig(), "f_two", outdir=tmp_path, data=df, synthetic=True)
     out = write_run_deliverables(tmp_path)
     wb = openpyxl.load_workbook(out["xlsx"])
-    assert wb.sheetnames == ["q_banner", "t_one", "Provenance"]
-    rows = list(wb["t_one"].iter_rows(values_only=True))
-    assert (("a", 1.5, 40) in [r[:3] for r in rows])
+    assert wb.sheetnames[0] == "Contents" and wb.sheetnames[-1] == "Provenance"
+    assert sorted(wb.sheetnames[1:3]) == ["One", "Q by segment"]   # in the order made
+    rows = list(wb["One"].iter_rows(values_only=True))
+    assert rows[0][0] == "One"
+    assert ("a", 1.5, 40) in [r[:3] for r in rows]
+    links = [c.hyperlink.location for c in wb["Contents"]["B"] if c.hyperlink]
+    assert links == [f"'{s}'!A1" for s in wb.sheetnames[1:3]]
+    prov = list(wb["Provenance"].iter_rows(min_row=5, values_only=True))
+    assert len(prov) == 4                            # one row per output
     prs = Presentation(out["pptx"])
-    assert len(prs.slides) == 3
-    notes = [json.loads(s.notes_slide.notes_text_frame.text)["name"]
-             for s in list(prs.slides)[1:]]
-    assert notes == ["f_one", "f_two"]
-    assert "synthetic" in prs.slides[0].placeholders[1].text_frame.text
+    assert len(prs.slides) == 4                       # cover, contents, two figures
+    notes = [s.notes_slide.notes_text_frame.text for s in list(prs.slides)[2:]]
+    assert "f_one" in notes[0] and "f_two" in notes[1]
+    cover = prs.slides[0].placeholders[1].text_frame.text
+    assert "1 of 2 slides show reconstructed (synthetic) data" in cover
 
 
 def test_run_without_tables_or_figures(tmp_path):

@@ -139,7 +139,7 @@ def test_save_figure_waves_hash_the_manifest_file(reports, tmp_path):
     folder.mkdir(parents=True)
     manifest = {"study": "demo", "wave": "2024", "synthetic": False, "source_sha256": "ab"}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    from conftest import fake_wave
+    from support import fake_wave
 
     wave = fake_wave(pd.DataFrame({"x": [1]}), SimpleNamespace(items={}), manifest)
     entry = cx.save_figure(_fig(), "w", waves=wave)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import fake_wave
+from support import fake_wave
 
 from cxresearch.sampling.design import Calibration, Design
 from cxresearch.statistics.design.resolve import as_design

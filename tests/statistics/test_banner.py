@@ -306,7 +306,7 @@ def test_nested_columns_compare_within_outer_level():
 
 
 def test_codebook_labels_and_language(tmp_path):
-    from conftest import fake_wave
+    from support import fake_wave
 
     class Lv:
         def __init__(self, value, en, zh, code=None):
@@ -455,7 +455,7 @@ def test_clustered_fpc_design_agrees_with_cx_mean():
 def test_mitto_codebook_banner():
     """The Mitto codebook: labels in two languages, NPS cut-offs and multi-select options
     from the codebook, every likert level a row (answered or not)."""
-    from conftest import fake_wave
+    from support import fake_wave
 
     ins = cx.load_instrument("mitto_cx")
     rng = np.random.default_rng(3)

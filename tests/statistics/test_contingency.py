@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import fake_wave
 from numpy.testing import assert_allclose
+from support import fake_wave
 
 import cxresearch as cx
 from cxresearch.errors import SmallCellWarning, UnorderedCategoryWarning

@@ -323,7 +323,7 @@ class TestWave:
         assert plain.labels is None and plain.table["pomp"].isna().all()
 
     def test_synthetic_wave_is_marked(self):
-        from conftest import fake_wave
+        from support import fake_wave
 
         df = MOBI.rename(columns=str.lower)
         w = fake_wave(df, None, synthetic=True, design=lambda: Design(df))

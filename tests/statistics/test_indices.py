@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import fake_wave
+from support import fake_wave
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design
@@ -272,4 +272,4 @@ def test_to_pomp_reverse_keyed(wave17):
     p = to_pomp(est, wave17.instrument).set_index("item")
     assert p.loc["r7rev", "estimate"] == pytest.approx(p.loc["r7", "estimate"])
     assert p.loc["r7rev", "ci_low"] == pytest.approx(p.loc["r7", "ci_low"])
-    assert p.loc["r7rev", "scale"] == "1–7 reversed" and p.loc["r7", "scale"] == "1–7"
+    assert p.loc["r7rev", "item_range"] == "1–7 reversed" and p.loc["r7", "item_range"] == "1–7"

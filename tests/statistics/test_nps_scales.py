@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import fake_wave
+from support import fake_wave
 
 import cxresearch as cx
 from cxresearch.codebooks.items import Item

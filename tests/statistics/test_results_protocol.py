@@ -140,7 +140,8 @@ def test_a_series_argument_is_named_not_printed(row):
     col = pd.Series(list("pq") * 16)
     with pytest.warns(SmallCellWarning) as rec:
         ct = cx.crosstab_test(pd.DataFrame(index=range(32)), row, col, min_expected=100)
-    text = " ".join(str(w.message) for w in rec) + " ".join(ct.notes)
+    text = " ".join(str(w.message) for w in rec) + " ".join(ct.notes) + ct.summary()
+    text += str(ct.counts.index.name) + ct._repr_html_()
     assert "Length" not in text and "dtype" not in text and "xxyy" not in text
     assert ("'passive'" in text) or ("unnamed" in text)
 
@@ -251,3 +252,37 @@ def test_warnings_as_notes_holds_back_only_what_a_result_records():
         cx.warnings_as_notes(False)
     with pytest.warns(SmallCellWarning):
         cx.crosstab_test(_sparse(), "a", "b")
+
+
+def test_a_glm_that_stops_early_warns_and_is_noted():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    d = pd.DataFrame({"x": x, "y": (x + rng.logistic(size=200) > 0).astype(int)})
+    with pytest.warns(ConvergenceWarning, match="did not converge in 1 IRLS iterations"):
+        res = cx.regress(d, "y ~ x", family="binomial", maxiter=1)
+    assert res.warned(ConvergenceWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        assert cx.regress(d, "y ~ x", family="binomial").notes == []
+
+
+def test_numpy_runtime_warnings_are_noted_in_words():
+    from dataclasses import dataclass, field
+
+    from cxresearch.statistics.design.results import records_warnings
+
+    @dataclass
+    class Toy(Result):
+        table: pd.DataFrame
+        notes: list = field(default_factory=list)
+
+    @records_warnings
+    def toy():
+        with np.errstate(divide="warn"):
+            x = np.float64(1.0) / np.float64(0.0)
+        return Toy(pd.DataFrame({"estimate": [x]}))
+
+    with pytest.warns(RuntimeWarning):
+        res = toy()
+    assert res.warned(RuntimeWarning)
+    assert res.notes[0].startswith("numerical warning (RuntimeWarning): divide by zero")

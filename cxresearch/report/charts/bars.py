@@ -42,6 +42,7 @@ from cxresearch.report.charts.base import (
 )
 from cxresearch.report.charts.compare import published_vs_reproduced, wave_comparison
 from cxresearch.report.charts.labels import check_xlim, labeller
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.charts.stacked import agreement_bars, stacked_bars
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, MUTED, OKABE_ITO, RULE, current_theme, qualitative_palette
@@ -85,6 +86,7 @@ def _wrap_default(wrap, th, width):
 
 
 # ----------------------------------------------------------------------------- estimate bars
+@redrawable
 def estimate_bars(
     data,
     *,
@@ -311,6 +313,7 @@ def _fmt(v, percent=False):
 
 
 # ----------------------------------------------------------------------------- forest plot
+@redrawable
 def forest_plot(
     data,
     *,

@@ -380,7 +380,7 @@ def pretty(value) -> str:
     return s[:1].upper() + s[1:]
 
 
-def _legend_ncols(fig, th, labels, handle_pt) -> int:
+def _legend_ncols(fig, th, labels, handle_pt, gap: float = 1.0) -> int:
     renderer = fig.canvas.get_renderer()
     widths = [max(_text_width_pt(fig, renderer, ln, th.small)[0] for ln in lab.split("\n"))
               + handle_pt for lab in labels]
@@ -389,7 +389,7 @@ def _legend_ncols(fig, th, labels, handle_pt) -> int:
         rows = math.ceil(len(labels) / c)
         cols = [max(widths[i * c + j] for i in range(rows) if i * c + j < len(widths))
                 for j in range(c)]
-        if sum(cols) + th.small * (c - 1) <= avail:
+        if sum(cols) + th.small * gap * (c - 1) <= avail:
             return c
     return 1
 
@@ -405,15 +405,34 @@ def _row_major(items: list, ncol: int) -> list:
 
 
 def legend_top(fig, th, colors, labels, title=None, handles=None, wrap: int = 18):
-    """A legend above the axes, as many columns as fit the figure width, read row by row.
-    ``handles`` (artists) replace the colour patches built from ``colors``."""
-    labels = [wrap_label(lab, wrap) for lab in labels]
-    ncol = _legend_ncols(fig, th, labels, handle_pt=th.small * 2.2 + 4)
+    """A legend above the axes in the order given (a scale's order), on one row when the
+    labels fit it once wrapped to two or three short lines (compact handles), else as many
+    columns as fit the figure width, read row by row. ``handles`` (artists) replace the
+    colour patches built from ``colors``."""
+    raw = ["" if lab is None else str(lab) for lab in labels]
+    compact = {"handlelength": 1.0, "handletextpad": 0.35, "columnspacing": 0.7}
+    handle_pt = th.small * (1.0 + 0.35) + 2
+    n = len(raw)
+    chosen = None
+    if 1 < n <= 7:
+        for w in sorted({wrap, 16, 14, 12, 10, 9}, reverse=True):
+            cand = [wrap_label(lab, w) for lab in raw]
+            if max(c.count("\n") for c in cand) > 2:
+                continue
+            if _legend_ncols(fig, th, cand, handle_pt, gap=0.7) == n:
+                chosen = cand
+                break
+    if chosen is not None:
+        labels, ncol = chosen, n
+    else:
+        labels = [wrap_label(lab, wrap) for lab in raw]
+        ncol = _legend_ncols(fig, th, labels, handle_pt=handle_pt, gap=0.7)
     if handles is None:
         handles = [Patch(facecolor=c, edgecolor="none") for c in colors]
     pairs = _row_major(list(zip(handles, labels, strict=True)), ncol)
     return fig.legend([p[0] for p in pairs], [p[1] for p in pairs], loc="outside upper center",
-                      ncols=ncol, title=title, title_fontsize=th.small, fontsize=th.small)
+                      ncols=ncol, title=title, title_fontsize=th.small, fontsize=th.small,
+                      **compact)
 
 
 def label_size(th) -> float:

@@ -21,8 +21,10 @@ from cxresearch.report.charts.base import (
     wrap_label,
 )
 from cxresearch.report.charts.labels import check_xlim, common_prefix, labeller
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, OKABE_ITO, RULE, current_theme, sequential_palette
+from cxresearch.statistics.design.params import check
 
 __all__ = ["published_vs_reproduced", "wave_comparison"]
 
@@ -39,6 +41,7 @@ def _fit_multi(fig, axes, units, th, height_mm):
 
 
 # ----------------------------------------------------------------------------- waves
+@redrawable
 def wave_comparison(
     data,
     *,
@@ -114,8 +117,7 @@ def wave_comparison(
     >>> fig = cx.wave_comparison(df, percent=True)
     >>> # In R: svyttest(share ~ wave, design) for each item
     """
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    check("alpha", alpha)
     if item is not None:
         if label is not None and label != item:
             raise ValueError(f"label={label!r} and item={item!r} name different columns")
@@ -273,6 +275,7 @@ _BOUND_STYLE = {  # marker, filled, legend text
 }
 
 
+@redrawable
 def published_vs_reproduced(
     data,
     *,

@@ -14,6 +14,7 @@ import pandas as pd
 import seaborn as sns
 
 from cxresearch.report.charts.base import finish, new_figure, wrap_label
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, MUTED, OKABE_ITO, RULE, current_theme
 
@@ -53,6 +54,7 @@ def _spread(values: np.ndarray, min_gap: float) -> np.ndarray:
     return out - shift
 
 
+@redrawable
 def importance_performance(data, *, method: str | None = None, performance: str | None = None,
                            labels: dict | None = None, ci: bool = True,
                            quadrant_labels: bool = True, wrap: int = 22, width=None,
@@ -220,6 +222,7 @@ def importance_performance(data, *, method: str | None = None, performance: str 
     return fig
 
 
+@redrawable
 def driver_heatmap(data, *, labels: dict | None = None, annotate: bool | None = None,
                    wrap: int = 40,
                    width=None, height_mm: float | None = None, synthetic: bool | None = None,

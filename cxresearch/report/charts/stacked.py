@@ -35,6 +35,7 @@ from cxresearch.report.charts.base import (
     wrap_label,
 )
 from cxresearch.report.charts.labels import check_xlim, labeller
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, current_theme, diverging_palette, sequential_palette
 
@@ -45,6 +46,7 @@ _BAR_HEIGHT = 0.72
 
 # ----------------------------------------------------------------------------- helpers
 # ----------------------------------------------------------------------------- agreement bars
+@redrawable
 def agreement_bars(
     data,
     *,
@@ -386,6 +388,7 @@ def _draw_agreement(th, tidy, levels, lab, neutral, sort, wrap, show_n, width, h
 
 
 # ----------------------------------------------------------------------------- stacked bars
+@redrawable
 def stacked_bars(
     data,
     *,

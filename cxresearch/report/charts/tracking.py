@@ -15,8 +15,10 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from cxresearch.report.charts.base import finish, legend_top, new_figure, wrap_label
+from cxresearch.report.charts.redraw import redrawable
 from cxresearch.report.provenance import is_synthetic
 from cxresearch.report.style import INK, MUTED, OKABE_ITO, current_theme, qualitative_palette
+from cxresearch.statistics.design.params import check
 
 __all__ = ["tracking_chart"]
 
@@ -37,13 +39,65 @@ def _pfmt(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+def _wave_label(v) -> str:
+    """A wave's label for an axis: ``2021-reconstructed`` -> "2021\n(reconstructed)"."""
+    s = str(v)
+    for suf in ("-reconstructed", "_reconstructed"):
+        if s.endswith(suf) and len(s) > len(suf):
+            return s[: -len(suf)] + "\n(reconstructed)"
+    return s
+
+
+def _ylim(ylim, meta: dict, item, sub: pd.DataFrame, k: float):
+    """The value axis range (see ``tracking_chart``), widened to hold every interval."""
+    if ylim is None:
+        return None
+    if not isinstance(ylim, str):
+        try:
+            lo, hi = (float(v) for v in ylim)
+        except (TypeError, ValueError):
+            raise ValueError(f"ylim must be 'scale', None or (low, high), got {ylim!r}") \
+                from None
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+            raise ValueError(f"ylim must be finite with low < high, got {ylim!r}")
+        return lo, hi
+    if ylim != "scale":
+        raise ValueError(f"ylim must be 'scale', None or (low, high), got {ylim!r}")
+    measure = meta.get("measure")
+    rng = None
+    if measure == "proportion":
+        rng = (0.0, 1.0 * k)
+    elif measure == "nps":
+        rng = (-100.0, 100.0)
+    elif measure == "index":
+        rng = (0.0, 100.0)
+    elif measure == "mean" and meta.get("study"):
+        try:
+            from cxresearch.report.charts.labels import Labeller
+
+            sc = Labeller(str(meta["study"])).scale(item)
+        except Exception:  # noqa: BLE001 - no codebook: the data decide
+            sc = None
+        rng = (float(sc[0]), float(sc[1])) if sc else None
+    if rng is None:
+        return None
+    vals = pd.to_numeric(sub.loc[sub["term"] == "wave", ["ci_low", "ci_high"]].stack(),
+                         errors="coerce").to_numpy(dtype=float) * k
+    vals = vals[np.isfinite(vals)]
+    lo = min([rng[0], *vals]) if len(vals) else rng[0]
+    hi = max([rng[1], *vals]) if len(vals) else rng[1]
+    pad = 0.02 * (hi - lo)
+    return lo - pad, hi + pad
+
+
+@redrawable
 def tracking_chart(result: pd.DataFrame, *, items=None, ci: str = "band", alpha: float = 0.05,
                    adjusted: bool = True, use_adjusted_p: bool = True, percent=None,
                    labels: dict | None = None, ylabel: str | None = None,
                    wrap: int | None = None,
                    width=None, height_mm: float | None = None, synthetic: bool | None = None,
                    source: str | None = None, note: str | None = None,
-                   title: str | None = None):
+                   title: str | None = None, ylim="scale"):
     """Estimates over waves from :func:`cxresearch.track`, with CIs and significant changes.
 
     Parameters
@@ -66,6 +120,11 @@ def tracking_chart(result: pd.DataFrame, *, items=None, ci: str = "band", alpha:
         Draw proportions as percent (default: when the measure is ``proportion``).
     labels : dict, optional
         Panel titles per item (default: the codebook wording in the result's attrs).
+    ylim : "scale", None or (low, high)
+        The value axis: ``"scale"`` (default) spans the measure's full range (the item's
+        codebook scale for means, 0–100% for shares, −100..100 for NPS, 0–100 for POMP
+        indices) so that a small change does not look like a large one; ``None`` lets the
+        data decide; a pair states the range.
 
     Returns
     -------
@@ -90,8 +149,7 @@ def tracking_chart(result: pd.DataFrame, *, items=None, ci: str = "band", alpha:
         raise ValueError(f"result lacks column(s) {missing}; pass the output of cx.track")
     if ci not in ("band", "whiskers", "none"):
         raise ValueError(f"ci must be 'band', 'whiskers' or 'none', got {ci!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    check("alpha", alpha)
     meta = dict(result.attrs.get("tracking", {}))
     by = meta.get("by")
     waves = meta.get("waves") or list(pd.unique(result.loc[result.term == "wave", "wave"]))
@@ -120,11 +178,19 @@ def tracking_chart(result: pd.DataFrame, *, items=None, ci: str = "band", alpha:
     pcol = "p_adjusted" if use_adjusted_p and "p_adjusted" in result else "p_value"
     th = current_theme()
     with th:
-        fig = new_figure(th, width=width,
-                         height_mm=height_mm or min(60 + 55 * len(items), 240))
-        axes = fig.subplots(len(items), 1, squeeze=False, sharex=True)[:, 0]
+        wide = th.figsize(height_mm=100, width=width)[0] * 25.4 >= 200
+        ncols = min(3, len(items)) if wide else 1       # a slide: panels side by side
+        nrows = -(-len(items) // ncols)
+        fig = new_figure(th, width=width, height_mm=height_mm or min(
+            (75 if ncols > 1 else 60) + 55 * nrows, 240))
+        grid = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+        axes = grid.ravel()[:len(items)]
+        for k, extra in enumerate(grid.ravel()[len(items):], start=len(items)):
+            extra.set_visible(False)
+            grid.ravel()[k - ncols].xaxis.set_tick_params(labelbottom=True)
         if wrap is None:  # characters that fit the panel width at the title's size
-            wrap = max(20, int(fig.get_figwidth() * 72 * 0.85 / (0.66 * th.font_size)))
+            wrap = max(20, int(fig.get_figwidth() / ncols * 72 * 0.85 /
+                               (0.66 * th.font_size)))
         drawn, trends = [], []
         for ax, item in zip(axes, items, strict=True):
             sub = result[result["item"] == item]
@@ -180,8 +246,14 @@ def tracking_chart(result: pd.DataFrame, *, items=None, ci: str = "band", alpha:
                               + "; ".join(foot))
             ax.set_ylabel(ylabel or ("%" if percent else _YLABEL.get(meta.get("measure"),
                                                                     "estimate")))
-        axes[-1].set_xticks(times, [str(v) for v in waves])
-        axes[-1].set_xlabel("wave")
+            lim = _ylim(ylim, meta, item, sub, k)
+            if lim is not None:
+                ax.set_ylim(*lim)
+        for c in range(ncols):
+            col = [grid[r, c] for r in range(nrows) if grid[r, c].get_visible()]
+            if col:
+                col[-1].set_xticks(times, [_wave_label(v) for v in waves])
+                col[-1].set_xlabel("wave")
         handles, texts = [], []
         if by is not None:
             for s, seg in enumerate(segs):

@@ -229,6 +229,16 @@ def save_figure(
                       "metadata": {"Software": f"cxresearch {package_version()}"}}
             atomic_save(path, lambda tmp, fmt=fmt, kw=kw: fig.savefig(tmp, format=fmt, **kw))
             files[fmt] = file_record(path, base)
+    if "png" in formats:
+        alt = _slide_variant(fig, synth, dpi)
+        if alt is not None:
+            path = folder / f"{name}_slide.png"
+            ppm = -(-dpi * 10000 // 254)
+            with mpl.rc_context(_SAVE_RC):
+                atomic_save(path, lambda tmp: alt.savefig(
+                    tmp, format="png", dpi=dpi, pil_kwargs={"dpi": (ppm * 0.0254,) * 2},
+                    metadata={"Software": f"cxresearch {package_version()}"}))
+            files["png_slide"] = file_record(path, base)
     if data is not None:
         path = folder / f"{name}.csv"
         _write_bytes(path, _csv_bytes(data))
@@ -238,12 +248,78 @@ def save_figure(
                       UserWarning, stacklevel=2)
     entry = _base_entry("figure", name, notebook, parameters, wave_recs, synth)
     w, h = fig.get_size_inches()
+    from cxresearch.report.charts.check import text_problems
+
+    screen_dpi = fig.get_dpi()
+    fig.set_dpi(dpi if "png" in formats else 72)   # checked as the PNG (PDF/SVG) draws it
+    problems = text_problems(fig)
+    fig.set_dpi(screen_dpi)
     entry["figure"] = {"chart": getattr(fig, "cx_chart", None) or None,
+                       "title": _own_title(fig),
+                       "text_problems": problems,
                        "width_mm": round(w * 25.4, 1), "height_mm": round(h * 25.4, 1),
                        "png_dpi": dpi}
     entry["files"] = files
     update_manifest(manifest, entry)
     return entry
+
+
+SLIDE_FONTS_PT = (11.0, 9.5, 8.0)   # tried in turn; 11 pt placed 12.5 in wide is ~14 pt
+SLIDE_AREA_IN = (12.5, 5.9)          # the content area of a 16:9 slide below its title
+
+
+def _slide_variant(fig: Figure, synthetic: bool, dpi: int = 300) -> Figure | None:
+    """The same chart drawn again for a landscape slide when the figure is tall and was made
+    by a cxresearch chart function (``fig.cx_redraw``): ``SLIDE_WIDTH_MM`` wide at each size of
+    ``SLIDE_FONTS_PT`` in turn, keeping the first whose text, once fitted into the slide's
+    content area, reads larger than the journal figure's would and which has no overlapping
+    or off-canvas text; None when there is none."""
+    from cxresearch.report.charts.check import text_problems
+    from cxresearch.report.charts.redraw import SLIDE_WIDTH_MM
+    from cxresearch.report.style import Theme, current_theme
+
+    redraw = getattr(fig, "cx_redraw", None)
+    w, h = fig.get_size_inches()
+    if redraw is None or h / w < 0.7:
+        return None
+    aw_, ah_ = SLIDE_AREA_IN
+
+    def on_slide(size_pt, fw, fh):
+        return size_pt * min(aw_ / fw, ah_ / fh)
+
+    best, best_pt = None, on_slide(current_theme().font_size, w, h)
+    for pt in SLIDE_FONTS_PT:
+        try:
+            with warnings.catch_warnings(), Theme(width=SLIDE_WIDTH_MM, font_size=pt):
+                warnings.simplefilter("ignore")
+                alt = redraw(width=SLIDE_WIDTH_MM)
+        except Exception:  # noqa: BLE001 - the journal figure is saved; a variant is a bonus
+            return None
+        aw, ah = alt.get_size_inches()
+        eff = on_slide(pt, aw, ah)
+        alt.set_dpi(dpi)               # text is laid out at the resolution it is saved at
+        if eff > best_pt * 1.1 and not text_problems(alt):
+            best, best_pt = alt, eff
+            break            # the largest size that reads well: smaller ones read smaller
+    if best is None:
+        return None
+    if synthetic and not _has_synthetic_note(best):
+        _add_corner_note(best)
+    _defuse_text(best)
+    return best
+
+
+def _own_title(fig: Figure) -> str | None:
+    """The figure's title in words for decks and contents (``cx_title``, its suptitle, or the
+    title of its only axes), None when it has none."""
+    t = getattr(fig, "cx_title", None)
+    sup = getattr(fig, "_suptitle", None)
+    if not t and sup is not None:
+        t = sup.get_text()
+    if not t and len(fig.axes) == 1:
+        t = fig.axes[0].get_title()
+    t = " ".join(str(t or "").split())
+    return t or None
 
 
 def _has_synthetic_note(fig: Figure) -> bool:

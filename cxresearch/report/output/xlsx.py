@@ -29,7 +29,7 @@ import pandas as pd
 
 from cxresearch.paths import atomic_save, spreadsheet_safe
 
-__all__ = ["Workbook", "sheet_name", "write_tables_xlsx"]
+__all__ = ["Workbook", "print_setup", "sheet_name", "title_sheet_name", "write_tables_xlsx"]
 
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 _PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.(\d+))?$")
@@ -49,6 +49,50 @@ def sheet_name(name: str, taken: set[str]) -> str:
         i += 1
     taken.add(out)
     return out
+
+
+def title_sheet_name(title: str, taken: set[str]) -> str:
+    """A sheet name from a title in words: cut at a word boundary to 31 characters, unique
+    (``~2``, ``~3`` ... on a clash)."""
+    t = " ".join(_BAD_SHEET.sub(" ", str(title)).split()).strip("'") or "Sheet"
+    if len(t) > 31:
+        cut = t[:31].rsplit(" ", 1)[0]
+        t = cut if len(cut) >= 12 else t[:31]
+    return sheet_name(t.rstrip(" ,;:-\u2013"), taken)
+
+
+def print_setup(ws, *, ncols: int, width_chars: float, header_row: int | None,
+                footer: str | None = None, last_col: int | None = None) -> None:
+    """Print set-up of a table sheet: landscape when wide, fit to one page wide (as many
+    pages tall as needed), the header row repeated on every page, the source in the footer."""
+    ws.set_paper(9)  # A4
+    if ncols > 6 or width_chars > 95:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+    foot = (footer or "").replace("&", "&&")[:230]
+    ws.set_header("&R&8Page &P of &N")            # the footer's full width is the source's
+    if foot:
+        ws.set_footer(f"&L&8{foot}")
+    ws.hide_gridlines(2)
+
+
+def row_height(texts_widths, *, font: float = 11, max_lines: int = 8) -> float | None:
+    """Height (points) of a row whose wrapped text cells are ``(text, column width)`` pairs;
+    None when one line is enough (LibreOffice does not grow rows written without a height)."""
+    import math
+
+    lines = 1
+    for text, width in texts_widths:
+        per = max(1.0, width * 1.3 * 11 / font)   # text is narrower than the digit "0"
+        n = sum(max(1, math.ceil(len(part) / per)) for part in str(text).split("\n"))
+        lines = max(lines, n)
+    lines = min(lines, max_lines)
+    return None if lines == 1 else round(lines * font * 1.32 + 2, 1)
 
 
 class Workbook:
@@ -86,8 +130,28 @@ class Workbook:
             "int": f({"num_format": "#,##0"}), "base": f({"num_format": "#,##0",
                                                           "font_color": "#555555"}),
             "muted": f({"font_color": "#555555"}),
+            "subtitle": f({"italic": True, "font_color": "#444444", "font_size": 10}),
+            "th": f({"bold": True, "bottom": 1, "top": 1, "text_wrap": True, "valign": "bottom",
+                     "bg_color": "#EEF2F7"}),
+            "thr": f({"bold": True, "bottom": 1, "top": 1, "text_wrap": True, "valign": "bottom",
+                      "align": "right", "bg_color": "#EEF2F7"}),
+            "foot": f({"font_color": "#444444", "font_size": 9, "text_wrap": False}),
+            "footwarn": f({"bold": True, "font_color": "#B00020", "font_size": 9}),
+            "link": f({"font_color": "#1F4E79", "underline": 1}),
+            "wrap": f({"text_wrap": True, "valign": "top", "indent": 1}),
+            "indent": f({"indent": 1}),
+            "wrapsmall": f({"text_wrap": True, "valign": "top", "font_size": 9}),
+            "textr": f({"align": "right"}),
+            "signed": f({"num_format": "+0;-0;0"}),
+            "p": f({"num_format": "0.000"}),
         }
         self._dec: dict[int, object] = {}
+
+    def typed_format(self, key: str):
+        """The cell format of a :class:`~cxresearch.report.output.typed.TypedCell` kind."""
+        if key.startswith("dec"):
+            return self.dec(int(key[3:] or 0))
+        return self.fmt.get(key)
 
     def dec(self, k: int):
         if k not in self._dec:
@@ -175,6 +239,9 @@ class Workbook:
                f"({n:,} in full; the CSV and HTML tables hold the full text)."
                for sheet, cell, n in self.truncated if sheet == ws.get_name()]
         self.notes(ws, r + len(df) + 1, [*(notes or []), *cut], synthetic)
+        widths = [min(max(8, max([len(str(c))] + [len(str(v)) for v in df[c].head(200)]) + 2),
+                      60) for c in df.columns]
+        print_setup(ws, ncols=len(df.columns), width_chars=sum(widths), header_row=r)
         return ws.get_name()
 
     def provenance(self, entries, name: str = "Provenance") -> str:
@@ -195,6 +262,110 @@ class Workbook:
                 self.text(ws, r, 1, v)
                 r += 1
             r += 1
+        return ws.get_name()
+
+    def tabulation(self, title: str, typed, *, subtitle: str | None = None,
+                   footnotes=(), synthetic: bool = False, source: str | None = None,
+                   sheet: str | None = None) -> str:
+        """A table sheet as a tabulation: title in words, subtitle (base, weighting, data,
+        wave), headers in words, typed numbers with formats, footnotes under the table, print
+        set-up. ``typed`` is a :class:`~cxresearch.report.output.typed.TypedTable`; returns
+        the sheet name."""
+        ws = self.wb.add_worksheet(title_sheet_name(sheet or title, self.names))
+        f = self.fmt
+        self.text(ws, 0, 0, title, f["title"])
+        if subtitle:
+            self.text(ws, 1, 0, subtitle, f["subtitle"])
+        h = 3
+        widths = []
+        for j, head in enumerate(typed.headers):
+            self.text(ws, h, j, head, f["thr"] if typed.numeric[j] else f["th"])
+            cells = [row[j] for row in typed.rows[:300]]
+            longest = max([len(str(c.value)) + (2 if c.fmt.startswith("pct") else 0)
+                           for c in cells if c.value is not None] or [4])
+            head_w = max(len(w) for w in str(head).split())
+            w = min(max(longest + 2, head_w + 2, 9 if typed.numeric[j] else 10),
+                    12 if typed.numeric[j] else 48)
+            widths.append(w)
+            ws.set_column(j, j, w, (f["wrap"] if w >= 48 else f["indent"])
+                          if not typed.numeric[j] else None)
+        ws.set_row(h, 30 if any(len(str(x)) > w for x, w in zip(typed.headers, widths,
+                                                               strict=True)) else None)
+        for i, row in enumerate(typed.rows, start=h + 1):
+            tall = row_height([(c.value, widths[j]) for j, c in enumerate(row)
+                               if isinstance(c.value, str) and widths[j] >= 48])
+            if tall:
+                ws.set_row(i, tall)
+            for j, c in enumerate(row):
+                if c.value is None:
+                    continue
+                if isinstance(c.value, str):
+                    self.text(ws, i, j, c.value, f["textr"] if typed.numeric[j] else
+                              f["wrap"] if widths[j] >= 48 else f["indent"])
+                else:
+                    self.cell(ws, i, j, c.value, self.typed_format(c.fmt))
+        ws.freeze_panes(h + 1, 0)
+        r = h + len(typed.rows) + 2
+        if synthetic:
+            self.text(ws, r, 0, SYNTHETIC, f["footwarn"])
+            r += 1
+        for n in list(footnotes):
+            if n == SYNTHETIC or not n:
+                continue
+            self.text(ws, r, 0, n, f["foot"])
+            r += 1
+        print_setup(ws, ncols=len(typed.headers), width_chars=sum(widths), header_row=h,
+                    footer=source)
+        return ws.get_name()
+
+    def contents(self, ws, rows, *, title: str, subtitle: str | None = None) -> None:
+        """Fill the contents sheet ``ws`` (created first so that it opens first): one
+        hyperlinked line per table (``rows``: dicts ``sheet, title, base, data, waves``)."""
+        f = self.fmt
+        self.text(ws, 0, 0, title, f["title"])
+        if subtitle:
+            self.text(ws, 1, 0, subtitle, f["subtitle"])
+        heads = ["#", "Table", "Base", "Data", "Study and wave"]
+        widths = [4, 64, 16, 26, 40]
+        for j, (hd, w) in enumerate(zip(heads, widths, strict=True)):
+            self.text(ws, 3, j, hd, f["th"])
+            ws.set_column(j, j, w)
+        for i, r in enumerate(rows, start=4):
+            ws.write_number(i, 0, i - 3)
+            ws.write_url(i, 1, f"internal:'{r['sheet']}'!A1", f["link"],
+                         string=spreadsheet_safe(str(r["title"]))[:255])
+            self.text(ws, i, 2, r.get("base") or "")
+            self.text(ws, i, 3, r.get("data") or "")
+            self.text(ws, i, 4, r.get("waves") or "")
+        ws.freeze_panes(4, 0)
+        print_setup(ws, ncols=5, width_chars=sum(widths), header_row=3,
+                    footer=subtitle)
+        ws.activate()
+
+    def provenance_rows(self, rows, *, name: str = "Provenance", note: str | None = None
+                        ) -> str:
+        """A compact final sheet: one row per output (``rows``: dicts with ``output, kind,
+        notebook, files, commit, waves, data, created``) that prints in a few pages."""
+        ws = self.add_sheet(name)
+        f = self.fmt
+        self.text(ws, 0, 0, "Provenance: where every output comes from", f["title"])
+        if note:
+            self.text(ws, 1, 0, note, f["subtitle"])
+        heads = [("output", "Output", 34), ("kind", "Kind", 7), ("notebook", "Notebook", 22),
+                 ("waves", "Study and wave", 24), ("data", "Data", 14),
+                 ("files", "Files (sha256, first 12 hex digits)", 52),
+                 ("commit", "Commit", 12), ("created", "Created (UTC)", 17)]
+        for j, (_, hd, w) in enumerate(heads):
+            self.text(ws, 3, j, hd, f["th"])
+            ws.set_column(j, j, w)
+        for i, r in enumerate(rows, start=4):
+            tall = row_height([(r.get(k) or "", w) for k, _, w in heads], font=9)
+            ws.set_row(i, tall)
+            for j, (key, _, _) in enumerate(heads):
+                self.text(ws, i, j, r.get(key) or "", f["wrapsmall"])
+        ws.freeze_panes(4, 1)
+        print_setup(ws, ncols=len(heads), width_chars=sum(w for *_, w in heads),
+                    header_row=3, footer="cxresearch provenance")
         return ws.get_name()
 
     def close(self) -> Path:

@@ -29,7 +29,6 @@ letters); Displayr / Q: column comparisons.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -125,11 +124,25 @@ class BannerResult(Result):
                               f"{len(self.columns)} columns")
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>{html.escape(self.title)}</b></p>" if self.title else ""
-        notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in self.notes)
-        foot = (f'<ol class="cx-notes" style="font-size: smaller">{notes}</ol>'
-                if notes else "")
-        return head + self.wide().to_html(escape=True) + foot
+        from cxresearch.statistics.banner.format import as_html
+
+        return as_html(self)
+
+
+def _group_label(lab, spec: str) -> str:
+    """A banner variable in words for a group header (short label, else its wording);
+    ``""`` for the total."""
+    if spec == "Total":
+        return ""
+    out = []
+    for part in str(spec).split(" / "):
+        it = lab._item(part)
+        s = getattr(it, "short", None) if it is not None else None
+        if isinstance(s, dict):
+            s = s.get(lab.lang) or s.get("en")
+        out.append(str(s) if s else lab.item(part) if it is not None else
+                   part.replace("_", " ").strip().capitalize())
+    return " / ".join(out)
 
 
 def _alphas(alpha) -> tuple[float, float | None]:
@@ -267,6 +280,7 @@ def banner(d, rows, columns, *, total: bool = True, alpha=(0.01, 0.05),
         "test"])
     coltab = pd.DataFrame({"column": [c.key for c in allcols],
                            "banner": [c.banner for c in allcols],
+                           "banner_label": [_group_label(lab, c.banner) for c in allcols],
                            "column_label": [c.label for c in allcols],
                            "letter": [c.letter for c in allcols],
                            "group": [c.group for c in allcols]})

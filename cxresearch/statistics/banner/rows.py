@@ -305,100 +305,22 @@ def _scale_codes(frame, item, labels, spec) -> tuple[np.ndarray, list]:
 
 
 def _rows_of(frame, spec, labels: Labels, source) -> list[Quantity]:
+    """The quantities (banner rows) of one row spec, by kind."""
     item, kind = spec["item"], spec["kind"]
     if kind == "auto":
         kind = _auto_kind(frame, item, labels)
     blabel = spec.get("label") if kind != "net" else None
     blabel = blabel or labels.item(item)
     block = spec.get("block", item)
-    res: list[Quantity] = []
     if kind == "multi":
-        cols = _multi_cols(frame, item)
-        if not cols:
-            raise ValueError(f"rows: multi-select item {item!r} has no '{item}__<option>' "
-                             "columns in the data")
-        M = []
-        for c in cols:
-            s = frame[c]
-            if not (pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype)):
-                raise TypeError(f"rows: multi-select column {c!r} has dtype {s.dtype}, not "
-                                "booleans")
-            v = pd.to_numeric(s.astype("Float64"), errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan)
-            if (np.isfinite(v) & (v != 0) & (v != 1)).any():
-                raise ValueError(f"rows: multi-select column {c!r} holds values other than "
-                                 "0/1/True/False")
-            M.append(v)
-        M = np.column_stack(M)
-        valid = np.isfinite(M).any(axis=1)   # base: respondents who answered the question
-        for c, v in zip(cols, M.T, strict=True):
-            opt = c[len(item) + 2:]
-            res.append(Quantity(block, blabel, "option", item, opt, labels.level(item, opt),
-                                np.where(valid, np.nan_to_num(v), 0.0), valid, "share",
-                                "share of respondents who answered the question"))
-        return res
+        return _multi_rows(frame, item, labels, block, blabel)
     s = _frame_col(frame, item, "rows")
     if kind == "levels":
-        vals, codes = _levels_of(s, item, "rows")
-        it = labels._item(item)
-        book = [lv.code for lv in getattr(it, "levels", None) or []
-                if getattr(lv, "code", None) is not None]
-        if book and not isinstance(s.dtype, pd.CategoricalDtype) and \
-                pd.api.types.is_numeric_dtype(s.dtype):
-            # every codebook level is a row, answered or not; other codes are an error
-            extra = sorted(set(vals) - set(float(c) for c in book))
-            if extra:
-                raise ValueError(f"rows: item {item!r} has code(s) {extra[:5]} that are not "
-                                 f"levels of its codebook ({book})")
-            vals = list(book)
-            codes = np.asarray(pd.Categorical(pd.to_numeric(s).astype(float),
-                                              categories=[float(c) for c in book]).codes,
-                               dtype=np.intp)
-        valid = codes >= 0
-        for j, v in enumerate(vals):
-            res.append(Quantity(block, blabel, "level", item, _fmt_code(v),
-                                labels.level(item, v), (codes == j).astype(float), valid,
-                                "share"))
-        for name, levs in (spec.get("nets") or {}).items():
-            res += _rows_of(frame, {"kind": "net", "item": item, "levels": levs, "label": name,
-                                    "block": block}, labels, source)
-        return res
+        return _level_rows(frame, s, spec, labels, source, block, blabel)
     if kind in ("top", "bottom"):
-        k = int(spec.get("k", 2))
-        x, points = _scale_codes(frame, item, labels, spec)
-        if not 1 <= k < len(points):
-            raise ValueError(f"rows: {kind}{k} of {item!r} needs 1 <= k < {len(points)} "
-                             "scale points")
-        chosen = points[-k:] if kind == "top" else points[:k]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            names = [labels.level(item, s.cat.categories[p - 1]) for p in chosen]
-        else:
-            names = [labels.level(item, p) for p in chosen]
-        text = f"{'Top' if kind == 'top' else 'Bottom'}-{k} ({', '.join(names)})"
-        ok = np.isfinite(x)
-        y = np.where(ok, np.isin(x, chosen), False).astype(float)
-        return [Quantity(block, blabel, "net", item, f"{kind}{k}", spec.get("label") or text,
-                         y, ok, "share")]
+        return _box_rows(frame, s, spec, kind, labels, block, blabel)
     if kind == "net":
-        levs = spec.get("levels")
-        if levs is None or isinstance(levs, str) or not list(levs):
-            raise ValueError(f"rows: net of {item!r} needs levels= (a list of level values or "
-                             f"codes), got {levs!r}")
-        levs = list(levs)
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            unknown = [v for v in levs if v not in list(s.cat.categories)]
-            if unknown:
-                raise ValueError(f"rows: net levels {unknown} are not levels of {item!r} "
-                                 f"({list(s.cat.categories)})")
-            ok = s.notna().to_numpy()
-            y = s.isin(levs).to_numpy(dtype=bool)
-        else:
-            x = _numeric(s, item)
-            ok = np.isfinite(x)
-            y = np.isin(x, np.asarray(levs, dtype=float))
-        label = spec.get("label") or "Net: " + ", ".join(labels.level(item, v) for v in levs)
-        return [Quantity(block, labels.item(item), "net", item, str(label), str(label),
-                         (y & ok).astype(float), ok, "share")]
+        return _net_rows(s, spec, labels, block)
     if kind == "mean":
         x = _numeric(s, item)
         ok = np.isfinite(x)
@@ -412,3 +334,106 @@ def _rows_of(frame, spec, labels: Labels, source) -> list[Quantity]:
         return [Quantity(block, blabel, "nps", item, "nps", spec.get("row_label", "NPS"),
                          np.where(ok, code, 0.0), ok, "nps", cut.describe())]
     raise ValueError(f"rows: unknown kind {kind!r} for {item!r}")
+
+
+def _multi_rows(frame, item, labels: Labels, block, blabel) -> list[Quantity]:
+    """One row per option of a multi-select item: the share of those who answered."""
+    res: list[Quantity] = []
+    cols = _multi_cols(frame, item)
+    if not cols:
+        raise ValueError(f"rows: multi-select item {item!r} has no '{item}__<option>' "
+                         "columns in the data")
+    M = []
+    for c in cols:
+        s = frame[c]
+        if not (pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype)):
+            raise TypeError(f"rows: multi-select column {c!r} has dtype {s.dtype}, not "
+                            "booleans")
+        v = pd.to_numeric(s.astype("Float64"), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan)
+        if (np.isfinite(v) & (v != 0) & (v != 1)).any():
+            raise ValueError(f"rows: multi-select column {c!r} holds values other than "
+                             "0/1/True/False")
+        M.append(v)
+    M = np.column_stack(M)
+    valid = np.isfinite(M).any(axis=1)   # base: respondents who answered the question
+    for c, v in zip(cols, M.T, strict=True):
+        opt = c[len(item) + 2:]
+        res.append(Quantity(block, blabel, "option", item, opt, labels.level(item, opt),
+                            np.where(valid, np.nan_to_num(v), 0.0), valid, "share",
+                            "share of respondents who answered the question"))
+    return res
+
+
+def _level_rows(frame, s, spec, labels: Labels, source, block, blabel) -> list[Quantity]:
+    """One row per level (every codebook level, answered or not), then the spec's nets."""
+    item = spec["item"]
+    res: list[Quantity] = []
+    vals, codes = _levels_of(s, item, "rows")
+    it = labels._item(item)
+    book = [lv.code for lv in getattr(it, "levels", None) or []
+            if getattr(lv, "code", None) is not None]
+    if book and not isinstance(s.dtype, pd.CategoricalDtype) and \
+            pd.api.types.is_numeric_dtype(s.dtype):
+        # every codebook level is a row, answered or not; other codes are an error
+        extra = sorted(set(vals) - set(float(c) for c in book))
+        if extra:
+            raise ValueError(f"rows: item {item!r} has code(s) {extra[:5]} that are not "
+                             f"levels of its codebook ({book})")
+        vals = list(book)
+        codes = np.asarray(pd.Categorical(pd.to_numeric(s).astype(float),
+                                          categories=[float(c) for c in book]).codes,
+                           dtype=np.intp)
+    valid = codes >= 0
+    for j, v in enumerate(vals):
+        res.append(Quantity(block, blabel, "level", item, _fmt_code(v),
+                            labels.level(item, v), (codes == j).astype(float), valid,
+                            "share"))
+    for name, levs in (spec.get("nets") or {}).items():
+        res += _rows_of(frame, {"kind": "net", "item": item, "levels": levs, "label": name,
+                                "block": block}, labels, source)
+    return res
+
+
+def _box_rows(frame, s, spec, kind, labels: Labels, block, blabel) -> list[Quantity]:
+    """Top-k or bottom-k box of an ordered item as one share row."""
+    item = spec["item"]
+    k = int(spec.get("k", 2))
+    x, points = _scale_codes(frame, item, labels, spec)
+    if not 1 <= k < len(points):
+        raise ValueError(f"rows: {kind}{k} of {item!r} needs 1 <= k < {len(points)} "
+                         "scale points")
+    chosen = points[-k:] if kind == "top" else points[:k]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        names = [labels.level(item, s.cat.categories[p - 1]) for p in chosen]
+    else:
+        names = [labels.level(item, p) for p in chosen]
+    text = f"{'Top' if kind == 'top' else 'Bottom'}-{k} ({', '.join(names)})"
+    ok = np.isfinite(x)
+    y = np.where(ok, np.isin(x, chosen), False).astype(float)
+    return [Quantity(block, blabel, "net", item, f"{kind}{k}", spec.get("label") or text,
+                     y, ok, "share")]
+
+
+def _net_rows(s, spec, labels: Labels, block) -> list[Quantity]:
+    """A custom net: the share answering any of the given levels."""
+    item = spec["item"]
+    levs = spec.get("levels")
+    if levs is None or isinstance(levs, str) or not list(levs):
+        raise ValueError(f"rows: net of {item!r} needs levels= (a list of level values or "
+                         f"codes), got {levs!r}")
+    levs = list(levs)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        unknown = [v for v in levs if v not in list(s.cat.categories)]
+        if unknown:
+            raise ValueError(f"rows: net levels {unknown} are not levels of {item!r} "
+                             f"({list(s.cat.categories)})")
+        ok = s.notna().to_numpy()
+        y = s.isin(levs).to_numpy(dtype=bool)
+    else:
+        x = _numeric(s, item)
+        ok = np.isfinite(x)
+        y = np.isin(x, np.asarray(levs, dtype=float))
+    label = spec.get("label") or "Net: " + ", ".join(labels.level(item, v) for v in levs)
+    return [Quantity(block, labels.item(item), "net", item, str(label), str(label),
+                     (y & ok).astype(float), ok, "share")]

@@ -12,12 +12,46 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.sampling.design import Design
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.waves.storage import is_wave
 
-__all__ = ["as_design", "named", "resolve"]
+__all__ = ["as_design", "engine_columns", "named", "resolve", "row_counts"]
 
 
-def resolve(d, argname: str = "d", *, frame_as: str = "classical"):
+def engine_columns(*specs) -> list:
+    """Flatten column specs (a name, a list of names, a dict of lists, None) for a collapse;
+    arrays are passed through so that the engine can refuse them by name."""
+    out: list = []
+    for s in specs:
+        if s is None:
+            continue
+        if isinstance(s, str):
+            out.append(s)
+        elif isinstance(s, dict):
+            out += engine_columns(*s.values())
+        elif isinstance(s, list | tuple):
+            out += engine_columns(*s)
+        else:
+            out.append(s)
+    return out
+
+
+def _collapse(d, columns, caller: str):
+    if columns is None:
+        raise TypeError(f"{caller} does not run on an engine design (data in DuckDB, Spark or "
+                        "files) yet; estimate it on an explicit in-memory sample "
+                        "(design.sample(n)) or use an estimator that is pushed down")
+    return d.collapse(engine_columns(columns))
+
+
+def row_counts(design, n: int) -> np.ndarray:
+    """Rows represented by each row of the analysed frame: 1, or the cell counts of an engine
+    design's aggregate (:class:`~cxresearch.sampling.engine.CollapsedDesign`)."""
+    f = getattr(design, "freq", None)
+    return np.ones(n) if f is None else np.asarray(f, dtype=float)
+
+
+def resolve(d, argname: str = "d", *, frame_as: str = "classical", columns=None):
     """The one input resolver: what an estimator received, as ``(frame, design)``.
 
     Parameters
@@ -29,6 +63,10 @@ def resolve(d, argname: str = "d", *, frame_as: str = "classical"):
         replacement); ``frame_as`` says how the estimator computes on it.
     argname : str
         The argument's name in messages.
+    columns : list, optional
+        The columns the estimator reads. An engine design (rows in DuckDB, Spark or files) is
+        aggregated over them by one GROUP BY into a design on its cells with the same
+        estimates and variances; without ``columns`` an engine design is refused.
     frame_as : {"classical", "srs"}
         ``"classical"`` (the relationship tests and models): ``design`` is ``None`` and the
         estimator uses the classical formulas (Pearson X², ANOVA and Welch, model-based
@@ -52,6 +90,8 @@ def resolve(d, argname: str = "d", *, frame_as: str = "classical"):
     """
     if frame_as not in ("classical", "srs"):
         raise ValueError(f"frame_as must be 'classical' or 'srs', got {frame_as!r}")
+    if is_engine_design(d):
+        d = _collapse(d, columns, "this estimator")
     if isinstance(d, pd.DataFrame):
         return d, (Design(d) if frame_as == "srs" else None)
     if is_wave(d):
@@ -134,7 +174,8 @@ def refuse_infinite(x: np.ndarray, what: str) -> None:
                          f"{x[rows[0]]}); recode them as missing if that is what they mean")
 
 
-def as_design(d) -> Design:
-    """``resolve(d, frame_as="srs")[1]``: a Design, a Wave's design, or a DataFrame as a
-    simple random sample (shorthand of :func:`resolve`, not a second resolver)."""
-    return resolve(d, frame_as="srs")[1]
+def as_design(d, columns=None) -> Design:
+    """``resolve(d, frame_as="srs", columns=columns)[1]``: a Design, a Wave's design, a
+    DataFrame as a simple random sample, or an engine design aggregated over ``columns``
+    (shorthand of :func:`resolve`, not a second resolver)."""
+    return resolve(d, frame_as="srs", columns=columns)[1]

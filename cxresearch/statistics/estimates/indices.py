@@ -39,7 +39,7 @@ import pandas as pd
 
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.design.params import check_params
-from cxresearch.statistics.design.resolve import as_design
+from cxresearch.statistics.design.resolve import as_design, row_counts
 from cxresearch.statistics.design.results import records_warnings
 from cxresearch.statistics.estimates.itemscales import (
     dimensions,
@@ -67,11 +67,11 @@ from cxresearch.waves.storage import is_wave
 __all__ = ["bottom_box", "csat", "likert_index", "nps", "to_pomp", "top_box"]
 
 
-def _resolve(d) -> tuple[Design, object]:
+def _resolve(d, columns=None) -> tuple[Design, object]:
     instrument = None
     if is_wave(d):
         instrument = d.instrument
-    return as_design(d), instrument
+    return as_design(d, columns), instrument
 
 
 @records_warnings
@@ -137,7 +137,8 @@ def likert_index(d, items, coding: str | None = None, scale: str = "share", by=N
     if missing not in ("complete", "available"):
         raise ValueError(f"missing must be 'complete' or 'available', got {missing!r}")
     ab = parse_coding(coding) if coding is not None else None
-    des, instrument = _resolve(d)
+    des, instrument = _resolve(d, [dimensions(items, None) if not isinstance(items, str)
+                                   else None, by])
     gtable, gcode = groups(des, by)
     dims = dimensions(items, instrument)
     label = design_label(des)
@@ -188,7 +189,7 @@ def likert_index(d, items, coding: str | None = None, scale: str = "share", by=N
         allok = Vm.all(axis=1)
         note = ""
         if missing == "complete":
-            dropped = int((Vm.any(axis=1) & ~allok).sum())
+            dropped = int(((Vm.any(axis=1) & ~allok) * row_counts(des, des.n)).sum())
             note = f"; respondents answering all {len(cols)} items" + (
                 f" ({dropped} partial answer(s) left out)" if dropped else "")
         for j, it in enumerate(cols):
@@ -211,7 +212,7 @@ def likert_index(d, items, coding: str | None = None, scale: str = "share", by=N
 
 
 def _share(d, item, cond_fn, text, by, item_range, reverse, ci_method, conf_level, df):
-    des, instrument = _resolve(d)
+    des, instrument = _resolve(d, [item, by])
     v = item_scale_of(des, instrument, item, item_range, reverse)
     cond = cond_fn(v.x, v.lo, v.hi)
     gtable, gcode = groups(des, by)
@@ -403,7 +404,7 @@ def nps(d, item: str, by=None, *, promoters=None, detractors=None, item_range=No
     (['nps', 'mean_1_7'], -25.0)
     >>> # In R: svymean(~I(100 * (r == 7) - 100 * (r <= 5)), svydesign(ids=~1, data=d))
     """
-    des, instrument = _resolve(d)
+    des, instrument = _resolve(d, [item, by])
     cut = nps_cutoffs(d if instrument is not None else None, item, promoters, detractors,
                       item_range=item_range)
     x = _nps_answers(des, item)
@@ -447,8 +448,8 @@ def to_pomp(estimates: pd.DataFrame, instrument, item: str = "item") -> pd.DataF
     ``100 (x - min) / (max - min)`` with the codebook's scale (``scale_min``/``scale_max``, or
     the level codes) applied to ``estimate``, ``ci_low``, ``ci_high`` (and ``se`` scaled); a
     reverse-keyed item (``reverse: true``) becomes ``100 (max - x) / (max - min)``, its
-    interval ends swapped, so that 100 is always the favourable end. A ``scale`` column states
-    the scale used (``"1–5"``, ``"1–5 reversed"``). Rows whose item has no scale in the
+    interval ends swapped, so that 100 is always the favourable end. An ``item_range`` column
+    states the answer range used (``"1–5"``, ``"1–5 reversed"``). Rows whose item has no scale in the
     codebook are dropped.
 
     References
@@ -480,5 +481,5 @@ def to_pomp(estimates: pd.DataFrame, instrument, item: str = "item") -> pd.DataF
             rows[c] = v
         if "se" in rows:
             rows["se"] = 100 * rows["se"].astype(float) / (hi - lo)
-        out.append(rows.assign(scale=f"{lo:g}–{hi:g}" + (" reversed" if rev else "")))
+        out.append(rows.assign(item_range=f"{lo:g}–{hi:g}" + (" reversed" if rev else "")))
     return pd.concat(out, ignore_index=True) if out else estimates.iloc[0:0]

@@ -64,7 +64,7 @@ from statsmodels.stats.proportion import proportion_confint
 from cxresearch.errors import SingleRespondentWarning
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.design.params import check, check_params
-from cxresearch.statistics.design.resolve import as_design, refuse_infinite
+from cxresearch.statistics.design.resolve import as_design, refuse_infinite, row_counts
 from cxresearch.statistics.design.results import records_warnings
 
 __all__ = ["mean", "proportion", "proportion_ci", "total"]
@@ -167,7 +167,9 @@ def design_label(design: Design) -> str:
     if design.srs:
         return "simple random sample"
     bits = []
-    if design.spec.get("weights") is not None or not np.all(design.weights == design.weights[0]):
+    vary = getattr(design, "weights_vary", None)  # an engine design's cells know
+    if vary if vary is not None else (design.spec.get("weights") is not None
+                                      or not np.all(design.weights == design.weights[0])):
         bits.append("weighted")
     if len(design.strata_levels) > 1:
         bits.append(f"{len(design.strata_levels)} strata")
@@ -213,7 +215,7 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
     gi = np.where(m, gcode, 0)
     rows = np.flatnonzero(m)
     gr, wr = gi[rows], w[rows]
-    nn = np.bincount(gr, minlength=G)
+    nn = np.bincount(gr, weights=row_counts(design, design.n)[rows], minlength=G)
     Wd = np.bincount(gr, weights=wr, minlength=G)
     W2d = np.bincount(gr, weights=wr * wr, minlength=G)
     npos = np.bincount(gr, weights=(wr > 0).astype(float), minlength=G)
@@ -374,7 +376,7 @@ def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     2.8333333333333335
     >>> # In R: svymean(~y, svydesign(ids=~1, weights=~w, data=d))
     """
-    des = as_design(d)
+    des = as_design(d, columns=[var, by])
     gtable, gcode = groups(des, by)
     outs = []
     for v in _vars(var):
@@ -400,7 +402,7 @@ def total(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame
     17.0
     >>> # In R: svytotal(~y, svydesign(ids=~1, weights=~w, data=d))
     """
-    des = as_design(d)
+    des = as_design(d, columns=[var, by])
     gtable, gcode = groups(des, by)
     outs = []
     for v in _vars(var):
@@ -516,7 +518,7 @@ def proportion(d, var, level=None, by=None, *, ci_method: str = "logit",
     [0.25, 0.75]
     >>> # In R: svymean(~g, svydesign(ids=~1, data=d)); svyciprop(~I(g == "b"), des)
     """
-    des = as_design(d)
+    des = as_design(d, columns=[var, by])
     gtable, gcode = groups(des, by)
     if isinstance(var, str):
         s = des.column(var)

@@ -30,6 +30,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from cxresearch.errors import ConvergenceWarning
 from cxresearch.sampling.design import check_weights
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import resolve, total_variance
@@ -464,6 +465,10 @@ def _fit(family, data: _Data, rhs, maxiter) -> _Fit:
             except Exception as exc:
                 raise ValueError(f"the {family} model could not be fitted: {exc}") from None
         b = np.asarray(res.params)
+        if not bool(getattr(res, "converged", True)):
+            warnings.warn(f"regress: the {family} model did not converge in {maxiter} IRLS "
+                          "iterations (raise maxiter=); its estimates are not maximum-likelihood "
+                          "estimates", ConvergenceWarning, stacklevel=3)
     eta = X @ b
     mu = inverse_link(family, eta)
     if family == "binomial":

@@ -30,6 +30,7 @@ from cxresearch.statistics.design.resolve import (
     dropped_note,
     named,
     resolve,
+    row_counts,
 )
 from cxresearch.statistics.design.results import Result, records_warnings
 
@@ -86,6 +87,53 @@ class CrosstabResult(Result):
         p = self.p_value
         return (f"cross-tabulation {self.counts.index.name} x {self.counts.columns.name}: "
                 f"{self.primary} p = {p:.3g}, n = {self.n}")
+
+
+def _axis_name(x, argname: str) -> str:
+    """The name of a table axis: the column name, a Series' name, else the argument's."""
+    if isinstance(x, str):
+        return x
+    name = getattr(x, "name", None)
+    return str(name) if name is not None else argname
+
+
+def _scores(given, lev, is_num, name) -> np.ndarray:
+    """Scores of the levels for the linear-by-linear test (given, numeric values, or 1..k)."""
+    if given is not None:
+        if len(given) != len(lev):
+            raise ValueError(f"{name} must have {len(lev)} values (one per level {lev})")
+        return np.asarray(given, float)
+    if is_num and not isinstance(lev[0], str):
+        try:
+            return np.asarray(lev, float)
+        except (TypeError, ValueError):
+            pass
+    return np.arange(1, len(lev) + 1, dtype=float)
+
+
+def _naive(records: list[dict]) -> list[dict]:
+    """The classical statistics of the weighted table rescaled to n, labelled as not
+    design-based (their p-values and SEs left out)."""
+    for rec in records:
+        rec["method"] += "; weighted table rescaled to n, ignores the design"
+        if rec["test"] in ("pearson_chisq", "likelihood_ratio", "linear_by_linear",
+                           "gamma", "kendall_tau_b", "cramers_v"):
+            rec.update(p_value=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan)
+            rec["method"] += " (p-value and SE left out: not design-based)"
+    return records
+
+
+def _residuals(t, scaled, rl, cl, n) -> pd.DataFrame:
+    """One line per cell: count, expected, Pearson and adjusted (standardized) residuals."""
+    nr, nc = len(rl), len(cl)
+    expected = np.outer(scaled.sum(1), scaled.sum(0)) / n
+    pr = (scaled - expected) / np.sqrt(expected)
+    adj = (scaled - expected) / np.sqrt(
+        expected * np.outer(1 - scaled.sum(1) / n, 1 - scaled.sum(0) / n))
+    return pd.DataFrame({
+        "row": np.repeat(rl, nc), "col": np.tile(cl, nr), "count": t.ravel(),
+        "expected": (expected * t.sum() / n).ravel(), "pearson_residual": pr.ravel(),
+        "adjusted_residual": adj.ravel()})
 
 
 def _levels(s: pd.Series) -> tuple[np.ndarray, list, bool]:
@@ -214,7 +262,7 @@ def _rao_scott(design, rc, cc, ok, nr, nc, table_n) -> list:
     T = w.sum()
     tot = np.bincount(cell, weights=w, minlength=nr * nc)
     p = tot / T
-    N = float(ok.sum())
+    N = float(row_counts(design, len(rc))[ok].sum())
     # interaction contrasts: residual of the saturated model's interaction columns on the
     # main-effects columns (any basis gives the same trace(Delta), trace(Delta²))
     ri = np.tile(np.arange(nr), nc)
@@ -314,13 +362,14 @@ def crosstab_test(d, row, col, *, ordered: bool | None = None, row_scores=None,
     'pearson_chisq'
     >>> # In R: chisq.test(table(df$a, df$b), correct = FALSE); survey::svychisq(~a + b, des)
     """
-    frame, design = resolve(d)
+    frame, design = resolve(d, columns=[row, col])
     rs_, cs_ = column(frame, row, "row"), column(frame, col, "col")
     rname, cname = named(row, "row"), named(col, "col")
     rc, rlev, rord = _levels(rs_)
     cc, clev, cord = _levels(cs_)
     ok = (rc >= 0) & (cc >= 0)
-    n_dropped = int((~ok).sum())
+    fr = row_counts(design, len(frame))  # rows per frame row (engine cells), else 1
+    n_dropped = int(fr[~ok].sum())
     note = dropped_note(n_dropped, "row or column")
     nr, nc = len(rlev), len(clev)
     if nr < 2 or nc < 2:
@@ -340,8 +389,8 @@ def crosstab_test(d, row, col, *, ordered: bool | None = None, row_scores=None,
     w = design_weights(design, len(rc)) if design is not None else np.ones(len(rc))
     cell = np.where(ok, rc * nc + cc, 0)
     t = np.bincount(cell, weights=w * ok, minlength=nr * nc).reshape(nr, nc)
-    tu = np.bincount(cell, weights=ok.astype(float), minlength=nr * nc).reshape(nr, nc)
-    n = int(ok.sum())
+    tu = np.bincount(cell, weights=fr * ok, minlength=nr * nc).reshape(nr, nc)
+    n = int(fr[ok].sum())
     expected_u = np.outer(tu.sum(1), tu.sum(0)) / max(n, 1)
     if np.any(expected_u < 1) or np.mean(expected_u < min_expected) > 0.2:
         warnings.warn(
@@ -353,54 +402,25 @@ def crosstab_test(d, row, col, *, ordered: bool | None = None, row_scores=None,
         raise ValueError(f"crosstab {rname} x {cname} has an empty row or column after "
                          "weighting")
     scaled = t * n / t.sum()  # weighted table rescaled to n (= t for a DataFrame)
-
-    def sc(given, lev, is_num, name):
-        if given is not None:
-            if len(given) != len(lev):
-                raise ValueError(f"{name} must have {len(lev)} values (one per level {lev})")
-            return np.asarray(given, float)
-        if is_num and not isinstance(lev[0], str):
-            try:
-                return np.asarray(lev, float)
-            except (TypeError, ValueError):
-                pass
-        return np.arange(1, len(lev) + 1, dtype=float)
-
-    rsc = sc(row_scores, rlev, rord and not isinstance(rs_.dtype, pd.CategoricalDtype),
+    rsc = _scores(row_scores, rlev, rord and not isinstance(rs_.dtype, pd.CategoricalDtype),
              "row_scores")
-    csc = sc(col_scores, clev, cord and not isinstance(cs_.dtype, pd.CategoricalDtype),
+    csc = _scores(col_scores, clev, cord and not isinstance(cs_.dtype, pd.CategoricalDtype),
              "col_scores")
-    tests = []
     if design is None:
-        tests += _classical(t, rsc, csc, ordered, conf_level, note)
-        primary = "pearson_chisq"
+        tests, primary = _classical(t, rsc, csc, ordered, conf_level, note), "pearson_chisq"
     else:
-        tests += _rao_scott(design, rc, cc, ok, nr, nc, n)
-        naive = "; weighted table rescaled to n, ignores the design"
-        for rec in _classical(scaled, rsc, csc, ordered, conf_level, note):
-            rec["method"] += naive
-            if rec["test"] in ("pearson_chisq", "likelihood_ratio", "linear_by_linear",
-                               "gamma", "kendall_tau_b", "cramers_v"):
-                rec.update(p_value=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan)
-                rec["method"] += " (p-value and SE left out: not design-based)"
-            tests.append(rec)
+        tests = _rao_scott(design, rc, cc, ok, nr, nc, n) + _naive(
+            _classical(scaled, rsc, csc, ordered, conf_level, note))
         primary = "rao_scott_f"
     rl = [str(x) for x in rlev]
     cl = [str(x) for x in clev]
-    counts = pd.DataFrame(t, index=pd.Index(rl, name=str(row)), columns=pd.Index(cl, name=str(col)))
-    expected = np.outer(scaled.sum(1), scaled.sum(0)) / n
-    pr = (scaled - expected) / np.sqrt(expected)
-    adj = (scaled - expected) / np.sqrt(
-        expected * np.outer(1 - scaled.sum(1) / n, 1 - scaled.sum(0) / n))
-    resid = pd.DataFrame({
-        "row": np.repeat(rl, nc), "col": np.tile(cl, nr), "count": t.ravel(),
-        "expected": (expected * t.sum() / n).ravel(), "pearson_residual": pr.ravel(),
-        "adjusted_residual": adj.ravel()})
+    counts = pd.DataFrame(t, index=pd.Index(rl, name=_axis_name(row, "row")),
+                          columns=pd.Index(cl, name=_axis_name(col, "col")))
     return CrosstabResult(
         counts=counts,
         row_shares=counts.div(counts.sum(axis=1), axis=0),
         col_shares=counts.div(counts.sum(axis=0), axis=1),
-        residuals=resid,
+        residuals=_residuals(t, scaled, rl, cl, n),
         tests=pd.DataFrame(tests, columns=TEST_COLUMNS),
         primary=primary, n=n, n_dropped=n_dropped,
         notes=[note.lstrip("; ")] if note else [])

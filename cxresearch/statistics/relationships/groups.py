@@ -40,6 +40,7 @@ from cxresearch.statistics.design.resolve import (
     named,
     refuse_infinite,
     resolve,
+    row_counts,
     total_variance,
 )
 from cxresearch.statistics.design.results import Result, records_warnings
@@ -167,7 +168,8 @@ def _design_means(design, v, g, ok, k, labels, conf_level, kind):
     se = np.sqrt(np.diag(V))
     nu = float(design.df)
     tq = stats.t.ppf(0.5 + conf_level / 2, nu) if nu > 0 else np.nan
-    nk = np.bincount(gg[ok], minlength=k)
+    fr = row_counts(design, len(v))  # rows per frame row (engine cells), else 1
+    nk = np.bincount(gg[ok], weights=fr[ok], minlength=k)
     # SRS variance of a mean, with the weighted variance, for the design effect
     var_w = np.bincount(gg, weights=w * (vv - mu[gg]) ** 2, minlength=k) / T
     deff = se**2 / (var_w / nk)
@@ -260,14 +262,15 @@ def compare_groups(d, value: str, group: str, *, kind: str = "mean", conf_level:
     if kind == "mean" and (promoters is not None or detractors is not None or
                            item_range is not None):
         raise ValueError("promoters=, detractors= and item_range= apply only to kind='nps'")
-    frame, design = resolve(d)
-    x = _values(d, frame, value, group, kind, promoters, detractors, item_range)
+    frame, design = resolve(d, columns=[value, group])
+    fr = row_counts(design, len(frame))  # rows per frame row (engine cells), else 1
+    x = _values(d, frame, value, group, kind, promoters, detractors, item_range, fr)
     note = dropped_note(x.n_dropped, "value or group")
     notes = [note.lstrip("; ")] if note else []
     strl = [str(lab) for lab in x.labels]
     table = _group_table(frame, design, x.v, x.g, x.ok, strl, conf_level, df, x.what)
     table["method"] += note
-    n = int(x.ok.sum())
+    n = int(fr[x.ok].sum())
     if design is not None:
         tests, post = _design_tests(design, x, group, strl, conf_level, kind)
         return GroupComparison(groups=table, tests=pd.DataFrame(tests, columns=TEST_COLUMNS),
@@ -300,7 +303,7 @@ class _Values:
     n_dropped: int
 
 
-def _values(d, frame, value, group, kind, promoters, detractors, item_range) -> _Values:
+def _values(d, frame, value, group, kind, promoters, detractors, item_range, fr) -> _Values:
     """Scores (the value, or NPS codes -100/0/100) and groups, checked."""
     vs = column(frame, value, "value")
     gs = column(frame, group, "group")
@@ -330,11 +333,11 @@ def _values(d, frame, value, group, kind, promoters, detractors, item_range) -> 
     if k < 2:
         raise ValueError(f"group={named(group, 'group')} needs at least two groups, got "
                          f"{labels}")
-    counts = np.bincount(g[ok], minlength=k)
+    counts = np.bincount(g[ok], weights=fr[ok], minlength=k).astype(np.int64)
     if np.any(counts < 2):
         raise ValueError(f"every group needs at least two answers; {named(group, 'group')} "
                          f"has {dict(zip(map(str, labels), counts.tolist(), strict=True))}")
-    return _Values(v, cat3, what, g, labels, ok, int((~ok).sum()))
+    return _Values(v, cat3, what, g, labels, ok, int(fr[~ok].sum()))
 
 
 def _design_tests(design, x: _Values, group, strl, conf_level, kind):

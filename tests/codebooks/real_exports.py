@@ -1,5 +1,6 @@
 """Real exports the draft is tested on (issue 23: every rule on several real surveys, not
-tuned to one). Each is written to a CSV as a researcher would export it; nothing large is
+tuned to one); import ``real_export_fixture`` into a test module for the ``real_export``
+fixture (a conftest.py here would shadow tests/conftest.py, which flat tests import). Each is written to a CSV as a researcher would export it; nothing large is
 committed: the data are read from packages installed with the project or from Debian's R
 packages, and a test is skipped when its source is absent.
 
@@ -45,8 +46,8 @@ def real_frame(name: str) -> pd.DataFrame:
         return rdata.read_rda(str(path))[obj]
 
 
-@pytest.fixture(scope="session")
-def real_export(tmp_path_factory):
+@pytest.fixture(scope="session", name="real_export")
+def real_export_fixture(tmp_path_factory):
     """``real_export(name)`` -> path of a CSV export of the real data set ``name``."""
     root = tmp_path_factory.mktemp("real")
 

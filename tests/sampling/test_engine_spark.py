@@ -1,0 +1,89 @@
+"""The equality tests through Spark (local mode, Ibis's pyspark backend): ``make test-spark``.
+
+Skipped unless ``CX_TEST_SPARK=1`` (so ``make test`` stays fast) and pyspark and a Java
+runtime are installed. The same random designs as ``test_engine_equality.py`` (fewer examples:
+a Spark query costs about a second), the same estimators and the same 1e-12 tolerance:
+Spark sums DOUBLEs in partitions, in yet another order.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+import test_engine_equality as eq  # noqa: I001  (a sibling test module)
+from hypothesis import HealthCheck, given, settings
+
+pytestmark = [
+    pytest.mark.skipif(os.environ.get("CX_TEST_SPARK") != "1",
+                       reason="Spark tests run with CX_TEST_SPARK=1 (make test-spark)"),
+    pytest.mark.skipif(shutil.which("java") is None, reason="no Java runtime"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore:The 'future.infer_string'"),
+    pytest.mark.filterwarnings("ignore::cxresearch.errors.SmallCellWarning"),
+]
+
+SPARK = settings(max_examples=int(os.environ.get("CX_SPARK_EXAMPLES", "3")), deadline=None,
+                 derandomize=True, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def spark_tables(tmp_path_factory):
+    pytest.importorskip("pyspark")
+    wh = tmp_path_factory.mktemp("spark")
+    import ibis
+    from pyspark.sql import SparkSession
+    spark = (SparkSession.builder.master("local[2]").appName("cxresearch-tests")
+             .config("spark.ui.enabled", "false")
+             .config("spark.sql.shuffle.partitions", "2")
+             .config("spark.default.parallelism", "2")
+             .config("spark.driver.memory", "1g")
+             .config("spark.sql.warehouse.dir", str(wh / "warehouse"))
+             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={wh}")
+             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    con = ibis.pyspark.connect(spark)
+    count = {"i": 0}
+
+    def table(d):
+        count["i"] += 1
+        d = d.copy()
+        for c in d.columns:  # pandas' missing strings must reach Spark as NULL, not "NaN"
+            if not pd.api.types.is_numeric_dtype(d[c]):
+                d[c] = d[c].astype(object).where(d[c].notna(), None)
+        name = f"cx_t{count['i']}"
+        spark.createDataFrame(d).createOrReplaceTempView(name)  # a view: nothing on disk
+        return con.table(name)
+
+    eq._CON["factory"] = table
+    yield con
+    eq._CON.pop("factory", None)
+    spark.stop()
+
+
+def test_backend_is_spark(spark_tables):
+    import pandas as pd
+
+    from cxresearch.sampling.design import Design
+    des = Design(eq._ibis_table(pd.DataFrame({"y": [1.0, 2.0], "w": [1.0, 3.0]})),
+                 weights="w")
+    assert des.backend == "pyspark"
+
+
+@pytest.mark.parametrize("name", ["mean_domain_df", "total", "proportion", "nps",
+                                  "likert_index"])
+@SPARK
+@given(case=eq.designs())
+def test_spark_equals_memory(name, case):
+    d, spec = case
+    eq._check(d, spec, eq.ESTIMATORS[name])
+
+
+@SPARK
+@given(case=eq.designs())
+def test_spark_crosstab_equals_memory(case):
+    eq.test_crosstab_engine_equals_memory.hypothesis.inner_test(case)
