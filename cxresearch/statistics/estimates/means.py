@@ -191,7 +191,7 @@ def without_replacement(design: Design) -> bool:
     "Effective n 27.7, deff 4.44" of issue 26; R's ``svymean(deff=TRUE)`` gives the same
     number, with its warning "Sample size greater than population size" on the whole sample).
     """
-    return float(np.sum(design.weights)) >= 2.0 * design.n
+    return float(np.sum(design.weights)) >= 2.0 * float(np.sum(row_counts(design, design.n)))
 
 
 def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndarray,
@@ -217,7 +217,8 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
     gr, wr = gi[rows], w[rows]
     nn = np.bincount(gr, weights=row_counts(design, design.n)[rows], minlength=G)
     Wd = np.bincount(gr, weights=wr, minlength=G)
-    W2d = np.bincount(gr, weights=wr * wr, minlength=G)
+    w2 = getattr(design, "w2", None)  # an engine's collapsed cells carry their sum of w²
+    W2d = np.bincount(gr, weights=(w * w if w2 is None else w2)[rows], minlength=G)
     npos = np.bincount(gr, weights=(wr > 0).astype(float), minlength=G)
     for g in range(G):
         if nn[g] == 0 or npos[g] == 0:
