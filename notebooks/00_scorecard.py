@@ -44,23 +44,18 @@ seed = 0  # seed of the reconstructions
 quick = False
 
 # %%
-import pandas as pd
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.reconstruction import scorecard as recon
-from cxresearch.report.narrative import story
-from cxresearch.report.output import documents
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
-pd.set_option("display.width", 120)
-pd.set_option("display.max_columns", 20)
+nb.setup()
 
 # %%
-card = recon.scorecard(study, seed=seed)
+card = nb.scorecard(study, seed=seed)
 counts = card.counts()
 rep, cons, claims = counts["reproduction"], counts["consistency"], counts["claims"]
-story.say(
+nb.say(
     f"The ledger holds **{counts['ledger']['figures']}** published figures from "
     f"{len(card.studies)} stud{'y' if len(card.studies) == 1 else 'ies'} "
     f"({', '.join(card.studies)}). "
@@ -84,7 +79,7 @@ cx.show_table(card.reproduction["status"].value_counts().rename_axis("status")
 
 # %%
 missed = card.reproduction[card.reproduction["status"] == "not reproduced"]
-story.say(
+nb.say(
     "Every reconstructable figure is reproduced at its reported precision."
     if missed.empty else
     f"**{len(missed)}** figure(s) are not reproduced by the reconstruction; the fit report "
@@ -104,7 +99,7 @@ cx.show_table(card.consistency.groupby(["study", "verdict"], observed=True).size
 
 # %%
 flagged = card.consistency[card.consistency["verdict"] != "consistent"]
-story.say(f"{len(flagged)} check(s) are not plainly consistent:")
+nb.say(f"{len(flagged)} check(s) are not plainly consistent:")
 cx.show_table(flagged[[c for c in ("study", "check_id", "kind", "verdict", "explanation")
                        if c in flagged.columns]], suppress_below=None)
 
@@ -117,8 +112,8 @@ cx.show_table(card.claims.groupby(["study", "verdict"], observed=True).size()
               .unstack(fill_value=0).reset_index(), suppress_below=None)
 
 # %%
-path = documents.write_scorecard(card)
-story.say("Scorecard written to {name} in the report folder.", name=path.name)
+path = nb.write_scorecard(card)
+nb.say("Scorecard written to {name} in the report folder.", name=path.name)
 open_claims = card.claims[card.claims["verdict"] != "supported"]
 cx.show_table(open_claims[[c for c in ("study", "claim", "verdict", "explanation")
                            if c in open_claims.columns]], suppress_below=None)

@@ -38,21 +38,17 @@ quick = False
 import pandas as pd
 
 import cxresearch as cx
-from cxresearch.pipeline import selection
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
-pd.set_option("display.width", 120)
-pd.set_option("display.max_columns", 20)
+nb.setup()
 
 # %%
-w = selection.analysis_wave(study, wave, seed=seed)
+w = nb.analysis_wave(study, wave, seed=seed)
 inst = w.instrument
 dims = list(inst.indices)[:3]
 ledger = cx.published(study)
-names = Labeller(w)  # labels in the codebook's words
-story.say(story.describe_wave(w))
+names = nb.labels(w)  # labels in the codebook's words
+nb.say(nb.describe_wave(w))
 
 # %% [markdown]
 # ## Dimension and statement scores with 95% intervals
@@ -74,7 +70,7 @@ cx.show_table(scores.assign(
 dim_rows = scores[scores["kind"] == "index"]
 pub = ledger[ledger["metric"] == "dimension_score"].drop_duplicates("group")
 cmp_ = pub[["group", "value"]].merge(dim_rows, left_on="group", right_on="item")
-story.say("; ".join(
+nb.say("; ".join(
     f"{r.group}: published {r.value:.0f}, reproduced {100 * r.estimate:.1f} "
     f"[{100 * r.ci_low:.1f}, {100 * r.ci_high:.1f}]" for r in cmp_.itertuples()
 ))
@@ -97,7 +93,7 @@ checks = cx.check_consistency(study)
 implied = checks[checks["kind"].astype(str) == "composite"]
 cx.save_table(implied, "mopinion_implied_statements")
 for r in implied.itertuples():
-    story.say("- {x}", x=r.explanation)
+    nb.say("- {x}", x=r.explanation)
 cx.show_table(implied[["check_id", "verdict", "derived", "derived_low", "derived_high"]],
               {"check_id": "Check", "verdict": "Verdict", "derived": "Implied score",
                "derived_low": "lowest", "derived_high": "highest"}, suppress_below=None)
@@ -114,7 +110,7 @@ wide = coding[coding["kind"] == "index"].pivot(index="dimension", columns="codin
                                                values="estimate")
 cx.save_table(wide.reset_index(), "mopinion_coding", synthetic=w.synthetic)
 r = wide.iloc[0]
-story.say(
+nb.say(
     f"The same answers score {100 * r['1-5']:.1f} under 1–5 coding and {100 * r['0-4']:.1f} "
     f"under 0–4 coding ({wide.index[0]}): a 'score of 70' is only comparable across reports "
     "that code the scale the same way."
@@ -159,7 +155,7 @@ def master_gap(wave):
     return cx.mean(gap, "gap").assign(term="master_minus_others")
 
 gap = master_gap(w)
-story.say(
+nb.say(
     f"In this wave Master minus the mean of Measure and Manage is "
     f"{gap['estimate'].iloc[0]:.2f} points on the 1–5 scale, 95% CI "
     f"[{gap['ci_low'].iloc[0]:.2f}, {gap['ci_high'].iloc[0]:.2f}]."
@@ -185,7 +181,7 @@ by_cell = (res.groupby("a_dimension_corr")
            .reset_index().rename(columns={"a_dimension_corr": "dimension_corr"}))
 cx.save_table(by_cell, "mopinion_master_gap_by_corr", synthetic=True)
 n_rec = int(res["a_n"].iloc[0])
-story.say(
+nb.say(
     f"Across {k} reconstructions of n = {n_rec} (correlation between dimensions cycled over "
     f"{', '.join(map(str, grid['dimension_corr']))}), the gap is significantly below zero in "
     f"{100 * res['significant'].mean():.0f}% of them. The more the dimensions correlate, the "

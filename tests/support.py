@@ -4,6 +4,31 @@ once sub-folders have their own)."""
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
+from pathlib import Path
+
+import pandas as pd
+
+REFERENCE = Path(__file__).resolve().parent / "reference"
+
+
+@functools.cache
+def _reference_json(name: str) -> dict:
+    return json.loads((REFERENCE / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def r_reference(name: str) -> dict:
+    """R's results printed by ``tests/reference/<name>.R`` (``<name>.json``), a fresh copy."""
+    return copy.deepcopy(_reference_json(name.removesuffix(".json")))
+
+
+def reference_csv(name: str, **read_csv) -> pd.DataFrame:
+    """The data an R reference script used (``tests/reference/data/<name>.csv``), read afresh
+    (tests modify what they read)."""
+    return pd.read_csv(REFERENCE / "data" / f"{name.removesuffix('.csv')}.csv", **read_csv)
+
 
 def fake_wave(data, instrument, manifest=None, design=None, synthetic=None):
     """A :class:`cxresearch.Wave` around a stand-in codebook (any object with the attributes a

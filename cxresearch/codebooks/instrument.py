@@ -12,9 +12,14 @@ The ingester uses :meth:`Item.code_for`, :meth:`Item.option_for`, :meth:`Item.op
 :meth:`Instrument.resolve_column` to map a raw export onto the codebook; :meth:`Instrument.dtype`
 and :meth:`Instrument.apply_dtypes` fix how each column is stored in ``responses.parquet``.
 
-Validation is hand-written (no schema library expresses the cross-field rules: codes versus
-missing codes, labels shared between levels, aliases shared between items); the parsing is
-PyYAML with a loader that also refuses duplicate mapping keys, which YAML silently overwrites.
+Validation has two steps. The *shape* (keys, required keys, types, item types, snake_case
+ids) is checked against the JSON Schema shipped with the package
+(:mod:`cxresearch.codebooks.shape`, ``codebook.schema.json``; editors can use it too), and
+every shape problem is reported at once with its YAML path. The *rules* a schema cannot
+express (codes versus missing codes, labels shared between levels, aliases shared between
+items, indices naming items that exist) are checked in code (:mod:`~.checks`) once the shape
+is right. The parsing is PyYAML with a loader that also refuses duplicate mapping keys, which
+YAML silently overwrites.
 
 References
 ----------
@@ -59,6 +64,7 @@ from cxresearch.codebooks.items import (
     _is_blank,
     normalise_label,
 )
+from cxresearch.codebooks.shape import shape_problems
 from cxresearch.errors import CodebookError, Problems
 
 __all__ = [
@@ -459,6 +465,10 @@ def _parse(raw: bytes, path: Path | None, expect_name: str | None) -> Instrument
     finally:
         loader.dispose()
     problems = Problems(list(loader.duplicate_keys))
+    shape = shape_problems(doc)
+    if shape:  # the shape first, all of it at once; the rules need the right shape
+        problems.extend(shape)
+        raise CodebookError(source, problems)
     try:
         parts = build_instrument_parts(doc, problems, expect_name, Item, Level, Option)
     except (TypeError, AttributeError, KeyError, RecursionError) as exc:

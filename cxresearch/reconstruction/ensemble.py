@@ -20,12 +20,12 @@ import pandas as pd
 
 from cxresearch.errors import CxWarning
 from cxresearch.statistics.design.params import Interval, check_params
-from cxresearch.statistics.design.results import Result
+from cxresearch.statistics.design.results import Result, reemit
 
 __all__ = ["EnsembleResult", "reconstruct_many"]
 
 
-@dataclass
+@dataclass(repr=False)  # repr: Result.__repr__ (the summary)
 class EnsembleResult(Result):
     """What :func:`reconstruct_many` returns (the result protocol).
 
@@ -103,6 +103,9 @@ def _one(i):
         out = analysis(w)
     warned = [(c.category.__name__, str(c.message)) for c in caught
               if issubclass(c.category, CxWarning | RuntimeWarning)]
+    for c in caught:  # anything else (a pandas FutureWarning...) is shown as before
+        if not issubclass(c.category, CxWarning | RuntimeWarning):
+            reemit(c)
     if not isinstance(out, pd.DataFrame):
         raise TypeError(f"analysis must return a DataFrame, got {type(out).__name__}")
     out = out.copy()

@@ -10,13 +10,11 @@ is dropped silently.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from support import r_reference
 
 import cxresearch as cx
 from cxresearch import paths
@@ -25,7 +23,7 @@ from cxresearch.codebooks.instrument import instrument_from_text
 from cxresearch.report.narrative import wavereport as wr
 
 MOBI = paths.package_root() / "data" / "examples" / "ecsi_mobi" / "mobi.csv"
-REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "wavereport_mobi.json").read_text())
+REF = r_reference("wavereport_mobi")
 # R names -> index names the draft proposes from the shared prefixes
 NAMES = {"quality": "perq", "satisfaction": "cusa", "value": "perv"}
 

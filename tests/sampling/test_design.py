@@ -7,23 +7,16 @@ order. JSON numbers carry 15 significant digits.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-from support import fake_wave
+from support import fake_wave, r_reference, reference_csv
 
 from cxresearch.sampling.design import Calibration, Design
 from cxresearch.statistics.design.resolve import as_design
 
-REF_DIR = Path(__file__).resolve().parents[1] / "reference"
-REF = json.loads((REF_DIR / "survey_core.json").read_text())
+REF = r_reference("survey_core")
 
-
-def _csv(name):
-    return pd.read_csv(REF_DIR / "data" / f"{name}.csv")
 
 
 def _se(x):
@@ -32,12 +25,12 @@ def _se(x):
 
 @pytest.fixture(scope="module")
 def apistrat():
-    return _csv("apistrat")
+    return reference_csv("apistrat")
 
 
 @pytest.fixture(scope="module")
 def apiclus1():
-    return _csv("apiclus1")
+    return reference_csv("apiclus1")
 
 
 def _mean_se(des, y):
@@ -78,7 +71,7 @@ def test_fpc_as_sampling_fraction_equals_population_size(apistrat):
 
 
 def test_weights_derived_from_fpc():
-    srs = _csv("apisrs")
+    srs = reference_csv("apisrs")
     des = Design(srs, fpc="fpc")
     np.testing.assert_allclose(des.weights[0], REF["srs"]["fpc_weights"], rtol=1e-12)
     m, se = _mean_se(des, srs["api00"].to_numpy(float))

@@ -8,19 +8,16 @@ apisrs). The letters are checked to follow from R's p-values, not from ours.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.statistics.banner.build import banner
 
-REF = Path(__file__).resolve().parents[1] / "reference"
-R = json.loads((REF / "banner.json").read_text())
+R = r_reference("banner")
 COLS = ["E", "H", "M"]
 # R row name -> (our row spec, the level row that holds the estimate)
 ROWS = {"awards": ("awards", "Yes"), "sch_wide": ("sch.wide", "Yes"),
@@ -36,8 +33,8 @@ def _prep(d: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def designs():
-    s = _prep(pd.read_csv(REF / "data" / "apistrat.csv"))
-    c = _prep(pd.read_csv(REF / "data" / "apiclus1.csv"))
+    s = _prep(reference_csv("apistrat"))
+    c = _prep(reference_csv("apiclus1"))
     return {"strat": cx.Design(s, weights="pw", strata="stype"),
             "clus1": cx.Design(c, weights="pw", psu="dnum")}
 
@@ -141,7 +138,7 @@ def test_clustered_columns_covary(designs):
 # ----------------------------------------------------------------------------- unweighted
 @pytest.fixture(scope="module")
 def srs():
-    return _prep(pd.read_csv(REF / "data" / "apisrs.csv"))
+    return _prep(reference_csv("apisrs"))
 
 
 @pytest.mark.parametrize("rn,item", [("awards", "awards"), ("sch_wide", "sch.wide")])

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
-from support import fake_wave
+from support import fake_wave, r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.errors import SmallCellWarning, UnorderedCategoryWarning
 from cxresearch.sampling.design import Design
 
-REF = Path(__file__).resolve().parents[1] / "reference"
-R = json.loads((REF / "rel_contingency.json").read_text())
+R = r_reference("rel_contingency")
 LEV = ["Low", "Medium", "High"]
 
 
 @pytest.fixture(scope="module")
 def housing_long():
-    h = pd.read_csv(REF / "data" / "rel_housing.csv")
+    h = reference_csv("rel_housing")
     for c in ("Sat", "Infl"):
         h[c] = pd.Categorical(h[c], categories=LEV, ordered=True)
     return h.loc[h.index.repeat(h["Freq"])].reset_index(drop=True)
@@ -36,8 +33,8 @@ def housing_res(housing_long):
 
 @pytest.fixture(scope="module")
 def api():
-    s = pd.read_csv(REF / "data" / "rel_apistrat.csv")
-    c = pd.read_csv(REF / "data" / "rel_apiclus1.csv")
+    s = reference_csv("rel_apistrat")
+    c = reference_csv("rel_apiclus1")
     return (Design(s, weights="pw", strata="stype", fpc="fpc"),
             Design(c, weights="pw", psu="dnum", fpc="fpc"))
 

@@ -8,19 +8,19 @@ LMG by 2^p lm() refits and we by sweeps of the correlation matrix, so they agree
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from support import r_reference
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.design.bootstrap import rescaling_bootstrap_weights
 
 ROOT = Path(__file__).resolve().parents[2]
-R = json.loads((ROOT / "tests" / "reference" / "regression.json").read_text())
+R = r_reference("regression")
 MOBI = pd.read_csv(ROOT / "data" / "examples" / "ecsi_mobi" / "mobi.csv")
 KEYS = {"shapley": "lmg", "johnson": "johnson_raw", "beta": "std_beta", "correlation": "cor_y"}
 

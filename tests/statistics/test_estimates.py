@@ -8,24 +8,18 @@ between R and scipy in the last digits (rtol 1e-7). The JSON holds 15 significan
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.estimates.means import COLUMNS
 
-REF_DIR = Path(__file__).resolve().parents[1] / "reference"
-REF = json.loads((REF_DIR / "survey_core.json").read_text())
+REF = r_reference("survey_core")
 EXACT, QUANT = 1e-9, 1e-7
 
-
-def _csv(name):
-    return pd.read_csv(REF_DIR / "data" / f"{name}.csv")
 
 
 def _r(x):
@@ -34,12 +28,12 @@ def _r(x):
 
 @pytest.fixture(scope="module")
 def dstrat():
-    return Design(_csv("apistrat"), weights="pw", strata="stype", fpc="fpc")
+    return Design(reference_csv("apistrat"), weights="pw", strata="stype", fpc="fpc")
 
 
 @pytest.fixture(scope="module")
 def dclus1():
-    return Design(_csv("apiclus1"), weights="pw", psu="dnum", fpc="fpc")
+    return Design(reference_csv("apiclus1"), weights="pw", psu="dnum", fpc="fpc")
 
 
 def test_mean_two_variables_with_deff(dstrat):
@@ -153,7 +147,7 @@ def test_svyby_svyciprop_domain_df_on_request(dstrat, dclus1):
 
 
 def test_unit_weights_equal_unweighted_answers():
-    srs = _csv("apisrs")
+    srs = reference_csv("apisrs")
     for d in (srs, Design(srs, weights=np.ones(len(srs)))):
         r = cx.mean(d, "api00")
         np.testing.assert_allclose(r.estimate[0], REF["srs"]["unweighted"]["mean"], rtol=1e-12)
@@ -196,7 +190,7 @@ def test_proportion_of_a_condition_and_boolean_column():
 
 
 def test_proportion_plain_methods_on_srs_equal_counts_and_effective_n_on_designs(dstrat):
-    srs = _csv("apisrs")
+    srs = reference_csv("apisrs")
     x = int((srs["sch.wide"] == "Yes").sum())
     for m in ("wilson", "clopper-pearson", "jeffreys", "agresti-coull"):
         r = cx.proportion(srs, "sch.wide", level="Yes", ci_method=m)

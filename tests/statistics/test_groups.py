@@ -3,24 +3,21 @@ TukeyHSD, pairwise.wilcox.test, and a design-based NPS difference (svyby + svyco
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 
-REF = Path(__file__).resolve().parents[1] / "reference"
-R = json.loads((REF / "rel_groups.json").read_text())
+R = r_reference("rel_groups")
 
 
 @pytest.fixture(scope="module")
 def chick():
-    df = pd.read_csv(REF / "data" / "rel_chickwts.csv")
+    df = reference_csv("rel_chickwts")
     return cx.compare_groups(df, "weight", "feed")
 
 
@@ -72,7 +69,7 @@ def test_pairwise_wilcox_bh(chick):
 
 @pytest.fixture(scope="module")
 def ltr():
-    return pd.read_csv(REF / "data" / "rel_apistrat_ltr.csv")
+    return reference_csv("rel_apistrat_ltr")
 
 
 def test_nps_design_against_svycontrast(ltr):
@@ -107,7 +104,7 @@ def test_nps_srs_chisq_and_definition(ltr):
 
 
 def test_unit_weight_design_mean_equals_srs():
-    df = pd.read_csv(REF / "data" / "rel_chickwts.csv")
+    df = reference_csv("rel_chickwts")
     r1 = cx.compare_groups(Design(df), "weight", "feed")
     r2 = cx.compare_groups(df, "weight", "feed")
     cols = ["estimate", "se", "ci_low", "ci_high", "n", "deff"]

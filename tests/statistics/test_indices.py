@@ -7,20 +7,17 @@ end points involve quantile functions (rtol 1e-7).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
-from support import fake_wave
+from support import fake_wave, r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 
-REF_DIR = Path(__file__).resolve().parents[1] / "reference"
-REF = json.loads((REF_DIR / "survey_core.json").read_text())["items"]
+REF = r_reference("survey_core")["items"]
 EXACT, QUANT = 1e-9, 1e-7
 
 
@@ -30,7 +27,7 @@ def _r(x):
 
 @pytest.fixture(scope="module")
 def ditems():
-    d = pd.read_csv(REF_DIR / "data" / "apistrat.csv")
+    d = reference_csv("apistrat")
     # the same integer formulas as survey_core.R
     d["nps_x"] = np.minimum(10, (d.api00 - 390) // 50)
     d["q1"] = np.minimum(5, 1 + d.meals // 20)
@@ -167,14 +164,14 @@ def test_top_box_ordered_categorical_and_errors():
 
 
 # --------------------------------------------------------------------------- scales from the codebook
-NPSREF = json.loads((REF_DIR / "nps_scales.json").read_text())["designs"]
+NPSREF = r_reference("nps_scales")["designs"]
 
 
 @pytest.fixture(scope="module")
 def wave17():
     from cxresearch.codebooks.items import Item
 
-    d = pd.read_csv(REF_DIR / "data" / "nps_scales_apistrat.csv")
+    d = reference_csv("nps_scales_apistrat")
     d["r7rev"] = 8 - d["r7"]  # the same answers, stored reverse-keyed
     items = {"r7": Item(id="r7", type="rating", scale_min=1, scale_max=7),
              "r5": Item(id="r5", type="rating", scale_min=1, scale_max=5),

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from support import r_reference
 
 import cxresearch as cx
 from cxresearch.statistics.relationships.multiplicity import TestFamily
 
-R = json.loads((Path(__file__).resolve().parents[1] / "reference" / "rel_contingency.json").read_text())
+R = r_reference("rel_contingency")
 
 
 @pytest.mark.parametrize("method", ["holm", "hochberg", "hommel", "bonferroni", "BH", "BY"])

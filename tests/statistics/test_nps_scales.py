@@ -11,23 +11,20 @@ functions (rtol 1e-7).
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
-from support import fake_wave
+from support import fake_wave, r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.codebooks.items import Item
 from cxresearch.errors import CodebookError, SingleRespondentWarning
 from cxresearch.sampling.design import Design
 
-REF_DIR = Path(__file__).resolve().parents[1] / "reference"
-REF = json.loads((REF_DIR / "nps_scales.json").read_text())
+REF = r_reference("nps_scales")
 EXACT, QUANT = 1e-9, 1e-7
 CUTS = {"nps7": ("r7", [7], range(1, 6)), "nps5": ("r5", [5], "1-3"),
         "nps7_67": ("r7", range(6, 8), [1, 2, 3, 4])}
@@ -35,12 +32,12 @@ CUTS = {"nps7": ("r7", [7], range(1, 6)), "nps5": ("r5", [5], "1-3"),
 
 @pytest.fixture(scope="module")
 def strat_df():
-    return pd.read_csv(REF_DIR / "data" / "nps_scales_apistrat.csv")
+    return reference_csv("nps_scales_apistrat")
 
 
 @pytest.fixture(scope="module")
 def srs_df():
-    return pd.read_csv(REF_DIR / "data" / "nps_scales_apisrs.csv")
+    return reference_csv("nps_scales_apisrs")
 
 
 @pytest.fixture(scope="module")

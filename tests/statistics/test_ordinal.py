@@ -3,25 +3,22 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 
-REF = Path(__file__).resolve().parents[1] / "reference"
-R = json.loads((REF / "rel_ordinal.json").read_text())
+R = r_reference("rel_ordinal")
 LMH = ["Low", "Medium", "High"]
 
 
 @pytest.fixture(scope="module")
 def housing():
-    h = pd.read_csv(REF / "data" / "rel_housing.csv")
+    h = reference_csv("rel_housing")
     h["Sat"] = pd.Categorical(h["Sat"], LMH, ordered=True)
     h["Infl"] = pd.Categorical(h["Infl"], LMH)
     h["Type"] = pd.Categorical(h["Type"], ["Tower", "Apartment", "Atrium", "Terrace"])
@@ -83,7 +80,7 @@ def test_clm_housing_and_wine(fit_w):
     for k, v in ref["coef"].items():
         assert_allclose(est.loc[k, "estimate"], v, atol=1e-6, err_msg=k)
         assert_allclose(est.loc[k, "se"], ref["se"][k], rtol=1e-5, err_msg=k)
-    wine = pd.read_csv(REF / "data" / "rel_wine.csv")
+    wine = reference_csv("rel_wine")
     res = cx.ordinal_logit(wine, "rating", ["temp", "contact"])
     est = res.table.set_index("term")
     ref = R["clm_wine"]
@@ -115,7 +112,7 @@ def test_brant_housing(fit_w):
 @pytest.mark.parametrize("key,kind", [("svyolr_clus1", "clus"), ("svyolr_strat", "strat")])
 def test_svyolr(key, kind):
     name = "rel_apiclus1.csv" if kind == "clus" else "rel_apistrat.csv"
-    df = pd.read_csv(REF / "data" / name)
+    df = reference_csv(name)
     df["mealcat"] = pd.cut(df["meals"], [0, 25, 50, 75, 100], include_lowest=True)
     des = (Design(df, weights="pw", psu="dnum", fpc="fpc") if kind == "clus"
            else Design(df, weights="pw", strata="stype", fpc="fpc"))

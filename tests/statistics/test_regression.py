@@ -9,22 +9,19 @@ p follow from those with the same tolerance.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 
-REF = Path(__file__).resolve().parents[1] / "reference"
-R = json.loads((REF / "regression.json").read_text())
+R = r_reference("regression")
 
 
 def _api(name):
-    df = pd.read_csv(REF / "data" / f"{name}.csv")
+    df = reference_csv(name)
     df["yes"] = (df["sch.wide"] == "Yes").astype(float)
     df["stype"] = pd.Categorical(df["stype"], categories=["E", "H", "M"])
     return df

@@ -3,28 +3,25 @@
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.errors import NegativeItemWarning
 
-REF = Path(__file__).resolve().parents[1] / "reference"
-R = json.loads((REF / "rel_groups.json").read_text())
+R = r_reference("rel_groups")
 A = [f"A{i}" for i in range(1, 6)]
 C = [f"C{i}" for i in range(1, 6)]
 
 
 @pytest.fixture(scope="module")
 def bfi():
-    return pd.read_csv(REF / "data" / "rel_bfi_ac.csv")
+    return reference_csv("rel_bfi_ac")
 
 
 def _s(res, m, col="estimate"):

@@ -25,7 +25,7 @@ from cxresearch.errors import (
 from cxresearch.reconstruction.ensemble import EnsembleResult, _ensemble_notes
 from cxresearch.statistics.design.results import Note, Result, notes_warned
 from cxresearch.statistics.tracking.compare import WaveComparison
-from cxresearch.statistics.tracking.track import TrackResult
+from cxresearch.statistics.tracking.result import TrackResult
 
 
 def _frame(n=200, seed=0):
@@ -90,10 +90,12 @@ class TestEveryResultHasTheProtocol:
         assert len(text.splitlines()) <= 1 + 12 + len(RESULTS[name].notes)
 
     def test_html_view(self, name):
+        import html as htmllib
+
         html = RESULTS[name]._repr_html_()
         assert "<table" in html
-        for n in RESULTS[name].notes:
-            assert "<li>" in html and len(n) > 0
+        for n in RESULTS[name].notes:  # every note is shown (escaped) as a footnote
+            assert htmllib.escape(str(n), quote=False)[:60] in html.replace("&#x27;", "'")
 
 
 def test_models_have_tidy_coefficients():
@@ -286,3 +288,29 @@ def test_numpy_runtime_warnings_are_noted_in_words():
         res = toy()
     assert res.warned(RuntimeWarning)
     assert res.notes[0].startswith("numerical warning (RuntimeWarning): divide by zero")
+
+
+@pytest.mark.parametrize("name", ["regression", "ordinal", "groups", "crosstab", "reliability",
+                                  "waves", "ensemble"])
+def test_a_result_prints_as_its_summary(name):
+    assert repr(RESULTS[name]) == RESULTS[name].summary()
+
+
+def test_other_warnings_pass_through_unrecorded():
+    from dataclasses import dataclass, field
+
+    from cxresearch.statistics.design.results import records_warnings
+
+    @dataclass
+    class Toy(Result):
+        table: pd.DataFrame
+        notes: list = field(default_factory=list)
+
+    @records_warnings
+    def toy():
+        warnings.warn("a library's deprecation", DeprecationWarning, stacklevel=1)
+        return Toy(pd.DataFrame({"estimate": [1.0]}))
+
+    with pytest.warns(DeprecationWarning, match="a library's deprecation"):
+        res = toy()
+    assert res.notes == []

@@ -9,27 +9,24 @@ iterative fit in both (slope rtol 1e-7; its SE rtol 1e-4, see the test).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.tracking.track import COLUMNS, track
 
-REF = Path(__file__).resolve().parents[1] / "reference"
-R = json.loads((REF / "tracking.json").read_text())
+R = r_reference("tracking")
 EXACT, LIN, ITER = 1e-10, 1e-8, 1e-7
 
 
 @pytest.fixture(scope="module")
 def stacked():
-    d = pd.read_csv(REF / "data" / "trk_stacked.csv", dtype={"psu": str, "stratum": str})
+    d = reference_csv("trk_stacked", dtype={"psu": str, "stratum": str})
     d["sch_yes"] = (d["sch_wide"] == "Yes").astype(float)
     return d
 
@@ -479,7 +476,7 @@ def test_docstring_examples_run():
 def test_segment_trends_match_svyglm(des):
     """tests/reference/tracking_segments.R: per-segment slopes (svyglm on the subset design),
     cell means (svyby ~wave + sch_wide) and the wave_index:sch_wide Wald F."""
-    ref = json.loads((REF / "tracking_segments.json").read_text())
+    ref = r_reference("tracking_segments")
     r = track(des, "api00", "wave", by="sch_wide")
     for seg in ("No", "Yes"):
         row = _rows(r, "api00", "trend", sch_wide=seg)

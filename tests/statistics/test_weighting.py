@@ -8,26 +8,21 @@ compared at rtol 1e-3 when starting weights are unequal (they differ by ~7e-4 th
 
 from __future__ import annotations
 
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.errors import ConvergenceWarning
 from cxresearch.sampling.design import Design
 
-REF_DIR = Path(__file__).resolve().parents[1] / "reference"
-REF = json.loads((REF_DIR / "survey_core.json").read_text())
+REF = r_reference("survey_core")
 TYPES = {"E": 4421, "H": 755, "M": 1018}
 SCHWIDE = {"No": 1072, "Yes": 5122}
 
-
-def _csv(name):
-    return pd.read_csv(REF_DIR / "data" / f"{name}.csv")
 
 
 def _r(x):
@@ -36,7 +31,7 @@ def _r(x):
 
 @pytest.fixture(scope="module")
 def raked_clus1():
-    des = Design(_csv("apiclus1"), weights="pw", psu="dnum", fpc="fpc")
+    des = Design(reference_csv("apiclus1"), weights="pw", psu="dnum", fpc="fpc")
     return cx.rake(des, {"stype": TYPES, "sch.wide": SCHWIDE}, tol=1e-12)
 
 
@@ -76,7 +71,7 @@ def test_raking_changes_the_se(raked_clus1):
 
 
 def test_stratified_start_calibrate_exact_rake_approximate():
-    des = Design(_csv("apistrat"), weights="pw", strata="stype", fpc="fpc")
+    des = Design(reference_csv("apistrat"), weights="pw", strata="stype", fpc="fpc")
     r = cx.rake(des, {"sch.wide": {"No": 0.1730707, "Yes": 0.8269293},
                       "awards": {"No": 2027, "Yes": 4167}}, tol=1e-12)
     ref = REF["rake_strat"]

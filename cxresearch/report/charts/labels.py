@@ -161,6 +161,48 @@ class Labeller:
                 return self.level(item_id, lv.value)
         return None
 
+    # -- tables
+    def _known(self, key: str) -> bool:
+        if self._item(key) is not None or key in (getattr(self.inst, "index_info", None) or {}):
+            return True
+        return "__" in key and self._item(key.split("__", 1)[0]) is not None
+
+    def _coded(self, column) -> bool:
+        it = self._item(column)
+        return it is not None and bool(getattr(it, "levels", None))
+
+    def frame(self, df):
+        """A copy of a tidy table with its ids in the codebook's words.
+
+        ``item``/``index``/``measure``/``outcome`` values that are item or index ids get their
+        label,
+        ``term``/``variable`` values their term label, ``level`` values the level label of the
+        row's item (its ``item``, else ``term`` column), and the values of a column named after a coded item (a ``by=`` column)
+        their level labels. Values the codebook does not know are left as they are. Headers
+        are renamed by :meth:`headers`.
+        """
+        out = df.copy()
+        owner = next((c for c in ("item", "term", "variable") if c in df.columns), None)
+        for col in out.columns:
+            key = str(col)
+            if key in ("item", "index", "measure", "outcome"):
+                out[col] = [self.item(v) if isinstance(v, str) and self._known(v) else v
+                            for v in out[col]]
+            elif key in ("term", "variable"):
+                out[col] = [self.term(v) if isinstance(v, str) else v for v in out[col]]
+            elif key == "level" and owner is not None:
+                out[col] = [self.level(i, v) if isinstance(i, str) and self._coded(i)
+                            and v is not None and v == v else v
+                            for i, v in zip(df[owner], df[col], strict=True)]
+            elif self._coded(key):
+                out[col] = [self.level(key, v) if v is not None and v == v else v
+                            for v in out[col]]
+        return out
+
+    def headers(self, columns) -> dict:
+        """``{column: label}`` for the columns named after an item or index of the codebook."""
+        return {c: self.item(c) for c in columns if isinstance(c, str) and self._known(c)}
+
     def scale(self, item_id) -> tuple[float, float] | None:
         """``(scale_min, scale_max)`` of a rating item or index (its items' common range)."""
         it = self._item(item_id)

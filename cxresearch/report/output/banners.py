@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cxresearch.paths import atomic_write, spreadsheet_safe_frame
-from cxresearch.report.output.save import _base_entry, _check_name, _locations, _waves
+from cxresearch.report.output.save import _base_entry, _waves, destination
 from cxresearch.report.output.xlsx import SYNTHETIC, Workbook
 from cxresearch.report.provenance import file_record, is_synthetic, update_manifest
 from cxresearch.statistics.banner.build import BannerResult
@@ -279,7 +279,7 @@ def _flat_wide(result: BannerResult) -> pd.DataFrame:
 
 
 def save_banner(result: BannerResult, name: str, *, title: str | None = None,
-                formats=("xlsx", "csv"), waves=None, synthetic: bool | None = None,
+                formats=None, waves=None, synthetic: bool | None = None,
                 notebook: str | None = None, parameters: dict | None = None,
                 outdir: str | Path | None = None, decimals: int = 0,
                 mean_decimals: int = 2) -> dict:
@@ -289,12 +289,15 @@ def save_banner(result: BannerResult, name: str, *, title: str | None = None,
     ----------
     result : BannerResult
         From :func:`cxresearch.banner`.
-    name : str
-        File stem (``<name>.xlsx``, ``<name>.csv``, ``<name>_long.csv``); a manifest entry of
-        that name is replaced.
+    name : str or path
+        A file stem (``<reports>/tables/<name>.xlsx``, ``<name>.csv``, ``<name>_long.csv``)
+        or a path (``"out/banner.xlsx"``: that file, its format from the suffix, with a
+        ``manifest.json`` in its folder); a manifest entry of that name is replaced. Hostile
+        names are refused (see :func:`cxresearch.report.output.save.destination`).
     title : str, optional
         Shown above the banner (default: the result's title).
-    formats : tuple of {"xlsx", "csv"}
+    formats : tuple of {"xlsx", "csv"}, optional
+        Default both, or the one the suffix of ``name`` names.
     waves, synthetic, notebook, parameters, outdir
         As for :func:`cxresearch.save_table` (files go to ``<reports>/tables``).
     decimals, mean_decimals : int
@@ -318,12 +321,9 @@ def save_banner(result: BannerResult, name: str, *, title: str | None = None,
     if not isinstance(result, BannerResult):
         raise TypeError(f"result must be a BannerResult from cx.banner, got "
                         f"{type(result).__name__}")
-    name = _check_name(name)
-    if isinstance(formats, str):
-        formats = (formats,)
-    bad = sorted(set(formats) - {"xlsx", "csv"})
-    if bad or not formats:
-        raise ValueError(f"formats must be among 'xlsx', 'csv', got {list(formats)!r}")
+    folder, name, formats, manifest = destination(
+        name, outdir=outdir, sub="tables", formats=formats, allowed=("xlsx", "csv"),
+        default=("xlsx", "csv"), what="save_banner")
     wave_recs = _waves(waves)
     synth = is_synthetic(synthetic, *wave_recs, bool(result.synthetic), result.table)
     if title is not None:
@@ -331,7 +331,6 @@ def save_banner(result: BannerResult, name: str, *, title: str | None = None,
     notes = list(result.notes)
     if synth and SYNTHETIC not in notes:
         notes.insert(0, SYNTHETIC)
-    folder, manifest = _locations(outdir, "tables")
     base = manifest.parent
     files = {}
     entry = _base_entry("table", name, notebook, parameters, wave_recs, synth)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from cxresearch import paths
 from cxresearch.paths import atomic_save
+from cxresearch.report.output.save import destination
 
 __all__ = ["save_deck"]
 
@@ -396,10 +397,10 @@ def _notes_words(e: dict) -> str:
             for v in files.values() if isinstance(v, dict)) + ".")
     return "\n".join(lines)
 
-def save_deck(items, path, *, title: str = "Results", subtitle: str | None = None,
+def save_deck(items, name, *, title: str = "Results", subtitle: str | None = None,
               source: str | None = None, synthetic: bool | None = None,
               max_native_rows: int = 12, base: str | Path | None = None,
-              template: str | Path | None = None) -> Path:
+              template: str | Path | None = None, outdir: str | Path | None = None) -> Path:
     """Build a PowerPoint deck: a title slide, then one slide per figure or table.
 
     Parameters
@@ -408,8 +409,11 @@ def save_deck(items, path, *, title: str = "Results", subtitle: str | None = Non
         Manifest entries returned by ``save_figure``/``save_table``/``save_banner`` (their
         PNG / CSV files are read from ``base``), matplotlib figures, DataFrames, banner
         results, or PNG paths; an ``(item, "slide title")`` tuple sets the title.
-    path : path
-        The ``.pptx`` to write (atomically).
+    name : str or path
+        A file stem (``"deck"``: ``<reports>/deck.pptx``, or in ``outdir``) or a path
+        (``"out/deck.pptx"``), written atomically. Hostile names are refused as by every
+        ``save_*`` (:func:`cxresearch.report.output.save.destination`). Each slide's notes
+        carry the provenance of what it shows.
     title, subtitle : str
         Title slide.
     source : str, optional
@@ -429,6 +433,8 @@ def save_deck(items, path, *, title: str = "Results", subtitle: str | None = Non
         fonts and colours and logo are used (its own slides are dropped). Slides use the
         layouts named "Title Slide", "Title and Content" (contents) and "Title Only"
         (charts, tables), else the first layout with a title placeholder.
+    outdir : path, optional
+        Folder for a deck given by name (default: the reports folder).
 
     Returns
     -------
@@ -450,9 +456,9 @@ def save_deck(items, path, *, title: str = "Results", subtitle: str | None = Non
     if isinstance(items, dict | str | Path) or not hasattr(items, "__iter__"):
         items = [items]
     items = list(items)
-    path = Path(path)
-    if path.suffix.lower() != ".pptx":
-        raise ValueError(f"path must end in .pptx, got {str(path)!r}")
+    folder, stem, _, _ = destination(name, outdir=outdir, sub="", allowed=("pptx",),
+                                     default=("pptx",), what="save_deck")
+    path = folder / f"{stem}.pptx"
     if isinstance(max_native_rows, bool) or not isinstance(max_native_rows, int) or \
             max_native_rows < 1:
         raise ValueError(f"max_native_rows must be a positive integer, got {max_native_rows!r}")

@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import io
+import os
 import re
 import warnings
 from pathlib import Path
@@ -52,18 +53,97 @@ from cxresearch.report.provenance import (
     wave_record,
 )
 
-__all__ = ["save_figure", "save_table"]
+__all__ = ["destination", "save_figure", "save_table"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _SAVE_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none",
             "svg.hashsalt": "cxresearch", "pdf.compression": 6}
 
 
-def _check_name(name) -> str:
-    if not isinstance(name, str) or not _NAME.match(name) or name.endswith("."):
-        raise ValueError(f"name must be a file stem of letters, digits, '_', '-', '.', got "
-                         f"{name!r}")
-    return name
+# Windows device names: a file called CON, con.xlsx or LPT1.csv cannot be opened there
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$",
+             *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: longest file stem accepted (file systems allow 255 bytes; room is left for suffixes)
+MAX_STEM = 200
+# suffixes of files some writer produces: given to the wrong save_* they are refused, not
+# taken as part of the stem
+_FILE_SUFFIXES = {"pdf", "svg", "png", "jpg", "jpeg", "gif", "tif", "tiff", "eps", "ps", "csv",
+                  "tsv", "tex", "html", "htm", "xlsx", "xls", "ods", "pptx", "ppt", "docx",
+                  "doc", "json", "txt", "md", "parquet"}
+
+
+def destination(name, *, outdir=None, sub: str, formats=None, allowed=(), default=(),
+                what: str = "save") -> tuple[Path, str, tuple, Path]:
+    """Where a ``save_*`` function writes: ``(folder, stem, formats, manifest)``.
+
+    The one checker of the ``name`` argument every ``save_*`` shares:
+
+    - a **name** (``"mean_cusa"``, a str without ``/``): files go into the run's folder
+      (``<reports>/<sub>``, or ``outdir``) with the run's manifest, in ``formats`` (default
+      ``default``);
+    - a **path** (a str with ``/``, or a :class:`pathlib.Path`; ``"out/mean_cusa.xlsx"``):
+      files go into its folder, with a ``manifest.json`` there;
+    - either way a suffix that is one of ``allowed`` (``.xlsx``) chooses the format; a name
+      without such a suffix writes ``formats``.
+
+    Refused with a ValueError naming ``name`` and its value: anything but a str or a path;
+    an empty name; control, line-break or bidirectional-override characters anywhere; a
+    stem that is not letters, digits, ``_``, ``-``, ``.`` (starting with a letter or digit,
+    not ending with ``.``) or is longer than :data:`MAX_STEM`; Windows device names (``CON``,
+    ``nul.csv``, ``LPT1``); a directory (``"out/"``, an existing folder); a file suffix this
+    function does not write; a folder in both ``name`` and ``outdir``; ``formats`` that
+    contradict the suffix.
+    """
+    def refuse(why: str):
+        raise ValueError(f"name {why}, got {name!r}")
+
+    if isinstance(name, os.PathLike):
+        text, is_path = os.fspath(name), True
+    elif isinstance(name, str):
+        text = name
+        is_path = "/" in text or os.sep in text
+    else:
+        refuse("must be a file name (str) or a path")
+    if not isinstance(text, str):
+        refuse("must be a text path, not bytes")
+    if not text.strip():
+        refuse("is empty")
+    if _CONTROL.search(text):
+        refuse("contains a control or line-break character")
+    if text.endswith(("/", os.sep)) or (is_path and Path(text).is_dir()):
+        refuse("is a directory; give a file name such as 'out/table.xlsx'")
+    p = Path(text)
+    suffix = p.suffix.lower().lstrip(".")
+    fmts = default if formats is None else ((formats,) if isinstance(formats, str)
+                                            else tuple(formats))
+    if suffix in allowed:
+        stem = p.name[: -len(p.suffix)]
+        if formats is not None and tuple(fmts) != (suffix,):
+            raise ValueError(f"formats={formats!r} contradicts the suffix of name {name!r}: "
+                             "give one or the other")
+        fmts = (suffix,)
+    elif suffix in _FILE_SUFFIXES:
+        refuse(f"ends in '.{suffix}', which {what} does not write (it writes "
+               f"{', '.join('.' + a for a in allowed)})")
+    else:
+        stem = p.name
+    if len(stem) > MAX_STEM:
+        refuse(f"has a file stem of {len(stem)} characters (at most {MAX_STEM})")
+    if not _NAME.match(stem) or stem.endswith("."):
+        refuse("must be a file stem of letters, digits, '_', '-', '.' (or a path ending in one)")
+    if stem.split(".")[0].upper() in _RESERVED:
+        refuse(f"is {stem.split('.')[0]!r}, a device name on Windows")
+    bad = sorted(set(map(str, fmts)) - set(allowed))
+    if bad or not fmts:
+        raise ValueError(f"formats must be among {', '.join(allowed)}, got {list(fmts)}")
+    if is_path:
+        if outdir is not None:
+            refuse("names a folder and outdir= is given: give the folder in one of them")
+        folder = p.parent
+        return folder, stem, tuple(fmts), folder / "manifest.json"
+    folder, manifest = _locations(outdir, sub)
+    return folder, stem, tuple(fmts), manifest
 
 
 def _locations(outdir, sub: str) -> tuple[Path, Path]:
@@ -144,7 +224,7 @@ def save_figure(
     synthetic: bool | None = None,
     outdir: str | Path | None = None,
     dpi: int = 300,
-    formats=("pdf", "svg", "png"),
+    formats=None,
 ) -> dict:
     """Write a figure as PDF, SVG, PNG and its data as CSV, and record its provenance.
 
@@ -152,8 +232,11 @@ def save_figure(
     ----------
     fig : matplotlib.figure.Figure
         A chart from :mod:`cxresearch.charts` or any matplotlib figure.
-    name : str
-        File stem (``<name>.pdf`` ...); an existing manifest entry of that name is replaced.
+    name : str or path
+        A file stem (``"nps_by_owner"``: ``<reports>/figures/nps_by_owner.pdf`` ...) or a path
+        (``"out/fig.pdf"``: that file, its format from the suffix, the data CSV beside it and
+        a ``manifest.json`` in its folder). An existing manifest entry of that name is
+        replaced. Hostile names are refused (see :func:`destination`).
     data : DataFrame, optional
         The data behind the figure (default: ``fig.cx_data`` set by the chart functions).
     notebook, parameters : optional
@@ -171,6 +254,8 @@ def save_figure(
         ``<reports>/manifest.json``, reports = ``$CXRESEARCH_REPORTS`` or ``reports/``).
     dpi : int
         PNG resolution, at least 300.
+    formats : tuple of {"pdf", "svg", "png"}, optional
+        Default all three, or the one the suffix of ``name`` names.
 
     Returns
     -------
@@ -192,12 +277,11 @@ def save_figure(
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    name = _check_name(name)
+    folder, name, formats, manifest = destination(
+        name, outdir=outdir, sub="figures", formats=formats, allowed=("pdf", "svg", "png"),
+        default=("pdf", "svg", "png"), what="save_figure")
     if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 300:
         raise ValueError(f"dpi must be an integer >= 300, got {dpi!r}")
-    bad = sorted(set(formats) - {"pdf", "svg", "png"})
-    if bad:
-        raise ValueError(f"formats must be among pdf, svg, png, got {bad}")
     if data is None:
         data = getattr(fig, "cx_data", None)
     if data is not None and not isinstance(data, pd.DataFrame):
@@ -209,7 +293,6 @@ def save_figure(
                       "'Reconstructed (synthetic) data' at its top right",
                       SyntheticDataWarning, stacklevel=2)
         _add_corner_note(fig)
-    folder, manifest = _locations(outdir, "figures")
     base = manifest.parent
     files: dict[str, dict] = {}
     _defuse_text(fig)
@@ -370,8 +453,11 @@ def save_table(
     ----------
     df : DataFrame
         Usually an estimator's tidy output; ``ci_low``/``ci_high`` become one "95% CI" column.
-    name : str
-        File stem; an existing manifest entry of that name is replaced.
+    name : str or path
+        A file stem (``"mean_cusa"``: ``<reports>/tables/mean_cusa.csv`` ...) or a path
+        (``"out/mean_cusa.xlsx"``: that file, its format from the suffix, with a
+        ``manifest.json`` in its folder). An existing manifest entry of that name is replaced.
+        Hostile names are refused (see :func:`destination`).
     count_columns : list of str, optional
         Columns of respondent counts (default: ``n``, ``count``, ``n_*`` except ``n_eff``).
     suppress_below : int or None
@@ -382,7 +468,7 @@ def save_table(
         it every statistic of a row with any small count is suppressed.
     formats : tuple of str or dict, optional
         Files to write, among ``"csv"``, ``"tex"``, ``"html"``, ``"xlsx"`` (default the
-        first three; ``"xlsx"``: a workbook with the table, its notes and a provenance sheet,
+        first three, or the one the suffix of ``name`` names; ``"xlsx"``: a workbook with the table, its notes and a provenance sheet,
         see :mod:`cxresearch.report.output.xlsx`). A dict here is taken as ``column_formats``.
     column_formats : dict, optional
         Per-column spec: ``"pct"`` (percent, 1 dp), ``"prop"`` (proportion shown as percent,
@@ -413,15 +499,13 @@ def save_table(
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    name = _check_name(name)
-    outputs = ("csv", "tex", "html")
     if isinstance(formats, dict):
         column_formats = {**formats, **(column_formats or {})}
-    elif formats is not None:
-        outputs = (formats,) if isinstance(formats, str) else tuple(formats)
-        bad = sorted(set(map(str, outputs)) - {"csv", "tex", "html", "xlsx"})
-        if bad or not outputs:
-            raise ValueError(f"formats must be among csv, tex, html, xlsx, got {list(outputs)}")
+        formats = None
+    folder, name, outputs, manifest = destination(
+        name, outdir=outdir, sub="tables", formats=formats,
+        allowed=("csv", "tex", "html", "xlsx"), default=("csv", "tex", "html"),
+        what="save_table")
     wave_recs = _waves(waves)
     synth = is_synthetic(synthetic, *wave_recs, df)
     table, info = format_table(df, count_columns=count_columns, suppress_below=suppress_below,
@@ -440,7 +524,6 @@ def save_table(
     if synth:
         cap = (caption.rstrip(".") + " (reconstructed, synthetic data)") if caption else \
             "Reconstructed (synthetic) data"
-    folder, manifest = _locations(outdir, "tables")
     base = manifest.parent
     files = {}
     if "csv" in outputs:

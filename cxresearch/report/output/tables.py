@@ -381,7 +381,7 @@ class ReaderTable:
 def show_table(df: pd.DataFrame, columns=None, *, caption: str | None = None,
                footnote=("method",), formats: dict | None = None,
                estimate_decimals: int = 2, suppress_below: int | None = 5,
-               headers: dict | None = None) -> ReaderTable:
+               headers: dict | None = None, codebook=None) -> ReaderTable:
     """A compact, formatted table for notebooks and reports (the full tidy table goes to
     ``tables/`` with :func:`cxresearch.save_table`).
 
@@ -404,6 +404,10 @@ def show_table(df: pd.DataFrame, columns=None, *, caption: str | None = None,
         percent).
     headers : dict, optional
         Header text per column; default readable names (``p_value`` -> "p").
+    codebook : Wave, Instrument, codebook name or Labeller, optional
+        Show ids in the codebook's words: item, level and model-term values and the headers
+        of columns named after items (:meth:`Labeller.frame`); ``columns`` and ``headers``
+        still win.
 
     Returns
     -------
@@ -430,6 +434,12 @@ def show_table(df: pd.DataFrame, columns=None, *, caption: str | None = None,
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    auto = {}
+    if codebook is not None:
+        from cxresearch.report.charts.labels import Labeller
+
+        lab = codebook if isinstance(codebook, Labeller) else Labeller(codebook)
+        df, auto = lab.frame(df), lab.headers(df.columns)
     rename = {}
     if columns is not None:
         if isinstance(columns, dict):
@@ -450,7 +460,7 @@ def show_table(df: pd.DataFrame, columns=None, *, caption: str | None = None,
     table, info = format_table(df, suppress_below=suppress_below, formats=formats,
                                estimate_decimals=estimate_decimals, drop_empty=True,
                                footnote=footnote)
-    names = {**{c: _header(c) for c in table.columns}, **rename, **(headers or {})}
+    names = {**{c: auto.get(c, _header(c)) for c in table.columns}, **rename, **(headers or {})}
     table = table.rename(columns=names)
     info = {**info, "numeric": {names.get(k, k): v for k, v in info["numeric"].items()}}
     return ReaderTable(table, info, caption, df)

@@ -42,7 +42,7 @@ import pandas as pd
 
 from cxresearch.errors import CxWarning
 
-__all__ = ["Note", "Result", "add_notes", "notes_warned", "records_warnings",
+__all__ = ["Note", "Result", "add_notes", "notes_warned", "records_warnings", "reemit",
            "warnings_as_notes"]
 
 _MAX_ROWS = 20
@@ -137,7 +137,9 @@ def _module_of(filename: str):
     return _MODULES[filename]
 
 
-def _reemit(w: warnings.WarningMessage) -> None:
+def reemit(w: warnings.WarningMessage) -> None:
+    """Raise a caught warning again at its original place (module, line), so that the
+    filters of the code around apply to it as if it had never been caught."""
     mod = _module_of(w.filename)
     name = getattr(mod, "__name__", None)
     registry = mod.__dict__.setdefault("__warningregistry__", {}) if mod is not None else None
@@ -175,18 +177,20 @@ def records_warnings(func):
             if _recorded(w.category):  # at the caller of the estimator, where it is useful
                 warnings.warn(w.message, w.category, stacklevel=2)
             else:
-                _reemit(w)
+                reemit(w)
         return result
 
     return wrapper
 
 
 def _compact(table: pd.DataFrame) -> pd.DataFrame:
-    """The table for display: the first rows, floats rounded, long method text left out."""
-    t = table.head(_MAX_ROWS)
-    drop = [c for c in ("method",) if c in t.columns and len(t.columns) > 4]
+    """The table for display: the first rows, floats rounded, without the long method text
+    and the columns that are empty in every row shown (at most 12 columns)."""
+    t = pd.DataFrame(table).head(_MAX_ROWS)
+    drop = [c for c in ("method", "note") if c in t.columns and len(t.columns) > 4]
+    drop += [c for c in t.columns if c not in drop and t[c].isna().all() and len(t)]
     t = t.drop(columns=drop)
-    return t.round(4)
+    return t.iloc[:, :12].round(4)
 
 
 class Result:
@@ -218,6 +222,9 @@ class Result:
                 lines.append(f"... {len(t)} rows in .table")
         lines += [f"[{i}] {n}" for i, n in enumerate(self.notes, 1)]
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
 
     def _repr_html_(self) -> str:
         t = self.table

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import combinations
-from math import factorial
 
 import numpy as np
 import pandas as pd
@@ -35,124 +33,18 @@ from cxresearch.statistics.design.bootstrap import rescaling_bootstrap_factors
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import refuse_infinite, resolve
 from cxresearch.statistics.design.results import Result, records_warnings
+from cxresearch.statistics.models.importance import (
+    ALIASES,
+    LABEL,
+    MAX_SHAPLEY,
+    METHODS,
+    corr_from_cross,
+    importance,
+    r2_of,
+)
 
 __all__ = ["KeyDriverResult", "key_drivers"]
 
-_METHODS = ("shapley", "johnson", "beta", "correlation")
-_ALIASES = {"lmg": "shapley", "relative_weights": "johnson", "std_beta": "beta",
-            "cor": "correlation"}
-MAX_SHAPLEY = 18
-_LABEL = {"shapley": "Shapley value of R\u00b2 (LMG), exact over all subsets",
-          "johnson": "Johnson's relative weights",
-          "beta": "standardized regression coefficient",
-          "correlation": "zero-order correlation with the outcome"}
-
-
-# ----------------------------------------------------------------------------- core maths
-def _corr_from_cross(M: np.ndarray) -> np.ndarray:
-    """Correlation matrix of columns 1.. from the weighted cross-product matrix of [1, Z]."""
-    sw = M[..., :1, :1]
-    mean = M[..., :1, 1:] / sw
-    C = M[..., 1:, 1:] / sw - np.swapaxes(mean, -1, -2) * mean
-    sd = np.sqrt(np.clip(np.diagonal(C, axis1=-2, axis2=-1), 0, None))
-    with np.errstate(divide="ignore", invalid="ignore"):  # a constant column: NaN, caught later
-        return C / (sd[..., :, None] * sd[..., None, :])
-
-
-@lru_cache(maxsize=8)
-def _shapley_weights(p: int):
-    """For each driver j: the bitmasks of subsets without j and their Shapley weights."""
-    masks = np.arange(2**p)
-    size = np.zeros(2**p, dtype=np.intp)
-    for j in range(p):
-        size += (masks >> j) & 1
-    wt = np.array([factorial(k) * factorial(p - k - 1) / factorial(p) for k in range(p)])
-    without = [masks[((masks >> j) & 1) == 0] for j in range(p)]
-    return without, [wt[size[m]] for m in without]
-
-
-def _subset_r2(R: np.ndarray) -> np.ndarray:
-    """R^2 of every subset of drivers, indexed by bitmask.
-
-    ``R`` is a stack ``(..., p+1, p+1)`` of correlation matrices with the outcome last; the
-    result has shape ``(..., 2^p)`` (R^2 of the empty set is 0). Depth-first over the subset
-    tree, adding one driver at a time with the block-inverse (sweep) update
-    ``R2(S + j) = R2(S) + (r_j - u'R_SS^-1 r_S)^2 / (1 - u'R_SS^-1 u)``, ``u = R_Sj``, each
-    step vectorized over the stack (the bootstrap replicates).
-    """
-    lead = R.shape[:-2]
-    p = R.shape[-1] - 1
-    Rf = R.reshape(-1, p + 1, p + 1)
-    nb = Rf.shape[0]
-    Rxx, r = Rf[:, :p, :p], Rf[:, :p, p]
-    r2 = np.zeros((nb, 2**p))
-    stack = [((), 0, np.zeros((nb, 0, 0)), np.zeros(nb))]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        while stack:
-            idx, mask, inv, val = stack.pop()
-            start = idx[-1] + 1 if idx else 0
-            cols = list(idx)
-            rs = r[:, cols]
-            for j in range(start, p):
-                if idx:
-                    u = Rxx[:, cols, j]
-                    v = np.einsum("bij,bj->bi", inv, u)
-                    c = 1.0 - (u * v).sum(1)
-                    num = r[:, j] - (v * rs).sum(1)
-                else:
-                    v = np.zeros((nb, 0))
-                    c = np.ones(nb)
-                    num = r[:, j]
-                c = np.where(c > 1e-12, c, np.nan)     # a singular subset: NaN, not garbage
-                new = val + num**2 / c
-                bit = mask | (1 << j)
-                r2[:, bit] = new
-                if j < p - 1:
-                    s = len(cols)
-                    ninv = np.empty((nb, s + 1, s + 1))
-                    ninv[:, :s, :s] = inv + v[:, :, None] * v[:, None, :] / c[:, None, None]
-                    ninv[:, :s, s] = ninv[:, s, :s] = -v / c[:, None]
-                    ninv[:, s, s] = 1.0 / c
-                    stack.append((idx + (j,), bit, ninv, new))
-    return r2.reshape(lead + (2**p,))
-
-
-def _shapley(R: np.ndarray) -> np.ndarray:
-    p = R.shape[-1] - 1
-    r2 = _subset_r2(R)
-    without, weights = _shapley_weights(p)
-    out = np.empty(R.shape[:-2] + (p,))
-    for j in range(p):
-        m = without[j]
-        out[..., j] = (r2[..., m | (1 << j)] - r2[..., m]) @ weights[j]
-    return out
-
-
-def _johnson(R: np.ndarray) -> np.ndarray:
-    p = R.shape[-1] - 1
-    lam, Q = np.linalg.eigh(R[..., :p, :p])
-    L = (Q * np.sqrt(np.clip(lam, 0, None))[..., None, :]) @ np.swapaxes(Q, -1, -2)
-    beta = np.linalg.solve(L, R[..., :p, p:])[..., 0]
-    return ((L**2) @ (beta**2)[..., None])[..., 0]
-
-
-def _importance(R: np.ndarray, method: str) -> np.ndarray:
-    if method == "shapley":
-        return _shapley(R)
-    if method == "johnson":
-        return _johnson(R)
-    p = R.shape[-1] - 1
-    if method == "beta":
-        return np.linalg.solve(R[..., :p, :p], R[..., :p, p:])[..., 0]
-    return R[..., :p, p].copy()
-
-
-def _r2(R: np.ndarray) -> float:
-    p = R.shape[0] - 1
-    return float(R[:p, p] @ np.linalg.solve(R[:p, :p], R[:p, p]))
-
-
-# ----------------------------------------------------------------------------- result
 @dataclass
 class KeyDriverResult(Result):
     """What :func:`key_drivers` returns (the result protocol: ``table``, ``notes``,
@@ -360,8 +252,8 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
         raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
     rows = _rows(frame, design, outcome, drivers, weights)
     R = _correlation(rows, drivers)
-    r2 = _r2(R)
-    est = {m: _importance(R, m) for m in methods}
+    r2 = r2_of(R)
+    est = {m: importance(R, m) for m in methods}
     reps = _bootstrap(rows, methods, int(B), seed, progress) if B > 0 else {}
     if isinstance(codebook, str):
         from cxresearch.codebooks.instrument import load_instrument
@@ -398,13 +290,13 @@ def _check_drivers(outcome, drivers, method) -> tuple[list, list]:
     if outcome in drivers:
         raise ValueError(f"outcome {outcome!r} is also listed in drivers")
     if method == "all":
-        methods = list(_METHODS)
+        methods = list(METHODS)
     else:
         methods = [method] if isinstance(method, str) else list(method)
-        methods = [_ALIASES.get(m, m) for m in methods]
-        bad = [m for m in methods if m not in _METHODS]
+        methods = [ALIASES.get(m, m) for m in methods]
+        bad = [m for m in methods if m not in METHODS]
         if bad or not methods:
-            raise ValueError(f"method must be one of {_METHODS} (or 'lmg', 'all'), "
+            raise ValueError(f"method must be one of {METHODS} (or 'lmg', 'all'), "
                              f"got {method!r}")
     if "shapley" in methods and len(drivers) > MAX_SHAPLEY:
         raise ValueError(f"exact Shapley/LMG needs 2^p subsets; {len(drivers)} drivers is more "
@@ -464,7 +356,7 @@ def _rows(frame, design, outcome, drivers, weights) -> _Rows:
 def _correlation(rows: _Rows, drivers) -> np.ndarray:
     """Weighted correlation matrix of drivers and outcome; collinear drivers refused."""
     p = len(drivers)
-    R = _corr_from_cross(rows.wz.T @ rows.Z)
+    R = corr_from_cross(rows.wz.T @ rows.Z)
     ev = np.linalg.eigvalsh(R[:p, :p])
     if ev.min() < 1e-10:
         inv = []
@@ -499,14 +391,14 @@ def _bootstrap(rows: _Rows, methods, B: int, seed, progress) -> dict[str, np.nda
     for s in range(0, B, batch):
         nb = min(batch, B - s)
         factor, _ = rescaling_bootstrap_factors(design, nb, rng)
-        Rb = _corr_from_cross((np.ascontiguousarray(factor.T) @ T).reshape(-1, q, q))
+        Rb = corr_from_cross((np.ascontiguousarray(factor.T) @ T).reshape(-1, q, q))
         for m in methods:
             try:
-                out[m][s:s + len(Rb)] = _importance(Rb, m)
+                out[m][s:s + len(Rb)] = importance(Rb, m)
             except np.linalg.LinAlgError:   # a singular replicate: one at a time
                 for i, Ri in enumerate(Rb):
                     try:
-                        out[m][s + i] = _importance(Ri, m)
+                        out[m][s + i] = importance(Ri, m)
                     except np.linalg.LinAlgError:
                         out[m][s + i] = np.nan
         bar.step()
@@ -565,7 +457,7 @@ def _tables(drivers, methods, est, reps, r2, perf, n, B, conf_level):
         for j, c in enumerate(drivers):
             rows.append({"driver": c, "importance": imp[j], "share": share[j],
                          "ci_low": lo[j], "ci_high": hi[j], "se": se[j], "rank": rank[j],
-                         "method": _LABEL[m] + mdesc, "measure": m,
+                         "method": LABEL[m] + mdesc, "measure": m,
                          "mean": perf["mean"][j], "pomp": perf["pomp"][j],
                          "scale_min": perf["scale_min"][j], "scale_max": perf["scale_max"][j],
                          "n": n})

@@ -56,7 +56,7 @@ COEF_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "statistic", "df"
 
 
 # ----------------------------------------------------------------------------- result
-@dataclass
+@dataclass(repr=False)  # repr: Result.__repr__ (the summary)
 class RegressionResult(Result):
     """What :func:`regress` returns (the result protocol: ``table``, ``notes``, ``summary()``).
 

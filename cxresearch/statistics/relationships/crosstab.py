@@ -39,7 +39,7 @@ __all__ = ["CrosstabResult", "crosstab_test", "ordinal_association"]
 TEST_COLUMNS = ["test", "statistic", "se", "ci_low", "ci_high", "df", "df2", "p_value", "method"]
 
 
-@dataclass
+@dataclass(repr=False)  # repr: Result.__repr__ (the summary)
 class CrosstabResult(Result):
     """What :func:`crosstab_test` returns (the result protocol: ``table`` is ``tests``,
     ``notes``, ``summary()``, ``_repr_html_``).

@@ -60,7 +60,7 @@ TEST_COLUMNS = ["test", "statistic", "df", "df2", "p_value", "eta2", "omega2", "
                 "method"]
 
 
-@dataclass
+@dataclass(repr=False)  # repr: Result.__repr__ (the summary)
 class GroupComparison(Result):
     """What :func:`compare_groups` returns (the result protocol: ``table`` is ``groups``,
     ``notes``, ``summary()``, ``_repr_html_``).

@@ -250,7 +250,7 @@ def _fit(y, X, w, link, maxiter=100, tol=1e-9):
     return params, ll, H, S, converged, it
 
 
-@dataclass
+@dataclass(repr=False)  # repr: Result.__repr__ (the summary)
 class OrdinalResult(Result):
     """Result of :func:`ordinal_logit` (the result protocol: ``table``, ``notes``, ``summary()``).
 

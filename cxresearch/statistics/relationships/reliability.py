@@ -30,7 +30,7 @@ from cxresearch.statistics.design.results import Result, records_warnings
 __all__ = ["NegativeItemWarning", "ReliabilityResult", "reliability"]
 
 
-@dataclass
+@dataclass(repr=False)  # repr: Result.__repr__ (the summary)
 class ReliabilityResult(Result):
     """What :func:`reliability` returns (the result protocol).
 

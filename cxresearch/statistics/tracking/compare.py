@@ -23,7 +23,7 @@ __all__ = ["WaveComparison", "compare_waves"]
 _NUMERIC = ("likert", "rating", "nps_0_10", "numeric")
 
 
-@dataclass
+@dataclass(repr=False)  # repr: Result.__repr__ (the summary)
 class WaveComparison(Result):
     """Estimates per wave, their differences, and the tests adjusted as one family.
 

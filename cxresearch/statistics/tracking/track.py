@@ -46,7 +46,7 @@ from threadpoolctl import threadpool_limits
 
 from cxresearch.errors import ConvergenceWarning, SingleRespondentWarning
 from cxresearch.statistics.design.params import check_params
-from cxresearch.statistics.design.results import Result, add_notes, records_warnings
+from cxresearch.statistics.design.results import add_notes, records_warnings
 from cxresearch.statistics.design.weighting import rake
 from cxresearch.statistics.estimates.means import (
     design_label,
@@ -62,6 +62,7 @@ from cxresearch.statistics.tracking.inputs import (
     series_values,
     time_values,
 )
+from cxresearch.statistics.tracking.result import TrackResult
 
 __all__ = ["COLUMNS", "track"]
 
@@ -376,35 +377,6 @@ def _interaction_rows(stats_by_wave: list, parts, times, opts: dict, lead: dict,
                               f"(svyglm(y ~ {opts['time_name']} * segment)), "
                               f"df=({nseg - 1}, {int(ddf2)})"})
     return out
-
-
-# ------------------------------------------------------------------ result
-class TrackResult(Result, pd.DataFrame):
-    """What :func:`track` returns: the tidy DataFrame itself, with the result protocol.
-
-    Every DataFrame operation works as before (and gives a plain DataFrame); ``table`` is the
-    same rows as a plain DataFrame, ``notes`` what was assumed or warned (gaps, composition
-    adjustment, a trend that did not converge), ``summary()`` and ``_repr_html_`` show a
-    compact view with the notes as footnotes.
-    """
-
-    @property
-    def _constructor(self):
-        return pd.DataFrame
-
-    @property
-    def table(self) -> pd.DataFrame:
-        return pd.DataFrame(self)
-
-    @property
-    def notes(self) -> list:
-        return self.attrs.setdefault("notes", [])
-
-    def _headline(self) -> str:
-        info = self.attrs.get("tracking", {})
-        items = ", ".join(map(str, pd.unique(self["item"]))) if "item" in self else ""
-        return (f"tracking {items} ({info.get('measure', '')}) across "
-                f"{len(info.get('waves', []))} waves")
 
 
 # ------------------------------------------------------------------ public
