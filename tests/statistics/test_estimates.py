@@ -45,7 +45,7 @@ def test_mean_two_variables_with_deff(dstrat):
     np.testing.assert_allclose(r["deff"], _r(ref["deff"]), rtol=EXACT)
     # n_eff is Kish's (issue 26), the same in estimates, banners and tracking:
     # In R: sum(weights(dstrat))^2 / sum(weights(dstrat)^2)
-    w = _csv("apistrat")["pw"].to_numpy()  # the data's weights (dstrat may be an engine's)
+    w = reference_csv("apistrat")["pw"].to_numpy()  # the data's weights (dstrat: maybe an engine)
     np.testing.assert_allclose(r["n_eff"], w.sum() ** 2 / (w**2).sum(), rtol=EXACT)
 
 
