@@ -42,9 +42,9 @@ quick = False  # unused: the templates are fast
 from IPython.display import Markdown, display
 
 import cxresearch as cx
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
-from cxresearch.report.narrative import wavereport as wr
+from cxresearch import notebook as nb
+
+wr, story, Labeller = nb.wavereport, nb, nb.Labeller  # report helpers, narration
 
 cx.theme(set_global=True)
 cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below

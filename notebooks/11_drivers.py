@@ -44,9 +44,9 @@ quick = False  # True: 100 bootstrap replicates instead of 500
 from IPython.display import Markdown, display
 
 import cxresearch as cx
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
-from cxresearch.report.narrative import wavereport as wr
+from cxresearch import notebook as nb
+
+wr, story, Labeller = nb.wavereport, nb, nb.Labeller  # report helpers, narration
 
 cx.theme(set_global=True)
 

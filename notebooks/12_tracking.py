@@ -46,10 +46,10 @@ quick = False  # unused: the templates are fast
 from IPython.display import Markdown, display
 
 import cxresearch as cx
-from cxresearch.report.charts.labels import Labeller
-from cxresearch.report.narrative import story
-from cxresearch.report.narrative import trackreport as tr
-from cxresearch.report.narrative import wavereport as wr
+from cxresearch import notebook as nb
+
+wr, story, Labeller = nb.wavereport, nb, nb.Labeller  # report helpers, narration
+tr = nb.trackreport  # the tracking report's helpers
 
 cx.theme(set_global=True)
 
