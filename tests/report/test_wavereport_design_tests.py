@@ -160,3 +160,21 @@ def test_report_language_follows_the_project(tmp_path, monkeypatch):
     # a codebook without labels in that language keeps English
     beps = cx.load_instrument(SURVEYS / "beps_1997" / "beps_1997.yaml")
     assert wr.report_language(beps) == "en"
+
+
+def test_wave_report_and_notebook_07_agree_on_omega():
+    """One computation behind every claim: omega is shown by the wave report exactly where
+    notebook 07's rule (res.warned("ConvergenceWarning") -> not reported) shows it."""
+    w = wr.default_wave("ecsi_mobi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rel = wr.index_reliability(w)
+        for name, items in w.instrument.indices.items():
+            if len(items) < 2:
+                continue
+            res = cx.reliability(w, items)
+            shown = (rel[rel["index"] == name]["measure"] == "McDonald's omega (total)").any()
+            assert shown == (not res.warned("ConvergenceWarning")), name
+            alpha = rel[(rel["index"] == name) & (rel["measure"] == "Cronbach's alpha")]
+            ref = res.table.set_index("measure").loc["alpha", "estimate"]
+            np.testing.assert_allclose(alpha["estimate"].iloc[0], ref, rtol=1e-12)

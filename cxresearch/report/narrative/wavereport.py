@@ -238,7 +238,7 @@ def index_estimates(w, conf_level: float = 0.95) -> pd.DataFrame:
 
 def index_reliability(w, notes: Notes | None = None, names=None) -> pd.DataFrame:
     """Cronbach's alpha (with its interval) and McDonald's omega of each index of two or
-    more items (``cx.reliability``; unweighted, as ``psych::alpha``).
+    more items (``cx.reliability`` on the wave, the call notebook 07 makes).
 
     When the one-factor analysis behind omega does not converge, omega is not reported for
     that index and ``notes`` says so — the rule notebook 07 follows, so both show the same.
@@ -256,11 +256,13 @@ def index_reliability(w, notes: Notes | None = None, names=None) -> pd.DataFrame
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                scale = cx.reliability(w.data, cols).table
+                res = cx.reliability(w, cols)  # the call notebook 07 makes: one number
+                scale = res.table
             except (ValueError, TypeError) as exc:
                 notes.add(f"{said}: no reliability ({exc})")
                 continue
-        unconverged = False
+        warned = getattr(res, "warned", None)
+        unconverged = bool(warned("ConvergenceWarning")) if callable(warned) else False
         for c in caught:
             if issubclass(c.category, ConvergenceWarning) or "converge" in str(c.message):
                 unconverged = True
