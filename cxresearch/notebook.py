@@ -29,7 +29,10 @@ Narration
 Templates' building blocks (codebook-driven)
     :func:`analysis_spec`, :func:`segments`, :func:`index_design`, :func:`used_design_columns`,
     :func:`item_estimates`, :func:`index_estimates`, :func:`index_reliability`,
-    :func:`nps_estimates`, :func:`segment_comparisons`, ``ORDINAL``.
+    :func:`nps_estimates`, :func:`segment_comparisons`, ``ORDINAL``; the modules
+    ``wavereport`` (the wave and drivers reports: design-based segment tests, NPS of declared
+    recommend items, tables in the codebook's words, ``Notes`` -- warnings as one footnote)
+    and ``trackreport`` (the tracking report's headline measures and tables).
 Waves compared, scores on one scale
     :func:`compare_waves` (every item of two waves, Holm-adjusted), :func:`to_pomp` (percent
     of the maximum possible score).
@@ -61,6 +64,7 @@ from cxresearch.pipeline.selection import analysis_wave, baseline_wave, previous
 from cxresearch.reconstruction.scorecard import Scorecard, reconstruction, scorecard
 from cxresearch.report.charts.base import pretty
 from cxresearch.report.charts.labels import Labeller
+from cxresearch.report.narrative import trackreport, wavereport
 from cxresearch.report.narrative.story import describe_wave, esc, say
 from cxresearch.report.narrative.wavereport import (
     ORDINAL,
@@ -112,8 +116,10 @@ __all__ = [
     "segments",
     "setup",
     "to_pomp",
+    "trackreport",
     "used_design_columns",
     "wave_labels",
+    "wavereport",
     "write_scorecard",
 ]
 

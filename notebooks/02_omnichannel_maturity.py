@@ -102,6 +102,7 @@ fig
 # ## Ordinal models with the respondent's role as a control
 
 # %%
+import numpy as np
 from scipy import stats
 
 ordered = [y for y in outcomes if w.data[y].cat.ordered]
@@ -111,10 +112,18 @@ for y in ordered:
     base = cx.ordinal_logit(w, y, ["role"])
     coef = fit.table[fit.table["kind"] == "coefficient"].assign(outcome=y)
     models.append(coef)
-    k = int(coef["term"].str.startswith("omnichannel_maturity").sum())
-    chi2 = 2 * (fit.loglik - base.loglik)
-    lr.append({"outcome": y, "lr_chi2": chi2, "df": k, "p_value": stats.chi2.sf(chi2, k)})
-    family.add(f"{y}: ordinal model, maturity given role (LR)", lr[-1]["p_value"])
+    terms = [t for t in coef["term"] if str(t).startswith("omnichannel_maturity")]
+    k = len(terms)
+    if nb.used_design_columns(w):  # weighted: a likelihood ratio would ignore the design
+        b = coef.set_index("term").loc[terms, "estimate"].to_numpy(dtype=float)
+        chi2 = float(b @ np.linalg.solve(fit.vcov.loc[terms, terms].to_numpy(), b))
+        test = "design-based Wald chi-square (design covariance of the coefficients)"
+    else:
+        chi2 = 2 * (fit.loglik - base.loglik)
+        test = "likelihood ratio (a simple random sample: no weights, strata or clusters)"
+    lr.append({"outcome": y, "test": test, "chi2": chi2, "df": k,
+               "p_value": stats.chi2.sf(chi2, k)})
+    family.add(f"{y}: ordinal model, maturity given role", lr[-1]["p_value"])
 models = pd.concat(models, ignore_index=True)
 lr = pd.DataFrame(lr)
 cx.save_table(lr, "maturity_ordinal_lr_tests", synthetic=w.synthetic)

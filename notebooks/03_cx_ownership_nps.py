@@ -83,21 +83,29 @@ cx.show_table(owner_labels(mean_nps), {"cx_owner": "CX owner", "estimate": "Mean
 # ## Omnibus and post-hoc tests, effect sizes
 
 # %%
-g = cx.compare_groups(w, "nps", "cx_owner")
+design_cols = nb.used_design_columns(w)  # weights, strata, PSUs the wave carries
+g = cx.compare_groups(w, "nps", "cx_owner")  # design-based Wald F for a Wave
 cx.save_table(g.tests, "nps_owner_tests", synthetic=w.synthetic)
 cx.show_table(g.tests, suppress_below=None)
 
 # %% [markdown]
-# Effect sizes (η², ω², ε²) come from the classical tests on the respondents as they are
-# (unweighted): ANOVA, Welch's ANOVA and Kruskal–Wallis.
+# Effect sizes (η², ω², ε²) come from the classical tests (ANOVA, Welch's ANOVA and
+# Kruskal–Wallis), which treat the respondents as a simple random sample: they are shown only
+# when the wave has no weights, strata or clusters.
 
 # %%
-classical = cx.compare_groups(w.data, "nps", "cx_owner")
-cx.save_table(classical.tests, "nps_owner_effect_sizes", synthetic=w.synthetic)
-a = classical.tests.set_index("test").loc["anova"]
-nb.say(f"CX owner accounts for η² = {a['eta2']:.3f} (ω² = {a['omega2']:.3f}) of the "
-       "variance of the 0–10 recommendation score (unweighted one-way ANOVA).")
-cx.show_table(classical.tests, suppress_below=None)
+if design_cols:
+    nb.say("The wave has a survey design ({d}); the classical ANOVA and its effect sizes "
+           "would ignore it, so only the design-based Wald test above is shown.",
+           d=", ".join(f"{k} = {v}" for k, v in design_cols.items()))
+else:
+    classical = cx.compare_groups(w.data, "nps", "cx_owner")
+    cx.save_table(classical.tests, "nps_owner_effect_sizes", synthetic=w.synthetic)
+    a = classical.tests.set_index("test").loc["anova"]
+    nb.say(f"CX owner accounts for η² = {a['eta2']:.3f} (ω² = {a['omega2']:.3f}) of the "
+           "variance of the 0–10 recommendation score (classical one-way ANOVA: the wave "
+           "has no weights, strata or clusters, so it is a simple random sample).")
+    display(cx.show_table(classical.tests, suppress_below=None))
 
 # %%
 cx.save_table(g.posthoc, "nps_owner_posthoc", synthetic=w.synthetic)

@@ -20,22 +20,14 @@
 # ---
 
 # %% [markdown]
-# # 10 · Wave report (template for any study)
+# # 10 · Wave report
 #
-# A study-agnostic report driven by the study's codebook: every item and index with its
-# estimate and 95% interval (design-based when the codebook declares weights, strata or PSUs),
-# the reliability of each multi-item index, the NPS of recommend items, and the segments
-# (single-choice items the codebook lists under `meta.analysis.segments`, else every one with
-# at most 12 levels) compared with multiplicity control.
+# Every item and index of the study with its estimate and 95% interval, the reliability of
+# each multi-item index, the Net Promoter Score of the questions the codebook declares
+# recommend questions, and the segments compared with a test that takes the survey design
+# into account. Intervals and tests are design-based whenever the study has weights, strata
+# or clusters; for a simple random sample the classical tests are used, and the report says so.
 #
-# **How a notebook declares the studies it covers.** The `cxresearch` block of the notebook's
-# metadata (the YAML header of this `.py` file) lists `studies`; `'*'` means any study. With
-# `template: true` the reproduce pipeline runs the notebook once per study of the project
-# (`--study`, the `[reproduce] templates` list of `cxresearch.toml`, or every study with a
-# codebook and a wave), passing `study` (and `--wave` as `wave`) to the parameters cell;
-# `requires` lists what a study must have (`outcome`, `waves>=2`), otherwise the run skips it.
-# In the tool's repository it covers `ecsi_mobi` (the real ECSI customers, see also `07`).
-
 # **Data.** *Observed*: the study's own waves (ingested exports), or an example export.
 # *Published*: none. *Reconstructed*: only when a reconstructed wave is passed as `wave`, and then
 # labelled synthetic in every table.
@@ -47,41 +39,45 @@ conf_level = 0.95
 quick = False  # unused: the templates are fast
 
 # %%
-
-from IPython.display import display
+from IPython.display import Markdown, display
 
 import cxresearch as cx
 from cxresearch import notebook as nb
 
-nb.setup()
+wr, story, Labeller = nb.wavereport, nb, nb.Labeller  # report helpers, narration
 
-w = nb.default_wave(study, wave)
+cx.theme(set_global=True)
+cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below
+
+w = wr.default_wave(study, wave)
 inst = w.instrument
-names = nb.labels(w)  # labels in the codebook's words
-design_cols = nb.used_design_columns(w)
-nb.say("**{title}**", title=inst.meta.get("title", study))
-nb.say(nb.describe_wave(w))  # already escaped Markdown
-nb.say("Design: {cols} ({kind} intervals, {level:.0%}).",
-       cols=", ".join(f"{k} = {v}" for k, v in design_cols.items()) or "none declared",
-       kind="design-based" if design_cols else "simple random sample", level=conf_level)
+names = Labeller(w, lang=wr.report_language(w.instrument))  # the codebook's words
+design_cols = wr.used_design_columns(w)
+story.say("**{title}**", title=inst.meta.get("title", study))
+story.say(story.describe_wave(w))  # already escaped Markdown
+story.say("Design: {cols} ({kind}; {level:.0%} intervals).",
+          cols=", ".join(f"{k} = {v}" for k, v in design_cols.items()) or "none declared",
+          kind="design-based intervals and tests" if design_cols
+          else "a simple random sample: classical tests", level=conf_level)
+story.say(wr.method_note(w, conf_level))
 
 # %% [markdown]
 # ## Every item
 
 # %%
-items, not_computed = nb.item_estimates(w, conf_level=conf_level)
+notes = wr.Notes(names)
+items, not_computed = notes.collect(wr.item_estimates, w, conf_level=conf_level)
 if len(items):
-    cx.save_table(items, f"{study}_items", waves=[w],
-                  caption=f"{study}: every item, {conf_level:.0%} CI")
-    display(cx.show_table(items.assign(level=items["level"].fillna("")),
+    cx.save_table(wr.labelled(items, names), f"{study}_items", waves=[w],
+                  caption=f"{inst.meta.get('title', study)}: every item, {conf_level:.0%} CI")
+    display(cx.show_table(wr.labelled(items, names),
                           {"item": "Item", "level": "Answer", "estimate": "Estimate",
-                           "ci_low": f"{conf_level:.0%} CI", "n": "n"}, suppress_below=None,
-                          codebook=w))
-if len(not_computed):
-    nb.say("**Not computed** (with the reason):")
-    display(cx.show_table(not_computed,
-                          {"item": "Item", "type": "Type", "reason": "Reason"}, footnote=(),
-                          suppress_below=None, codebook=w))
+                           "ci_low": f"{conf_level:.0%} CI", "n": "n",
+                           "n_eff": "Effective n"}, footnote=(), suppress_below=None))
+for _, r in not_computed.iterrows():
+    notes.add(f"{names.item(r['item'])}: not estimated ({r['reason']})")
+if len(notes):
+    display(Markdown(notes.footnote()))
 
 # %% [markdown]
 # ## Indices and their reliability
@@ -90,70 +86,98 @@ if len(not_computed):
 # design-based. Reliability: Cronbach's alpha with its interval and McDonald's omega.
 
 # %%
-indices = nb.index_estimates(w, conf_level=conf_level)
+notes = wr.Notes(names)
+indices = notes.collect(wr.index_estimates, w, conf_level=conf_level)
 if len(indices):
-    cx.save_table(indices, f"{study}_indices", waves=[w],
-                  caption=f"{study}: index scores (mean of items), {conf_level:.0%} CI")
-    scales = {(inst.items[i].scale_min, inst.items[i].scale_max)
-              for members in inst.indices.values() for i in members
-              if getattr(inst.items[i], "scale_min", None) is not None}
-    span = (min(s[0] for s in scales), max(s[1] for s in scales)) if scales else None
-    fig = cx.estimate_bars(indices, label="index", kind="point", xlim=span, synthetic=w.synthetic,
+    shown = wr.labelled(indices, names, item="index")
+    cx.save_table(shown, f"{study}_indices", waves=[w],
+                  caption=f"{inst.meta.get('title', study)}: index scores (mean of items), "
+                          f"{conf_level:.0%} CI")
+    span = wr.index_span(inst)
+    fig = cx.estimate_bars(shown, label="index", kind="point", xlim=span, synthetic=w.synthetic,
                            xlabel=f"mean of the index's items, {conf_level:.0%} CI"
                            + (f" (scale {span[0]:g}–{span[1]:g})" if span else ""))
-    cx.save_figure(fig, f"{study}_indices", data=indices, waves=[w])
+    cx.save_figure(fig, f"{study}_indices", data=shown, waves=[w])
     display(fig)
-    display(cx.show_table(indices, {"index": "Index", "estimate": "Mean",
-                                    "ci_low": f"{conf_level:.0%} CI", "n": "n",
-                                    "items": "Items"}, suppress_below=None))
-    rel = nb.index_reliability(w)  # what was warned is in rel.attrs["notes"]
+    display(cx.show_table(shown, {"index": "Index", "estimate": "Mean",
+                                  "ci_low": f"{conf_level:.0%} CI", "n": "n",
+                                  "n_eff": "Effective n", "items": "Items"}, footnote=(),
+                          suppress_below=None))
+    rel = wr.index_reliability(w, notes=notes, names=names)
     if len(rel):
+        rel = wr.labelled(rel, names, item="index")
         cx.save_table(rel, f"{study}_reliability", waves=[w],
-                      caption=f"{study}: Cronbach's alpha and omega of each index")
+                      caption=f"{inst.meta.get('title', study)}: Cronbach's alpha and omega "
+                              "of each index")
         display(cx.show_table(rel, {"index": "Index", "measure": "Measure",
                                     "estimate": "Estimate", "ci_low": f"{conf_level:.0%} CI",
-                                    "k": "Items", "n": "n"}, suppress_below=None))
-    for note in rel.attrs.get("notes", []):
-        nb.say(note)
+                                    "k": "Items", "n": "n"}, footnote=(), suppress_below=None))
 else:
-    nb.say("The codebook declares no indices (list them under `indices:` to get scores).")
+    story.say("The codebook declares no indices.")
+if len(notes):
+    display(Markdown(notes.footnote()))
 
 # %% [markdown]
-# ## NPS of the recommend items
+# ## Net Promoter Score
+#
+# Only for the questions the codebook declares recommend questions (the 0–10 question, or an
+# item with its own promoter and detractor cut-offs); other ratings are means above.
 
 # %%
-nps, nps_notes = nb.nps_estimates(w, conf_level=conf_level)
+notes = wr.Notes(names)
+nps, nps_notes = notes.collect(wr.nps_estimates, w, conf_level=conf_level)
+notes.extend(nps_notes)
 if len(nps):
-    cx.save_table(nps, f"{study}_nps", waves=[w], caption=f"{study}: Net Promoter Score")
-    display(cx.show_table(nps,
-                          {"item": "Item", "estimate": "NPS", "ci_low": f"{conf_level:.0%} CI",
-                           "n": "n"}, estimate_decimals=1, suppress_below=None, codebook=w))
-for note in nps_notes:
-    nb.say("{note}", note=note)
-if not len(nps) and not nps_notes:
-    nb.say("No item is a 0–10 recommend question or declares NPS cut-offs.")
+    shown = wr.labelled(nps, names)
+    cx.save_table(shown, f"{study}_nps", waves=[w],
+                  caption=f"{inst.meta.get('title', study)}: Net Promoter Score")
+    display(cx.show_table(shown, {"item": "Question", "estimate": "NPS",
+                                  "ci_low": f"{conf_level:.0%} CI", "n": "n",
+                                  "n_eff": "Effective n"}, estimate_decimals=1, footnote=(),
+                          suppress_below=None))
+    story.say("NPS = % promoters − % detractors (−100 to 100); the cut-offs: {c}.",
+              c="; ".join(f"{names.item(i)}: {c}" for i, c in wr.nps_cutoff_text(w, nps)))
+elif not nps_notes:
+    story.say("The codebook declares no recommend question, so no NPS is shown.")
+if len(notes):
+    display(Markdown(notes.footnote()))
 
 # %% [markdown]
 # ## Segments
 
 # %%
-segs = nb.segments(inst)
+notes = wr.Notes(names)
+segs = wr.segments(inst)
 if [s for s in segs if s not in w.data]:  # never dropped silently (#23)
     raise ValueError(f"meta.analysis.segments of {study}: "
                      f"{[s for s in segs if s not in w.data]} are not items of this wave")
-outcomes = list(indices["index"]) if len(indices) else [
-    i.id for i in inst if i.type in nb.ORDINAL][:10]
+outcomes = wr.segment_outcomes(inst)
 if segs and outcomes:
-    by_seg, tests = nb.segment_comparisons(w, outcomes, segs, conf_level=conf_level)
-    cx.save_table(by_seg, f"{study}_segments", waves=[w],
-                  caption=f"{study}: outcomes by segment, {conf_level:.0%} CI")
-    cx.save_table(tests, f"{study}_segment_tests", ci=None, waves=[w],
-                  caption=f"{study}: group comparisons, Holm-adjusted p-values")
-    display(cx.show_table(by_seg, codebook=w, suppress_below=None))
-    display(cx.show_table(tests, suppress_below=None))
+    by_seg, tests = wr.segment_comparisons(w, outcomes, segs, conf_level=conf_level,
+                                           notes=notes, names=names)
+    if len(by_seg):
+        by_seg = wr.labelled_segments(by_seg, names)
+        cx.save_table(by_seg, f"{study}_segments", waves=[w],
+                      caption=f"{inst.meta.get('title', study)}: outcomes by segment, "
+                              f"{conf_level:.0%} CI")
+        display(cx.show_table(by_seg, {"outcome": "Outcome", "segment": "Segment",
+                                       "level": "Group", "estimate": "Mean",
+                                       "ci_low": f"{conf_level:.0%} CI", "n": "n",
+                                       "n_eff": "Effective n"}, footnote=(),
+                              suppress_below=None))
+    if len(tests):
+        tests = wr.labelled_segments(tests, names)
+        cx.save_table(tests, f"{study}_segment_tests", ci=None, waves=[w],
+                      caption=f"{inst.meta.get('title', study)}: do the segments differ? "
+                              "(Holm-adjusted p-values)")
+        display(cx.show_table(tests, {"outcome": "Outcome", "segment": "Segment",
+                                      "test": "Test", "statistic": "F", "df1": "df1",
+                                      "df2": "df2", "p_value": "p", "p_adjusted": "p (Holm)"},
+                              footnote=(), suppress_below=None))
+        story.say("{m}", m=wr.test_note(tests))
 elif not segs:
-    nb.say("No segments: the codebook has no single-choice item with 2–12 levels "
-           "(or name them under `meta.analysis.segments`).")
+    story.say("No segments: the codebook has no single-choice item with 2–12 levels.")
 else:
-    nb.say("No outcome to compare segments on: the codebook has no index and no ordinal "
-           "item.")
+    story.say("No outcome to compare segments on: the codebook has no index and no rating.")
+if len(notes):
+    display(Markdown(notes.footnote()))

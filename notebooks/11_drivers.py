@@ -21,18 +21,15 @@
 # ---
 
 # %% [markdown]
-# # 11 · Key drivers (template for any study that names an outcome)
+# # 11 · Key drivers
 #
-# Runs for a study whose codebook names an outcome under `meta.analysis`
-# (`analysis: {outcome: satisfaction, drivers: [quality, value]}`; outcome and drivers are
-# items or indices; without `drivers`, every other index is a driver). Declares
-# `studies: ['*']`, `template: true` and `requires: [outcome]` in its metadata.
+# Which of the drivers the study names matter most for its outcome: each driver's Shapley
+# value (LMG) — its average contribution to R² over every order in which the drivers can
+# enter a linear model of the outcome, exact over all subsets and weighted by the design —
+# with bootstrap intervals that resample the design's clusters within strata (Rao–Wu
+# rescaling), the differences between drivers that the bootstrap supports, and an
+# importance–performance chart.
 #
-# Key drivers: each driver's Shapley value (LMG) — its average contribution to R² over every
-# order in which the drivers can enter a linear model of the outcome, exact over all subsets
-# and weighted by the design — with bootstrap intervals that resample PSUs within strata (Rao–Wu
-# rescaling), the differences between drivers, and an importance–performance chart.
-
 # **Data.** *Observed*: the study's own waves (ingested exports), or an example export.
 # *Published*: none. *Reconstructed*: only when a reconstructed wave is passed as `wave`, and then
 # labelled synthetic in every table.
@@ -44,17 +41,19 @@ conf_level = 0.95
 quick = False  # True: 100 bootstrap replicates instead of 500
 
 # %%
-from IPython.display import display
+from IPython.display import Markdown, display
 
 import cxresearch as cx
 from cxresearch import notebook as nb
 
-nb.setup()
+wr, story, Labeller = nb.wavereport, nb, nb.Labeller  # report helpers, narration
 
-w = nb.default_wave(study, wave)
-names = nb.labels(w)  # labels in the codebook's words
-spec = nb.analysis_spec(w.instrument)
-design, _ = nb.index_design(w)
+cx.theme(set_global=True)
+
+w = wr.default_wave(study, wave)
+names = Labeller(w, lang=wr.report_language(w.instrument))  # the codebook's words
+spec = wr.analysis_spec(w.instrument)
+design, _ = wr.index_design(w)
 outcome, drivers = spec["outcome"], list(spec["drivers"])
 unusable = [d for d in drivers if d not in design.data]  # never dropped silently (#23)
 inside = [d for d in drivers if outcome in w.instrument.indices.get(d, [])]
@@ -66,37 +65,60 @@ if unusable or inside or len(drivers) < 2:
         + "; fix it and run `cxresearch codebook check`")
 if outcome is None or outcome not in design.data:
     raise ValueError(f"meta.analysis.outcome {outcome!r} is not an item or index of {study}")
-nb.say(nb.describe_wave(w))
-nb.say("Outcome: {o}; drivers: {d}.", o=names.item(outcome),
-       d=", ".join(names.item(x) for x in drivers))
+title = w.instrument.meta.get("title", study)
+story.say(story.describe_wave(w))
+story.say("Outcome: **{o}**; drivers: {d}.", o=names.item(outcome),
+          d=", ".join(names.item(x) for x in drivers))
 
 # %%
-kd = cx.key_drivers(design, outcome, drivers, B=100 if quick else 500, seed=1,
-                    codebook=w.instrument)
-cx.save_table(kd.table, f"{study}_key_drivers", waves=[w],
-              caption=f"{study}: key drivers of {outcome} (Shapley/LMG share of R²)")
-nb.say("R² of the full model: {r2:.3f} (n = {n}).", r2=kd.r2, n=kd.n)
-fig = cx.importance_performance(kd)
-cx.save_figure(fig, f"{study}_importance_performance", data=kd.table, waves=[w])
-display(fig)
-display(cx.show_table(kd.table.assign(driver=[names.item(x) for x in kd.table["driver"]]),
-                      {"driver": "Driver", "importance": "Importance (R²)",
-                       "ci_low": f"{conf_level:.0%} CI", "share": "Share of R²",
-                       "rank": "Rank", "pomp": "Performance (POMP)"}, suppress_below=None))
+notes = wr.Notes(names)
+kd = notes.collect(cx.key_drivers, design, outcome, drivers, B=100 if quick else 500, seed=1,
+                   codebook=w.instrument)
+ranked = wr.drivers_ranked(kd, names)
+cx.save_table(ranked, f"{study}_key_drivers", waves=[w],
+              caption=f"{title}: key drivers of {names.item(outcome)} (Shapley/LMG share of R²)")
+story.say("R² of the full model of {o}: {r2:.3f} (n = {n}).", o=names.item(outcome), r2=kd.r2,
+          n=kd.n)
+display(cx.show_table(ranked, {"driver": "Driver", "importance": "Importance (R²)",
+                               "ci_low": f"{conf_level:.0%} CI", "share": "Share of R²",
+                               "rank": "Rank", "pomp": "Performance (0–100)"},
+                      suppress_below=None))
+try:
+    fig = cx.importance_performance(kd, labels={d: names.item(d) for d in drivers},
+                                    title=f"Key drivers of {names.item(outcome)}")
+except ValueError as exc:
+    notes.add(f"No importance–performance chart: {exc}")
+else:
+    cx.save_figure(fig, f"{study}_importance_performance", data=fig.cx_data.assign(
+        driver=lambda t: t["label"]), waves=[w])
+    display(fig)
+    notes.add(wr.pomp_note(w, drivers, names))
+if len(notes):
+    display(Markdown(notes.footnote()))
 
 # %% [markdown]
 # ## Which differences between drivers are real?
 #
 # The bootstrap gives each pair of drivers an interval for the difference of their importances;
-# pairs whose interval excludes zero are listed (no adjustment for the number of pairs).
+# the pairs whose interval excludes zero are listed (no adjustment for the number of pairs).
 
 # %%
-diff = kd.differences
-real = diff[diff["p_value"] < 1 - conf_level] if "p_value" in diff else diff.iloc[0:0]
+notes = wr.Notes(names)
+diff = wr.labelled_differences(kd.differences, names)
+alpha = 1 - conf_level
+real = diff[diff["p_value"] < alpha] if "p_value" in diff else diff.iloc[0:0]
 cx.save_table(diff, f"{study}_driver_differences", waves=[w],
-              caption=f"{study}: differences between drivers' importances")
-nb.say("{k} of {m} pairs of drivers differ in importance at the {a:.0%} level.",
-       k=len(real), m=len(diff), a=1 - conf_level)
-fig = cx.driver_heatmap(kd)
-cx.save_figure(fig, f"{study}_driver_correlations", data=kd.correlations, waves=[w])
+              caption=f"{title}: differences between the drivers' importances for "
+                      f"{names.item(outcome)}")
+story.say("{k} of {m} pairs of drivers differ in importance at the {a:.0%} level{c}",
+          k=len(real), m=len(diff), a=alpha, c=":" if len(real) else ".")
+if len(real):
+    display(cx.show_table(real, {"driver_a": "More important", "driver_b": "Than",
+                                 "difference": "Difference (R²)",
+                                 "ci_low": f"{conf_level:.0%} CI", "p_value": "p"},
+                          footnote=(), suppress_below=None))
+fig = cx.driver_heatmap(kd, labels={d: names.item(d) for d in [*drivers, outcome]},
+                        title=f"Correlations of the drivers with {names.item(outcome)}")
+cx.save_figure(fig, f"{study}_driver_correlations",
+               data=wr.labelled_matrix(kd.correlations, names), waves=[w])
 display(fig)

@@ -21,15 +21,17 @@
 # ---
 
 # %% [markdown]
-# # 12 · Tracking across waves (template for any study with two or more observed waves)
+# # 12 · Tracking across waves
 #
-# Every index (or, without indices, every ordinal item) in each observed wave, with its
-# interval, the change from the previous and from the first wave (t tests on the design's
-# degrees of freedom, Holm-adjusted), the linear trend and a test of any difference — the waves
-# stacked as independent samples (`cx.track`). With segments in the codebook, the same by
-# segment; adjusted to the pooled mix of respondents on the segments, to show how much of a
-# change is composition. Declares `studies: ['*']`, `template: true` and `requires: ['waves>=2']`.
-
+# The study's headline measures first — its outcome and, where the codebook declares them,
+# the Net Promoter Score of its recommend questions and the top-box share of a rating
+# outcome — in each observed wave, with the change from the previous and from the first wave
+# (Holm-adjusted), the linear trend and a test of any difference; then every other index or
+# rating. The waves are independent samples, each with its own design; tests are design-based
+# when the study declares weights, strata or clusters. With segments in the codebook, each
+# wave is also adjusted to the pooled mix of respondents, to show how much of a change is
+# composition.
+#
 # **Data.** *Observed*: the study's own waves (ingested exports), or an example export.
 # *Published*: none. *Reconstructed*: only when a reconstructed wave is passed as `wave`, and then
 # labelled synthetic in every table.
@@ -41,85 +43,113 @@ conf_level = 0.95
 quick = False  # unused: the templates are fast
 
 # %%
-import pandas as pd
-from IPython.display import display
+from IPython.display import Markdown, display
 
 import cxresearch as cx
 from cxresearch import notebook as nb
 
-nb.setup()
+wr, story, Labeller = nb.wavereport, nb, nb.Labeller  # report helpers, narration
+tr = nb.trackreport  # the tracking report's helpers
 
-labels = nb.wave_labels(study)
+cx.theme(set_global=True)
+
+labels = wr.wave_labels(study)
 if len(labels) < 2:
     raise ValueError(f"{study} has {len(labels)} observed wave(s); tracking needs two")
 waves = [cx.load_wave(study, x) for x in labels]
 inst = waves[-1].instrument
-names = nb.labels(waves[-1])
-measures = list(inst.indices) or [i.id for i in inst if i.type in nb.ORDINAL]
-nb.say("Waves of {study}: {labels}.", study=study, labels=", ".join(labels))
+names = Labeller(waves[-1], lang=wr.report_language(inst))
+title = inst.meta.get("title", study)
+plan = tr.tracking_plan(inst)
+story.say("Waves of {title}: {labels}.", title=title, labels=", ".join(labels))
+
+# %% [markdown]
+# ## Headline measures
 
 # %%
-tables, skipped = [], []
-for m in measures:
-    try:
-        tables.append(cx.track(waves, m, conf_level=conf_level))
-    except (ValueError, TypeError, KeyError) as exc:
-        skipped.append(f"{m}: {exc}")
-trend = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-for s in skipped:
-    nb.say("Not tracked — {s}", s=s)
-if len(trend):
-    cx.save_table(trend, f"{study}_tracking", waves=waves,
-                  caption=f"{study}: tracking across waves")
-    fig = cx.tracking_chart(trend)
-    cx.save_figure(fig, f"{study}_tracking", data=trend, waves=waves)
+notes = wr.Notes(names)
+kpis = tr.track_many(waves, [p for p in plan if p["kpi"]], conf_level=conf_level, notes=notes)
+if len(kpis):
+    shown = tr.labelled_tracking(kpis, names)
+    cx.save_table(shown, f"{study}_tracking_kpis", waves=waves,
+                  caption=f"{title}: headline measures across waves")
+    fig = cx.tracking_chart(kpis, labels=tr.tracking_labels(kpis, names))
+    cx.save_figure(fig, f"{study}_tracking_kpis", data=shown, waves=waves)
     display(fig)
-    changes = trend[trend["term"] == "change"]
-    display(cx.show_table(changes.assign(item=[names.item(i) for i in changes["item"]]),
-                          {"item": "Measure", "comparison": "Against", "from_wave": "From",
+    display(cx.show_table(shown[shown["term"] == "wave"],
+                          {"item": "Measure", "wave": "Wave", "estimate": "Estimate",
+                           "ci_low": f"{conf_level:.0%} CI", "n": "n",
+                           "n_eff": "Effective n"}, footnote=(), suppress_below=None))
+    display(cx.show_table(tr.labelled_tracking(tr.changes(kpis), names),
+                          {"item": "Measure", "term": "Comparison", "from_wave": "From",
                            "wave": "To", "estimate": "Change",
-                           "ci_low": f"{conf_level:.0%} CI", "p_adjusted": "p (Holm)"},
-                          suppress_below=None))
-    slopes = trend[trend["term"] == "trend"]
-    display(cx.show_table(slopes.assign(item=[names.item(i) for i in slopes["item"]]),
-                          {"item": "Measure", "estimate": "Trend per wave",
-                           "ci_low": f"{conf_level:.0%} CI", "p_value": "p"},
-                          suppress_below=None))
+                           "ci_low": f"{conf_level:.0%} CI", "p_value": "p",
+                           "p_adjusted": "p (Holm)"}, footnote=(), suppress_below=None))
+    story.say("{m}", m=tr.tracking_method_note(kpis))
+else:
+    story.say("The codebook names no outcome and no recommend question: the measures below "
+              "are tracked without a headline.")
+if len(notes):
+    display(Markdown(notes.footnote()))
+
+# %% [markdown]
+# ## Every other measure
+
+# %%
+notes = wr.Notes(names)
+rest = tr.track_many(waves, [p for p in plan if not p["kpi"]], conf_level=conf_level,
+                     notes=notes)
+if len(rest):
+    shown = tr.labelled_tracking(rest, names)
+    cx.save_table(shown, f"{study}_tracking", waves=waves,
+                  caption=f"{title}: tracking across waves")
+    fig = cx.tracking_chart(rest, labels=tr.tracking_labels(rest, names))
+    cx.save_figure(fig, f"{study}_tracking", data=shown, waves=waves)
+    display(fig)
+    display(cx.show_table(tr.labelled_tracking(tr.changes(rest), names),
+                          {"item": "Measure", "term": "Comparison", "from_wave": "From",
+                           "wave": "To", "estimate": "Change",
+                           "ci_low": f"{conf_level:.0%} CI", "p_value": "p",
+                           "p_adjusted": "p (Holm)"}, footnote=(), suppress_below=None))
+elif not kpis.shape[0]:
+    story.say("Nothing to track: the codebook has no index, rating or numeric item with a "
+              "scale.")
+if len(notes):
+    display(Markdown(notes.footnote()))
 
 # %% [markdown]
 # ## Is a change just a different mix of respondents?
 #
-# Each wave raked to the pooled sample's shares on the segment items (`adjust=`), next to the
-# unadjusted estimates.
+# Each wave raked to the pooled sample's shares on the segment items, next to the unadjusted
+# estimates.
 
 # %%
-segs = nb.segments(inst)
+notes = wr.Notes(names)
+segs = wr.segments(inst)
 absent = {s: [w.label for w in waves if s not in w.data] for s in segs}
 absent = {s: x for s, x in absent.items() if x}
 if absent and (inst.meta.get("analysis") or {}).get("segments"):  # named: never dropped (#23)
     raise ValueError(f"meta.analysis.segments of {study}: not in every wave: {absent}")
 for s, x in absent.items():
-    nb.say("Segment {s} is not adjusted for: absent from wave(s) {x}.", s=s, x=", ".join(x))
+    notes.add(f"{names.item(s)} is not adjusted for: absent from wave(s) {', '.join(x)}")
 segs = [s for s in segs if s not in absent]
 if len(segs) > 2:
-    nb.say("Adjusted for the first two segments: {a}; not for {b}.", a=", ".join(segs[:2]),
-              b=", ".join(segs[2:]))
+    notes.add(f"Adjusted for the first two segments ({', '.join(names.item(s) for s in segs[:2])})"
+              f", not for {', '.join(names.item(s) for s in segs[2:])}")
 segs = segs[:2]
-if segs and measures:
-    adj = []
-    for m in measures:
-        try:
-            adj.append(cx.track(waves, m, adjust=segs, conf_level=conf_level))
-        except (ValueError, TypeError, KeyError) as exc:
-            nb.say("{m}: no adjusted estimate ({e})", m=m, e=exc)
-    if adj:
-        adj = pd.concat(adj, ignore_index=True)
-        cx.save_table(adj, f"{study}_tracking_adjusted", waves=waves,
-                      caption=f"{study}: tracking, adjusted to the pooled mix on {segs}")
-        per_wave = adj[adj["term"] == "wave"]
-        display(cx.show_table(per_wave.assign(item=[names.item(i) for i in per_wave["item"]]),
+measured = [p for p in plan if p["kpi"]] or plan[:3]
+if segs and measured:
+    adj = tr.track_many(waves, measured, conf_level=conf_level, notes=notes, adjust=segs)
+    if len(adj):
+        shown = tr.labelled_tracking(adj, names)
+        cx.save_table(shown, f"{study}_tracking_adjusted", waves=waves,
+                      caption=f"{title}: tracking, adjusted to the pooled mix on "
+                              + ", ".join(names.item(s) for s in segs))
+        display(cx.show_table(shown[shown["term"] == "wave"],
                               {"item": "Measure", "wave": "Wave", "weighting": "Weighting",
                                "estimate": "Estimate", "ci_low": f"{conf_level:.0%} CI"},
-                              suppress_below=None))
+                              footnote=(), suppress_below=None))
 else:
-    nb.say("No segment items in every wave: no composition adjustment.")
+    story.say("No segment items in every wave: no composition adjustment.")
+if len(notes):
+    display(Markdown(notes.footnote()))

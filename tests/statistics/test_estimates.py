@@ -43,7 +43,10 @@ def test_mean_two_variables_with_deff(dstrat):
     np.testing.assert_allclose(r["estimate"], _r(ref["est"]), rtol=EXACT)
     np.testing.assert_allclose(r["se"], _r(ref["se"]), rtol=EXACT)
     np.testing.assert_allclose(r["deff"], _r(ref["deff"]), rtol=EXACT)
-    np.testing.assert_allclose(r["n_eff"], 200 / _r(ref["deff"]), rtol=EXACT)
+    # n_eff is Kish's (issue 26), the same in estimates, banners and tracking:
+    # In R: sum(weights(dstrat))^2 / sum(weights(dstrat)^2)
+    w = reference_csv("apistrat")["pw"].to_numpy()  # the data's weights (dstrat: maybe an engine)
+    np.testing.assert_allclose(r["n_eff"], w.sum() ** 2 / (w**2).sum(), rtol=EXACT)
 
 
 def test_mean_ci_uses_design_df_by_default_and_normal_on_request(dstrat):

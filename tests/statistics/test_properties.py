@@ -57,7 +57,7 @@ def surveys(draw, min_n: int = 6, max_n: int = 40):
 ESTIMATORS = {
     "mean": lambda d: cx.mean(d, "y"),
     "proportion": lambda d: cx.proportion(d, "g"),
-    "nps": lambda d: cx.nps(d, "rec"),
+    "nps": lambda d: cx.nps(d, "rec", item_range=(0, 10)),  # 0-10 said: answers may all be low
     "top_box": lambda d: cx.top_box(d, "q"),
 }
 

@@ -72,7 +72,10 @@ def importance_performance(data, *, method: str | None = None, performance: str 
         Which importance to draw when the table holds several (``"shapley"``, ``"johnson"``,
         ...); default the first.
     performance : {"pomp", "mean"}, optional
-        x axis: POMP (0-100 on the codebook scale; the default when known) or the mean.
+        x axis: POMP (default; 0-100 on each driver's codebook scale, one axis for all) or
+        the raw mean (only sensible when every driver is on the same scale). With POMP,
+        drivers without a scale (age, counts) are left out and named in the chart's note.
+        Default: POMP when any driver has a scale, else the raw mean (said in the note).
     labels : dict, optional
         Driver -> label; default the codebook's short labels (given a Wave), else the ids.
     ci : bool
@@ -108,16 +111,31 @@ def importance_performance(data, *, method: str | None = None, performance: str 
                              f"({sorted(table['measure'].unique())})")
     if df.empty:
         raise ValueError("data has no drivers to plot")
-    has_pomp = "pomp" in df.columns and df["pomp"].notna().all()
-    if performance is None:
-        performance = "pomp" if has_pomp else "mean"
+    scaled = df["pomp"].notna() if "pomp" in df.columns else pd.Series(False, df.index)
+    if performance is None:  # POMP whenever a driver has a scale; raw means only without any
+        performance = "pomp" if scaled.any() else "mean"
+        if not scaled.any():
+            extra = ("Performance is each driver's raw mean: no driver has a declared answer "
+                     "scale, so the axis is only meaningful if all share one.")
+            note = f"{note} {extra}" if note else extra
     if performance not in ("pomp", "mean"):
         raise ValueError(f"performance must be 'pomp' or 'mean', got {performance!r}")
-    if performance == "pomp" and not has_pomp:
-        raise ValueError("performance='pomp' needs the driver scales (key_drivers on a Wave "
-                         "or with item_range={...}); use performance='mean'")
+    left_out: list[str] = []
+    if performance == "pomp":
+        if not scaled.any():
+            raise ValueError("performance='pomp' needs the driver scales: no driver has a "
+                             "scale in the codebook, so there is no common 0-100 axis; run "
+                             "key_drivers on a Wave whose codebook gives the drivers' "
+                             "scale_min/scale_max (or item_range={...}), or pass "
+                             "performance='mean' for drivers that share one scale")
+        left_out = [str(names.get(d, d)) for d in df.loc[~scaled, "driver"]]
+        df = df[scaled]
     if performance not in df.columns:
         raise ValueError(f"data lacks the column {performance!r}")
+    if left_out:
+        extra = ("Not shown (no answer scale in the codebook, so no 0–100 performance): "
+                 + ", ".join(left_out) + ".")
+        note = f"{note} {extra}" if note else extra
     synth = is_synthetic(synthetic, data if isinstance(data, pd.DataFrame) else
                          getattr(data, "synthetic", None), df)
     x = df[performance].to_numpy(dtype=float)
@@ -145,10 +163,14 @@ def importance_performance(data, *, method: str | None = None, performance: str 
         xs = np.concatenate([x, [xm]])
         ylo = np.nanmin(np.concatenate([y, lo])) if ci else y.min()
         yhi = np.nanmax(np.concatenate([y, hi])) if ci else y.max()
+        if performance == "pomp":             # one fixed 0-100 axis for every driver
+            xs = np.array([0.0, 100.0])
         xr = (xs.max() - xs.min()) or 1.0
         yr = (yhi - ylo) or 1.0
         x_lab = xs.max() + 0.10 * xr          # a column of labels right of the points
         ax.set_xlim(xs.min() - 0.08 * xr, xs.max() + 0.75 * xr)
+        if performance == "pomp":
+            ax.set_xticks([0, 25, 50, 75, 100])
         y0, y1 = min(0, ylo - 0.04 * yr), yhi + 0.10 * yr
         ax.set_ylim(y0, y1)
         # label heights in data units, from the axes height in points
@@ -173,15 +195,17 @@ def importance_performance(data, *, method: str | None = None, performance: str 
                         arrowprops={"arrowstyle": "-", "color": RULE, "linewidth": 0.5,
                                     "shrinkA": 1, "shrinkB": 3})
         if quadrant_labels:
-            dx = 0.015 * xr
-            spots = {(True, False): (xm - dx, y1, "right", "top"),
-                     (True, True): (xm + dx, y1, "left", "top"),
-                     (False, False): (xm - dx, y0, "right", "bottom"),
-                     (False, True): (xm + dx, y0, "left", "bottom")}
+            # each caption in its own corner of the data region, on two lines, so that the
+            # four never meet whatever the means are
+            left, right = xs.min() - 0.06 * xr, xs.max()
+            spots = {(True, False): (left, y1, "left", "top"),
+                     (True, True): (right, y1, "right", "top"),
+                     (False, False): (left, y0, "left", "bottom"),
+                     (False, True): (right, y0, "right", "bottom")}
             for key, lab in _QUADRANTS.items():
                 qx, qy, ha, va = spots[key]
-                ax.text(qx, qy, lab, ha=ha, va=va, fontsize=th.small - 0.5, color=MUTED,
-                        style="italic", zorder=0)
+                ax.text(qx, qy, wrap_label(lab, 12), ha=ha, va=va, fontsize=th.small - 0.5,
+                        color=MUTED, style="italic", zorder=0, linespacing=1.0)
         meth = df["measure"].iloc[0] if "measure" in df.columns else "importance"
         ylab = {"shapley": "Importance (R\u00b2 contribution, LMG)",
                 "johnson": "Importance (Johnson's relative weight)",

@@ -57,6 +57,7 @@ from cxresearch.statistics.estimates.means import (
 )
 from cxresearch.statistics.estimates.recommend import (
     NpsCutoffs,
+    check_cutoffs_fit,
     declared_scale,
     nps_code,
     nps_cutoffs,
@@ -359,7 +360,10 @@ def nps(d, item: str, by=None, *, promoters=None, detractors=None, item_range=No
     that of a mean (linearized). Who is a promoter follows :func:`nps_cutoffs`: the
     ``promoters=``/``detractors=`` arguments, else the codebook item's ``nps:`` key, else the
     classic 9–10 / 0–6 — but only for an item on a 0–10 scale (a codebook item on another
-    scale without cut-offs is refused; a plain column must hold 0..10). The cut-offs used are
+    scale without cut-offs is refused; without a codebook, answers that do not look like 0–10
+    — none above 7 — and cut-offs no answer reaches are refused too, naming the item and the
+    ways to proceed: :func:`~cxresearch.statistics.estimates.recommend.check_cutoffs_fit`).
+    Weights or answers beyond 1e100 are refused (no variance exists). The cut-offs used are
     stated in ``method``. A second row, ``measure == "mean_<min>_<max>"`` (``mean_0_10``,
     ``mean_1_7``...), is the mean answer on the item's scale: a different quantity (a report's
     "NPS of 8.5" is this). With ``detail=True`` the shares (in %) of promoters, passives and
@@ -404,7 +408,8 @@ def nps(d, item: str, by=None, *, promoters=None, detractors=None, item_range=No
     cut = nps_cutoffs(d if instrument is not None else None, item, promoters, detractors,
                       item_range=item_range)
     x = _nps_answers(des, item)
-    code = nps_code(x, cut)
+    code = nps_code(x, cut)  # answers off the scale or not numbers: refused first
+    check_cutoffs_fit(x, cut)
     ok = np.isfinite(code)
     cols = [np.where(ok, code, 0.0), np.where(ok, x, 0.0)]
     names = ["nps", cut.mean_name]

@@ -20,13 +20,23 @@ Conventions (stated in each result's ``method`` column):
   ``svyby(..., svyciprop)`` uses); a number fixes the df; ``df=np.inf`` gives the normal
   interval of R's plain ``confint()``. The df used is stated in ``method``.
 * A domain with a single respondent has an undefined variance: its ``se``, ``deff``,
-  ``n_eff`` and interval are NaN, with a :class:`~cxresearch.errors.SingleRespondentWarning`
+  and interval are NaN (``n_eff`` is 1), with a :class:`~cxresearch.errors.SingleRespondentWarning`
   and a note in ``method`` (never a silent SE of 0).
 * ``deff`` is the design effect against simple random sampling without replacement of the same
   number of respondents, as ``svymean(..., deff=TRUE)``: ``var / (s² / n · (1 − n / N̂))``.
   When the weights do not estimate a population size (their sum is not larger than the sample
   size, e.g. unit or normalized weights) the without-replacement factor is dropped (``survey``
-  would report an infinite deff). ``n_eff = n / deff``.
+  would report an infinite deff), and also when they sum to less than twice the sample size
+  (weights averaging about 1 estimate no population, and a domain's factor ``1 − n/N̂`` would
+  be near zero and inflate deff): then deff is against sampling with replacement, as
+  ``svymean(deff="replace")``. It depends on the estimate, so reports show Kish's n_eff.
+* ``n_eff`` is Kish's effective sample size of the respondents behind the estimate (valid
+  answers in the domain): ``(Σw)² / Σw²`` — the same number in estimates, banners and
+  tracking; it depends on the weights only, not on the variable or the clustering
+  (R: ``sum(w)^2 / sum(w^2)`` over the domain's respondents).
+* Weights and answers above 1e100 in absolute value (where sums of squares overflow) are
+  refused with a ``ValueError`` naming them: their variance cannot be computed in floating
+  point, and an SE of 0 would be a silent wrong answer.
 * Missing values of the analysed variable are left out of the domain (``na.rm=TRUE``).
 
 Written by hand on top of numpy (linearization needs the design); plain-count intervals come
@@ -60,6 +70,7 @@ from cxresearch.statistics.design.results import records_warnings
 
 __all__ = ["mean", "proportion", "proportion_ci", "total"]
 
+
 COLUMNS = ["estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff", "method"]
 
 _PLAIN = {"wilson": "wilson", "clopper-pearson": "beta", "agresti-coull": "agresti_coull",
@@ -85,10 +96,30 @@ def numeric(design: Design, var, what: str = "var") -> tuple[np.ndarray, np.ndar
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         raise TypeError(f"{what}={var!r} is not numeric (dtype {s.dtype})")
     x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    refuse_infinite(x, f"{what}={getattr(s, 'name', None) or var!r}" if isinstance(var, str)
-                    else what)
+    name = f"{what}={getattr(s, 'name', None) or var!r}" if isinstance(var, str) else what
+    refuse_infinite(x, name)
+    refuse_huge(x, name)
     ok = np.isfinite(x)
     return np.where(ok, x, 0.0), ok
+
+
+HUGE = 1e100  # sums of squares of larger numbers can overflow a float: no variance exists
+
+
+def refuse_huge(x: np.ndarray, what: str, kind: str = "value") -> None:
+    """Raise a ValueError when ``x`` holds a number above 1e100 in absolute value: sums of
+    squares can overflow a float there, so no variance can be computed and an SE of 0 or inf
+    would be wrong. The message names ``what``, the value and its row."""
+    a = np.abs(np.asarray(x, dtype=float))
+    with np.errstate(invalid="ignore"):
+        bad = np.isfinite(a) & (a > HUGE)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ValueError(f"{what} has {rows.size} {kind}(s) beyond the range a variance can be "
+                         f"computed for (first at row {rows[0]}: {float(np.asarray(x)[rows[0]]):g}; "
+                         f"above {HUGE:g} the sums of squares behind a variance overflow); "
+                         "check the data for a unit or coding error"
+                         + (", or recode the value as missing" if kind == "value" else ""))
 
 
 
@@ -152,6 +183,18 @@ def design_label(design: Design) -> str:
     return "design: " + (", ".join(bits) or "unit weights")
 
 
+def without_replacement(design: Design) -> bool:
+    """Whether ``deff`` compares with sampling *without* replacement: only when the weights
+    estimate a population clearly larger than the sample (their sum at least twice the number
+    of respondents). Weights that average about 1 (normalized, or raked to the sample size)
+    say nothing about a population; there the factor ``1 - n/N̂`` of a domain whose weights
+    sum to a little more than its respondents is near zero and would inflate deff (the
+    "Effective n 27.7, deff 4.44" of issue 26; R's ``svymean(deff=TRUE)`` gives the same
+    number, with its warning "Sample size greater than population size" on the whole sample).
+    """
+    return float(np.sum(design.weights)) >= 2.0 * float(np.sum(row_counts(design, design.n)))
+
+
 def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndarray,
                     gcode: np.ndarray, gtable: pd.DataFrame, what: str,
                     total: bool = False, cov: bool = False) -> list[dict]:
@@ -166,6 +209,8 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
         A = A[:, None]
     B = np.asarray(B, dtype=float)
     w = design.weights
+    refuse_huge(w, "the design's weights" if design.spec.get("weights") is None
+                else f"weights={design.spec.get('weights')!r}", "weight")
     G, k = len(gtable), A.shape[1]
     m = np.asarray(valid, dtype=bool) & (gcode >= 0)
     gi = np.where(m, gcode, 0)
@@ -173,6 +218,8 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
     gr, wr = gi[rows], w[rows]
     nn = np.bincount(gr, weights=row_counts(design, design.n)[rows], minlength=G)
     Wd = np.bincount(gr, weights=wr, minlength=G)
+    w2 = getattr(design, "w2", None)  # an engine's collapsed cells carry their sum of w²
+    W2d = np.bincount(gr, weights=(w * w if w2 is None else w2)[rows], minlength=G)
     npos = np.bincount(gr, weights=(wr > 0).astype(float), minlength=G)
     for g in range(G):
         if nn[g] == 0 or npos[g] == 0:
@@ -199,7 +246,7 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = np.where((nn > 1)[:, None], ss / Wd[:, None] * (nn / (nn - 1))[:, None], np.nan)
     vsrs = s2 * (Wd**2 / nn)[:, None]
-    if not design.srs:
+    if not design.srs and without_replacement(design):
         fpc = np.where(Wd > nn * (1 + 1e-9), (Wd - nn) / Wd, 1.0)
         vsrs = vsrs * fpc[:, None]
     # one variance-engine call per block of groups (scores are zero outside each group)
@@ -227,6 +274,7 @@ def ratio_estimates(design: Design, A: np.ndarray, B: np.ndarray, valid: np.ndar
         df_dom = design.df if gtable.shape[1] == 0 else (
             lambda g=g: design.domain_df(gcode == g))  # computed only when df="domain" asks
         out.append({"est": est[g].copy(), "var": var, "vsrs": vsrs[g].copy(), "n": int(nn[g]),
+                    "n_eff": float(Wd[g] ** 2 / W2d[g]) if W2d[g] > 0 else np.nan,
                     "df": design.df, "df_domain": df_dom, "V": V if cov else None})
     return out
 
@@ -274,8 +322,7 @@ def assemble(gtable, res, lead: dict, conf_level, df_opt, label, scale=1.0, ci=N
             row.update({c: v[j] for c, v in lead.items()})
             row.update({"estimate": est * scale, "se": se * scale, "ci_low": lo * scale,
                         "ci_high": hi * scale, "n": r["n"],
-                        "n_eff": (r["n"] / deff if deff > 0 else np.inf) if np.isfinite(deff)
-                        else np.nan,
+                        "n_eff": r.get("n_eff", np.nan),
                         "deff": deff, "method": f"{label}; {how}"})
             rows.append(row)
     out = pd.DataFrame(rows)

@@ -23,7 +23,7 @@ from cxresearch.codebooks.items import cutoff_values
 from cxresearch.sampling.design import Design
 from cxresearch.waves.storage import is_wave
 
-__all__ = ["NpsCutoffs", "nps_code", "nps_cutoffs"]
+__all__ = ["NpsCutoffs", "check_cutoffs_fit", "nps_code", "nps_cutoffs"]
 
 
 # --------------------------------------------------------------------------- NPS cut-offs
@@ -45,6 +45,7 @@ class NpsCutoffs:
     scale_min: int
     scale_max: int
     source: str = "classic"
+    scale_from: str = "declared"  # "declared" (codebook or item_range=), "cut-offs", "assumed"
 
     @property
     def passives(self) -> tuple[int, ...]:
@@ -176,8 +177,10 @@ def nps_cutoffs(source, item: str, promoters=None, detractors=None, *,
                 f"cut-offs: pass promoters= and detractors= (e.g. promoters=[{sc[1]}], "
                 f"detractors=range({sc[0]}, {sc[1] - 1})), or declare them in the codebook "
                 f"item ('nps: {{promoters: [{sc[1]}], detractors: \"{sc[0]}-{sc[1] - 2}\"}}')")
-        return NpsCutoffs(item, (9, 10), tuple(range(0, 7)), 0, 10, "classic")
+        return NpsCutoffs(item, (9, 10), tuple(range(0, 7)), 0, 10, "classic",
+                          "declared" if sc is not None else "assumed")
     lo, hi = scale or declared or (min(det[0], pro[0]), max(det[-1], pro[-1]))
+    scale_from = "declared" if (scale or declared) else "cut-offs"
     if set(pro) & set(det):
         raise ValueError(f"item {item!r}: promoters {list(pro)} and detractors {list(det)} "
                          "overlap")
@@ -191,7 +194,52 @@ def nps_cutoffs(source, item: str, promoters=None, detractors=None, *,
         raise ValueError(f"item {item!r}: promoters {list(pro)} must be the {want} answers and "
                          f"detractors {list(det)} the other end of its scale {lo}..{hi}"
                          + (" (the item is reverse-keyed)" if reverse else ""))
-    return NpsCutoffs(item, pro, det, int(lo), int(hi), source_txt)
+    return NpsCutoffs(item, pro, det, int(lo), int(hi), source_txt, scale_from)
+
+
+def check_cutoffs_fit(x, cutoffs: NpsCutoffs) -> None:
+    """Refuse cut-offs that the answers ``x`` show to be wrong, when no scale was declared.
+
+    Without a codebook scale or ``item_range=``, two mistakes give a number that looks like an NPS
+    and is not one: the classic 0–10 cut-offs applied to answers on a shorter scale (a 1–7
+    item where nobody can be a promoter), and cut-offs no answer reaches (``promoters="11-12"``
+    on 0–10 answers, inventing a 0..12 scale). Both raise ``ValueError`` naming the item, the
+    answers seen and the ways to proceed. A declared scale is trusted (answers off it are
+    refused by :func:`nps_code`).
+
+    Examples
+    --------
+    >>> c = nps_cutoffs(None, "r")
+    >>> check_cutoffs_fit([1, 3, 7, 5], c)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: item 'r': the answers run from 1 to 7 ...
+    """
+    if cutoffs.scale_from == "declared":
+        return
+    v = np.asarray(pd.to_numeric(pd.Series(np.asarray(x, dtype=object)), errors="coerce"),
+                   dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return
+    lo, hi = float(v.min()), float(v.max())
+    ways = ("pass the cut-offs of its scale (promoters= and detractors=, e.g. promoters=[7], "
+            "detractors=\"1-5\" on 1..7), or item_range=(0, 10) if it really is the 0-10 question, "
+            "or analyse the Wave, whose codebook types the item (nps_0_10 or an nps: block)")
+    if cutoffs.scale_from == "assumed" and hi <= 7:
+        raise ValueError(f"item {cutoffs.item!r}: the answers run from {lo:g} to {hi:g}, "
+                         "which does not look like the 0-10 recommend question the classic "
+                         "cut-offs (promoters 9-10, detractors 0-6) are made for, and there is "
+                         f"no codebook saying what the scale is; {ways}")
+    pro, det = cutoffs.promoters, cutoffs.detractors
+    top, bottom = (det, pro) if pro[0] < det[0] else (pro, det)
+    if cutoffs.scale_from == "cut-offs" and (top[0] > hi or bottom[-1] < lo):
+        far = top if top[0] > hi else bottom
+        grp = "promoters" if far == pro else "detractors"
+        raise ValueError(f"item {cutoffs.item!r}: {grp} {list(far)} lie beyond every answer (the "
+                         f"answers run from {lo:g} to {hi:g}), so the cut-offs imply a scale "
+                         f"{cutoffs.scale_min}..{cutoffs.scale_max} nobody answered on; check "
+                         "the cut-offs, or give item_range=(lowest, highest) to confirm the scale")
 
 
 def nps_code(values, cutoffs: NpsCutoffs) -> np.ndarray:

@@ -44,7 +44,13 @@ from cxresearch.statistics.design.resolve import (
     total_variance,
 )
 from cxresearch.statistics.design.results import Result, records_warnings
-from cxresearch.statistics.estimates.means import COLUMNS, assemble, design_label, ratio_estimates
+from cxresearch.statistics.estimates.means import (
+    COLUMNS,
+    assemble,
+    design_label,
+    ratio_estimates,
+    refuse_huge,
+)
 from cxresearch.statistics.estimates.recommend import nps_code, nps_cutoffs
 from cxresearch.statistics.relationships.multiplicity import adjust_pvalues
 
@@ -305,6 +311,7 @@ def _values(d, frame, value, group, kind, promoters, detractors, item_range, fr)
         raise TypeError(f"value={named(value, 'value')} must be numeric, got dtype {vs.dtype}")
     v = vs.astype("float64").to_numpy(na_value=np.nan)
     refuse_infinite(v, f"value={named(value, 'value')}")
+    refuse_huge(v, f"value={named(value, 'value')}")
     what, cat3 = "weighted mean", None
     if kind == "nps":
         from cxresearch.waves.storage import is_wave

@@ -9,6 +9,7 @@ calibrated (raked) across waves cannot be cut and is refused with the alternativ
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.design.resolve import as_design, refuse_infinite
 from cxresearch.statistics.estimates import recommend
+from cxresearch.statistics.estimates.means import refuse_huge
 from cxresearch.waves.storage import is_wave, wave_year
 
 __all__ = ["MEASURES", "Part", "pooled_margins", "resolve_parts", "series_values",
@@ -88,26 +90,46 @@ def _sort_key(v):
         return (1, 0.0, str(v))
 
 
-def resolve_parts(obj, wave: str, columns=None) -> tuple[list[Part], dict]:
-    """Waves -> list of :class:`Part`, plus ``{"study", "synthetic"}``."""
+def _wave_design(v, lonely_psu):
+    """A Wave's design (its codebook's design columns) with the lonely-PSU rule ``lonely_psu``
+    (None: the default, "fail"); a Design keeps its own rule unless one is given."""
+    if is_wave(v):
+        if lonely_psu is None:
+            return v.design()
+        cols = v.instrument.design_columns()
+        kw = {k: (c if c is not None and c in v.data.columns and v.data[c].notna().any()
+                  else None) for k, c in cols.items() if k in ("weights", "strata", "psu", "fpc")}
+        return Design(v.data, **kw, lonely_psu=lonely_psu)
+    d = as_design(v)
+    if lonely_psu is not None and d.lonely_psu != lonely_psu:
+        d = copy.copy(d)  # the rule only enters the variance: same design, other rule
+        d.lonely_psu = lonely_psu
+    return d
+
+
+def resolve_parts(obj, wave: str, columns=None, lonely_psu=None) -> tuple[list[Part], dict]:
+    """Waves -> list of :class:`Part`, plus ``{"study", "synthetic"}``. ``lonely_psu`` (a
+    :class:`Design` rule) applies to every wave; None keeps each Design's own rule."""
     parts: list[Part] = []
     if isinstance(obj, dict):
         for lab, v in obj.items():
             inst = v.instrument if is_wave(v) else None
-            parts.append(Part(lab, as_design(v), inst, bool(getattr(v, "synthetic", False))))
+            parts.append(Part(lab, _wave_design(v, lonely_psu), inst,
+                              bool(getattr(v, "synthetic", False))))
     elif isinstance(obj, list | tuple):
         for v in obj:
             if not is_wave(v):
                 raise TypeError(f"a list of waves must hold Waves, got {type(v).__name__}; "
                                 "pass a dict {label: Design or DataFrame} instead")
-            parts.append(Part(v.label, v.design(), v.instrument, bool(v.synthetic)))
+            parts.append(Part(v.label, _wave_design(v, lonely_psu), v.instrument,
+                              bool(v.synthetic)))
         studies = {p.instrument.name for p in parts}
         if len(studies) > 1:
             raise ValueError(f"the waves belong to different studies {sorted(studies)}; "
                              "tracking compares waves of one study")
     elif isinstance(obj, Design | pd.DataFrame) or is_wave(obj):
         inst = obj.instrument if is_wave(obj) else None
-        des = as_design(obj)
+        des = _wave_design(obj, lonely_psu)
         if not isinstance(wave, str) or wave not in des.data.columns:
             raise ValueError(f"wave={wave!r} is not a column of the data; name the column "
                              "that holds the wave, or pass a list of Waves")
@@ -203,6 +225,7 @@ def _numeric(s: pd.Series, col: str, label) -> np.ndarray:
                         "use measure='proportion' with level=")
     x = s.to_numpy(dtype=float, na_value=np.nan)
     refuse_infinite(x, f"item {col!r} in wave {label!r}")
+    refuse_huge(x, f"item {col!r} in wave {label!r}")
     return x
 
 
@@ -300,6 +323,9 @@ def series_values(parts, items, measure, *, level=None, top_box=None, scale=None
             cut = _nps_cutoffs(parts, col, promoters, detractors, scale)
             for p in parts:
                 vals.append(None if p.label in missing else _nps_code(p.data[col], cut, p.label))
+            recommend.check_cutoffs_fit(pd.concat(
+                [pd.to_numeric(p.data[col].astype(object), errors="coerce") for p in parts
+                 if p.label not in missing], ignore_index=True).to_numpy(dtype=float), cut)
             spec.update(what=f"NPS ({cut.describe()})", short="NPS", units="NPS points")
         else:
             vals, what = _proportion_values(parts, col, missing, level, top_box, scale, notes)

@@ -44,11 +44,15 @@ import pandas as pd
 from scipy import special
 from threadpoolctl import threadpool_limits
 
-from cxresearch.errors import ConvergenceWarning
+from cxresearch.errors import ConvergenceWarning, SingleRespondentWarning
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.results import add_notes, records_warnings
 from cxresearch.statistics.design.weighting import rake
-from cxresearch.statistics.estimates.means import design_label, design_prop_ci
+from cxresearch.statistics.estimates.means import (
+    design_label,
+    design_prop_ci,
+    without_replacement,
+)
 from cxresearch.statistics.relationships.multiplicity import adjust_pvalues
 from cxresearch.statistics.tracking.inputs import (
     MEASURES,
@@ -94,7 +98,7 @@ def _wave_stats(design, ys: list, seg_masks: list) -> list:
         return where
     S, K = len(live), len(seg_masks)
     Z = np.empty((design.n, 2 * S * K), order="F")  # columns contiguous: one pass each
-    W, S1, S2, N = (np.empty(S * K) for _ in range(4))
+    W, S1, S2, N, W2 = (np.empty(S * K) for _ in range(5))
     for a, j in enumerate(live):
         ok = np.isfinite(ys[j])
         for s, m in enumerate(seg_masks):
@@ -106,6 +110,7 @@ def _wave_stats(design, ys: list, seg_masks: list) -> list:
             o[:] = okm
             wy = w * y0
             W[c], S1[c], S2[c], N[c] = w @ o, wy.sum(), wy @ y0, np.count_nonzero(okm)
+            W2[c] = (w * w) @ o
     V = design.total_variance(Z)
     for a, j in enumerate(live):
         sl = slice(2 * a * K, 2 * (a + 1) * K)
@@ -113,7 +118,8 @@ def _wave_stats(design, ys: list, seg_masks: list) -> list:
         ent = []
         for s, m in enumerate(seg_masks):
             c = a * K + s
-            ent.append({"n": int(N[c]), "W": float(W[c]), "S1": float(S1[c]),
+            ent.append({"n": int(N[c]), "W": float(W[c]), "W2": float(W2[c]), "S1": float(S1[c]),
+                        "wor": without_replacement(design),
                         "S2": float(S2[c]), "U": block[2 * s:2 * s + 2, 2 * s:2 * s + 2],
                         "df": design.df if m is None else design.domain_df(
                             Z[:, 2 * c + 1] > 0)})
@@ -132,14 +138,20 @@ def _mean_row(e, srs: bool, measure: str, conf_level: float):
     var = max(float(L @ e["U"] @ L), 0.0)
     if var <= 1e-24 * max(m * m, 1e-300):
         var = 0.0
+    if n == 1:  # one respondent: no variance, whatever a lonely-PSU rule would centre on
+        var = np.nan
     se = np.sqrt(var)
     ss = max(e["S2"] - e["S1"] ** 2 / W, 0.0)
     vsrs = ss / W / (n - 1) if n > 1 else np.nan
-    if W > n * (1 + 1e-9) and not srs:
+    if W > n * (1 + 1e-9) and not srs and e.get("wor", True):
         vsrs *= (W - n) / W
-    deff = var / vsrs if np.isfinite(vsrs) and vsrs > 0 else np.nan
-    neff = (n / deff if deff > 0 else np.inf) if np.isfinite(deff) else np.nan
+    deff = var / vsrs if np.isfinite(vsrs) and vsrs > 0 and np.isfinite(var) else np.nan
+    neff = W * W / e["W2"] if e.get("W2", 0) > 0 else np.nan  # Kish, within the domain
     df = e["df"]
+    if not np.isfinite(var):
+        return {"estimate": m, "se": np.nan, "var": np.nan, "ci_low": np.nan,
+                "ci_high": np.nan, "n": n, "n_eff": neff, "deff": np.nan,
+                "how": "SE undefined: one respondent", "L": L}
     if measure == "proportion":
         lo, hi, how = design_prop_ci("logit", conf_level, srs)(m, se, n, df, deff)
     else:
@@ -203,6 +215,14 @@ def _series_rows(st: list, parts: list[Part], times, opts: dict, lead: dict) -> 
             row.update({k: e[k] for k in ("estimate", "se", "ci_low", "ci_high", "n", "n_eff",
                                           "deff")})
             row["method"] = f"{opts['what']}; linearized SE ({opts['labels'][g]}); {e['how']}"
+            if e["n"] == 1:
+                where = "" if len(lead) <= 3 else " (" + ", ".join(
+                    f"{k}={v!r}" for k, v in list(lead.items())[3:]) + ")"
+                msg = (f"only one respondent with a valid {lead['item']!r} in wave "
+                       f"{p.label!r}{where}: its standard error, and the changes, trend and "
+                       "test that use it, are undefined (NaN)")
+                warnings.warn(msg, SingleRespondentWarning, stacklevel=4)
+                row["note"] = msg
         rows.append(row)
     # changes (independent waves: variances add)
     pairs = []
@@ -252,8 +272,8 @@ def _series_rows(st: list, parts: list[Part], times, opts: dict, lead: dict) -> 
         for k, g in enumerate(present):
             c = bread[1] @ np.array([1.0, tp[k]])  # d slope / d (total of x·resid) row
             L = c * np.array([1.0, -fit[k]])
-            var += float(L @ st[g]["U"] @ L)
-        se = np.sqrt(max(var, 0.0))
+            var += float(L @ st[g]["U"] @ L) if np.isfinite(ests[g]["var"]) else np.nan
+        se = np.sqrt(max(var, 0.0)) if np.isfinite(var) else np.nan
         dft = degf - 1
         t = beta[1] / se if se > 0 else np.nan
         qt = _tq(conf, dft)
@@ -280,6 +300,8 @@ def _series_rows(st: list, parts: list[Part], times, opts: dict, lead: dict) -> 
 
 
 def _wald(d: np.ndarray, C: np.ndarray, df1: int, ddf: float) -> dict:
+    if not (np.all(np.isfinite(C)) and np.all(np.isfinite(d))):
+        return {"statistic": np.nan, "df": float(df1), "ddf": float(ddf), "p_value": np.nan}
     try:
         chi2 = float(d @ np.linalg.solve(C, d))
     except np.linalg.LinAlgError:
@@ -364,7 +386,7 @@ def track(waves_or_design, item, wave: str = "wave", *, measure: str | None = No
           top_box: int | None = None, item_range=None, promoters=None, detractors=None,
           by: str | None = None, adjust=None, base=None, compare=("previous", "base"),
           time=None, trend: str = "identity", p_adjust: str = "holm",
-          conf_level: float = 0.95) -> TrackResult:
+          conf_level: float = 0.95, lonely_psu: str | None = None) -> TrackResult:
     """Track a measure across waves: per-wave estimates, changes, trend and tests.
 
     Parameters
@@ -407,6 +429,12 @@ def track(waves_or_design, item, wave: str = "wave", *, measure: str | None = No
         Multiplicity adjustment across the changes shown (within each weighting): ``"holm"``
         (default), ``"BH"``, ``"none"`` or any method of :func:`cxresearch.adjust_pvalues`.
     conf_level : float
+    lonely_psu : {"adjust", "certainty", "remove", "average", "fail"}, optional
+        What to do with a stratum that has one PSU in a wave (as :class:`cxresearch.Design`
+        and R's ``options(survey.lonely.psu=...)``), applied to every wave. Default: each
+        Design's own rule (Waves: ``"fail"``). A wave (or segment) with one respondent has no
+        variance under any rule: its SE, and the changes, trend and test using it, are NaN
+        with a :class:`~cxresearch.errors.SingleRespondentWarning` and a ``note``.
 
     Returns
     -------
@@ -448,7 +476,7 @@ def track(waves_or_design, item, wave: str = "wave", *, measure: str | None = No
     wanted = ([item] if isinstance(item, str) else list(item) if isinstance(
         item, list | tuple) else []) + ([by] if isinstance(by, str) else []) + (
         list(adjust) if isinstance(adjust, list | tuple | dict) else [adjust])
-    parts, info = resolve_parts(waves_or_design, wave, columns=wanted)
+    parts, info = resolve_parts(waves_or_design, wave, columns=wanted, lonely_psu=lonely_psu)
     if measure is None:  # a codebook index named as the item is scored as an index
         measure = "index" if _is_index(parts, item) else "mean"
     # the products here are tall and thin (n x a few columns): BLAS threads only add
