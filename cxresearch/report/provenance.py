@@ -4,7 +4,7 @@ used, and the ``manifest.json`` that ``save_figure``/``save_table`` append to.
 The manifest is one JSON document ``{"schema": 1, "entries": [...]}`` with one entry per
 ``(kind, name)``; saving again under the same name replaces the entry. File paths in entries are
 relative to the manifest's folder, so a report folder can be moved or compared between runs.
-Updates are serialised with a ``filelock`` lock on ``manifest.json.lock`` because the reproduce
+Updates are serialised with a ``filelock`` lock (see :func:`lock_file`) because the reproduce
 pipeline runs notebooks in parallel; the document itself is replaced atomically.
 """
 
@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -168,11 +169,25 @@ def read_manifest(path: str | os.PathLike | None = None) -> dict:
     return doc
 
 
+def lock_file(path: Path) -> Path:
+    """Where the lock of ``path`` lives: a file named by the hash of ``path``'s absolute name in
+    the system's temporary folder, so that no ``.lock`` file is left beside a manifest the user
+    keeps (a lock file must not be deleted after use: another process may hold it open). It
+    serialises the processes of one machine, which is what writes one run folder."""
+    key = hashlib.sha256(os.fsencode(Path(path).absolute())).hexdigest()[:32]
+    folder = Path(tempfile.gettempdir()) / "cxresearch-locks"
+    if not folder.is_dir():
+        folder.mkdir(exist_ok=True)
+        with contextlib.suppress(OSError):  # shared by every user, as /tmp is (sticky bit)
+            os.chmod(folder, 0o1777)
+    return folder / f"{key}.lock"
+
+
 @contextlib.contextmanager
 def _locked(path: Path):
-    """An exclusive lock on ``<path>.lock`` (``filelock``: works off POSIX too)."""
+    """An exclusive lock for ``path`` (``filelock``: works off POSIX too), see :func:`lock_file`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path.with_name(path.name + ".lock"))):
+    with FileLock(str(lock_file(path))):
         yield
 
 

@@ -140,9 +140,13 @@ def destination(name, *, outdir=None, sub: str, formats=None, allowed=(), defaul
     if is_path:
         if outdir is not None:
             refuse("names a folder and outdir= is given: give the folder in one of them")
-        folder = p.parent
-        return folder, stem, tuple(fmts), folder / "manifest.json"
-    folder, manifest = _locations(outdir, sub)
+        folder, manifest = p.parent, p.parent / "manifest.json"
+    else:
+        folder, manifest = _locations(outdir, sub)
+    taken = [f"{stem}.{f}" for f in fmts if (folder / f"{stem}.{f}").is_dir()]
+    if taken:
+        refuse(f"would write over {', '.join(taken)} in {folder}, which is a folder; choose "
+               "another name or move the folder")
     return folder, stem, tuple(fmts), manifest
 
 

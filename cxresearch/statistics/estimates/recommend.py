@@ -240,6 +240,17 @@ def check_cutoffs_fit(x, cutoffs: NpsCutoffs) -> None:
                          f"answers run from {lo:g} to {hi:g}), so the cut-offs imply a scale "
                          f"{cutoffs.scale_min}..{cutoffs.scale_max} nobody answered on; check "
                          "the cut-offs, or give item_range=(lowest, highest) to confirm the scale")
+    if cutoffs.scale_from == "cut-offs":
+        # values beyond every answer AND beyond 0..10 imply a scale nobody answered on
+        # ("9-12" or "-3-6" on 0-10 answers); an unanswered 0 or 10 is ordinary and passes
+        off = [v for v in (*pro, *det) if (v > hi and v > 10) or (v < lo and v < 0)]
+        if off:
+            raise ValueError(f"item {cutoffs.item!r}: promoters {list(pro)} / detractors "
+                             f"{list(det)} include {off}, beyond every answer (the answers run "
+                             f"from {lo:g} to {hi:g}) and beyond 0..10, so they imply a scale "
+                             f"{cutoffs.scale_min}..{cutoffs.scale_max} nobody answered on; "
+                             "check the cut-offs, or give item_range=(lowest, highest) to "
+                             "confirm the scale")
 
 
 def nps_code(values, cutoffs: NpsCutoffs) -> np.ndarray:

@@ -111,7 +111,14 @@ def _wave_stats(design, ys: list, seg_masks: list) -> list:
             wy = w * y0
             W[c], S1[c], S2[c], N[c] = w @ o, wy.sum(), wy @ y0, np.count_nonzero(okm)
             W2[c] = (w * w) @ o
-    V = design.total_variance(Z)
+    try:
+        V = design.total_variance(Z)
+    except ValueError as exc:
+        # a wave of one PSU under lonely_psu="average" (nothing to average over): its standard
+        # errors are undefined, as for any one-respondent wave; the rows say so (NaN, a note)
+        if "single PSU" not in str(exc):
+            raise
+        V = np.full((Z.shape[1], Z.shape[1]), np.nan)
     for a, j in enumerate(live):
         sl = slice(2 * a * K, 2 * (a + 1) * K)
         block = V[sl, sl]
