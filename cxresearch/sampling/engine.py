@@ -135,6 +135,19 @@ class EngineDesign:
             return ibis.literal(1.0)
         return t[self.spec["weights"]].cast("float64")
 
+    @property
+    def sum_w(self) -> float:
+        """The sum of the design weights (fpc-derived ones included): the population the
+        weights estimate, for deff's with/without-replacement rule. One aggregate, cached."""
+        if getattr(self, "_sum_w", None) is None:
+            w = self._weight_expr()
+            if self.spec["weights"] is None and not self.has_fpc:
+                self._sum_w = float(self.n)   # unit weights (a literal has no .sum())
+            else:
+                e = self.table.mutate(__w=w).aggregate(__s=lambda t: t["__w"].sum())
+                self._sum_w = float(e.to_pyarrow().to_pandas()["__s"].iloc[0])
+        return self._sum_w
+
     def _build(self) -> None:
         t = self.table
         s, p, f = self.spec["strata"], self.spec["psu"], self.spec["fpc"]

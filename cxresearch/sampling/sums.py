@@ -75,6 +75,7 @@ def ratio_by_sums(eng, var: str, by, *, total: bool = False, what: str | None = 
 
     agg1 = dict(__nall=t.count(), __posall=pos.sum(), __n=t["__v"].sum(),
                 __npos=(t["__v"] * pos).sum(), __W=(t["__w"] * t["__v"]).sum(),
+                __W2=(t["__w"] * t["__w"] * t["__v"]).sum(),
                 __S=(t["__w"] * t["__y"]).sum())
     a1 = fetch(t.group_by(keys).aggregate(**agg1) if keys else t.aggregate(**agg1))
     # domains: observed combinations of the by columns without a missing value, sorted
@@ -98,6 +99,7 @@ def ratio_by_sums(eng, var: str, by, *, total: bool = False, what: str | None = 
     npos = np.bincount(g1[m1], weights=a1["__npos"].to_numpy(float)[m1], minlength=G)
     Wd = np.bincount(g1[m1], weights=a1["__W"].to_numpy(float)[m1], minlength=G)
     Sd = np.bincount(g1[m1], weights=a1["__S"].to_numpy(float)[m1], minlength=G)
+    W2d = np.bincount(g1[m1], weights=a1["__W2"].to_numpy(float)[m1], minlength=G)
     for g in range(G):
         if nn[g] == 0 or npos[g] == 0:
             raise ValueError(f"empty domain: no respondent with a valid {what} in "
@@ -135,7 +137,9 @@ def ratio_by_sums(eng, var: str, by, *, total: bool = False, what: str | None = 
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = np.where(nn > 1, ss / Wd * (nn / (nn - 1)), np.nan)
     vsrs = s2 * (Wd**2 / nn)
-    if not eng.srs:
+    # without replacement only when the weights estimate a population clearly larger than the
+    # sample, as estimates.means.without_replacement
+    if not eng.srs and eng.sum_w >= 2.0 * eng.n:
         vsrs = vsrs * np.where(Wd > nn * (1 + 1e-9), (Wd - nn) / Wd, 1.0)
 
     scale_h, centred = stratum_scales(eng._n_h, eng._f_h, eng._lonely_h, eng.lonely_psu)
@@ -195,6 +199,8 @@ def ratio_by_sums(eng, var: str, by, *, total: bool = False, what: str | None = 
             v[:] = np.nan
         out.append({"est": np.array([est[g]]), "var": v, "vsrs": np.array([vsrs[g]]),
                     "n": int(nn[g]), "df": eng.df,
+                    # Kish's effective n of the domain's respondents, as ratio_estimates
+                    "n_eff": float(Wd[g] ** 2 / W2d[g]) if W2d[g] > 0 else np.nan,
                     "df_domain": eng.df if not bys else (lambda g=g: df_domain(g)),
                     "V": None})
     return gt, out

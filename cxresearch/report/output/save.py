@@ -88,7 +88,7 @@ def destination(name, *, outdir=None, sub: str, formats=None, allowed=(), defaul
       without such a suffix writes ``formats``.
 
     Refused with a ValueError naming ``name`` and its value: anything but a str or a path;
-    an empty name; control, line-break or bidirectional-override characters anywhere; a
+    an empty name; control, line-break or bidirectional-override characters in the file name; a
     stem that is not letters, digits, ``_``, ``-``, ``.`` (starting with a letter or digit,
     not ending with ``.``) or is longer than :data:`MAX_STEM`; Windows device names (``CON``,
     ``nul.csv``, ``LPT1``); a directory (``"out/"``, an existing folder); a file suffix this
@@ -109,7 +109,9 @@ def destination(name, *, outdir=None, sub: str, formats=None, allowed=(), defaul
         refuse("must be a text path, not bytes")
     if not text.strip():
         refuse("is empty")
-    if _CONTROL.search(text):
+    # the file's own name is checked; the folders above it are where the user (or the run)
+    # already keeps files, whatever they are called
+    if _CONTROL.search(Path(text).name if is_path else text):
         refuse("contains a control or line-break character")
     if text.endswith(("/", os.sep)) or (is_path and Path(text).is_dir()):
         refuse("is a directory; give a file name such as 'out/table.xlsx'")
