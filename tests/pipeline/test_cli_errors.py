@@ -303,6 +303,10 @@ def test_real_sigint_of_ingest_replace(project, delay):
     assert "Traceback" not in err, err
     if proc.returncode == cli.EXIT_INTERRUPTED:
         assert [ln for ln in err.splitlines() if ln.strip()] == [cli._interrupted("ingest")]
+    elif proc.returncode == -signal.SIGINT:
+        # on a loaded machine the signal can arrive before the interpreter has installed its
+        # own handler (nothing of ours ran, nothing was printed): the wave must still be whole
+        assert not err.strip(), err
     else:
         assert proc.returncode == 0, err     # finished before the signal arrived
     w = cx.load_wave("ecsi_mobi", "w1", project=project)
