@@ -94,6 +94,29 @@ def check_weights(w, position: str = "element") -> np.ndarray:
     return arr
 
 
+
+def population_sizes(lo: np.ndarray, hi: np.ndarray, n_h: np.ndarray, levels) -> np.ndarray:
+    """Population PSUs ``N_h`` per stratum from the smallest and largest ``fpc`` seen in each
+    (``lo``, ``hi``): population sizes (all >= 1) or sampling fractions (all <= 1), as
+    ``svydesign(fpc=)``. Refuses an fpc that varies within a stratum, a mixture of the two
+    kinds, or more than 100% sampling, naming the stratum. Shared by :class:`Design` and the
+    engine design, which see the rows and per-stratum aggregates respectively."""
+    if np.any(hi - lo > 1e-9 * np.maximum(1, hi)):
+        h = int(np.argmax(hi - lo))
+        raise ValueError(f"fpc varies within stratum {levels[h]!r}")
+    if lo.min() >= 1 and hi.max() > 1:
+        N_h = lo
+    elif hi.max() <= 1:
+        N_h = n_h / lo
+    else:
+        raise ValueError("fpc must be all population sizes (>= 1) or all sampling "
+                         "fractions (<= 1), not a mixture")
+    if np.any(N_h < n_h - 1e-9):
+        h = int(np.argmax(n_h - N_h))
+        raise ValueError(f"fpc implies more than 100% sampling in stratum {levels[h]!r}: "
+                         f"population {N_h[h]:g} PSUs, sample {n_h[h]} PSUs")
+    return N_h
+
 class Calibration:
     """Calibration information carried by a design after raking or calibration.
 
@@ -316,23 +339,8 @@ class Design:
             hi = np.full(H, -np.inf)
             np.minimum.at(lo, self._strata, fv)
             np.maximum.at(hi, self._strata, fv)
-            if np.any(hi - lo > 1e-9 * np.maximum(1, hi)):
-                h = int(np.argmax(hi - lo))
-                raise ValueError(f"fpc varies within stratum {self.strata_levels[h]!r}")
-            if np.all(fv >= 1) and np.any(fv > 1):
-                N_h = lo
-            elif np.all(fv <= 1):
-                N_h = self._n_h / lo
-            else:
-                raise ValueError("fpc must be all population sizes (>= 1) or all sampling "
-                                 "fractions (<= 1), not a mixture")
-            if np.any(N_h < self._n_h - 1e-9):
-                h = int(np.argmax(self._n_h - N_h))
-                raise ValueError(
-                    f"fpc implies more than 100% sampling in stratum {self.strata_levels[h]!r}: "
-                    f"population {N_h[h]:g} PSUs, sample {self._n_h[h]} PSUs")
-            self._N_h = N_h
-            self._f_h = (N_h - self._n_h) / N_h
+            self._N_h = population_sizes(lo, hi, self._n_h, self.strata_levels)
+            self._f_h = (self._N_h - self._n_h) / self._N_h
 
         # weights
         wv = _column(data, weights, "weights")

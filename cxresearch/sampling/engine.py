@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxresearch.sampling.design import ENGINE, Design
+from cxresearch.sampling.design import ENGINE, Design, population_sizes
 from cxresearch.sampling.sources import as_table, describe_source
 from cxresearch.sampling.variance import (
     LONELY_MODES,
@@ -226,24 +226,8 @@ class EngineDesign:
             hi = np.full(H, -np.inf)
             np.minimum.at(lo, hcode, summ["__fmin"].to_numpy(float))
             np.maximum.at(hi, hcode, summ["__fmax"].to_numpy(float))
-            if np.any(hi - lo > 1e-9 * np.maximum(1, hi)):
-                h = int(np.argmax(hi - lo))
-                raise ValueError(f"fpc varies within stratum {self.strata_levels[h]!r}")
-            gmin, gmax = lo.min(), hi.max()
-            if gmin >= 1 and gmax > 1:
-                N_h = lo
-            elif gmax <= 1:
-                N_h = self._n_h / lo
-            else:
-                raise ValueError("fpc must be all population sizes (>= 1) or all sampling "
-                                 "fractions (<= 1), not a mixture")
-            if np.any(N_h < self._n_h - 1e-9):
-                h = int(np.argmax(self._n_h - N_h))
-                raise ValueError(
-                    f"fpc implies more than 100% sampling in stratum {self.strata_levels[h]!r}: "
-                    f"population {N_h[h]:g} PSUs, sample {self._n_h[h]} PSUs")
-            self._N_h = N_h
-            self._f_h = (N_h - self._n_h) / N_h
+            self._N_h = population_sizes(lo, hi, self._n_h, self.strata_levels)
+            self._f_h = (self._N_h - self._n_h) / self._N_h
         lonely = (self._n_h == 1) & (self._f_h > 1e-7)
         self._lonely_h = lonely
         if lonely.any() and self.lonely_psu == "fail":

@@ -27,7 +27,12 @@ import pandas as pd
 from scipy import stats
 
 from cxresearch.sampling.sums import linear_by_sums
-from cxresearch.statistics.models.frame import prepare_column, pvalue, split_formula
+from cxresearch.statistics.models.frame import (
+    prepare_column,
+    pvalue,
+    refuse_collinear,
+    split_formula,
+)
 
 __all__ = ["linear_on_engine"]
 
@@ -43,20 +48,7 @@ def _check_gram(G: np.ndarray, names: list[str]) -> None:
             raise ValueError(f"predictor column {names[j]!r} is constant ({m[j]:g}) in "
                              "the rows used; drop it (a constant cannot be estimated next "
                              "to the intercept)")
-    d = np.sqrt(np.diag(G))
-    d[d == 0] = 1.0
-    Gs = G / np.outer(d, d)
-
-    def deficient(M):
-        ev = np.linalg.eigvalsh(M)
-        return ev.min() < 1e-12 * max(ev.max(), 1e-300)
-
-    if deficient(Gs):
-        k = len(names)
-        involved = [names[j] for j in range(k)
-                    if not deficient(np.delete(np.delete(Gs, j, 0), j, 1))]
-        raise ValueError(f"predictor columns {involved or names} are collinear (the model "
-                         f"matrix is rank-deficient); drop one of them")
+    refuse_collinear(G, names)
 
 
 def linear_on_engine(d, outcome, predictors, *, reference, conf_level, ddf, result_cls):

@@ -124,6 +124,14 @@ def check_matrix(X: np.ndarray, names: list[str], wX: np.ndarray) -> np.ndarray:
                 raise ValueError(f"predictor column {names[j]!r} is constant ({col[0]:g}) in "
                                  "the rows used; drop it (a constant cannot be estimated next "
                                  "to the intercept)")
+    refuse_collinear(G, names)
+    return G
+
+
+def refuse_collinear(G: np.ndarray, names: list[str]) -> None:
+    """Refuse a weighted Gram matrix ``G = X'WX`` whose column-equilibrated form has an
+    eigenvalue below 1e-12 of the largest, naming the columns involved (shared by the
+    in-memory and the engine routes of ``regress``)."""
     d = np.sqrt(np.diag(G))
     d[d == 0] = 1.0
     Gs = G / np.outer(d, d)
@@ -133,12 +141,10 @@ def check_matrix(X: np.ndarray, names: list[str], wX: np.ndarray) -> np.ndarray:
         return ev.min() < 1e-12 * max(ev.max(), 1e-300)
 
     if deficient(Gs):
-        k = len(names)
-        involved = [names[j] for j in range(k)
+        involved = [names[j] for j in range(len(names))
                     if not deficient(np.delete(np.delete(Gs, j, 0), j, 1))]
         raise ValueError(f"predictor columns {involved or names} are collinear (the model "
                          f"matrix is rank-deficient); drop one of them")
-    return G
 
 
 def model_matrix(rhs: str, frame: pd.DataFrame, prep: dict):
