@@ -63,7 +63,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from cxresearch.errors import SingleRespondentWarning
 from cxresearch.sampling.design import Design
-from cxresearch.sampling.engine import TooManyCells, is_engine_design
+from cxresearch.sampling.engine import TooManyCells
 from cxresearch.statistics.design.params import check, check_params
 from cxresearch.statistics.design.resolve import as_design, refuse_infinite, row_counts
 from cxresearch.statistics.design.results import records_warnings
@@ -378,18 +378,7 @@ def mean(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame:
     2.8333333333333335
     >>> # In R: svymean(~y, svydesign(ids=~1, weights=~w, data=d))
     """
-    try:
-        des = as_design(d, columns=[var, by])
-    except TooManyCells:  # a continuous variable on an engine design: per-PSU sums instead
-        return _engine_sums(d, var, by, conf_level, df, total=False)
-    gtable, gcode = groups(des, by)
-    outs = []
-    for v in _vars(var):
-        y, ok = numeric(des, v)
-        res = ratio_estimates(des, y, ok.astype(float), ok, gcode, gtable, f"value of {v!r}")
-        outs.append(assemble(gtable, res, {"item": [v]}, conf_level, df,
-                             f"weighted mean; linearized SE ({design_label(des)})"))
-    return _order(pd.concat(outs, ignore_index=True), gtable, ["item"])
+    return _weighted(d, var, by, conf_level, df, total=False)
 
 
 @records_warnings
@@ -407,33 +396,32 @@ def total(d, var, by=None, *, conf_level: float = 0.95, df=None) -> pd.DataFrame
     17.0
     >>> # In R: svytotal(~y, svydesign(ids=~1, weights=~w, data=d))
     """
+    return _weighted(d, var, by, conf_level, df, total=True)
+
+
+def _weighted(d, var, by, conf_level, df, total: bool) -> pd.DataFrame:
+    """The body of :func:`mean` and :func:`total`: each variable as a ratio (or total) in every
+    ``by`` group. An engine design whose cell aggregate would be too large (a continuous
+    variable) goes by two passes of per-PSU sums (:mod:`cxresearch.sampling.sums`) instead,
+    giving the same table."""
     try:
         des = as_design(d, columns=[var, by])
-    except TooManyCells:  # a continuous variable on an engine design: per-PSU sums instead
-        return _engine_sums(d, var, by, conf_level, df, total=True)
-    gtable, gcode = groups(des, by)
+    except TooManyCells:
+        from cxresearch.sampling.sums import ratio_by_sums
+        des, gcode = d, None
+    else:
+        gtable, gcode = groups(des, by)
     outs = []
     for v in _vars(var):
-        y, ok = numeric(des, v)
-        res = ratio_estimates(des, y, ok.astype(float), ok, gcode, gtable, f"value of {v!r}",
-                              total=True)
-        outs.append(assemble(gtable, res, {"item": [v]}, conf_level, df,
-                             f"weighted total; linearized SE ({design_label(des)})"))
-    return _order(pd.concat(outs, ignore_index=True), gtable, ["item"])
-
-
-def _engine_sums(d, var, by, conf_level, df, total: bool) -> pd.DataFrame:
-    """mean/total of continuous variables on an engine design from per-PSU sums (two passes,
-    :mod:`cxresearch.sampling.sums`); the same table as the in-memory route."""
-    from cxresearch.sampling.sums import ratio_by_sums
-    if not is_engine_design(d):
-        raise TypeError(f"expected an engine design, got {type(d).__name__}")
-    outs = []
-    for v in _vars(var):
-        gtable, res = ratio_by_sums(d, v, by, total=total)
+        if gcode is None:
+            gtable, res = ratio_by_sums(d, v, by, total=total)
+        else:
+            y, ok = numeric(des, v)
+            res = ratio_estimates(des, y, ok.astype(float), ok, gcode, gtable,
+                                  f"value of {v!r}", total=total)
         outs.append(assemble(gtable, res, {"item": [v]}, conf_level, df,
                              f"weighted {'total' if total else 'mean'}; linearized SE "
-                             f"({design_label(d)})"))
+                             f"({design_label(des)})"))
     return _order(pd.concat(outs, ignore_index=True), gtable, ["item"])
 
 
