@@ -36,6 +36,8 @@ _API: dict[str, str] = {
     "ingest": "intake.ingestion",
     "Wave": "waves.storage",
     "load_wave": "waves.storage",
+    "open_wave": "intake.opening",
+    "EngineWave": "waves.engine",
     # design & estimators
     "Design": "sampling.design",
     "mean": "statistics.estimates.means",

@@ -10,6 +10,7 @@ from cxresearch.codebooks.draft import draft_codebook as draft_codebook
 from cxresearch.codebooks.instrument import Instrument as Instrument
 from cxresearch.codebooks.instrument import load_instrument as load_instrument
 from cxresearch.intake.ingestion import ingest as ingest
+from cxresearch.intake.opening import open_wave as open_wave
 from cxresearch.ledger.claims import claim_check as claim_check
 from cxresearch.ledger.consistency import check_consistency as check_consistency
 from cxresearch.ledger.figures import published as published
@@ -60,6 +61,7 @@ from cxresearch.statistics.relationships.multiplicity import adjust_pvalues as a
 from cxresearch.statistics.relationships.ordinal import ordinal_logit as ordinal_logit
 from cxresearch.statistics.relationships.reliability import reliability as reliability
 from cxresearch.statistics.tracking.track import track as track
+from cxresearch.waves.engine import EngineWave as EngineWave
 from cxresearch.waves.storage import Wave as Wave
 from cxresearch.waves.storage import load_wave as load_wave
 

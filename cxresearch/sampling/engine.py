@@ -271,6 +271,59 @@ class EngineDesign:
         parts.append(f"backend={self.backend}")
         return f"EngineDesign({', '.join(parts)})"
 
+    def with_columns(self, **exprs) -> EngineDesign:
+        """The same design with columns added or replaced in the engine (Ibis expressions, or
+        callables of the table), e.g. an index score ``(q1 + q2 + q3) / 3``.
+
+        Nothing is computed: the structure (strata, PSUs, fpc, weights) is that of the rows,
+        which do not change, so no aggregate is re-run. A design column cannot be replaced.
+
+        Examples
+        --------
+        >>> import ibis, pandas as pd, cxresearch as cx
+        >>> e = cx.Design(ibis.memtable(pd.DataFrame({"a": [1.0, 2], "b": [3.0, 5]})))
+        >>> e.with_columns(m=lambda t: (t.a + t.b) / 2).columns
+        ['a', 'b', 'm']
+        >>> # In R: update(des, m = (a + b) / 2)
+        """
+        import copy
+
+        taken = {c for c in self.spec.values() if c is not None} & set(exprs)
+        if taken:
+            raise ValueError(f"with_columns cannot replace the design column(s) {sorted(taken)}")
+        t = self.table
+        made = {k: (v(t) if callable(v) else v) for k, v in exprs.items()}
+        out = copy.copy(self)
+        out.table = t.mutate(**made)
+        out.dtypes = {k: v for k, v in self.dtypes.items() if k not in made}
+        out._answered = {k: v for k, v in getattr(self, "_answered", {}).items()
+                         if k not in made}
+        return out
+
+    def answered(self, columns) -> dict:
+        """Rows with an answer (not null, not NaN) in each of ``columns``: one aggregate for
+        the columns not asked before, cached."""
+        have = getattr(self, "_answered", None)
+        if have is None:
+            have = self._answered = {}
+        todo = [c for c in dict.fromkeys(columns) if c not in have]
+        missing = [c for c in todo if c not in self.table.columns]
+        if missing:
+            raise ValueError(f"{missing} are not columns of the design's data (columns: "
+                             f"{', '.join(self.columns[:30])})")
+        if todo:
+            t = self.table
+            aggs = {}
+            for i, c in enumerate(todo):
+                col = t[c]
+                ok = col.notnull()
+                if col.type().is_floating():
+                    ok = ok & ~col.isnan().fill_null(True)
+                aggs[f"__a{i}"] = ok.cast("int64").sum()
+            row = t.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+            have.update({c: int(row[f"__a{i}"] or 0) for i, c in enumerate(todo)})
+        return {c: have[c] for c in columns}
+
     def collapse(self, columns) -> CollapsedDesign:
         """One ``GROUP BY`` (stratum, PSU, *columns*) → a :class:`CollapsedDesign`.
 

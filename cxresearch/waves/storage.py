@@ -151,6 +151,20 @@ class Wave:
     def synthetic(self) -> bool:
         return bool(self.manifest.get("synthetic", False))
 
+    @property
+    def columns(self) -> list[str]:
+        """The wave's columns (as :attr:`EngineWave.columns`, whose rows are elsewhere)."""
+        return list(self.data.columns)
+
+    @property
+    def n_rows(self) -> int:
+        """Respondents in the wave."""
+        return len(self.data)
+
+    def answered(self, columns) -> dict:
+        """Respondents with an answer in each of ``columns``."""
+        return {c: int(self.data[c].notna().sum()) for c in columns}
+
     def design(self):
         """The survey design of this wave, from the codebook's weight/strata/psu/fpc columns.
 

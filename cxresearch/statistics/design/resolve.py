@@ -92,12 +92,12 @@ def resolve(d, argname: str = "d", *, frame_as: str = "classical", columns=None)
     """
     if frame_as not in ("classical", "srs"):
         raise ValueError(f"frame_as must be 'classical' or 'srs', got {frame_as!r}")
+    if is_wave(d):
+        d = d.design()
     if is_engine_design(d):
         d = _collapse(d, columns, "this estimator")
     if isinstance(d, pd.DataFrame):
         return d, (Design(d) if frame_as == "srs" else None)
-    if is_wave(d):
-        d = d.design()
     if isinstance(d, Design) or (hasattr(d, "total_variance") and hasattr(d, "data")):
         return d.data, d
     raise TypeError(
