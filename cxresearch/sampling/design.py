@@ -516,7 +516,8 @@ class Design:
         w = self.weights
         W1 = np.bincount(key, weights=w, minlength=H * L)
         W2 = np.bincount(key, weights=w * w, minlength=H * L)
-        cells = np.flatnonzero(np.bincount(key, minlength=H * L))
+        counts = np.bincount(key, minlength=H * L)
+        cells = np.flatnonzero(counts)
         scale_h, centred = self._stratum_scales()
         return cell_variance(G[cells % L], W1[cells], W2[cells], cells // L, self._n_h,
-                             scale_h, centred, self._average_factor())
+                             scale_h, centred, self._average_factor(), freq=counts[cells])

@@ -491,7 +491,7 @@ class CollapsedDesign(Design):
         avg = average_factor(self._lonely_h, self.lonely_psu)
         if self._psu is None:
             return cell_variance(z, self.weights, self.w2, self._strata, self._n_h, scale_h,
-                                 centred, avg)
+                                 centred, avg, freq=self.freq)
         t = psu_totals(self._psu, z * self.weights[:, None], self.n_psu)
         return psu_variance(t, self._psu_stratum, self._n_h, scale_h, centred, avg)
 
