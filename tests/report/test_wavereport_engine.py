@@ -225,3 +225,21 @@ def test_anova_by_sums_refuses_what_it_cannot_answer(case, match):
         value = "nope"
     with pytest.raises(ValueError, match=match):
         anova_on_engine(_design(df, **kw), value, "g")
+
+
+def test_a_libraries_deprecation_notice_never_becomes_a_readers_note():
+    import ibis
+
+    from cxresearch.errors import CxWarning
+    from cxresearch.report.narrative.notes import Notes
+
+    def engine_call():  # ibis tells pandas 3 users about future.infer_string
+        warnings.warn_explicit("The 'future.infer_string' option is deprecated",
+                               DeprecationWarning, ibis.__file__, 60)
+        warnings.warn_explicit("option x will change", FutureWarning, pd.__file__, 1)
+        warnings.warn("2 respondents had no weight", CxWarning, stacklevel=1)
+        return 1
+
+    notes = Notes()
+    notes.collect(engine_call)
+    assert notes.items == ["2 respondents had no weight"]
