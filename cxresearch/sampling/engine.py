@@ -74,7 +74,10 @@ class EngineDesign:
 
     Built by ``cx.Design(source, ...)`` when ``source`` is not a DataFrame. Construction runs
     one aggregation (per PSU, or per stratum) that validates the design variables and gives
-    the design structure; each estimate then runs one ``GROUP BY`` (:meth:`collapse`).
+    the design structure; each estimate then runs one ``GROUP BY`` (:meth:`collapse`), and
+    the most recent aggregates are kept for reuse. The design is a snapshot of the rows when
+    it was built (its strata, PSUs and counts): after files are added or changed, build a new
+    one.
 
     Parameters
     ----------
