@@ -38,6 +38,7 @@ from cxresearch.sampling.engine import TooManyCells, is_engine_design
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import resolve, row_counts, total_variance
 from cxresearch.statistics.design.results import Result, records_warnings
+from cxresearch.statistics.models.engine_glm import glm_on_engine
 from cxresearch.statistics.models.engine_linear import linear_on_engine
 from cxresearch.statistics.models.frame import (
     check_matrix,
@@ -336,9 +337,17 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     try:
         frame, design = resolve(d, columns=_engine_columns(d, outcome, predictors)
                                 if is_engine_design(d) else None)
-    except TooManyCells:  # a continuous variable on an engine design
-        if family != "gaussian" or weights is not None or exponentiate:
+    except TooManyCells:  # a continuous variable on an engine design: fit from sums
+        if weights is not None:
             raise
+        if family != "gaussian":
+            return glm_on_engine(d, outcome, predictors, family=family, reference=reference,
+                                 conf_level=conf_level, ddf=ddf, event=event,
+                                 exponentiate=exponentiate, maxiter=maxiter,
+                                 result_cls=RegressionResult)
+        if exponentiate:
+            raise ValueError("exponentiate=True is for family='binomial' (odds ratios) or "
+                             "'poisson' (rate ratios), not 'gaussian'") from None
         return linear_on_engine(d, outcome, predictors, reference=reference,
                                 conf_level=conf_level, ddf=ddf, result_cls=RegressionResult)
     se = _check_options(se, ddf, weights, design is not None)
