@@ -136,3 +136,9 @@ def test_spark_wave_report_equals_memory(spark_tables, study, export):
             if c in a:
                 pd.testing.assert_series_equal(a[c].astype(float), b[c].astype(float),
                                                rtol=1e-12, atol=1e-12)
+
+
+@SPARK
+@given(case=eq.designs())
+def test_spark_logistic_regression_by_sums_equals_memory(case):
+    eq._check_regress(*case, "binomial", "b ~ y + ch", max_cells=1)
