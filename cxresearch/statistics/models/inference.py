@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch.sampling.design import Design
 from cxresearch.statistics.design.resolve import total_variance
 from cxresearch.statistics.models.fitting import ModelData, ModelFit
 from cxresearch.statistics.models.frame import dmu, pvalue
@@ -26,22 +27,13 @@ def coefficient_variance(se, design, ddf, family, data: ModelData, fit: ModelFit
     Under a design the linearization sandwich of ``svyglm`` (scores into the one variance
     engine, zero for rows left out); otherwise model-based or HC0/HC1 sandwich.
     """
-    X, w, Ainv = fit.X, fit.w, fit.Ainv
+    X, w, Ainv, resid, sum_w = fit.X, fit.w, fit.Ainv, fit.resid, fit.sum_w
     k = X.shape[1]
-    n, n_all = int(data.pos[data.ok].sum()), data.n_all
-    n_rows = int(data.fr.sum())
-    resid = fit.y - fit.mu
-    v_mu = dmu(family, fit.eta)
-    sum_w = float(w.sum())
+    n = data.n_used
     fam_txt = FAMILY_TEXT[family]
     if se == "design":
-        if data.ok.all():
-            Z = X * resid[:, None]
-        else:
-            Z = np.zeros((n_all, k))
-            Z[data.ok] = X * resid[:, None]
-        V = Ainv @ total_variance(design, Z) @ Ainv
-        design_df = design.domain_df(data.ok) if n < n_rows else design.df
+        V = Ainv @ _score_variance(design, data, fit) @ Ainv
+        design_df = design.domain_df(data.ok) if n < data.n_rows else design.df
         df_resid = design_df + 1 - k
         df_ci = {"design": design_df, "residual": df_resid}.get(ddf, ddf) \
             if isinstance(ddf, str) else float(ddf)
@@ -49,7 +41,8 @@ def coefficient_variance(se, design, ddf, family, data: ModelData, fit: ModelFit
             raise ValueError(f"the design has {design_df} degrees of freedom, too few for "
                              f"{k} coefficients")
         # summary.svyglm: weighted mean of squared Pearson residuals times n / (n - 1)
-        dispersion = float(w @ (resid**2 / v_mu)) / sum_w * n / (n - 1)
+        pearson2 = resid**2 if family == "gaussian" else resid**2 / dmu(family, fit.eta)
+        dispersion = float(w @ pearson2) / sum_w * n / (n - 1)
         meth = (f"design-weighted {fam_txt} regression, linearization (sandwich) SE as svyglm, "
                 f"t with {df_ci:g} df" + (", quasi-likelihood" if family != "gaussian" else ""))
         return dict(V=V, df_ci=df_ci, df_resid=df_resid, design_df=design_df,
@@ -72,6 +65,42 @@ def coefficient_variance(se, design, ddf, family, data: ModelData, fit: ModelFit
     df_ci = df_resid if family == "gaussian" else np.inf
     return dict(V=V, df_ci=df_ci, df_resid=df_resid, design_df=None, dispersion=dispersion,
                 method=meth)
+
+
+def _score_variance(design, data: ModelData, fit: ModelFit) -> np.ndarray:
+    """``total_variance`` of the scores ``z_i = x_i (y_i - mu_i)`` (zero for rows left out).
+
+    On an in-memory design without calibration the weighted scores ``(x_i e_i) w_i`` are
+    formed column by column in the fit's spare n x k buffer and handed to
+    ``Design.weighted_total_variance``: the same products in the same order as
+    ``total_variance`` forms them, without two more n x k arrays. Other designs (calibrated,
+    an engine design's cells) take ``total_variance`` itself.
+    """
+    X, resid, ok = fit.X, fit.resid, data.ok
+    fast = type(design) is Design and not design.has_calibration
+    if fast and data.rows is None and fit.work is not None:
+        u = fit.work        # X * w, no longer needed: overwritten by (X * e) * w
+        fit.work = None
+        for j in range(X.shape[1]):
+            np.multiply(X[:, j], resid, out=u[:, j])
+            u[:, j] *= fit.w
+    else:
+        u = X * resid[:, None] if data.rows is None else _expand(X * resid[:, None], ok)
+        if not fast:
+            return total_variance(design, u)
+        u *= data.w_all[:, None]
+    V = design.weighted_total_variance(u)
+    if not np.all(np.isfinite(V)):   # non-finite scores: the general route says which
+        Z = X * resid[:, None]
+        return total_variance(design, Z if data.rows is None else _expand(Z, ok))
+    return V
+
+
+def _expand(Z: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """The scores of the rows used, with zero rows for the rows left out."""
+    out = np.zeros((len(ok), Z.shape[1]))
+    out[ok] = Z
+    return out
 
 
 def coef_table(fit: ModelFit, var: dict, family, conf_level, exponentiate) -> pd.DataFrame:
@@ -101,18 +130,17 @@ def coef_table(fit: ModelFit, var: dict, family, conf_level, exponentiate) -> pd
 
 def model_stats(family, design, data: ModelData, fit: ModelFit, var: dict) -> dict:
     """n, df, dispersion, R² (gaussian), deviances, and AIC/log-likelihood where defined."""
-    y, w = fit.y, fit.w
+    y, w, resid, sum_w = fit.y, fit.w, fit.resid, fit.sum_w
     k = fit.X.shape[1]
-    sum_w = float(w.sum())
-    resid = y - fit.mu
     ybar = float(w @ y) / sum_w
-    st = {"n": int(data.pos[data.ok].sum()), "n_dropped": data.n_dropped, "sum_w": sum_w, "k": k,
+    st = {"n": data.n_used, "n_dropped": data.n_dropped, "sum_w": sum_w, "k": k,
           "df_residual": float(var["df_resid"]), "design_df": var["design_df"],
           "dispersion": var["dispersion"]}
     if family == "gaussian":
         sst = float(w @ (y - ybar) ** 2)
-        st["r2"] = 1 - float(w @ resid**2) / sst
-        st["deviance"] = float(w @ resid**2)
+        rss = float(w @ resid**2)
+        st["r2"] = 1 - rss / sst
+        st["deviance"] = rss
         st["null_deviance"] = sst
         if design is None:
             st["adj_r2"] = 1 - (1 - st["r2"]) * (sum_w - 1) / (sum_w - k)

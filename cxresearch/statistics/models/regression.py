@@ -168,7 +168,7 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
     return RegressionResult(
         coefficients=coef, vcov=pd.DataFrame(var["V"], index=fit.names, columns=fit.names),
         stats=st, family=family, method=coef["method"].iloc[0], params=fit.b, _spec=fit.spec,
-        _frame=fit.frame, _w=fit.w, _prep=data.prep, _conf=conf_level,
+        _frame=data.used_frame, _w=fit.w, _prep=data.prep, _conf=conf_level,
         _df_ci=float(var["df_ci"]), notes=notes)
 
 

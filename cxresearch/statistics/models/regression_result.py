@@ -63,7 +63,7 @@ class RegressionResult(Result):
     method: str
     params: np.ndarray = field(repr=False)
     _spec: object = field(repr=False)
-    _frame: pd.DataFrame = field(repr=False)
+    _frame: object = field(repr=False)  # the rows used, or a function building them
     _w: np.ndarray = field(repr=False)
     _prep: dict = field(repr=False)
     _conf: float = 0.95
@@ -78,6 +78,13 @@ class RegressionResult(Result):
         r2 = self.stats.get("r2")
         return (f"{self.family} regression of {self.stats.get('outcome', 'the outcome')}: "
                 f"n = {self.stats['n']}" + (f", R² = {r2:.3f}" if r2 is not None else ""))
+
+    def _rows(self) -> pd.DataFrame | None:
+        """The prepared predictors of the rows used (built on first use: most fits never
+        predict, and a million-row frame costs a copy)."""
+        if callable(self._frame):
+            self._frame = self._frame()
+        return self._frame
 
     def _matrix(self, data: pd.DataFrame) -> np.ndarray:
         return np.asarray(self._spec.get_model_matrix(data), dtype=float)
@@ -108,7 +115,7 @@ class RegressionResult(Result):
         """
         if type not in ("response", "link"):
             raise ValueError(f"type must be 'response' or 'link', got {type!r}")
-        frame = self._frame if newdata is None else self._newframe(newdata)
+        frame = self._rows() if newdata is None else self._newframe(newdata)
         if newdata is not None and frame.isna().any().any():
             bad = frame.columns[frame.isna().any()].tolist()
             raise ValueError(f"newdata has missing values in {bad}")
@@ -171,22 +178,22 @@ class RegressionResult(Result):
         W = w.sum()
         b = self.params
         V = self.vcov.to_numpy()
-        rows = []
+        rows, frame = [], self._rows()
         for v in variables:
             if v not in self._prep:
                 raise ValueError(f"variables: {v!r} is not a predictor ({list(self._prep)})")
             levels = self._prep[v][0]
             pairs = []
             if levels is None:
-                x = self._frame[v].to_numpy(dtype=float)
+                x = frame[v].to_numpy(dtype=float)
                 h = 1e-5 * max(float(np.std(x)), 1e-8)
-                lo, hi = self._frame.copy(), self._frame.copy()
+                lo, hi = frame.copy(), frame.copy()
                 lo[v] = x - h
                 hi[v] = x + h
                 pairs.append((v, lo, hi, 2 * h))
             else:
                 for lv in levels[1:]:
-                    lo, hi = self._frame.copy(), self._frame.copy()
+                    lo, hi = frame.copy(), frame.copy()
                     lo[v] = pd.Categorical([levels[0]] * len(lo), categories=levels)
                     hi[v] = pd.Categorical([lv] * len(hi), categories=levels)
                     pairs.append((f"{v}[{lv} vs {levels[0]}]", lo, hi, 1.0))
