@@ -27,6 +27,7 @@ from cxresearch.statistics.models.frame import (
     model_matrix,
     outcome_values,
     prepare_column,
+    present,
     wls,
 )
 
@@ -70,9 +71,11 @@ class ModelData:
 def prepare_data(frame, design, yname, variables, reference, family, event, weights) -> ModelData:
     """Predictors coded, outcome values, weights, and the complete rows (listwise)."""
     n_all = len(frame)
-    columns, prep, refs, ordered, present = {}, {}, [], [], []
+    columns, prep, refs, ordered, masks = {}, {}, [], [], []
     for v in variables:
-        col, levels, is_ord = prepare_column(frame[v], v, reference.get(v))
+        col, levels, is_ord = prepare_column(frame[v], v, reference.get(v),
+                                             finite_checked=True)
+        masks.append(present(col, f"column {v!r}"))
         columns[v] = col
         prep[v] = (levels, is_ord)
         if levels is not None:
@@ -81,10 +84,7 @@ def prepare_data(frame, design, yname, variables, reference, family, event, weig
             refs.append(f"{v}={levels[0]}")
             if is_ord:
                 ordered.append(v)
-            present.append(col.codes >= 0)
-        else:
-            present.append(np.isfinite(col))   # infinite values were refused: not NaN
-    y_all = outcome_values(frame[yname], yname, family, event)
+    y_all, complete = outcome_values(frame[yname], yname, family, event)
     if weights is not None:
         w_all = check_weights(frame[weights] if isinstance(weights, str) else weights, "row")
         if len(w_all) != n_all:
@@ -93,8 +93,7 @@ def prepare_data(frame, design, yname, variables, reference, family, event, weig
         w_all = np.asarray(design.weights, dtype=float)
     else:
         w_all = np.ones(n_all)
-    complete = np.isfinite(y_all)
-    for m in present:
+    for m in masks:
         complete &= m
     ok = complete & (w_all > 0)
     n_ok = int(np.count_nonzero(ok))

@@ -56,8 +56,11 @@ def _plain_float(s: pd.Series) -> bool:
     return isinstance(s.dtype, np.dtype) and s.dtype == np.float64
 
 
-def prepare_column(s: pd.Series, name: str, ref):
-    """A column formulaic can encode: float64 with NaN, or a Categorical (reference first)."""
+def prepare_column(s: pd.Series, name: str, ref, *, finite_checked: bool = False):
+    """A column formulaic can encode: float64 with NaN, or a Categorical (reference first).
+
+    ±inf in a numeric column is refused, unless ``finite_checked`` says the caller refuses it
+    (:func:`present` does, with the mask of present values it needs anyway)."""
     if isinstance(s.dtype, pd.CategoricalDtype) or not (
             pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)) \
             or ref is not None:
@@ -80,11 +83,26 @@ def prepare_column(s: pd.Series, name: str, ref):
         v = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     else:
         v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
-    refuse_infinite(v, f"column {name!r}")
+    if not finite_checked:
+        refuse_infinite(v, f"column {name!r}")
     return v, None, False
 
 
+def present(v, what: str) -> np.ndarray:
+    """Mask of the present values of a prepared column (a Categorical's non-missing codes, a
+    float array's finite values); ±inf is refused (:func:`refuse_infinite`), so that the
+    mask's complement is exactly the missing values."""
+    if isinstance(v, pd.Categorical):
+        return v.codes >= 0
+    m = np.isfinite(v)
+    if not m.all():
+        refuse_infinite(v, what)
+    return m
+
+
 def outcome_values(s: pd.Series, name: str, family: str, event):
+    """The outcome as float64 (NaN for missing) and its mask of present values, checked
+    against the family (0/1 or proportions for binomial, counts for poisson)."""
     if event is not None:
         if family != "binomial":
             raise ValueError(f"event= is for family='binomial', got family={family!r}")
@@ -92,7 +110,7 @@ def outcome_values(s: pd.Series, name: str, family: str, event):
                      (s == event).fillna(False).to_numpy(dtype=bool).astype(float))
         if not (s == event).fillna(False).any():
             raise ValueError(f"event={event!r} never occurs in outcome {name!r}")
-        return y
+        return y, np.isfinite(y)
     if not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
         levels = pd.unique(s.dropna()).tolist()[:10]
         raise ValueError(f"outcome {name!r} is not numeric (dtype {s.dtype}, values {levels}); "
@@ -100,17 +118,17 @@ def outcome_values(s: pd.Series, name: str, family: str, event):
                          "counts as 1>")
     y = s.to_numpy() if _plain_float(s) else \
         s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    refuse_infinite(y, f"outcome {name!r}")
+    m = present(y, f"outcome {name!r}")
     if family == "gaussian":
-        return y
-    f = y[np.isfinite(y)]
+        return y, m
+    f = y[m]
     if family == "binomial" and (np.any(f < 0) or np.any(f > 1)):
         raise ValueError(f"outcome {name!r} must be 0/1 (or a proportion) for family="
                          f"'binomial'; values range {f.min():g}..{f.max():g}; pass event=")
     if family == "poisson" and np.any(f < 0):
         raise ValueError(f"outcome {name!r} must be non-negative for family='poisson'; "
                          f"minimum is {f.min():g}")
-    return y
+    return y, m
 
 
 def check_matrix(X: np.ndarray, names: list[str], wX: np.ndarray) -> np.ndarray:
