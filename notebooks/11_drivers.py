@@ -37,6 +37,7 @@
 # %% tags=["parameters"]
 study = "ecsi_mobi"
 wave = None  # None: the newest observed wave of the study
+source = None  # or a Parquet file, glob or folder (rows stay in DuckDB): cx.open_wave
 conf_level = 0.95
 quick = False  # True: 100 bootstrap replicates instead of 500
 
@@ -50,12 +51,12 @@ wr, story, Labeller = nb.wavereport, nb, nb.Labeller  # report helpers, narratio
 
 cx.theme(set_global=True)
 
-w = wr.default_wave(study, wave)
+w = wr.default_wave(study, wave, source)
 names = Labeller(w, lang=wr.report_language(w.instrument))  # the codebook's words
 spec = wr.analysis_spec(w.instrument)
 design, _ = wr.index_design(w)
 outcome, drivers = spec["outcome"], list(spec["drivers"])
-unusable = [d for d in drivers if d not in design.data]  # never dropped silently (#23)
+unusable = [d for d in drivers if d not in wr.row_columns(design)]  # never dropped (#23)
 inside = [d for d in drivers if outcome in w.instrument.indices.get(d, [])]
 if unusable or inside or len(drivers) < 2:
     raise ValueError(f"meta.analysis of {study}: " + "; ".join(

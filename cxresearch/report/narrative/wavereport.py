@@ -58,6 +58,7 @@ __all__ = [
     "segment_test",
     "segment_comparisons",
     "segments",
+    "row_columns",
     "used_design_columns",
     "wave_labels",
 ]
@@ -205,7 +206,7 @@ def _engine_index_design(w):
     return (eng.with_columns(**exprs) if exprs else eng), names
 
 
-def _columns(design) -> list:
+def row_columns(design) -> list:
     """The columns of a design's rows, in memory or in an engine."""
     cols = getattr(design, "columns", None)
     return list(cols) if cols is not None and not callable(cols) else list(design.data.columns)
@@ -214,7 +215,7 @@ def _columns(design) -> list:
 def _answered(design, col: str) -> bool:
     """Whether any respondent answered ``col`` (one engine aggregate, cached, for rows that
     stay in an engine)."""
-    if col not in _columns(design):
+    if col not in row_columns(design):
         return False
     if hasattr(design, "answered"):
         return design.answered([col])[col] > 0
@@ -260,7 +261,7 @@ def item_estimates(w, conf_level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFr
             elif item.type == "multi":
                 for opt in item.options:
                     col = f"{item.id}__{opt.value}"
-                    if col in _columns(design):
+                    if col in row_columns(design):
                         res = cx.proportion(design, col, level=True, conf_level=conf_level)
                         rows.append(_row(item.id, opt.value, res))
             else:
