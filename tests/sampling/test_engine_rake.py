@@ -460,3 +460,11 @@ def test_reference_fixtures_are_raked_engine_designs(raked_clus1, api):
     assert isinstance(raked_clus1, RakedEngineDesign) and raked_clus1.backend == "duckdb"
     assert raked_clus1.raking.converged and raked_clus1.df == 14
     assert isinstance(api[1], EngineDesign)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    res = doctest.testmod(importlib.import_module("cxresearch.sampling.engine_calibration"),
+                          optionflags=doctest.ELLIPSIS)
+    assert res.attempted > 0 and res.failed == 0
