@@ -45,6 +45,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "statistics"))
 
+import test_engine_equality as eq  # noqa: E402  (a sibling: its Spark factory, when set)
 from test_contingency import test_svychisq_raked_design  # noqa: E402
 from test_weighting import (  # noqa: E402
     SCHWIDE,
@@ -131,8 +132,7 @@ _CON = {}
 
 def _ibis_table(d):
     import ibis
-    import test_engine_equality as eq  # tests/sampling/test_engine_spark.py sets a Spark factory
-    if "factory" in eq._CON:
+    if "factory" in eq._CON:  # tests/sampling/test_engine_spark.py sets a Spark factory
         return eq._CON["factory"](d)
     if "con" not in _CON:
         _CON["con"] = ibis.duckdb.connect()
