@@ -44,7 +44,8 @@ import pandas as pd
 from cxresearch.sampling.design import Calibration
 from cxresearch.sampling.engine import EngineDesign
 
-__all__ = ["EngineCalibration", "RakedEngineDesign", "joint_cells", "rake_engine_design"]
+__all__ = ["EngineCalibration", "RakedEngineDesign", "joint_cells", "rake_engine_design",
+           "weight_moments"]
 
 
 def joint_cells(eng: EngineDesign, names: list[str]):
@@ -230,3 +231,30 @@ def rake_engine_design(eng: EngineDesign, cal: EngineCalibration, keys, g_rows) 
     new.weights_vary = True
     new._sum_w = None
     return new
+
+
+def weight_moments(eng: EngineDesign) -> dict:
+    """Row count, ``Σw``, ``Σw²``, smallest and largest weight and ``Σ(w − w̄)²`` of an engine
+    design's weights (raked ones included), in two passes so that the spread is centred and
+    nothing cancels: what :func:`cxresearch.weight_summary` needs.
+
+    Examples
+    --------
+    >>> import pandas as pd, ibis
+    >>> m = weight_moments(EngineDesign(ibis.memtable(pd.DataFrame({"w": [1.0, 1, 2, 4]})),
+    ...                                 weights="w"))
+    >>> m["n"], m["sum"], m["ss"]
+    (4, 8.0, 6.0)
+    >>> # In R: c(length(w), sum(w), sum((w - mean(w))^2)) for w <- weights(des)
+    """
+    import ibis
+
+    t = eng.table.mutate(__w=eng._weight_expr() * ibis.literal(1.0))
+    w = t["__w"]
+    a = t.aggregate(__n=t.count(), __s=w.sum(), __s2=(w * w).sum(), __min=w.min(),
+                    __max=w.max()).to_pyarrow().to_pandas().iloc[0]
+    n = int(a["__n"])
+    mean = float(a["__s"]) / n
+    ss = t.aggregate(__ss=((w - mean) * (w - mean)).sum()).to_pyarrow().to_pandas()
+    return {"n": n, "sum": float(a["__s"]), "sum2": float(a["__s2"]), "min": float(a["__min"]),
+            "max": float(a["__max"]), "ss": float(ss["__ss"].iloc[0])}

@@ -5,8 +5,8 @@ PSUs under every rule, fpc or none, weights with zeros or none), answers with Na
 categorical margins with targets given as counts or as shares. It rakes the DataFrame in memory
 and the same rows in DuckDB (``cx.Design(ibis table)``) and compares the raked weights row by
 row, the raking report, and the estimates and SEs of the pushed-down estimators on the raked
-designs (mean, proportion, nps, ``by=`` domains with ``df="domain"``, crosstab_test,
-compare_groups) — whose SEs are those of a raking estimator (calibration residuals) on both
+designs (mean, total, proportion, nps, top_box, ``by=`` domains with ``df="domain"``,
+crosstab_test, compare_groups, regress) and weight_summary — whose SEs are those of a raking estimator (calibration residuals) on both
 routes.
 
 Tolerance: 1e-12 relative, as ``test_engine_equality.py``: the engine sums the joint cells in
@@ -202,6 +202,7 @@ def _rake_pair(d, spec, margins, **kw):
     np.testing.assert_allclose(cells.weights[order], a.weights, rtol=RTOL,
                                atol=RTOL * a.weights.max())
     np.testing.assert_allclose(b.sum_w, a.weights.sum(), rtol=RTOL)
+    _same(cx.weight_summary(a), cx.weight_summary(b))
     ra, rb = a.raking, b.raking
     assert ra.iterations == rb.iterations and ra.converged == rb.converged
     np.testing.assert_allclose(rb.total, ra.total, rtol=RTOL)
@@ -291,6 +292,39 @@ def test_compare_groups_after_raking_engine_equal_memory(kind, case):
     _same(ra.tests, rb.tests, floor_scale=len(d))
     if len(ra.posthoc):
         _same(ra.posthoc, rb.posthoc)
+
+
+@pytest.mark.parametrize("family,formula", [("gaussian", "q1 ~ ch + fcr"),
+                                            ("binomial", "promoter ~ ch + q1")])
+# small clustered designs have few df, and small logistic fits separate: many draws are skipped
+@settings(SETTINGS, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(case=raked_cases())
+def test_regress_after_raking_engine_equal_memory(family, formula, case):
+    """regress on answers and categories goes by the cell route, whose variance carries the
+    calibration; IRLS stops at its tolerance, so logistic fits agree to 1e-7 (as in
+    test_engine_equality.py), linear ones to rounding."""
+    d, spec, margins = case
+    d = d.assign(promoter=(d["nps"] >= 9).astype(float))
+    a, b = _rake_pair(d, spec, margins, tol=1e-10)
+    if a is None:
+        return
+    assume(a.df > 6)
+    ra, ea, _ = _run(lambda des: cx.regress(des, formula, family=family), a)
+    rb, eb, _ = _run(lambda des: cx.regress(des, formula, family=family), b)
+    assume(not any(k in f"{ea}{eb}" for k in ("separation", "LinAlgError", "collinear",
+                                                "constant")))
+    assert ea == eb
+    if ra is None:
+        return
+    num = ["estimate", "se", "statistic", "p_value"]
+    x, y = ra.coefficients[num].to_numpy(float), rb.coefficients[num].to_numpy(float)
+    # a coefficient that the raked cells pin down exactly has an SE of rounding noise (1e-6
+    # of the estimate, the square root of a 1e-12 variance, or NaN where it came out negative)
+    floor = 1e-5 * np.maximum(np.abs(x[:, 0]), 1.0)
+    assume(bool(np.all(x[:, 1] > floor) and np.all(y[:, 1] > floor)))
+    tol = RTOL if family == "gaussian" else 1e-7
+    np.testing.assert_allclose(y, x, rtol=tol, atol=tol * np.abs(x).max())
+    assert ra.coefficients["term"].tolist() == rb.coefficients["term"].tolist()
 
 
 @SETTINGS

@@ -331,7 +331,7 @@ def _rake_engine(eng, margins, total, tol, max_iter):
 def _weights_of(w) -> tuple[np.ndarray, object]:
     if is_engine_design(w):
         raise ValueError(
-            "trim_weights and weight_summary are not pushed down to an engine design: "
+            "trim_weights is not pushed down to an engine design: "
             "trimming caps the weights of individual rows, which differ within every cell an "
             "aggregate could return, so no GROUP BY gives the trimmed design exactly. Rake it "
             "(cx.rake, exact on the engine), or trim an explicit sample (design.sample(n))")
@@ -424,7 +424,8 @@ def weight_summary(w) -> pd.DataFrame:
 
     Columns ``n, total, min, max, mean, max_min_ratio, cv, deff_kish, n_eff``, where ``cv`` is
     the coefficient of variation with divisor n, ``deff_kish = 1 + cv² = n Σw² / (Σw)²`` and
-    ``n_eff = (Σw)² / Σw²`` (Kish 1965).
+    ``n_eff = (Σw)² / Σw²`` (Kish 1965). On an engine design (raked or not) the sums come from
+    two aggregates in the engine, the spread centred at the mean.
 
     Examples
     --------
@@ -432,13 +433,19 @@ def weight_summary(w) -> pd.DataFrame:
     [{'deff_kish': 1.375, 'n_eff': 2.909}]
     >>> # In R: 1 + (sd(w) * sqrt((n - 1) / n) / mean(w))^2
     """
-    arr, _ = _weights_of(w)
-    n, tot = len(arr), arr.sum()
+    if is_engine_design(w):  # two aggregates in the engine (raked weights included)
+        from cxresearch.sampling.engine_calibration import weight_moments
+        m = weight_moments(w)
+        n, tot, s2, lo, hi = m["n"], m["sum"], m["sum2"], m["min"], m["max"]
+        sd = float(np.sqrt(m["ss"] / n))
+    else:
+        arr, _ = _weights_of(w)
+        n, tot, s2, lo, hi = len(arr), arr.sum(), float((arr**2).sum()), arr.min(), arr.max()
+        sd = float(arr.std(ddof=0))
     mean = tot / n
-    cv = float(arr.std(ddof=0) / mean) if mean > 0 else np.nan
-    s2 = float((arr**2).sum())
+    cv = sd / mean if mean > 0 else np.nan
     return pd.DataFrame([{
-        "n": n, "total": tot, "min": arr.min(), "max": arr.max(), "mean": mean,
-        "max_min_ratio": arr.max() / arr.min() if arr.min() > 0 else np.inf,
+        "n": n, "total": tot, "min": lo, "max": hi, "mean": mean,
+        "max_min_ratio": hi / lo if lo > 0 else np.inf,
         "cv": cv, "deff_kish": n * s2 / tot**2, "n_eff": tot**2 / s2,
     }])
