@@ -9,7 +9,9 @@ Raking is written by hand (no maintained Python library returns calibration-awar
 variances). Because raking multiplies the weight of every respondent in the same cell of the
 margins' cross-classification by the same factor, the iterations run on the table of cell
 totals (at most a few thousand cells) and the respondent weights are updated once at the end:
-the cost is a few passes over the data, whatever the number of iterations.
+the cost is a few passes over the data, whatever the number of iterations. The same holds for
+an engine design: the cell totals are one ``GROUP BY`` in the engine, the same iterations run on
+them, and the rows stay where they are (:mod:`cxresearch.sampling.engine_calibration`).
 
 References
 ----------
@@ -119,9 +121,13 @@ def rake(data, margins: dict, weights=None, *, total: float | None = None, tol: 
 
     Parameters
     ----------
-    data : DataFrame, Design or Wave
+    data : DataFrame, Design, Wave or engine design
         The sample. A Design (or ``wave.design()``) keeps its strata, PSUs and fpc, and its
-        weights are the starting weights.
+        weights are the starting weights. An engine design (``cx.Design(path_or_table)``) is
+        raked in its engine, exactly as in memory: one ``GROUP BY`` over the margins gives the
+        joint cell totals the iterations need, and the result is a
+        :class:`~cxresearch.sampling.engine_calibration.RakedEngineDesign` whose estimates
+        carry the calibration (:mod:`cxresearch.sampling.engine_calibration`).
     margins : dict
         ``{column: {level: target}}``; targets are counts, or shares summing to 1 (scaled to
         ``total``, or to the count margins' total, or to the sum of the starting weights).
@@ -137,7 +143,7 @@ def rake(data, margins: dict, weights=None, *, total: float | None = None, tol: 
 
     Returns
     -------
-    Design
+    Design (or RakedEngineDesign for an engine design)
         With the raked ``weights`` and the calibration information (``has_calibration`` is
         True), so that standard errors are those of a raking estimator; ``.raking`` is a
         :class:`RakeInfo` (iterations, largest margin error, achieved margins).
