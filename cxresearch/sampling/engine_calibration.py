@@ -19,6 +19,11 @@ weights before raking (``Σw / g``) and their margin codes. Its cross-products a
 are then those of the row-level calibration, term by term, and the residualized scores are
 again constant within cells.
 
+Cost: the margins join every estimate's ``GROUP BY``, so its cells multiply by the margin
+combinations present within a PSU (at most the rows). Splitting the residual into
+``Σ W z − Σ W_m f_m`` over three small aggregates (PSU × columns, PSU × margins, margins ×
+columns) would avoid that; not done yet.
+
 What is not pushed down says so: the per-PSU sums route of a continuous variable
 (:mod:`cxresearch.sampling.sums`) and an explicit :meth:`RakedEngineDesign.sample` are refused
 on a raked design, with what to do instead.
