@@ -13,9 +13,10 @@ a table of at most PSUs × cells rows, and the estimator runs unchanged on it
 
 What is not pushed down says so: an estimator that needs row-level values of a continuous
 variable gets a collapse of more than ``max_cells`` rows and raises a ``ValueError`` naming
-the column (round it, bin it, or :meth:`EngineDesign.sample` explicitly); calibration
-(``rake``) and replicate bootstraps are refused with a message. Nothing loads the rows
-silently.
+the column (round it, bin it, or :meth:`EngineDesign.sample` explicitly); replicate
+bootstraps are refused with a message. Nothing loads the rows silently. ``rake`` is pushed
+down exactly (:mod:`cxresearch.sampling.engine_calibration`): the raked design's collapses add
+the margin variables to their ``GROUP BY`` and carry the calibration on the cells.
 
 Tolerances: engine sums are DOUBLE and summed in parallel in any order, so the two routes
 agree to rounding (1e-12 relative is asserted in ``tests/sampling``), not bit for bit.
@@ -508,8 +509,9 @@ class CollapsedDesign(Design):
                 f"strata={len(self.strata_levels)}, psu={self.n_psu}, df={self.df})")
 
     def with_weights(self, weights, calibration=None):
-        raise ValueError("re-weighting (rake, calibrate) is not pushed down to an engine "
-                         "design yet; rake an in-memory Design or an explicit sample")
+        raise ValueError("the cells of an engine design cannot be re-weighted: rake the "
+                         "engine design itself (cx.rake(design, margins), pushed down "
+                         "exactly); trimming is not pushed down")
 
     def domain_df(self, mask) -> int:
         m = np.asarray(mask, dtype=bool) & (self.npos > 0)
@@ -529,6 +531,7 @@ class CollapsedDesign(Design):
         if not np.all(np.isfinite(z)):
             raise ValueError("scores contain NaN or infinite values; zero them outside the "
                              "domain instead")
+        z = self.residualize(z)  # a raked engine design's calibration, on the cells
         scale_h, centred = stratum_scales(self._n_h, self._f_h, self._lonely_h,
                                           self.lonely_psu)
         avg = average_factor(self._lonely_h, self.lonely_psu)

@@ -39,6 +39,16 @@ from cxresearch.sampling.variance import average_factor, psu_variance, stratum_s
 __all__ = ["linear_by_sums", "ratio_by_sums", "score_meat", "used_df"]
 
 
+def refuse_calibrated(eng, what: str) -> None:
+    """The per-PSU sums route has no calibration residuals: refuse a raked engine design."""
+    if getattr(eng, "has_calibration", False):
+        raise ValueError(
+            f"{what} on a raked engine design is not pushed down: the variable has more "
+            f"distinct values than max_cells={eng.max_cells}, and the per-PSU sums route has "
+            "no calibration residuals. Round or bin the variable at the source (the cell "
+            "route is exact after raking), raise max_cells, or rake an explicit sample")
+
+
 def _label(gtable: pd.DataFrame, g: int) -> str:
     return ", ".join(f"{c}={gtable.iloc[g][c]!r}" for c in gtable.columns) or "the whole sample"
 
@@ -47,6 +57,7 @@ def ratio_by_sums(eng, var: str, by, *, total: bool = False, what: str | None = 
     """``(gtable, results)`` of a weighted mean (or total) of ``var`` in each ``by`` domain."""
     import ibis
 
+    refuse_calibrated(eng, f"a mean or total of {var!r}")
     what = what or f"value of {var!r}"
     bys = [] if by is None else ([by] if isinstance(by, str) else list(by))
     for c in [var, *bys]:
@@ -220,6 +231,7 @@ def linear_by_sums(eng, yname: str, terms: list[tuple], check=None) -> dict:
     """
     import ibis
 
+    refuse_calibrated(eng, f"a linear regression of {yname!r}")
     s, p = eng.spec["strata"], eng.spec["psu"]
     dkeys = list(dict.fromkeys(c for c in (s, p) if c is not None))
     t = eng.table.mutate(__w=eng._weight_expr())

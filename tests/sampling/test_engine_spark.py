@@ -14,6 +14,7 @@ import shutil
 import pandas as pd
 import pytest
 import test_engine_equality as eq  # a sibling test module (tests/sampling on sys.path)
+import test_engine_rake as rk
 from hypothesis import HealthCheck, given, settings
 
 pytestmark = [
@@ -142,3 +143,14 @@ def test_spark_wave_report_equals_memory(spark_tables, study, export):
 @given(case=eq.designs())
 def test_spark_logistic_regression_by_sums_equals_memory(case):
     eq._check_regress(*case, "binomial", "b ~ y + ch", max_cells=1)
+
+
+@SPARK
+@given(case=rk.raked_cases())
+def test_spark_rake_equals_memory(case):
+    """cx.rake on a Spark table (the factors joined as an Ibis memtable) = rake in memory, and
+    the calibrated SEs after it (tests/sampling/test_engine_rake.py)."""
+    from cxresearch.sampling.design import Design
+    assert Design(rk._ibis_table(case[0])).backend == "pyspark"
+    rk.test_estimates_after_raking_engine_equal_memory.hypothesis.inner_test("nps", case)
+    rk.test_crosstab_after_raking_engine_equal_memory.hypothesis.inner_test(case)

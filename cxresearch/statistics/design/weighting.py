@@ -9,7 +9,9 @@ Raking is written by hand (no maintained Python library returns calibration-awar
 variances). Because raking multiplies the weight of every respondent in the same cell of the
 margins' cross-classification by the same factor, the iterations run on the table of cell
 totals (at most a few thousand cells) and the respondent weights are updated once at the end:
-the cost is a few passes over the data, whatever the number of iterations.
+the cost is a few passes over the data, whatever the number of iterations. The same holds for
+an engine design: the cell totals are one ``GROUP BY`` in the engine, the same iterations run on
+them, and the rows stay where they are (:mod:`cxresearch.sampling.engine_calibration`).
 
 References
 ----------
@@ -31,6 +33,7 @@ import pandas as pd
 
 from cxresearch.errors import ConvergenceWarning
 from cxresearch.sampling.design import Calibration, Design, check_weights
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.statistics.design.resolve import as_design
 
 __all__ = ["RakeInfo", "rake", "trim_weights", "weight_summary"]
@@ -48,11 +51,14 @@ class RakeInfo:
     margins: pd.DataFrame = field(repr=False)  # margin, level, target, achieved, rel_error
 
 
-def _margin_codes(col: pd.Series, targets: dict, name: str):
-    """Codes of the sample levels in the order of ``targets``; refuses mismatches."""
+def _margin_codes(col: pd.Series, targets: dict, name: str, freq=None):
+    """Codes of the sample levels in the order of ``targets``; refuses mismatches. ``freq``:
+    the rows each value of ``col`` stands for (the cells of an engine design)."""
     if col.isna().any():
+        nbad = int(col.isna().sum()) if freq is None else int(np.asarray(freq)[
+            col.isna().to_numpy()].sum())
         raise ValueError(
-            f"margin {name!r}: {int(col.isna().sum())} respondent(s) have no value, so they "
+            f"margin {name!r}: {nbad} respondent(s) have no value, so they "
             "cannot be raked; impute or give them a level of their own")
     keys = list(targets)
     inv, uniques = pd.factorize(col, sort=False)
@@ -115,9 +121,13 @@ def rake(data, margins: dict, weights=None, *, total: float | None = None, tol: 
 
     Parameters
     ----------
-    data : DataFrame, Design or Wave
+    data : DataFrame, Design, Wave or engine design
         The sample. A Design (or ``wave.design()``) keeps its strata, PSUs and fpc, and its
-        weights are the starting weights.
+        weights are the starting weights. An engine design (``cx.Design(path_or_table)``) is
+        raked in its engine, exactly as in memory: one ``GROUP BY`` over the margins gives the
+        joint cell totals the iterations need, and the result is a
+        :class:`~cxresearch.sampling.engine_calibration.RakedEngineDesign` whose estimates
+        carry the calibration (:mod:`cxresearch.sampling.engine_calibration`).
     margins : dict
         ``{column: {level: target}}``; targets are counts, or shares summing to 1 (scaled to
         ``total``, or to the count margins' total, or to the sum of the starting weights).
@@ -133,7 +143,7 @@ def rake(data, margins: dict, weights=None, *, total: float | None = None, tol: 
 
     Returns
     -------
-    Design
+    Design (or RakedEngineDesign for an engine design)
         With the raked ``weights`` and the calibration information (``has_calibration`` is
         True), so that standard errors are those of a raking estimator; ``.raking`` is a
         :class:`RakeInfo` (iterations, largest margin error, achieved margins).
@@ -166,16 +176,17 @@ def rake(data, margins: dict, weights=None, *, total: float | None = None, tol: 
     >>> # In R: rake(svydesign(ids=~1, data=d), list(~sex), list(data.frame(sex=c("f","m"),
     >>> #            Freq=c(2, 2))))
     """
+    if is_engine_design(data):
+        if weights is not None:
+            raise ValueError("weights= is only for a DataFrame; a Design carries its weights")
+        return _rake_engine(data, margins, total, tol, max_iter)
     if isinstance(data, pd.DataFrame):
         base = Design(data, weights=weights)
     else:
         if weights is not None:
             raise ValueError("weights= is only for a DataFrame; a Design carries its weights")
         base = as_design(data)
-    if not isinstance(margins, dict) or not margins:
-        raise TypeError("margins must be a non-empty dict {column: {level: target}}")
-    if tol <= 0 or max_iter < 1:
-        raise ValueError(f"tol must be > 0 and max_iter >= 1, got tol={tol}, max_iter={max_iter}")
+    _check_args(margins, tol, max_iter)
     w0 = base.weights
     targets, total, kinds = _resolve_targets(margins, float(w0.sum()), total)
 
@@ -207,50 +218,129 @@ def rake(data, margins: dict, weights=None, *, total: float | None = None, tol: 
         uc, cell = np.unique(stacked, axis=0, return_inverse=True)
         cw = np.bincount(cell, weights=w0)
         cell_codes = tuple(uc[:, m] for m in range(len(codes)))
+    g, it, err, converged = _ipf(cw, cell_codes, sizes, tvec, levels, list(targets), tol,
+                                 max_iter)
+    if not converged:
+        _warn_not_converged(max_iter, err, tol)
+    w = w0 * g[cell]
+    ach = [np.bincount(codes[m], weights=w, minlength=sizes[m]) for m in range(len(codes))]
+    cal = Calibration(w0, codes, sizes, names=list(targets))
+    out = base.with_weights(w, calibration=cal)
+    out.raking = RakeInfo(iterations=it, converged=converged, max_margin_error=float(err),
+                          tol=tol, total=total,
+                          margins=_margins_table(targets, levels, tvec, ach, kinds))
+    return out
+
+
+def _check_args(margins, tol, max_iter) -> None:
+    if not isinstance(margins, dict) or not margins:
+        raise TypeError("margins must be a non-empty dict {column: {level: target}}")
+    if tol <= 0 or max_iter < 1:
+        raise ValueError(f"tol must be > 0 and max_iter >= 1, got tol={tol}, max_iter={max_iter}")
+
+
+def _ipf(cw, cell_codes, sizes, tvec, levels, names, tol, max_iter):
+    """Iterative proportional fitting on the table of cell totals ``cw``: the factor ``g`` of
+    each cell, iterations, largest relative margin error and convergence. The one IPF of both
+    routes (rows in memory, cells of an engine's ``GROUP BY``)."""
     if np.any(cw <= 0) and not np.any(cw > 0):
         raise ValueError("all starting weights are zero")
-    for m, name in enumerate(targets):
+    for m, name in enumerate(names):
         reach = np.bincount(cell_codes[m], weights=cw, minlength=sizes[m])
         if np.any(reach <= 0):
             bad = [levels[m][i] for i in np.flatnonzero(reach <= 0)]
             raise ValueError(f"margin {name!r}: level(s) {bad[:10]} have only zero-weight "
                              "respondents, so no weight can reach them")
-
+    M = len(sizes)
     g = np.ones_like(cw)
     it, err, converged = 0, np.inf, False
     for it in range(1, max_iter + 1):  # noqa: B007 - value used after the loop
-        for m in range(len(codes)):
+        for m in range(M):
             cur = np.bincount(cell_codes[m], weights=cw * g, minlength=sizes[m])
             g *= (tvec[m] / cur)[cell_codes[m]]
         err = max(float(np.max(np.abs(
             np.bincount(cell_codes[m], weights=cw * g, minlength=sizes[m]) / tvec[m] - 1)))
-            for m in range(len(codes)))
+            for m in range(M))
         if err < tol:
             converged = True
             break
-    if not converged:
-        warnings.warn(
-            f"raking did not converge in {max_iter} iterations: largest relative margin error "
-            f"{err:.3g} > tol={tol:g}; the margins may be incompatible with the sample "
-            "(empty cells) — collapse levels or raise max_iter", ConvergenceWarning,
-            stacklevel=2)
-    w = w0 * g[cell]
+    return g, it, err, converged
 
+
+def _warn_not_converged(max_iter, err, tol, stacklevel: int = 3) -> None:
+    warnings.warn(
+        f"raking did not converge in {max_iter} iterations: largest relative margin error "
+        f"{err:.3g} > tol={tol:g}; the margins may be incompatible with the sample "
+        "(empty cells) — collapse levels or raise max_iter", ConvergenceWarning,
+        stacklevel=stacklevel)
+
+
+def _margins_table(targets, levels, tvec, ach, kinds) -> pd.DataFrame:
     rows = []
     for m, name in enumerate(targets):
-        ach = np.bincount(codes[m], weights=w, minlength=sizes[m])
         for i, lv in enumerate(levels[m]):
-            rows.append((name, lv, tvec[m][i], ach[i], ach[i] / tvec[m][i] - 1, kinds[name]))
-    table = pd.DataFrame(rows, columns=["margin", "level", "target", "achieved", "rel_error",
-                                        "given_as"])
-    cal = Calibration(w0, codes, sizes, names=list(targets))
-    out = base.with_weights(w, calibration=cal)
+            rows.append((name, lv, tvec[m][i], ach[m][i], ach[m][i] / tvec[m][i] - 1,
+                         kinds[name]))
+    return pd.DataFrame(rows, columns=["margin", "level", "target", "achieved", "rel_error",
+                                       "given_as"])
+
+
+def _rake_engine(eng, margins, total, tol, max_iter):
+    """:func:`rake` of an engine design: the IPF above on the joint table of one ``GROUP BY``
+    over the margin variables, the factors joined back to the rows in the engine
+    (:mod:`cxresearch.sampling.engine_calibration`). Same checks, messages and warnings as
+    the in-memory route, in the same order."""
+    from cxresearch.sampling.engine_calibration import (
+        EngineCalibration,
+        joint_cells,
+        rake_engine_design,
+    )
+    _check_args(margins, tol, max_iter)
+    names = list(margins)
+    cols = [c for c in names if isinstance(c, str) and c in eng.columns]
+    joint, keys = joint_cells(eng, cols)
+    cwj = joint["__W"].to_numpy(float)
+    targets, total, kinds = _resolve_targets(margins, float(cwj.sum()), total)
+    codes, levels, tvec = [], [], []
+    for name, tg in targets.items():
+        if name not in cols:
+            raise ValueError(f"{name!r} is not a column of the design's data")
+        c, lv = _margin_codes(joint[name], tg, name, freq=joint["__n"].to_numpy())
+        codes.append(c)
+        levels.append(lv)
+        tvec.append(np.array([tg[k] for k in lv]))
+    sizes = [len(k) for k in levels]
+    if np.prod(np.array(sizes, dtype=float)) >= 2**62:
+        raise ValueError("the margins have too many combinations of levels (more than 2^62) "
+                         "to be raked on an engine design")
+    # the joint rows are distinct values; distinct values can share a level (matched by
+    # str, as in memory), so the IPF cells are the distinct code combinations, sorted as
+    # the in-memory route sorts them
+    present, inv = np.unique(np.ravel_multi_index(codes, sizes), return_inverse=True)
+    inv = inv.ravel()
+    cw = np.bincount(inv, weights=cwj, minlength=len(present))
+    cell_codes = np.unravel_index(present, sizes)
+    g, it, err, converged = _ipf(cw, cell_codes, sizes, tvec, levels, list(targets), tol,
+                                 max_iter)
+    if not converged:
+        _warn_not_converged(max_iter, err, tol, stacklevel=4)
+    ach = [np.bincount(cell_codes[m], weights=cw * g, minlength=sizes[m])
+           for m in range(len(sizes))]
+    cal = EngineCalibration(list(targets), levels, present, g)
+    out = rake_engine_design(eng, cal, keys.select(list(targets)), g[inv])
     out.raking = RakeInfo(iterations=it, converged=converged, max_margin_error=float(err),
-                          tol=tol, total=total, margins=table)
+                          tol=tol, total=total,
+                          margins=_margins_table(targets, levels, tvec, ach, kinds))
     return out
 
 
 def _weights_of(w) -> tuple[np.ndarray, object]:
+    if is_engine_design(w):
+        raise ValueError(
+            "trim_weights is not pushed down to an engine design: "
+            "trimming caps the weights of individual rows, which differ within every cell an "
+            "aggregate could return, so no GROUP BY gives the trimmed design exactly. Rake it "
+            "(cx.rake, exact on the engine), or trim an explicit sample (design.sample(n))")
     if isinstance(w, Design):
         return w.weights, w
     arr = np.asarray(w) if not isinstance(w, pd.Series) else w
@@ -340,7 +430,8 @@ def weight_summary(w) -> pd.DataFrame:
 
     Columns ``n, total, min, max, mean, max_min_ratio, cv, deff_kish, n_eff``, where ``cv`` is
     the coefficient of variation with divisor n, ``deff_kish = 1 + cv² = n Σw² / (Σw)²`` and
-    ``n_eff = (Σw)² / Σw²`` (Kish 1965).
+    ``n_eff = (Σw)² / Σw²`` (Kish 1965). On an engine design (raked or not) the sums come from
+    two aggregates in the engine, the spread centred at the mean.
 
     Examples
     --------
@@ -348,13 +439,19 @@ def weight_summary(w) -> pd.DataFrame:
     [{'deff_kish': 1.375, 'n_eff': 2.909}]
     >>> # In R: 1 + (sd(w) * sqrt((n - 1) / n) / mean(w))^2
     """
-    arr, _ = _weights_of(w)
-    n, tot = len(arr), arr.sum()
+    if is_engine_design(w):  # two aggregates in the engine (raked weights included)
+        from cxresearch.sampling.engine_calibration import weight_moments
+        m = weight_moments(w)
+        n, tot, s2, lo, hi = m["n"], m["sum"], m["sum2"], m["min"], m["max"]
+        sd = float(np.sqrt(m["ss"] / n))
+    else:
+        arr, _ = _weights_of(w)
+        n, tot, s2, lo, hi = len(arr), arr.sum(), float((arr**2).sum()), arr.min(), arr.max()
+        sd = float(arr.std(ddof=0))
     mean = tot / n
-    cv = float(arr.std(ddof=0) / mean) if mean > 0 else np.nan
-    s2 = float((arr**2).sum())
+    cv = sd / mean if mean > 0 else np.nan
     return pd.DataFrame([{
-        "n": n, "total": tot, "min": arr.min(), "max": arr.max(), "mean": mean,
-        "max_min_ratio": arr.max() / arr.min() if arr.min() > 0 else np.inf,
+        "n": n, "total": tot, "min": lo, "max": hi, "mean": mean,
+        "max_min_ratio": hi / lo if lo > 0 else np.inf,
         "cv": cv, "deff_kish": n * s2 / tot**2, "n_eff": tot**2 / s2,
     }])
