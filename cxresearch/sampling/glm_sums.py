@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxresearch.sampling.sums import score_meat, used_df
+from cxresearch.sampling.sums import refuse_calibrated, score_meat, used_df
 
 __all__ = ["glm_by_sums"]
 
@@ -156,6 +156,7 @@ def glm_by_sums(eng, yname: str, terms: list[tuple], family: str, *, event=None,
 
     if family not in ("binomial", "poisson"):
         raise ValueError(f"family must be 'binomial' or 'poisson', got {family!r}")
+    refuse_calibrated(eng, f"a {family} regression of {yname!r}")
     names = names or ["(Intercept)"] + [str(tm[1]) for tm in terms]
     t, k = _prepare(eng, yname, terms, event)
     first = _check_values(t, yname, terms, family, event)

@@ -147,3 +147,12 @@ def test_a_model_with_a_transform_of_a_continuous_variable_is_refused_not_loaded
     with pytest.raises(ValueError, match="sum of columns"):
         cx.regress(eng, "q ~ np.log(y)" if family != "gaussian" else "y ~ np.log(q)",
                    family=family)
+
+
+def test_a_glm_by_sums_on_a_raked_engine_design_is_refused(frame):
+    """The Newton route has no calibration residuals (as the per-PSU sums of means): a
+    raked engine design with a continuous predictor is refused, not given uncalibrated SEs."""
+    eng = _eng(frame, weights="w", max_cells=50)
+    raked = cx.rake(eng, {"g": {"a": 0.5, "b": 0.5}})
+    with pytest.raises(ValueError, match="raked engine design"):
+        cx.regress(raked, "q ~ y + g", family="poisson")

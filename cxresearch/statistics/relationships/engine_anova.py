@@ -50,7 +50,7 @@ def anova_on_engine(eng, value: str, group: str) -> dict:
     --------
     >>> # In R: anova(lm(y ~ g, d)) or oneway.test(y ~ g, d, var.equal = TRUE)
     """
-    if not getattr(eng, "srs", False):
+    if not getattr(eng, "srs", False) or getattr(eng, "has_calibration", False):
         raise ValueError("anova_on_engine is for a simple random sample; a design with weights, "
                          "strata, PSUs or fpc is tested by regress(...).wald_test()")
     for arg, c in (("value", value), ("group", group)):
