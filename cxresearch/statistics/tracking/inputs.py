@@ -21,8 +21,8 @@ from cxresearch.statistics.estimates import recommend
 from cxresearch.statistics.estimates.means import refuse_huge
 from cxresearch.waves.storage import is_wave, wave_year
 
-__all__ = ["MEASURES", "Part", "pooled_margins", "resolve_parts", "series_values",
-           "time_values"]
+__all__ = ["MEASURES", "Part", "check_measure_args", "index_series_spec", "index_spec",
+           "pooled_margins", "resolve_parts", "series_values", "time_values"]
 
 MEASURES = ("mean", "proportion", "nps", "index")
 
@@ -282,10 +282,8 @@ def _level_map(parts, col):
     return mapping
 
 
-def series_values(parts, items, measure, *, level=None, top_box=None, scale=None,
-                  promoters=None, detractors=None):
-    """Per series: respondent values per wave (float, NaN = not valid; None = not asked) and a
-    spec (labels, method text, notes)."""
+def check_measure_args(measure, level, top_box, promoters, detractors) -> None:
+    """Refuse arguments that do not belong to ``measure``."""
     if measure != "nps" and (promoters is not None or detractors is not None):
         raise ValueError(f"promoters= and detractors= are for measure='nps', not {measure!r}")
     if measure != "proportion" and (level is not None or top_box is not None):
@@ -295,6 +293,13 @@ def series_values(parts, items, measure, *, level=None, top_box=None, scale=None
     if top_box is not None and (isinstance(top_box, bool) or int(top_box) != top_box
                                 or top_box < 1):
         raise ValueError(f"top_box must be a positive whole number, got {top_box!r}")
+
+
+def series_values(parts, items, measure, *, level=None, top_box=None, scale=None,
+                  promoters=None, detractors=None):
+    """Per series: respondent values per wave (float, NaN = not valid; None = not asked) and a
+    spec (labels, method text, notes)."""
+    check_measure_args(measure, level, top_box, promoters, detractors)
     if measure == "index":
         return _index_values(parts, items[0], scale)
     values, specs = [], []
@@ -414,7 +419,8 @@ def _proportion_values(parts, col, missing, level, top_box, scale, notes):
     return vals, f"share of {', '.join(map(str, wanted))}"
 
 
-def _index_values(parts, index, scale):
+def index_spec(parts, index, scale) -> tuple[str, list, list]:
+    """An index's name, items and their scales (a codebook index name or a list of items)."""
     if isinstance(index, str):
         inst = next((p.instrument for p in parts if p.instrument is not None), None)
         idx = getattr(inst, "indices", None) or {}
@@ -434,6 +440,19 @@ def _index_values(parts, index, scale):
             raise ValueError(f"measure='index' needs the scale of item {c!r}; pass "
                              "item_range=(lowest, highest)")
         scales.append(sc)
+    return name, cols, scales
+
+
+def index_series_spec(name: str, cols: list, missing: dict) -> dict:
+    return {"item": name, "measure": "index", "label": name, "missing": missing,
+            "notes": [f"no estimate in wave {k!r} ({v}); shown as a gap"
+                      for k, v in missing.items()],
+            "what": f"index: mean POMP 0-100 of {len(cols)} item(s), respondents answering all",
+            "short": "index scores", "units": "POMP points"}
+
+
+def _index_values(parts, index, scale):
+    name, cols, scales = index_spec(parts, index, scale)
     vals, missing = [], {}
     for p in parts:
         absent = [c for c in cols if c not in p.data.columns or p.data[c].notna().sum() == 0]
@@ -449,12 +468,7 @@ def _index_values(parts, index, scale):
         vals.append(acc)  # mean POMP; NaN unless every item answered
     if len(missing) == len(parts):
         raise ValueError(f"index {name!r}: its items are missing in every wave")
-    spec = {"item": name, "measure": "index", "label": name, "missing": missing,
-            "notes": [f"no estimate in wave {k!r} ({v}); shown as a gap"
-                      for k, v in missing.items()],
-            "what": f"index: mean POMP 0-100 of {len(cols)} item(s), respondents answering all",
-            "short": "index scores", "units": "POMP points"}
-    return [vals], [spec]
+    return [vals], [index_series_spec(name, cols, missing)]
 
 
 # ------------------------------------------------------------------ composition margins
