@@ -74,7 +74,11 @@ def _split(design: Design, wave: str, columns=None) -> list[tuple[object, Design
     for lab in order:
         k = uniq.get_loc(lab)
         m = rows_of[bounds[k]:bounds[k + 1]]  # positions, not a mask: one pass per wave
-        sub = data.take(m).reset_index(drop=True)
+        if m.size and m[-1] - m[0] + 1 == m.size:  # rows of the wave together (sorted by
+            m = slice(int(m[0]), int(m[-1]) + 1)   # wave, as usual): views, not copies
+            sub = data.iloc[m].reset_index(drop=True)
+        else:
+            sub = data.take(m).reset_index(drop=True)
         fpc = None if not design.has_fpc else N_h[strata[m]]
         out.append((lab, Design(sub, weights=design.weights[m], strata=strata[m], psu=psu[m],
                                 fpc=fpc, lonely_psu=design.lonely_psu)))
@@ -328,9 +332,9 @@ def series_values(parts, items, measure, *, level=None, top_box=None, scale=None
             cut = _nps_cutoffs(parts, col, promoters, detractors, scale)
             for p in parts:
                 vals.append(None if p.label in missing else _nps_code(p.data[col], cut, p.label))
-            recommend.check_cutoffs_fit(pd.concat(
-                [pd.to_numeric(p.data[col].astype(object), errors="coerce") for p in parts
-                 if p.label not in missing], ignore_index=True).to_numpy(dtype=float), cut)
+            if cut.scale_from != "declared":  # a declared scale is not checked
+                recommend.check_cutoffs_fit(_answer_range(
+                    [p.data[col] for p in parts if p.label not in missing]), cut)
             spec.update(what=f"NPS ({cut.describe()})", short="NPS", units="NPS points")
         else:
             vals, what = _proportion_values(parts, col, missing, level, top_box, scale, notes)
@@ -338,6 +342,23 @@ def series_values(parts, items, measure, *, level=None, top_box=None, scale=None
         values.append(vals)
         specs.append(spec)
     return values, specs
+
+
+def _answer_range(series: list) -> np.ndarray:
+    """The lowest and highest numeric answer over the waves — all that
+    :func:`~cxresearch.statistics.estimates.recommend.check_cutoffs_fit` reads of them —
+    without converting a million answers to objects and back."""
+    lo, hi = np.inf, -np.inf
+    for s in series:
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            x = s.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            x = pd.to_numeric(s.astype(object), errors="coerce").to_numpy(dtype=float,
+                                                                         na_value=np.nan)
+        x = x[np.isfinite(x)]
+        if x.size:
+            lo, hi = min(lo, float(x.min())), max(hi, float(x.max()))
+    return np.array([lo, hi]) if np.isfinite(lo) else np.array([])
 
 
 def _nps_cutoffs(parts, col, promoters, detractors, scale):

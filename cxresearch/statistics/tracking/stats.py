@@ -12,9 +12,11 @@ import warnings
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from cxresearch.errors import ConvergenceWarning
+from cxresearch.sampling.design import Design
 from cxresearch.statistics.estimates.means import design_prop_ci, without_replacement
 
 __all__: list[str] = []
@@ -36,9 +38,25 @@ def _p_t(t: float, df: float) -> float:
 
 
 # ------------------------------------------------------------------ per-wave sufficient stats
+def _psu_rows(design):
+    """``(design on the PSUs, PSU code of each row)`` for an uncalibrated clustered in-memory
+    Design, else None. The PSU totals of ``w·z`` on a design whose rows are the PSUs (unit
+    weights, same strata, fpc and lonely-PSU rule) have the variance ``total_variance(z)`` of
+    the respondents — computed by the same code from the same totals, so the same bits —
+    without an n × k score matrix."""
+    if type(design) is not Design or design.has_calibration or design.psu_is_row:
+        return None
+    ps = design._psu_stratum   # the design's own codes (sampling is below statistics)
+    fpc = design._N_h[ps] if design.has_fpc else None
+    pdes = Design(pd.DataFrame(index=pd.RangeIndex(len(ps))), weights=np.ones(len(ps)),
+                  strata=ps, fpc=fpc, lonely_psu=design.lonely_psu)
+    return pdes, design._psu
+
+
 def _wave_stats(design, ys: list, seg_masks: list) -> list:
     """For each series (a y array or None) and segment: n, W, Σwy, Σwy², domain df and the 2×2
-    covariance of the totals of ``[y·ok, ok]``; one ``total_variance`` call for all of them."""
+    covariance of the totals of ``[y·ok, ok]``; one ``total_variance`` call for all of them
+    (on the PSU totals when the design is clustered)."""
     w = design.weights
     # an engine design's cells (CollapsedDesign): rows per cell and their sums of w²
     freq, w2 = getattr(design, "freq", None), getattr(design, "w2", None)
@@ -48,40 +66,49 @@ def _wave_stats(design, ys: list, seg_masks: list) -> list:
     if not live:
         return where
     S, K = len(live), len(seg_masks)
-    Z = np.empty((design.n, 2 * S * K), order="F")  # columns contiguous: one pass each
+    red = _psu_rows(design)
+    if red is None:
+        Z = np.empty((design.n, 2 * S * K), order="F")  # columns contiguous: one pass each
+    else:
+        pdes, psu = red
+        Z = np.empty((pdes.n, 2 * S * K), order="F")    # PSU totals of w·[y·ok, ok]
     W, S1, S2, N, W2 = (np.empty(S * K) for _ in range(5))
+    dfs = np.zeros(S * K, dtype=np.int64)
     for a, j in enumerate(live):
         ok = np.isfinite(ys[j])
         for s, m in enumerate(seg_masks):
             c = a * K + s  # columns 2c, 2c + 1: y·ok and ok of series j in segment s
             okm = ok if m is None else ok & m
-            y0, o = Z[:, 2 * c], Z[:, 2 * c + 1]
-            y0.fill(0.0)
-            np.copyto(y0, ys[j], where=okm)
-            o[:] = okm
+            y0 = np.where(okm, ys[j], 0.0)
+            o = okm.astype(float)
             wy = w * y0
             W[c], S1[c], S2[c] = w @ o, wy.sum(), wy @ y0
             N[c] = np.count_nonzero(okm) if freq is None else freq @ o
             W2[c] = ww @ o
+            dfs[c] = design.df if m is None else design.domain_df(okm)
+            if red is None:
+                Z[:, 2 * c], Z[:, 2 * c + 1] = y0, o
+            else:
+                Z[:, 2 * c] = np.bincount(psu, weights=wy, minlength=pdes.n)
+                Z[:, 2 * c + 1] = np.bincount(psu, weights=o * w, minlength=pdes.n)
     try:
-        V = design.total_variance(Z)
+        V = (design if red is None else pdes).total_variance(Z)
     except ValueError as exc:
         # a wave of one PSU under lonely_psu="average" (nothing to average over): its standard
         # errors are undefined, as for any one-respondent wave; the rows say so (NaN, a note)
         if "single PSU" not in str(exc):
             raise
         V = np.full((Z.shape[1], Z.shape[1]), np.nan)
+    wor = without_replacement(design)
     for a, j in enumerate(live):
         sl = slice(2 * a * K, 2 * (a + 1) * K)
         block = V[sl, sl]
         ent = []
-        for s, m in enumerate(seg_masks):
+        for s in range(K):
             c = a * K + s
             ent.append({"n": int(N[c]), "W": float(W[c]), "W2": float(W2[c]), "S1": float(S1[c]),
-                        "wor": without_replacement(design),
-                        "S2": float(S2[c]), "U": block[2 * s:2 * s + 2, 2 * s:2 * s + 2],
-                        "df": design.df if m is None else design.domain_df(
-                            Z[:, 2 * c + 1] > 0)})
+                        "wor": wor, "S2": float(S2[c]),
+                        "U": block[2 * s:2 * s + 2, 2 * s:2 * s + 2], "df": int(dfs[c])})
         ent[0]["Ublock"] = block  # segments of one series: needed by the interaction test
         where[j] = ent
     return where
