@@ -200,7 +200,7 @@ def engine_index_group(obj, wave: str, index, scale, by, lonely_psu):
             missing[lab] = f"item(s) {absent} not asked"
             continue
         for c, (lo, hi) in zip(cols, scales, strict=True):
-            x = _numeric(got[c][1].data[c], c, lab)
+            x = _numeric(got[c][1].data[c], c, lab, got[c][1].design.freq)
             _check_scale(x, c, lo, hi, lab)
     if len(missing) == len(present):
         raise ValueError(f"index {name!r}: its items are missing in every wave")

@@ -10,6 +10,7 @@ calibrated (raked) across waves cannot be cut and is refused with the alternativ
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -221,16 +222,29 @@ def _scale(parts, col, scale):
     return None
 
 
-def _numeric(s: pd.Series, col: str, label) -> np.ndarray:
+def _numeric(s: pd.Series, col: str, label, freq=None) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     if isinstance(s.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(s.dtype):
         raise TypeError(f"item {col!r} is not numeric in wave {label!r} (dtype {s.dtype}); "
                         "use measure='proportion' with level=")
     x = s.to_numpy(dtype=float, na_value=np.nan)
-    refuse_infinite(x, f"item {col!r} in wave {label!r}")
-    refuse_huge(x, f"item {col!r} in wave {label!r}")
+    try:
+        refuse_infinite(x, f"item {col!r} in wave {label!r}")
+        refuse_huge(x, f"item {col!r} in wave {label!r}")
+    except ValueError as e:
+        if freq is None:
+            raise
+        # an engine design's cells: count rows, and say where the first is in words
+        bad = np.isinf(x) if "infinite" in str(e) else np.isfinite(x) & (np.abs(x) > 1e100)
+        msg = re.sub(r" has \d+ ", f" has {int(np.asarray(freq)[bad].sum())} ", str(e), count=1)
+        raise ValueError(re.sub(r"first at row \d+", "first in an aggregate cell", msg)) from None
     return x
+
+
+def _freq(part):
+    """Rows per row of a wave's frame: None (respondents) or an engine aggregate's counts."""
+    return getattr(part.design, "freq", None)
 
 
 def _check_scale(x, col, lo, hi, label):
@@ -326,12 +340,14 @@ def series_values(parts, items, measure, *, level=None, top_box=None, scale=None
         vals = []
         if measure == "mean":
             for p in parts:
-                vals.append(None if p.label in missing else _numeric(p.data[col], col, p.label))
+                vals.append(None if p.label in missing
+                            else _numeric(p.data[col], col, p.label, _freq(p)))
             spec.update(what="mean", short="means")
         elif measure == "nps":
             cut = _nps_cutoffs(parts, col, promoters, detractors, scale)
             for p in parts:
-                vals.append(None if p.label in missing else _nps_code(p.data[col], cut, p.label))
+                vals.append(None if p.label in missing else _nps_code(
+                    p.data[col], cut, p.label, getattr(p.design, "freq", None)))
             if cut.scale_from != "declared":  # a declared scale is not checked
                 recommend.check_cutoffs_fit(_answer_range(
                     [p.data[col] for p in parts if p.label not in missing]), cut)
@@ -368,11 +384,19 @@ def _nps_cutoffs(parts, col, promoters, detractors, scale):
     return recommend.nps_cutoffs(src, col, promoters, detractors, item_range=scale)
 
 
-def _nps_code(s, cut, label):
+def _nps_code(s, cut, label, freq=None):
     try:
         return recommend.nps_code(s, cut)
     except ValueError as e:
-        raise ValueError(f"wave {label!r}: {e}") from None
+        msg = str(e)
+        if freq is not None and " row(s))" in msg:   # an engine design's cells: count rows
+            x = pd.to_numeric(s.astype(object), errors="coerce").to_numpy(dtype=float,
+                                                                         na_value=np.nan)
+            ok = np.isfinite(x)
+            bad = ok & ((x < cut.scale_min) | (x > cut.scale_max) | (x != np.round(x)))
+            msg = re.sub(r"\(\d+ row\(s\)\)", f"({int(np.asarray(freq)[bad].sum())} row(s))",
+                         msg)
+        raise ValueError(f"wave {label!r}: {msg}") from None
 
 
 def _proportion_values(parts, col, missing, level, top_box, scale, notes):
@@ -382,7 +406,8 @@ def _proportion_values(parts, col, missing, level, top_box, scale, notes):
     vals = []
     if pd.api.types.is_bool_dtype(s0.dtype) and level in (None, True):
         for p in parts:
-            vals.append(None if p.label in missing else _numeric(p.data[col], col, p.label))
+            vals.append(None if p.label in missing
+                        else _numeric(p.data[col], col, p.label, _freq(p)))
         return vals, "share answering yes"
     if top_box is not None:
         sc = _scale(parts, col, scale)
@@ -396,7 +421,7 @@ def _proportion_values(parts, col, missing, level, top_box, scale, notes):
             if p.label in missing:
                 vals.append(None)
                 continue
-            x = _numeric(p.data[col], col, p.label)
+            x = _numeric(p.data[col], col, p.label, _freq(p))
             _check_scale(x, col, lo, hi, p.label)
             vals.append(np.where(np.isfinite(x), (x >= hi - top_box + 1).astype(float), np.nan))
         return vals, f"top-{top_box}-box share (answers {hi - top_box + 1}..{hi} on {lo}..{hi})"
@@ -424,7 +449,7 @@ def _proportion_values(parts, col, missing, level, top_box, scale, notes):
             hit = keys.isin([str(v) for v in wanted]).to_numpy(dtype=bool)
             vals.append(np.where(s.notna().to_numpy(), hit.astype(float), np.nan))
         else:
-            x = _numeric(s, col, p.label)
+            x = _numeric(s, col, p.label, _freq(p))
             seen |= set(x[np.isfinite(x)].tolist())
             try:
                 codes = [float(v) for v in wanted]

@@ -13,7 +13,14 @@ import numpy as np
 
 from cxresearch.errors import SingleRespondentWarning
 from cxresearch.statistics.tracking.inputs import Part
-from cxresearch.statistics.tracking.stats import _fit_trend, _mean_row, _p_t, _tq, _wald
+from cxresearch.statistics.tracking.stats import (
+    _fit_trend,
+    _mean_row,
+    _p_t,
+    _tq,
+    _wald,
+    at_shift,
+)
 
 __all__: list[str] = []
 
@@ -97,7 +104,7 @@ def _series_rows(st: list, parts: list[Part], times, opts: dict, lead: dict) -> 
         var = 0.0
         for k, g in enumerate(present):
             c = bread[1] @ np.array([1.0, tp[k]])  # d slope / d (total of x·resid) row
-            L = c * np.array([1.0, -fit[k]])
+            L = at_shift(c * np.array([1.0, -fit[k]]), st[g])
             var += float(L @ st[g]["U"] @ L) if np.isfinite(ests[g]["var"]) else np.nan
         se = np.sqrt(max(var, 0.0)) if np.isfinite(var) else np.nan
         dft = degf - 1
@@ -143,7 +150,7 @@ def _interaction_rows(stats_by_wave: list, parts, times, opts: dict, lead: dict,
         Lm = np.zeros((2 * nseg, nseg))
         for s, e in enumerate(ent):
             M[i, s] = e["S1"] / e["W"]
-            Lm[2 * s:2 * s + 2, s] = np.array([1.0, -M[i, s]]) / e["W"]
+            Lm[2 * s:2 * s + 2, s] = at_shift(np.array([1.0, -M[i, s]]) / e["W"], e)
         covs.append(Lm.T @ ent[0]["Ublock"] @ Lm)
     # contrasts (m[g,s] - m[g,0]) - (m[0,s] - m[0,0]) for g >= 1, s >= 1
     ncon = (G - 1) * (nseg - 1)
@@ -180,7 +187,7 @@ def _interaction_rows(stats_by_wave: list, parts, times, opts: dict, lead: dict,
             blk = stats_by_wave[g][0]["Ublock"]
             Lg = np.zeros((2 * nseg, nseg))
             for s in range(nseg):
-                Lg[2 * s:2 * s + 2, s] = Ls[s][i]
+                Lg[2 * s:2 * s + 2, s] = at_shift(Ls[s][i], stats_by_wave[g][s])
             Vs += Lg.T @ blk @ Lg
         Kt = np.zeros((nseg - 1, nseg))
         Kt[:, 0] = -1

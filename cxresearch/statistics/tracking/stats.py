@@ -19,7 +19,7 @@ from cxresearch.errors import ConvergenceWarning
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.estimates.means import design_prop_ci, without_replacement
 
-__all__: list[str] = []
+__all__ = ["at_shift"]
 
 
 @lru_cache(maxsize=256)
@@ -74,6 +74,7 @@ def _wave_stats(design, ys: list, seg_masks: list) -> list:
         Z = np.empty((pdes.n, 2 * S * K), order="F")    # PSU totals of w·[y·ok, ok]
     W, S1, S2, N, W2 = (np.empty(S * K) for _ in range(5))
     dfs = np.zeros(S * K, dtype=np.int64)
+    shift = np.zeros(S * K)   # U is the covariance of the totals of [(y - shift)·ok, ok]
     for a, j in enumerate(live):
         ok = np.isfinite(ys[j])
         for s, m in enumerate(seg_masks):
@@ -86,6 +87,14 @@ def _wave_stats(design, ys: list, seg_masks: list) -> list:
             N[c] = np.count_nonzero(okm) if freq is None else freq @ o
             W2[c] = ww @ o
             dfs[c] = design.df if m is None else design.domain_df(okm)
+            if W[c] > 0:
+                # y centred at the wave's mean: the SE of a mean, change or slope is then a
+                # quadratic form without cancellation (uncentred, L'UL subtracts terms of the
+                # size of mean², leaving ~1e-8·|mean| of rounding as the SE of a wave whose
+                # answers are all alike; and an engine design's one-pass cell sums cancel)
+                shift[c] = S1[c] / W[c]
+                y0 = np.where(okm, ys[j] - shift[c], 0.0)
+                wy = w * y0
             if red is None:
                 Z[:, 2 * c], Z[:, 2 * c + 1] = y0, o
             else:
@@ -108,10 +117,21 @@ def _wave_stats(design, ys: list, seg_masks: list) -> list:
             c = a * K + s
             ent.append({"n": int(N[c]), "W": float(W[c]), "W2": float(W2[c]), "S1": float(S1[c]),
                         "wor": wor, "S2": float(S2[c]),
-                        "U": block[2 * s:2 * s + 2, 2 * s:2 * s + 2], "df": int(dfs[c])})
+                        "U": block[2 * s:2 * s + 2, 2 * s:2 * s + 2], "df": int(dfs[c]),
+                        "shift": float(shift[c])})
         ent[0]["Ublock"] = block  # segments of one series: needed by the interaction test
         where[j] = ent
     return where
+
+
+def at_shift(L: np.ndarray, e: dict) -> np.ndarray:
+    """A linear combination ``L`` of the totals of ``[y·ok, ok]`` as one of the totals of
+    ``[(y − shift)·ok, ok]``, whose covariance ``e["U"]`` holds (``[L0, L1 + shift·L0]``);
+    ``L`` itself when the shift is 0 (no valid answer)."""
+    c = e.get("shift", 0.0)
+    if c == 0.0:
+        return L
+    return np.array([L[0], L[1] + c * L[0]])
 
 
 def _mean_row(e, srs: bool, measure: str, conf_level: float):
@@ -121,6 +141,7 @@ def _mean_row(e, srs: bool, measure: str, conf_level: float):
         return None
     m = e["S1"] / W
     L = np.array([1.0, -m]) / W
+    L = at_shift(L, e)
     var = max(float(L @ e["U"] @ L), 0.0)
     if var <= 1e-24 * max(m * m, 1e-300):
         var = 0.0
