@@ -64,7 +64,10 @@ def waves(draw):
     d["hw"] = d["wave"].astype(str) + "." + d["h"]
     d["p"] = d["hw"] + "#" + d["p"].astype(str)   # PSUs nested in wave x stratum
     d["N"] = d.groupby("hw")["p"].transform("nunique").astype(float) + rng.integers(0, 9, n)
-    d["N"] = d.groupby("hw")["N"].transform("max")
+    # + 0.25: with at most 3 strata per wave the weights never sum to exactly twice the
+    # respondents, the knife edge of the with/without-replacement rule of deff, where the two
+    # routes' rounding would pick different sides
+    d["N"] = d.groupby("hw")["N"].transform("max") + 0.25
     wkind = draw(st.sampled_from(["none", "plain", "zeros"]))
     if wkind != "none":
         d["w"] = rng.uniform(0.2, 5.0, n).round(3)

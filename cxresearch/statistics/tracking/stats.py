@@ -180,8 +180,9 @@ def _fit_trend(t: np.ndarray, W: np.ndarray, m: np.ndarray, link: str):
         A = (X * W[:, None]).T @ X
         beta = np.linalg.solve(A, X.T @ (W * m))
         return beta, np.linalg.inv(A), X @ beta
-    if np.any((m < 0) | (m > 1)):
+    if np.any((m < -1e-12) | (m > 1 + 1e-12)):
         raise ValueError("trend='logit' needs a proportion measure (values 0..1)")
+    m = np.clip(m, 0.0, 1.0)   # a share of 1 summed to 1 + 2e-16 is a share of 1
     mm = np.clip(np.sum(W * m) / np.sum(W), 1e-6, 1 - 1e-6)
     beta = np.array([special.logit(mm), 0.0])
     for _ in range(100):
