@@ -18,7 +18,7 @@ Examples
 --------
 >>> import ibis, pandas as pd, cxresearch as cx
 >>> d = pd.DataFrame({"q": [1.0, 2, 2, 1, 2, 1], "g": ["a", "a", "b", "b", "b", "a"]})
->>> b = cx.banner(cx.Design(ibis.memtable(d)), ["levels:q"], "g")
+>>> b = cx.banner(cx.Design(ibis.memtable(d)), ["levels:q"], "g", suppress_below=1)
 >>> b.table.loc[b.table.column == "g=a", "estimate"].round(3).tolist()
 [0.667, 0.333]
 >>> # In R: svyby(~factor(q), ~g, svydesign(~1, data = tbl(con, "d")), svymean)
