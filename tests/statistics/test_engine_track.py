@@ -324,3 +324,32 @@ def test_one_group_by_per_item(monkeypatch):
     monkeypatch.setattr(EngineDesign, "collapse", spy)
     cx.track(eng, ["q", "q2"], "wave", by="seg")
     assert seen == [["wave", "q", "seg"], ["wave", "q2", "seg"]]
+
+
+def test_list_of_engine_designs_refused_with_the_two_ways():
+    d = _small()
+    engs = [Design(_table(g), weights="w") for _, g in d.groupby("wave")]
+    with pytest.raises(TypeError, match="one design with a wave column or as a dict"):
+        cx.track(engs, "q")
+
+
+def test_categorical_wave_order_and_missing_item_in_one_wave():
+    """A DataFrame source keeps its categorical wave order (not sorted); an item absent from
+    one wave's table is a gap there, as in memory."""
+    d = _small()
+    d["wave"] = pd.Categorical(d["wave"], categories=["2024", "2022", "2023"])
+    mem = Design(d, weights="w", strata="h", psu="p")
+    eng = Design(_table(d.assign(wave=d["wave"].astype(str))), weights="w", strata="h",
+                 psu="p")
+    eng_df = EngineDesign(d, weights="w", strata="h", psu="p")  # a DataFrame's dtypes kept
+    a = cx.track(mem, "q", "wave")
+    same_table(a, cx.track(eng_df, "q", "wave"))
+    assert a.attrs["tracking"]["waves"] == ["2024", "2022", "2023"]
+    assert cx.track(eng, "q", "wave").attrs["tracking"]["waves"] == ["2022", "2023", "2024"]
+    parts = {k: g.drop(columns="q") if k == "2023" else g
+             for k, g in _small().groupby("wave")}
+    memd = {k: Design(g.reset_index(drop=True), weights="w") for k, g in parts.items()}
+    engd = {k: Design(_table(g), weights="w") for k, g in parts.items()}
+    a, b = cx.track(memd, "q"), cx.track(engd, "q")
+    same_table(a, b)
+    assert "item not asked" in " ".join(a.attrs["tracking"]["notes"])
