@@ -264,3 +264,32 @@ def test_hostile_data_refused_like_memory(mutate, match):
     _, eb = _run(lambda s: cx.banner(s, rows, "g"), eng)
     assert ea is not None and match in ea and eb is not None and match in eb
     assert ea.split(" (first")[0].split(" has ")[0] == eb.split(" (first")[0].split(" has ")[0]
+
+
+def test_r_reference_through_duckdb():
+    """The committed svyby cells of tests/reference (banner.R), from DuckDB (the tolerances of
+    tests/statistics/test_banner.py)."""
+    from support import r_reference, reference_csv
+    R = r_reference("banner")
+    band = ["le600", "600to750", "gt750"]
+    rows = {"awards": ("awards", "Yes"), "sch_wide": ("sch.wide", "Yes"),
+            "api00": ("mean:api00", "mean"), "ell": ("mean:ell", "mean")}
+    for dn, csv, kw in (("strat", "apistrat", {"weights": "pw", "strata": "stype"}),
+                        ("clus1", "apiclus1", {"weights": "pw", "psu": "dnum"})):
+        d = reference_csv(csv)
+        d["band"] = pd.cut(d["api00"], [-np.inf, 600, 750, np.inf], labels=band).astype(str)
+        res = cx.banner(Design(_table(d), **kw), [v[0] for v in rows.values()] + ["band"],
+                        "stype", compare_total=True, alpha=(0.01, 0.05))
+        t = res.table
+        targets = [(rn, spec.split(":")[-1], lev, R["designs"][dn]["rows"][rn])
+                   for rn, (spec, lev) in rows.items()]
+        targets += [(f"band:{lev}", "band", lev, R["designs"][dn]["rows"]["api00_band"][lev])
+                    for lev in band]
+        for _, item, level, ref in targets:
+            sub = t[(t["item"] == item) & (t["level"] == level)].set_index("column")
+            cells = sub.loc[[f"stype={c}" for c in ("E", "H", "M")]]
+            np.testing.assert_allclose(cells["estimate"], ref["est"], rtol=1e-10)
+            np.testing.assert_allclose(cells["n"], ref["n"], rtol=0)
+            np.testing.assert_allclose(cells["wbase"], ref["wbase"], rtol=1e-10)
+            np.testing.assert_allclose(cells["n_eff"], ref["neff"], rtol=1e-10)
+            np.testing.assert_allclose(cells["se"], ref["se"], rtol=1e-8)

@@ -353,3 +353,35 @@ def test_categorical_wave_order_and_missing_item_in_one_wave():
     a, b = cx.track(memd, "q"), cx.track(engd, "q")
     same_table(a, b)
     assert "item not asked" in " ".join(a.attrs["tracking"]["notes"])
+
+
+# ------------------------------------------------------------------ R references, through DuckDB
+def test_r_reference_through_duckdb():
+    """The committed svyby / svycontrast / svyglm numbers of tests/reference/tracking.R, from
+    the stacked design in DuckDB (tolerances of tests/statistics/test_tracking.py)."""
+    from support import r_reference, reference_csv
+    R = r_reference("tracking")
+    d = reference_csv("trk_stacked", dtype={"psu": str, "stratum": str})
+    d["sch_yes"] = (d["sch_wide"] == "Yes").astype(float)
+    eng = Design(_table(d), weights="pw", strata="stratum", psu="psu")
+    res = cx.track(eng, ["api00", "nps_code", "sch_yes"], "wave")
+    for y in ("api00", "nps_code", "sch_yes"):
+        w = res[(res["item"] == y) & (res["term"] == "wave")]
+        ref = R["per_wave"][y]
+        assert w["wave"].tolist() == ref["wave"]
+        np.testing.assert_allclose(w["estimate"], ref["est"], rtol=1e-10)
+        np.testing.assert_allclose(w["se"], ref["se"], rtol=1e-8)
+        np.testing.assert_allclose(w["deff"], ref["deff"], rtol=1e-8)
+        for key, a, b, kind in (("w2_w1", 1, 2, "previous"), ("w3_w1", 1, 3, "base")):
+            row = res[(res["item"] == y) & (res["term"] == "change") & (res["from_wave"] == a)
+                      & (res["wave"] == b) & (res["comparison"] == kind)]
+            ref = R["changes"][y][key]
+            np.testing.assert_allclose(row["estimate"], ref["est"], rtol=1e-10)
+            np.testing.assert_allclose(row["se"], ref["se"], rtol=1e-8)
+            np.testing.assert_allclose(row["p_value"], ref["p_t"], rtol=1e-8)
+    for y in ("api00", "nps_code"):
+        row = res[(res["item"] == y) & (res["term"] == "trend")]
+        ref = R["trend"][y]
+        np.testing.assert_allclose(row["estimate"], ref["slope"], rtol=1e-10)
+        np.testing.assert_allclose(row["se"], ref["se"], rtol=1e-8)
+        assert row["df"].iloc[0] == ref["df_glm"] == 409
