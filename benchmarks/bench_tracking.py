@@ -58,7 +58,7 @@ def _every_measure(src) -> int:
     out = [cx.track(src, items, measure="mean"),
            cx.track(src, items, measure="proportion", top_box=2, item_range=(0, 10)),
            cx.track(src, items, measure="nps"),
-           cx.track(src, items, measure="index", scale=(0, 10))]
+           cx.track(src, items, measure="index", item_range=(0, 10))]
     return sum(len(r) for r in out)
 
 

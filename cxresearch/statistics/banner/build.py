@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.statistics.banner.core import (
     _cells,
     _classical,
@@ -43,6 +44,7 @@ from cxresearch.statistics.banner.core import (
     _psu_design,
     _row_core,
 )
+from cxresearch.statistics.banner.engine import engine_rows, equal_row_weights
 from cxresearch.statistics.banner.rows import (
     Column,
     Labels,
@@ -245,33 +247,44 @@ def banner(d, rows, columns, *, total: bool = True, alpha=(0.01, 0.05),
         raise ValueError(f"labels must be 'full' or 'short', got {labels!r}")
     instrument = d.instrument if is_wave(d) else None
     synthetic = bool(getattr(d, "synthetic", False)) if is_wave(d) else False
-    des = as_design(d)
+    lab = Labels(instrument, lang, labels == "short")
+    need_v = test == "design"
+    if is_engine_design(d):   # rows in an engine: one GROUP BY per row item
+        cols, n_groups, quantities, cores, des = engine_rows(
+            d, rows, columns, lab, total=total, compare_total=compare_total, need_v=need_v)
+        shown = d
+    else:
+        des = shown = as_design(d)
+        cores = None
     frame = des.data
     synthetic = synthetic or bool(frame.attrs.get("synthetic", False))
-    lab = Labels(instrument, lang, labels == "short")
-    w = des.weights
     if test == "classical":
-        if not (np.allclose(w, w[0]) and len(des.strata_levels) == 1 and des.psu_is_row):
+        if not (equal_row_weights(des) and len(des.strata_levels) == 1 and des.psu_is_row):
             raise ValueError("test='classical' is for unweighted simple random samples; this "
                              "design has weights, strata or clusters - use test='design'")
-    cols, n_groups = build_columns(frame, columns, lab)
+    if cores is None:
+        cols, n_groups = build_columns(frame, columns, lab)
+        quantities = build_rows(frame, rows, lab, d if is_wave(d) else des)
     for c, letter in zip(cols, letters_for(len(cols)), strict=True):
         c.letter = letter
-    quantities = build_rows(frame, rows, lab, d if is_wave(d) else des)
     df = float(des.df)
     tq = stats.t.ppf((1 + conf_level) / 2, df) if df > 0 else np.nan
     everyone = np.ones(des.n, dtype=bool)
     allcols = ([Column("Total", "Total", "Total", everyone, -1, "")] if total else []) + cols
-    cell, M = _cells(allcols)
-    psu = _psu_design(des) if test == "design" else None
+    if cores is None:
+        cell, M = _cells(allcols)
+        psu = _psu_design(des) if need_v else None
+        comp_idx = [allcols.index(c) for c in cols] if compare_total else []
     records, pair_recs = [], []
     # the matrices are small (cells x columns, PSUs x columns): a multi-threaded BLAS only
     # adds hand-over cost, which on a busy machine is a thousand times the work
     with threadpool_limits(limits=1, user_api="blas"):
         for r, q in enumerate(quantities):
-            recs, prs = _one_row(r, q, allcols, cols, n_groups, des, w, df, tq, test, welch,
-                                 suppress_below, min_base, compare_total, mult, a_up, a_lo,
-                                 cell, M, psu)
+            core = cores[r] if cores is not None else _row_core(
+                q, cell, M, des.weights, des, comp_idx, need_v, psu)
+            recs, prs = _one_row(r, q, allcols, cols, n_groups, shown, core, df, tq, test,
+                                 welch, suppress_below, min_base, compare_total, mult, a_up,
+                                 a_lo)
             records += recs
             pair_recs += prs
     table = pd.DataFrame(records, columns=TABLE_COLUMNS)
@@ -287,16 +300,16 @@ def banner(d, rows, columns, *, total: bool = True, alpha=(0.01, 0.05),
     options = {"alpha": (a_up, a_lo), "p_adjust": mult, "compare_total": compare_total,
                "test": test, "welch": welch, "min_base": min_base,
                "suppress_below": suppress_below, "df": df, "lang": lang, "labels": labels,
-               "design": repr(des)}
-    notes = _notes(options, quantities, synthetic, des)
+               "design": repr(shown)}
+    notes = _notes(options, quantities, synthetic, shown)
     table.attrs["synthetic"] = synthetic
     return BannerResult(table, pairs, coltab, notes, options, synthetic, title)
 
 
-def _one_row(r, q: Quantity, allcols, cols, n_groups, des, w, df, tq, test, welch,
-             suppress_below, min_base, compare_total, mult, a_up, a_lo, cell, M, psu):
-    comp_idx = [allcols.index(c) for c in cols] if compare_total else []
-    stats_, comp, V = _row_core(q, cell, M, w, des, comp_idx, test == "design", psu)
+def _one_row(r, q: Quantity, allcols, cols, n_groups, des, core, df, tq, test, welch,
+             suppress_below, min_base, compare_total, mult, a_up, a_lo):
+    """Records and pairwise tests of one display row from its ``(stats, comp, V)``."""
+    stats_, comp, V = core
     K = len(allcols)
     method = _method(q, test, des)
     recs = []

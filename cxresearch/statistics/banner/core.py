@@ -69,7 +69,8 @@ def _psu_design(des):
     ``Design.total_variance`` of PSU totals of ``w z`` equals that of the respondent scores
     ``z`` while working on P rather than n rows. None when that does not apply."""
     spec = des.spec
-    if des.has_calibration or des.psu_is_row or spec.get("psu") is None:
+    if des.has_calibration or des.psu_is_row or spec.get("psu") is None or getattr(
+            des, "freq", None) is not None:   # an engine design's cells: already per PSU
         return None
     data = des.data
     keys = pd.DataFrame({"p": data[spec["psu"]].to_numpy()})
@@ -97,6 +98,10 @@ def _row_core(q: Quantity, cell, M, w, des, comp_idx, need_v: bool, psu=None):
     """
     y, valid = q.y, q.valid
     n = len(y)
+    # rows of the frame: respondents, or an engine design's cells (rows per cell, Σw²)
+    freq = getattr(des, "freq", None)
+    rows_of = np.ones(n) if freq is None else np.asarray(freq, dtype=float)
+    w2 = w * w if freq is None else np.asarray(des.w2, dtype=float)
     C = M.shape[0]
     u, inv = _distinct(y[valid])
     U = len(u)
@@ -106,8 +111,9 @@ def _row_core(q: Quantity, cell, M, w, des, comp_idx, need_v: bool, psu=None):
         combo = cell * (U + 1) + code
         L = C * (U + 1)
         Wl = np.bincount(combo, weights=w, minlength=L)
-        nl = np.bincount(combo, minlength=L).astype(float)
-        W2l = np.bincount(combo, weights=w * w, minlength=L)
+        nl = (np.bincount(combo, minlength=L).astype(float) if freq is None
+              else np.bincount(combo, weights=rows_of, minlength=L))
+        W2l = np.bincount(combo, weights=w2, minlength=L)
         vl = np.arange(L) % (U + 1)
         yl = np.concatenate([[0.0], u])[vl]
         vunit = vl > 0
@@ -121,7 +127,7 @@ def _row_core(q: Quantity, cell, M, w, des, comp_idx, need_v: bool, psu=None):
             Wpl = np.bincount(pid * L + combo, weights=w, minlength=P * L).reshape(P, L)
             return pdes.total_variance(Wpl @ G)
     else:
-        Wl, nl, W2l, yl = w, np.ones(n), w * w, np.where(valid, y, 0.0)
+        Wl, nl, W2l, yl = w, rows_of, w2, np.where(valid, y, 0.0)
         vunit = valid
         Ml = M[cell] & valid[:, None]
         vfun = des.total_variance

@@ -16,7 +16,7 @@ import pandas as pd
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.results import Result, records_warnings
 from cxresearch.statistics.tracking.track import track
-from cxresearch.waves.storage import wave_year
+from cxresearch.waves.storage import is_wave, wave_year
 
 __all__ = ["WaveComparison", "compare_waves"]
 
@@ -83,6 +83,11 @@ def compare_waves(old, new, items=None, *, p_adjust: str = "holm",
     """
     import cxresearch as cx
 
+    for name, w in (("old", old), ("new", new)):
+        if w is not None and not is_wave(w):
+            raise TypeError(f"compare_waves takes Waves (with their codebook), got {name}="
+                            f"{type(w).__name__}; for designs — in memory or whose rows stay "
+                            "in an engine — call cx.track({label: design, ...}, items)")
     inst = new.instrument
     if items is None:
         items = [i for i, it in inst.items.items() if it.type in (*_NUMERIC, "single", "multi")]

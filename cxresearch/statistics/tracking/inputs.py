@@ -10,6 +10,7 @@ calibrated (raked) across waves cannot be cut and is refused with the alternativ
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,8 +22,8 @@ from cxresearch.statistics.estimates import recommend
 from cxresearch.statistics.estimates.means import refuse_huge
 from cxresearch.waves.storage import is_wave, wave_year
 
-__all__ = ["MEASURES", "Part", "pooled_margins", "resolve_parts", "series_values",
-           "time_values"]
+__all__ = ["MEASURES", "Part", "check_measure_args", "index_series_spec", "index_spec",
+           "pooled_margins", "resolve_parts", "series_values", "time_values"]
 
 MEASURES = ("mean", "proportion", "nps", "index")
 
@@ -74,7 +75,11 @@ def _split(design: Design, wave: str, columns=None) -> list[tuple[object, Design
     for lab in order:
         k = uniq.get_loc(lab)
         m = rows_of[bounds[k]:bounds[k + 1]]  # positions, not a mask: one pass per wave
-        sub = data.take(m).reset_index(drop=True)
+        if m.size and m[-1] - m[0] + 1 == m.size:  # rows of the wave together (sorted by
+            m = slice(int(m[0]), int(m[-1]) + 1)   # wave, as usual): views, not copies
+            sub = data.iloc[m].reset_index(drop=True)
+        else:
+            sub = data.take(m).reset_index(drop=True)
         fpc = None if not design.has_fpc else N_h[strata[m]]
         out.append((lab, Design(sub, weights=design.weights[m], strata=strata[m], psu=psu[m],
                                 fpc=fpc, lonely_psu=design.lonely_psu)))
@@ -217,16 +222,29 @@ def _scale(parts, col, scale):
     return None
 
 
-def _numeric(s: pd.Series, col: str, label) -> np.ndarray:
+def _numeric(s: pd.Series, col: str, label, freq=None) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     if isinstance(s.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(s.dtype):
         raise TypeError(f"item {col!r} is not numeric in wave {label!r} (dtype {s.dtype}); "
                         "use measure='proportion' with level=")
     x = s.to_numpy(dtype=float, na_value=np.nan)
-    refuse_infinite(x, f"item {col!r} in wave {label!r}")
-    refuse_huge(x, f"item {col!r} in wave {label!r}")
+    try:
+        refuse_infinite(x, f"item {col!r} in wave {label!r}")
+        refuse_huge(x, f"item {col!r} in wave {label!r}")
+    except ValueError as e:
+        if freq is None:
+            raise
+        # an engine design's cells: count rows, and say where the first is in words
+        bad = np.isinf(x) if "infinite" in str(e) else np.isfinite(x) & (np.abs(x) > 1e100)
+        msg = re.sub(r" has \d+ ", f" has {int(np.asarray(freq)[bad].sum())} ", str(e), count=1)
+        raise ValueError(re.sub(r"first at row \d+", "first in an aggregate cell", msg)) from None
     return x
+
+
+def _freq(part):
+    """Rows per row of a wave's frame: None (respondents) or an engine aggregate's counts."""
+    return getattr(part.design, "freq", None)
 
 
 def _check_scale(x, col, lo, hi, label):
@@ -282,10 +300,8 @@ def _level_map(parts, col):
     return mapping
 
 
-def series_values(parts, items, measure, *, level=None, top_box=None, scale=None,
-                  promoters=None, detractors=None):
-    """Per series: respondent values per wave (float, NaN = not valid; None = not asked) and a
-    spec (labels, method text, notes)."""
+def check_measure_args(measure, level, top_box, promoters, detractors) -> None:
+    """Refuse arguments that do not belong to ``measure``."""
     if measure != "nps" and (promoters is not None or detractors is not None):
         raise ValueError(f"promoters= and detractors= are for measure='nps', not {measure!r}")
     if measure != "proportion" and (level is not None or top_box is not None):
@@ -295,6 +311,13 @@ def series_values(parts, items, measure, *, level=None, top_box=None, scale=None
     if top_box is not None and (isinstance(top_box, bool) or int(top_box) != top_box
                                 or top_box < 1):
         raise ValueError(f"top_box must be a positive whole number, got {top_box!r}")
+
+
+def series_values(parts, items, measure, *, level=None, top_box=None, scale=None,
+                  promoters=None, detractors=None):
+    """Per series: respondent values per wave (float, NaN = not valid; None = not asked) and a
+    spec (labels, method text, notes)."""
+    check_measure_args(measure, level, top_box, promoters, detractors)
     if measure == "index":
         return _index_values(parts, items[0], scale)
     values, specs = [], []
@@ -317,15 +340,17 @@ def series_values(parts, items, measure, *, level=None, top_box=None, scale=None
         vals = []
         if measure == "mean":
             for p in parts:
-                vals.append(None if p.label in missing else _numeric(p.data[col], col, p.label))
+                vals.append(None if p.label in missing
+                            else _numeric(p.data[col], col, p.label, _freq(p)))
             spec.update(what="mean", short="means")
         elif measure == "nps":
             cut = _nps_cutoffs(parts, col, promoters, detractors, scale)
             for p in parts:
-                vals.append(None if p.label in missing else _nps_code(p.data[col], cut, p.label))
-            recommend.check_cutoffs_fit(pd.concat(
-                [pd.to_numeric(p.data[col].astype(object), errors="coerce") for p in parts
-                 if p.label not in missing], ignore_index=True).to_numpy(dtype=float), cut)
+                vals.append(None if p.label in missing else _nps_code(
+                    p.data[col], cut, p.label, getattr(p.design, "freq", None)))
+            if cut.scale_from != "declared":  # a declared scale is not checked
+                recommend.check_cutoffs_fit(_answer_range(
+                    [p.data[col] for p in parts if p.label not in missing]), cut)
             spec.update(what=f"NPS ({cut.describe()})", short="NPS", units="NPS points")
         else:
             vals, what = _proportion_values(parts, col, missing, level, top_box, scale, notes)
@@ -335,6 +360,23 @@ def series_values(parts, items, measure, *, level=None, top_box=None, scale=None
     return values, specs
 
 
+def _answer_range(series: list) -> np.ndarray:
+    """The lowest and highest numeric answer over the waves — all that
+    :func:`~cxresearch.statistics.estimates.recommend.check_cutoffs_fit` reads of them —
+    without converting a million answers to objects and back."""
+    lo, hi = np.inf, -np.inf
+    for s in series:
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            x = s.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            x = pd.to_numeric(s.astype(object), errors="coerce").to_numpy(dtype=float,
+                                                                         na_value=np.nan)
+        x = x[np.isfinite(x)]
+        if x.size:
+            lo, hi = min(lo, float(x.min())), max(hi, float(x.max()))
+    return np.array([lo, hi]) if np.isfinite(lo) else np.array([])
+
+
 def _nps_cutoffs(parts, col, promoters, detractors, scale):
     """The item's promoter/detractor cut-offs: arguments, else codebook, else classic 0-10
     (:func:`cxresearch.nps_cutoffs`, the rule ``cx.nps`` uses)."""
@@ -342,11 +384,19 @@ def _nps_cutoffs(parts, col, promoters, detractors, scale):
     return recommend.nps_cutoffs(src, col, promoters, detractors, item_range=scale)
 
 
-def _nps_code(s, cut, label):
+def _nps_code(s, cut, label, freq=None):
     try:
         return recommend.nps_code(s, cut)
     except ValueError as e:
-        raise ValueError(f"wave {label!r}: {e}") from None
+        msg = str(e)
+        if freq is not None and " row(s))" in msg:   # an engine design's cells: count rows
+            x = pd.to_numeric(s.astype(object), errors="coerce").to_numpy(dtype=float,
+                                                                         na_value=np.nan)
+            ok = np.isfinite(x)
+            bad = ok & ((x < cut.scale_min) | (x > cut.scale_max) | (x != np.round(x)))
+            msg = re.sub(r"\(\d+ row\(s\)\)", f"({int(np.asarray(freq)[bad].sum())} row(s))",
+                         msg)
+        raise ValueError(f"wave {label!r}: {msg}") from None
 
 
 def _proportion_values(parts, col, missing, level, top_box, scale, notes):
@@ -356,7 +406,8 @@ def _proportion_values(parts, col, missing, level, top_box, scale, notes):
     vals = []
     if pd.api.types.is_bool_dtype(s0.dtype) and level in (None, True):
         for p in parts:
-            vals.append(None if p.label in missing else _numeric(p.data[col], col, p.label))
+            vals.append(None if p.label in missing
+                        else _numeric(p.data[col], col, p.label, _freq(p)))
         return vals, "share answering yes"
     if top_box is not None:
         sc = _scale(parts, col, scale)
@@ -370,7 +421,7 @@ def _proportion_values(parts, col, missing, level, top_box, scale, notes):
             if p.label in missing:
                 vals.append(None)
                 continue
-            x = _numeric(p.data[col], col, p.label)
+            x = _numeric(p.data[col], col, p.label, _freq(p))
             _check_scale(x, col, lo, hi, p.label)
             vals.append(np.where(np.isfinite(x), (x >= hi - top_box + 1).astype(float), np.nan))
         return vals, f"top-{top_box}-box share (answers {hi - top_box + 1}..{hi} on {lo}..{hi})"
@@ -398,7 +449,7 @@ def _proportion_values(parts, col, missing, level, top_box, scale, notes):
             hit = keys.isin([str(v) for v in wanted]).to_numpy(dtype=bool)
             vals.append(np.where(s.notna().to_numpy(), hit.astype(float), np.nan))
         else:
-            x = _numeric(s, col, p.label)
+            x = _numeric(s, col, p.label, _freq(p))
             seen |= set(x[np.isfinite(x)].tolist())
             try:
                 codes = [float(v) for v in wanted]
@@ -414,7 +465,8 @@ def _proportion_values(parts, col, missing, level, top_box, scale, notes):
     return vals, f"share of {', '.join(map(str, wanted))}"
 
 
-def _index_values(parts, index, scale):
+def index_spec(parts, index, scale) -> tuple[str, list, list]:
+    """An index's name, items and their scales (a codebook index name or a list of items)."""
     if isinstance(index, str):
         inst = next((p.instrument for p in parts if p.instrument is not None), None)
         idx = getattr(inst, "indices", None) or {}
@@ -434,6 +486,19 @@ def _index_values(parts, index, scale):
             raise ValueError(f"measure='index' needs the scale of item {c!r}; pass "
                              "item_range=(lowest, highest)")
         scales.append(sc)
+    return name, cols, scales
+
+
+def index_series_spec(name: str, cols: list, missing: dict) -> dict:
+    return {"item": name, "measure": "index", "label": name, "missing": missing,
+            "notes": [f"no estimate in wave {k!r} ({v}); shown as a gap"
+                      for k, v in missing.items()],
+            "what": f"index: mean POMP 0-100 of {len(cols)} item(s), respondents answering all",
+            "short": "index scores", "units": "POMP points"}
+
+
+def _index_values(parts, index, scale):
+    name, cols, scales = index_spec(parts, index, scale)
     vals, missing = [], {}
     for p in parts:
         absent = [c for c in cols if c not in p.data.columns or p.data[c].notna().sum() == 0]
@@ -449,12 +514,7 @@ def _index_values(parts, index, scale):
         vals.append(acc)  # mean POMP; NaN unless every item answered
     if len(missing) == len(parts):
         raise ValueError(f"index {name!r}: its items are missing in every wave")
-    spec = {"item": name, "measure": "index", "label": name, "missing": missing,
-            "notes": [f"no estimate in wave {k!r} ({v}); shown as a gap"
-                      for k, v in missing.items()],
-            "what": f"index: mean POMP 0-100 of {len(cols)} item(s), respondents answering all",
-            "short": "index scores", "units": "POMP points"}
-    return [vals], [spec]
+    return [vals], [index_series_spec(name, cols, missing)]
 
 
 # ------------------------------------------------------------------ composition margins
