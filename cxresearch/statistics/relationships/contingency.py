@@ -22,7 +22,9 @@ from cxresearch.statistics.design.resolve import (
     column,
     design_weights,
     dropped_note,
+    engine_columns,
     resolve,
+    row_counts,
     total_variance,
 )
 from cxresearch.statistics.design.results import records_warnings
@@ -182,15 +184,18 @@ def two_by_two(d=None, exposure=None, outcome=None, *, table=None, conf_level: f
         return pd.DataFrame(rows)[COLUMNS]
     if d is None or exposure is None or outcome is None:
         raise ValueError("two_by_two needs table=[[a, b], [c, d]] or d, exposure and outcome")
-    frame, design = resolve(d)
+    # an engine design runs on its cells (stratum x PSU x exposure x outcome): exact, as
+    # every count, weighted total and linearized score is constant within a cell
+    frame, design = resolve(d, columns=engine_columns(exposure, outcome))
     x, okx = _binary(column(frame, exposure, "exposure"), exposed, "exposure", "exposed")
     y, oky = _binary(column(frame, outcome, "outcome"), event, "outcome", "event")
     ok = okx & oky
-    n_dropped = int((~ok).sum())
+    rc = row_counts(design, len(frame))        # rows per row of frame (1, or a cell's rows)
+    n_dropped = int(rc[~ok].sum())
     note = dropped_note(n_dropped, "exposure or outcome")
-    n = int(ok.sum())
-    tu = np.array([[np.sum(ok & x & y), np.sum(ok & x & ~y)],
-                   [np.sum(ok & ~x & y), np.sum(ok & ~x & ~y)]], dtype=float)
+    n = int(rc[ok].sum())
+    tu = np.array([[rc[ok & x & y].sum(), rc[ok & x & ~y].sum()],
+                   [rc[ok & ~x & y].sum(), rc[ok & ~x & ~y].sum()]], dtype=float)
     if design is None:
         t = _table_from_arg(tu)
         rows = _wald_rows(t, z, correction)
@@ -202,10 +207,21 @@ def two_by_two(d=None, exposure=None, outcome=None, *, table=None, conf_level: f
         f["method"] += note
         rows.append(f)
         return pd.DataFrame(rows)[COLUMNS]
-    return _two_by_two_design(design, x, y, ok, tu, z, conf_level, note)
+    return _two_by_two_design(design, x, y, ok, tu, z, conf_level, note, n)
 
 
-def _two_by_two_design(design, x, y, ok, tu, z, conf_level, note) -> pd.DataFrame:
+def _unit_weights(design, ok) -> bool:
+    """Is every used row's weight 1 (``np.allclose``)? On the cells of an engine design,
+    from their sums: ``Σ(w - 1)² = Σw² - 2Σw + n`` within the same tolerance per row."""
+    w = np.asarray(design.weights, dtype=float)[ok]
+    if getattr(design, "freq", None) is None:
+        return bool(np.allclose(w, 1.0))
+    f = np.asarray(design.freq, dtype=float)[ok]
+    ss = np.asarray(design.w2, dtype=float)[ok] - 2 * w + f
+    return bool(np.all(ss <= f * (1e-5 + 1e-8) ** 2))
+
+
+def _two_by_two_design(design, x, y, ok, tu, z, conf_level, note, n) -> pd.DataFrame:
     w = design_weights(design, len(x)) * ok
     xf, yf = x.astype(float) * ok, y.astype(float) * ok
     x0 = (1.0 - x.astype(float)) * ok
@@ -214,7 +230,6 @@ def _two_by_two_design(design, x, y, ok, tu, z, conf_level, note) -> pd.DataFram
     _table_from_arg(tw)
     t1, t0 = tw[0].sum(), tw[1].sum()
     p1, p0 = tw[0, 0] / t1, tw[1, 0] / t0
-    n = int(ok.sum())
     # linearized scores (influence functions times the total): estimator = f(totals)
     s_p1 = xf * (yf - p1) / t1
     s_p0 = x0 * (yf - p0) / t0
@@ -252,8 +267,7 @@ def _two_by_two_design(design, x, y, ok, tu, z, conf_level, note) -> pd.DataFram
                          p_value=float(2 * stats.norm.sf(abs(lest / se))) if se > 0 else np.nan,
                          n=n, n_eff=n / deff if deff and np.isfinite(deff) else np.nan,
                          deff=deff, method=meth + m + note))
-    w_all = np.asarray(design.weights, dtype=float)[ok]
-    if np.allclose(w_all, 1.0):
+    if _unit_weights(design, ok):
         f = _fisher_row(tu, conf_level, n)
         f["method"] += " (unit weights; design ignored)" + note
     else:
