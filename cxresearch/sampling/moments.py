@@ -152,7 +152,8 @@ def pairwise_cross_products(eng, cols, *, mode: str = "pairwise", unit_weights: 
     """Per pair of columns, the sums of the rows where both (or, listwise, all) are present.
 
     ``transform`` maps a column's ibis expression to the value used (reverse keying).
-    Returns ``n``, ``W``, ``W2`` (q × q: rows, Σw, Σw² per pair), ``C`` (q × q: Σ w (x_i −
+    Returns ``n``, ``W``, ``W2``, ``npos`` (q × q: rows, Σw, Σw², rows with ``w > 0`` per
+    pair), ``C`` (q × q: Σ w (x_i −
     m_i)(x_j − m_j), each pair centred at its own weighted means) and ``SS`` (q × q: entry
     ``i, j`` is Σ w (x_i − m_i)² over the pair's rows), and per column over its own rows the
     unweighted ``count``, ``mean``, ``ss`` (Σ (x − mean)²), ``lo``, ``hi``.
@@ -188,23 +189,25 @@ def pairwise_cross_products(eng, cols, *, mode: str = "pairwise", unit_weights: 
             agg[f"__n{i}_{j}"] = b.cast("int64").sum()
             agg[f"__W{i}_{j}"] = w.sum(where=b)
             agg[f"__V{i}_{j}"] = (w * w).sum(where=b)
+            agg[f"__P{i}_{j}"] = (b & (w > 0)).cast("int64").sum()
             agg[f"__a{i}_{j}"] = (w * xs[i]).sum(where=b)
             agg[f"__b{i}_{j}"] = (w * xs[j]).sum(where=b)
     r1 = t.aggregate(**agg).to_pyarrow().to_pylist()[0]
-    n, W, W2 = np.zeros((q, q)), np.zeros((q, q)), np.zeros((q, q))
+    n, W, W2, npos = (np.zeros((q, q)) for _ in range(4))
     mi, mj = np.full((q, q), np.nan), np.full((q, q), np.nan)
     for i in range(q):
         for j in range(i, q):
             n[i, j] = n[j, i] = _num(r1[f"__n{i}_{j}"])
             W[i, j] = W[j, i] = _num(r1[f"__W{i}_{j}"])
             W2[i, j] = W2[j, i] = _num(r1[f"__V{i}_{j}"])
+            npos[i, j] = npos[j, i] = _num(r1[f"__P{i}_{j}"])
             if W[i, j] > 0:
                 mi[i, j] = _num(r1[f"__a{i}_{j}"]) / W[i, j]
                 mj[i, j] = _num(r1[f"__b{i}_{j}"]) / W[i, j]
     count = np.array([_num(r1[f"__k{i}"]) for i in range(q)])
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.array([_num(r1[f"__u{i}"]) for i in range(q)]) / count
-    out = {"n": n, "W": W, "W2": W2, "count": count, "mean": mean,
+    out = {"n": n, "W": W, "W2": W2, "npos": npos, "count": count, "mean": mean,
            "n_rows": int(r1["__nrows"]), "n_complete": int(_num(r1["__ncomp"])),
            "lo": np.array([np.nan if r1[f"__lo{i}"] is None else r1[f"__lo{i}"]
                            for i in range(q)], dtype=float),

@@ -155,6 +155,9 @@ def engine_moments(eng, items, keys, missing) -> dict:
         nsub = n
         how = (f"pairwise: covariances from pairwise-complete answers; {n - ncomp} row(s) "
                "have at least one missing item")
+    if weighted:
+        from cxresearch.statistics.relationships.reliability import refuse_unweighable
+        refuse_unweighable(items, m["npos"])
     W, W2 = m["W"], m["W2"]
     with np.errstate(invalid="ignore", divide="ignore"):
         C = m["C"] / (W - W2 / W)

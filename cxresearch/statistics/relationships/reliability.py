@@ -73,12 +73,25 @@ def _smc(R: np.ndarray) -> np.ndarray:
         return np.diag(R @ np.linalg.pinv(R))
 
 
-def _weighted_cov(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+def refuse_unweighable(items, npos) -> None:
+    """A weighted covariance needs two rows with a positive weight answering both items."""
+    few = [(items[i], items[j]) for i in range(len(items)) for j in range(i, len(items))
+           if npos[i, j] < 2]
+    if few:
+        raise ValueError(f"item pair(s) {few[:5]} have fewer than two respondents with a "
+                         "positive weight answering both; their weighted covariance is "
+                         "undefined")
+
+
+def _weighted_cov(X: np.ndarray, w: np.ndarray, items) -> np.ndarray:
     k = X.shape[1]
+    present = ~np.isnan(X)
+    pos = (present & (w > 0)[:, None]).astype(int)
+    refuse_unweighable(items, pos.T @ present.astype(int))
     C = np.empty((k, k))
     for i in range(k):
         for j in range(i, k):
-            ok = ~np.isnan(X[:, i]) & ~np.isnan(X[:, j])
+            ok = present[:, i] & present[:, j]
             ww = w[ok]
             xi, xj = X[ok, i], X[ok, j]
             mi, mj = np.average(xi, weights=ww), np.average(xj, weights=ww)
@@ -295,7 +308,7 @@ def _moments(frame, design, items, keys, missing, omega) -> dict:
     X, w, rev, nsub, how = _answers(frame, design, items, keys, missing)
     weighted = w is not None and not np.allclose(w, w[0])
     if weighted:
-        C = _weighted_cov(X, w)
+        C = _weighted_cov(X, w, items)
     else:
         C = pd.DataFrame(X).cov().to_numpy()
     # psych::omega factors cor(x, use = "pairwise"), not cov2cor of the covariances
