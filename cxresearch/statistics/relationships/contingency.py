@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import (
     column,
@@ -186,6 +187,11 @@ def two_by_two(d=None, exposure=None, outcome=None, *, table=None, conf_level: f
         raise ValueError("two_by_two needs table=[[a, b], [c, d]] or d, exposure and outcome")
     # an engine design runs on its cells (stratum x PSU x exposure x outcome): exact, as
     # every count, weighted total and linearized score is constant within a cell
+    if is_engine_design(d):
+        stub = pd.DataFrame(columns=d.columns)    # the in-memory route's messages
+        for arg, name in (("exposure", exposure), ("outcome", outcome)):
+            if isinstance(name, str):
+                column(stub, name, arg)
     frame, design = resolve(d, columns=engine_columns(exposure, outcome))
     x, okx = _binary(column(frame, exposure, "exposure"), exposed, "exposure", "exposed")
     y, oky = _binary(column(frame, outcome, "outcome"), event, "outcome", "event")
@@ -212,13 +218,15 @@ def two_by_two(d=None, exposure=None, outcome=None, *, table=None, conf_level: f
 
 def _unit_weights(design, ok) -> bool:
     """Is every used row's weight 1 (``np.allclose``)? On the cells of an engine design,
-    from their sums: ``Σ(w - 1)² = Σw² - 2Σw + n`` within the same tolerance per row."""
+    from their sums: ``Σ(w - 1)² = Σw² - 2Σw + n`` at most the square of allclose's tolerance
+    (plus the rounding of the subtraction), so one row further from 1 than that is caught."""
     w = np.asarray(design.weights, dtype=float)[ok]
     if getattr(design, "freq", None) is None:
         return bool(np.allclose(w, 1.0))
     f = np.asarray(design.freq, dtype=float)[ok]
-    ss = np.asarray(design.w2, dtype=float)[ok] - 2 * w + f
-    return bool(np.all(ss <= f * (1e-5 + 1e-8) ** 2))
+    w2 = np.asarray(design.w2, dtype=float)[ok]
+    ss = w2 - 2 * w + f
+    return bool(np.all(ss <= (1e-5 + 1e-8) ** 2 + 8 * np.finfo(float).eps * (w2 + f)))
 
 
 def _two_by_two_design(design, x, y, ok, tu, z, conf_level, note, n) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from scipy import special, stats
 
 from cxresearch.errors import ConvergenceWarning, SeparationWarning
 from cxresearch.sampling.design import check_weights
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import (
     column,
@@ -394,6 +395,12 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
     # an engine design is fitted on its cells (stratum x PSU x outcome x predictors), with
     # the cells' weight sums: likelihood, scores and sandwich are those of the rows; a
     # continuous predictor (too many cells) is refused by the collapse, naming the columns
+    if is_engine_design(d):
+        stub = pd.DataFrame(columns=d.columns)    # the in-memory route's messages
+        column(stub, outcome, "outcome")
+        for p in predictors:
+            if isinstance(p, str):
+                column(stub, p, "predictors")
     frame, design = resolve(d, columns=engine_columns(outcome, predictors))
     if design is not None and weights is not None:
         raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
