@@ -43,6 +43,8 @@ _CON: dict = {}
 
 def _table(d: pd.DataFrame):
     import ibis
+    if "factory" in _CON:  # another engine (tests/statistics/test_engine_models_spark.py)
+        return _CON["factory"](d)
     if "con" not in _CON:
         _CON["con"] = ibis.duckdb.connect()
     _CON["i"] = _CON.get("i", 0) + 1
