@@ -172,26 +172,34 @@ def pairwise_cross_products(eng, cols, *, mode: str = "pairwise", unit_weights: 
     for p_ in pres:
         allp = allp & p_
     allp = allp.fill_null(False)
+    # 0/1 indicators and values filled with 0 where missing: the pair sums are then plain
+    # products (no per-aggregate filters, which the engines evaluate far more slowly)
+    own = [allp if mode == "listwise" else p_ for p_ in pres]
+    t = t.mutate(__wpos=(t["__w"] > 0).cast("float64"),
+                 **{f"__p{i}": own[i].cast("float64") for i in range(q)},
+                 **{f"__x{i}": ibis.ifelse(own[i], xs[i], 0.0) for i in range(q)})
+    w, wpos = t["__w"], t["__wpos"]
+    P = [t[f"__p{i}"] for i in range(q)]
+    X = [t[f"__x{i}"] for i in range(q)]
 
     def both(i, j):
-        return allp if mode == "listwise" else (pres[i] & pres[j]).fill_null(False)
+        return P[i] if mode == "listwise" or i == j else P[i] * P[j]
 
-    w = t["__w"]
-    agg = {"__nrows": t.count(), "__ncomp": allp.cast("int64").sum()}
+    agg = {"__nrows": t.count(),
+           "__ncomp": (P[0] if mode == "listwise" else allp.cast("float64")).sum()}
     for i in range(q):
-        own = allp if mode == "listwise" else pres[i]
-        agg[f"__k{i}"] = own.cast("int64").sum()
-        agg[f"__u{i}"] = xs[i].sum(where=own)
-        agg[f"__lo{i}"] = xs[i].min(where=own)
-        agg[f"__hi{i}"] = xs[i].max(where=own)
+        agg[f"__k{i}"] = P[i].sum()
+        agg[f"__u{i}"] = X[i].sum()
+        agg[f"__lo{i}"] = t[f"__x{i}"].min(where=own[i])
+        agg[f"__hi{i}"] = t[f"__x{i}"].max(where=own[i])
         for j in range(i, q):
             b = both(i, j)
-            agg[f"__n{i}_{j}"] = b.cast("int64").sum()
-            agg[f"__W{i}_{j}"] = w.sum(where=b)
-            agg[f"__V{i}_{j}"] = (w * w).sum(where=b)
-            agg[f"__P{i}_{j}"] = (b & (w > 0)).cast("int64").sum()
-            agg[f"__a{i}_{j}"] = (w * xs[i]).sum(where=b)
-            agg[f"__b{i}_{j}"] = (w * xs[j]).sum(where=b)
+            agg[f"__n{i}_{j}"] = b.sum()
+            agg[f"__W{i}_{j}"] = (w * b).sum()
+            agg[f"__V{i}_{j}"] = (w * w * b).sum()
+            agg[f"__P{i}_{j}"] = (wpos * b).sum()
+            agg[f"__a{i}_{j}"] = (w * X[i] * P[j]).sum()
+            agg[f"__b{i}_{j}"] = (w * X[j] * P[i]).sum()
     r1 = t.aggregate(**agg).to_pyarrow().to_pylist()[0]
     n, W, W2, npos = (np.zeros((q, q)) for _ in range(4))
     mi, mj = np.full((q, q), np.nan), np.full((q, q), np.nan)
@@ -217,18 +225,18 @@ def pairwise_cross_products(eng, cols, *, mode: str = "pairwise", unit_weights: 
     agg2 = {}
     lit = ibis.literal
     for i in range(q):
-        own = allp if mode == "listwise" else pres[i]
         if count[i] > 0:
-            agg2[f"__ss{i}"] = ((xs[i] - lit(float(mean[i]))) ** 2).sum(where=own)
+            agg2[f"__ss{i}"] = (P[i] * (X[i] - lit(float(mean[i]))) ** 2).sum()
         for j in range(i, q):
             if not W[i, j] > 0:
                 continue
             b = both(i, j)
-            di = xs[i] - lit(float(mi[i, j]))
-            dj = xs[j] - lit(float(mj[i, j]))
-            agg2[f"__c{i}_{j}"] = (w * di * dj).sum(where=b)
-            agg2[f"__p{i}_{j}"] = (w * di * di).sum(where=b)
-            agg2[f"__q{i}_{j}"] = (w * dj * dj).sum(where=b)
+            di = X[i] - lit(float(mi[i, j]))
+            dj = X[j] - lit(float(mj[i, j]))
+            wb = w * b
+            agg2[f"__c{i}_{j}"] = (wb * di * dj).sum()
+            agg2[f"__p{i}_{j}"] = (wb * di * di).sum()
+            agg2[f"__q{i}_{j}"] = (wb * dj * dj).sum()
     r2 = t.aggregate(**agg2).to_pyarrow().to_pylist()[0] if agg2 else {}
     C, SS = np.full((q, q), np.nan), np.full((q, q), np.nan)
     for i in range(q):

@@ -155,9 +155,6 @@ def engine_moments(eng, items, keys, missing) -> dict:
         nsub = n
         how = (f"pairwise: covariances from pairwise-complete answers; {n - ncomp} row(s) "
                "have at least one missing item")
-    if weighted:
-        from cxresearch.statistics.relationships.reliability import refuse_unweighable
-        refuse_unweighable(items, m["npos"])
     W, W2 = m["W"], m["W2"]
     with np.errstate(invalid="ignore", divide="ignore"):
         C = m["C"] / (W - W2 / W)
@@ -165,4 +162,4 @@ def engine_moments(eng, items, keys, missing) -> dict:
         sd = np.sqrt(m["ss"] / (m["count"] - 1))
     return {"C": C, "weighted": weighted, "nsub": nsub, "how": how, "rev": rev,
             "corr": None if weighted else corr, "item_n": m["count"].astype(np.int64),
-            "item_mean": m["mean"], "item_sd": sd}
+            "item_mean": m["mean"], "item_sd": sd, "npos": m["npos"]}

@@ -184,6 +184,8 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
         from cxresearch.statistics.relationships.engine_reliability import engine_moments
         items, keys = _check_items_and_keys(d.columns, items, keys)
         mom = engine_moments(d, items, keys, missing)
+        if mom["weighted"]:   # where the in-memory route's _weighted_cov refuses
+            refuse_unweighable(items, mom["npos"])
     else:
         frame, design = resolve(d)
         items, keys = _check_items_and_keys(frame.columns, items, keys)
