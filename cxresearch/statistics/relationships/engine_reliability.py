@@ -73,16 +73,20 @@ def _scan(eng, items):
         allp = allp & p_
     allp = allp.fill_null(False)
     k = len(items)
+    # 0/1 indicators as columns: the pair counts are sums of products (no filters)
+    t = t.mutate(__all=allp, **{f"__p{i}": pres[i].cast("float64") for i in range(k)})
+    P = [t[f"__p{i}"] for i in range(k)]
     agg = {"__wlo": t["__w"].min(), "__whi": t["__w"].max(),
-           "__cwlo": t["__w"].min(where=allp), "__cwhi": t["__w"].max(where=allp)}
-    for i, x in enumerate(xs):
+           "__cwlo": t["__w"].min(where=t["__all"]), "__cwhi": t["__w"].max(where=t["__all"])}
+    for i, c in enumerate(items):
+        x = t[c].cast("float64")
         agg[f"__inf{i}"] = x.isinf().fill_null(False).cast("int64").sum()
-        agg[f"__lo{i}"] = x.min(where=pres[i])
-        agg[f"__hi{i}"] = x.max(where=pres[i])
-        agg[f"__clo{i}"] = x.min(where=allp)
-        agg[f"__chi{i}"] = x.max(where=allp)
+        agg[f"__lo{i}"] = x.min(where=P[i] > 0)
+        agg[f"__hi{i}"] = x.max(where=P[i] > 0)
+        agg[f"__clo{i}"] = x.min(where=t["__all"])
+        agg[f"__chi{i}"] = x.max(where=t["__all"])
         for j in range(i, k):
-            agg[f"__n{i}_{j}"] = (pres[i] & pres[j]).fill_null(False).cast("int64").sum()
+            agg[f"__n{i}_{j}"] = (P[i] * P[j]).sum() if j > i else P[i].sum()
     r = t.aggregate(**agg).to_pyarrow().to_pylist()[0]
     n = np.array([[r[f"__n{min(i, j)}_{max(i, j)}"] for j in range(k)] for i in range(k)])
 
@@ -90,7 +94,7 @@ def _scan(eng, items):
         return np.array([np.nan if r[f"{name}{i}"] is None else r[f"{name}{i}"]
                          for i in range(k)], dtype=float)
 
-    return {"inf": [int(r[f"__inf{i}"] or 0) for i in range(k)], "both": n,
+    return {"inf": [int(r[f"__inf{i}"] or 0) for i in range(k)], "both": n.astype(float),
             "lo": arr("__lo"), "hi": arr("__hi"), "clo": arr("__clo"), "chi": arr("__chi"),
             "w": (r["__wlo"], r["__whi"]), "cw": (r["__cwlo"], r["__cwhi"])}
 
