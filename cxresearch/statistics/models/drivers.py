@@ -14,7 +14,10 @@ the rows:
 
 Intervals come from a design-aware bootstrap (Rao-Wu rescaling, PSUs resampled within strata,
 :mod:`cxresearch.statistics.design.bootstrap`); the replicates are computed from PSU totals of the
-cross-products, so 500 replicates cost one matrix product. Written here because no maintained
+cross-products, so 500 replicates cost one matrix product. On an engine design (rows in
+DuckDB, Spark or files) the cross-products come from two aggregate passes
+(:mod:`cxresearch.statistics.models.engine_drivers`) and the same code runs on them. Written
+here because no maintained
 Python library computes LMG or Johnson weights under survey weights (R: ``relaimpo``, which
 has no design either).
 """
@@ -174,9 +177,13 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
 
     Parameters
     ----------
-    d : DataFrame, Design or Wave
+    d : DataFrame, Design, Wave or engine design
         A Design/Wave: its weights enter the correlation matrix and its strata/PSUs the
-        bootstrap. A DataFrame: a simple random sample (optionally with ``weights``).
+        bootstrap. A DataFrame: a simple random sample (optionally with ``weights``). An
+        engine design (``cx.Design(parquet_folder_or_table, ...)``): the same numbers from
+        weighted cross-products computed in the engine (per PSU for the bootstrap); without
+        a PSU column the bootstrap would need every row, so the importances come without
+        intervals and a :class:`~cxresearch.errors.NotPushedDownWarning` says so.
     outcome : str
         Numeric outcome (e.g. overall satisfaction 1-10). A binary outcome, a categorical or
         a text column is refused: the decompositions here are of the linear-model R^2.

@@ -127,9 +127,11 @@ def two_by_two(d=None, exposure=None, outcome=None, *, table=None, conf_level: f
 
     Parameters
     ----------
-    d : DataFrame, Design or Wave, optional
+    d : DataFrame, Design, Wave or engine design, optional
         Respondent-level data. A DataFrame is a simple random sample; a Design (or a Wave,
-        via ``wave.design()``) gives design-based (linearized) standard errors.
+        via ``wave.design()``) gives design-based (linearized) standard errors. An engine
+        design (rows in DuckDB, Spark or files) runs on its cells (stratum x PSU x exposure x
+        outcome) with the same numbers.
     exposure, outcome : str or array-like of bool, optional
         Column names (or boolean arrays) of the exposure and the outcome. Boolean or 0/1
         columns are used as they are; otherwise say which values count with ``exposed=`` /

@@ -328,9 +328,12 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
 
     Parameters
     ----------
-    d : DataFrame, Design or Wave
+    d : DataFrame, Design, Wave or engine design
         A DataFrame: model-based SEs (optionally with frequency ``weights``). A Design (or a
         Wave): design weights in the fit and design-based sandwich SEs (``survey::svyolr``).
+        An engine design (rows in DuckDB, Spark or files) is fitted on its cells (one GROUP
+        BY stratum x PSU x outcome x predictors) with the same estimates and SEs; a
+        continuous predictor (more cells than ``max_cells``) is refused by name.
     outcome : str
         Ordered categorical or numeric codes. An unordered categorical or text column is refused
         (ValueError) unless ``outcome_order`` gives the order.

@@ -150,9 +150,11 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
 
     Parameters
     ----------
-    d : DataFrame, Design or Wave
+    d : DataFrame, Design, Wave or engine design
         Respondent answers. With a weighted Design the covariances are weighted; the intervals
-        still treat the rows as a simple random sample (the method column says so).
+        still treat the rows as a simple random sample (the method column says so). An engine
+        design (rows in DuckDB, Spark or files) gives the same numbers from per-pair sums
+        computed in the engine (:mod:`~cxresearch.statistics.relationships.engine_reliability`).
     items : list of str
         Item columns (numeric).
     keys : list of str, optional
