@@ -425,6 +425,7 @@ def _bootstrap(rows: _Rows, methods, B: int, seed, progress) -> dict[str, np.nda
         nb = min(batch, B - s)
         factor, _ = rescaling_bootstrap_factors(design, nb, rng)
         Rb = corr_from_cross((np.ascontiguousarray(factor.T) @ T).reshape(-1, q, q))
+        Rb[_singular(Rb, p)] = np.nan
         for m in methods:
             try:
                 out[m][s:s + len(Rb)] = importance(Rb, m)
@@ -437,6 +438,17 @@ def _bootstrap(rows: _Rows, methods, B: int, seed, progress) -> dict[str, np.nda
         bar.step()
     bar.close()
     return out
+
+
+def _singular(Rb: np.ndarray, p: int) -> np.ndarray:
+    """Replicates whose drivers are constant or collinear (the full sample's rule: smallest
+    eigenvalue of the drivers' correlation matrix below 1e-10): singular, left out, instead
+    of importances from a matrix that rounding alone keeps invertible."""
+    bad = ~np.isfinite(Rb).all(axis=(-2, -1))
+    ok = np.flatnonzero(~bad)
+    if ok.size:
+        bad[ok] = np.linalg.eigvalsh(Rb[ok, :p, :p])[:, 0] < 1e-10
+    return bad
 
 
 def _performance(rows: _Rows, src, drivers, item_range) -> dict:
