@@ -3,8 +3,10 @@
 The engine route reduces the rows to weighted means and centred cross-products in two
 aggregate passes (per PSU for the bootstrap), then runs the same importance and bootstrap
 code with the same random factors. Tolerance: 1e-12 relative, with an absolute floor of
-1e-12 × the column's largest magnitude (an importance or a bootstrap quantile near zero is a
-difference of sums computed in another order). Both routes must refuse alike: same type,
+1e-12 × the column's largest magnitude (an importance near zero is a difference of sums
+computed in another order); for bootstrap SEs, intervals and differences the floor is 1e-12 ×
+the largest importance or interval bound (a spread of replicates of that size: identical
+replicates give an SE of 1e-17 on one route and 0 on the other). Both routes must refuse alike: same type,
 same message (the one exception: the in-memory message for infinite values names the first
 row, which an engine table does not have; a column's type is named in the engine's terms).
 """
