@@ -4,13 +4,17 @@ The engine route computes the pairwise (or listwise) covariances from per-pair s
 aggregate passes, each pair centred at its own means, and feeds the same formulas.
 Tolerances: 1e-12 relative for alpha, its SE and intervals, standardized alpha, the average
 correlation and every item statistic (closed forms of the same covariances). Omega total
-comes from a one-factor ML factor analysis (statsmodels, BFGS stopping at a gradient of
-1e-7): inputs that differ by rounding move its stopping point, measured up to 7e-7 relative
-on converged fits, so omega is compared to 1e-5 relative when the factor analysis converged
-on both routes; when it did not (small samples, Heywood cases: the result then says "read
-omega with caution") the optimizer may stop anywhere on a flat likelihood and omega is not
-compared. Both routes must refuse alike (same type and message; a column's type is named
-in the engine's terms).
+comes from a one-factor ML factor analysis (statsmodels' BFGS from a fixed start, stopping
+when the gradient is below 1e-7): inputs that differ by rounding move the optimizer's last
+steps — usually below 1e-13, at most 2.5e-10 absolute measured (a weak factor, omega 0.05) —
+so omega (a proportion) is compared to 1e-8 absolute when the factor analysis converged on
+both routes; when it did not (small samples, Heywood cases:
+the result then says "read omega with caution") the optimizer stops anywhere on a flat
+likelihood and omega is not compared. Both routes must refuse alike (same type and message; a column's type is named
+in the engine's terms). Examples whose item correlation matrix is ill-conditioned
+(condition number over 1e4: pairwise matrices need not be positive definite) are left out of
+the comparison: their smc-based ``r_cor`` and the sign of an item-rest r of 0 are decided by
+rounding on either route.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from support import r_reference, reference_csv
 
@@ -34,7 +38,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWa
               pytest.mark.filterwarnings("ignore:The 'future.infer_string'")]
 
 RTOL = 1e-12
-OMEGA_RTOL = 1e-5
+OMEGA_ATOL = 1e-8
 SETTINGS = settings(max_examples=int(os.environ.get("CX_EQ_EXAMPLES", "12")), deadline=None,
                     derandomize=os.environ.get("CX_EQ_EXAMPLES") is None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -73,13 +77,15 @@ def _same(a, b):
     ta, tb = a.table.set_index("measure"), b.table.set_index("measure")
     assert list(ta.index) == list(tb.index)
     assert ta["method"].tolist() == tb["method"].tolist()
-    unconverged = [x for x in [*a.notes, *b.notes] if "did not converge" in str(x)]
+    unconverged = [x for x in [*a.notes, *b.notes] if "omega: the one-factor" in str(x)]
     for m in ta.index:
-        if m == "omega_total" and unconverged:
+        if m == "omega_total":
+            if not unconverged:
+                np.testing.assert_allclose(tb.loc[m, "estimate"], ta.loc[m, "estimate"],
+                                           rtol=0, atol=OMEGA_ATOL, err_msg="omega")
             continue
-        tol = OMEGA_RTOL if m == "omega_total" else RTOL
         for c in ("estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff"):
-            _close([ta.loc[m, c]], [tb.loc[m, c]], tol, f"{m} {c}")
+            _close([ta.loc[m, c]], [tb.loc[m, c]], RTOL, f"{m} {c}")
     ia, ib = a.items, b.items
     assert ia["item"].tolist() == ib["item"].tolist()
     assert ia["reversed"].tolist() == ib["reversed"].tolist()
@@ -136,7 +142,20 @@ def test_reliability_engine_equals_memory(missing, case):
     b, eb = _run(lambda: cx.reliability(eng, items, keys=keys, missing=missing, omega=omega))
     assert ea == eb
     if a is not None:
+        # a pairwise correlation matrix need not be positive definite: when it is nearly
+        # singular, the squared multiple correlations (r_cor) come from the inverse of a
+        # matrix that rounding decides, and an item-rest r of 0 has the sign of its rounding
+        assume(_condition(mem, items, keys, missing) < 1e4)
+        assume(bool((a.items["r_drop"].abs() > 1e-9).all()))
         _same(a, b)
+
+
+def _condition(des, items, keys, missing) -> float:
+    """Condition number of the in-memory route's item correlation matrix."""
+    from cxresearch.statistics.relationships.reliability import _moments
+    C = _moments(des.data, des, items, keys or [], missing, False)["C"]
+    sd = np.sqrt(np.diag(C))
+    return float(np.linalg.cond(C / np.outer(sd, sd)))
 
 
 def test_weights_equal_frequency_and_unit_weights_are_unweighted():

@@ -225,14 +225,25 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
 
         # psych::omega factors cor(x, use = "pairwise"), not cov2cor of the covariances
         Rf = R if weighted else mom["corr"]
+        # a fixed start (communalities = squared multiple correlations): statsmodels' own
+        # start is random (fresh OS entropy), which made omega differ from run to run
+        h2 = np.clip(_smc(Rf), 0.05, 0.95) if np.isfinite(Rf).all() else np.full(k, 0.5)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fa = Factor(corr=Rf, n_factor=1, method="ml", nobs=nsub).fit()
-        if any("Convergence" in c.category.__name__ for c in caught):
+            try:
+                fa = Factor(corr=Rf, n_factor=1, method="ml", nobs=nsub).fit(
+                    start=(np.sqrt(h2)[:, None], 1 - h2))
+                uniq = np.asarray(fa.uniqueness, float)
+            except (np.linalg.LinAlgError, ValueError):
+                uniq = np.full(k, np.nan)
+        if not np.isfinite(uniq).all():
+            warnings.warn("omega: the one-factor maximum-likelihood factor analysis failed "
+                          "(a singular or degenerate correlation matrix); omega is not given "
+                          "(alpha does not depend on it)", ConvergenceWarning, stacklevel=2)
+        elif any("Convergence" in c.category.__name__ for c in caught):
             warnings.warn("omega: the one-factor maximum-likelihood factor analysis did not "
                           "converge; read omega with caution (alpha does not depend on it)",
                           ConvergenceWarning, stacklevel=2)
-        uniq = np.asarray(fa.uniqueness, float)
         rows.append(dict(measure="omega_total", estimate=1 - uniq.sum() / Rf.sum(), se=np.nan,
                          ci_low=np.nan, ci_high=np.nan,
                          method="McDonald's omega total, one-factor ML factor analysis, "
