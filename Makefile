@@ -30,7 +30,8 @@ test-spark: $(STAMP)
 		apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 	@$(BIN)/python -c "import pyspark" 2>/dev/null || \
 		$(BIN)/python -m pip install --quiet -e ".[spark]"
-	CX_TEST_SPARK=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/sampling/test_engine_spark.py
+	CX_TEST_SPARK=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/sampling/test_engine_spark.py \
+		tests/statistics/test_engine_models_spark.py
 
 # the fast loop: lint, import contracts and every test that is neither slow nor a notebook run
 check: $(STAMP)

@@ -11,6 +11,7 @@ __all__ = [
     "Problems",
     "ReconstructionConflictWarning",
     "NegativeItemWarning",
+    "NotPushedDownWarning",
     "CodebookChangedWarning",
     "WaveExistsError",
     "UnknownColumnsWarning",
@@ -106,6 +107,11 @@ class ReconstructionConflictWarning(CxWarning):
 
 class NegativeItemWarning(CxWarning):
     """An item correlates negatively with the rest of its scale (reverse keying missing?)."""
+
+
+class NotPushedDownWarning(CxWarning):
+    """Part of a result needs row-level data of an engine design (DuckDB, Spark, files) and
+    was not computed; the message says which part, why, and how to get it."""
 
 
 class CodebookChangedWarning(CxWarning):

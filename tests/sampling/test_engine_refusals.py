@@ -29,8 +29,6 @@ def _eng(frame, **kw):
 
 
 @pytest.mark.parametrize("call,name", [
-    (lambda e: cx.key_drivers(e, "q", ["y"]), "key_drivers() does not run on an engine"),
-    (lambda e: cx.two_by_two(e, "g", "g"), "two_by_two() does not run on an engine"),
     (lambda e: cx.mean(e, np.ones(200)), "takes column names, not ndarray"),
     (lambda e: cx.proportion(e, pd.Series([True] * 200)), "takes column names, not Series"),
 ])

@@ -14,7 +14,10 @@ the rows:
 
 Intervals come from a design-aware bootstrap (Rao-Wu rescaling, PSUs resampled within strata,
 :mod:`cxresearch.statistics.design.bootstrap`); the replicates are computed from PSU totals of the
-cross-products, so 500 replicates cost one matrix product. Written here because no maintained
+cross-products, so 500 replicates cost one matrix product. On an engine design (rows in
+DuckDB, Spark or files) the cross-products come from two aggregate passes
+(:mod:`cxresearch.statistics.models.engine_drivers`) and the same code runs on them. Written
+here because no maintained
 Python library computes LMG or Johnson weights under survey weights (R: ``relaimpo``, which
 has no design either).
 """
@@ -22,13 +25,16 @@ has no design either).
 from __future__ import annotations
 
 import sys
+import warnings
 from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
+from cxresearch.errors import NotPushedDownWarning
 from cxresearch.sampling.design import Design, check_weights
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.statistics.design.bootstrap import rescaling_bootstrap_factors
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import refuse_infinite, resolve
@@ -171,9 +177,13 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
 
     Parameters
     ----------
-    d : DataFrame, Design or Wave
+    d : DataFrame, Design, Wave or engine design
         A Design/Wave: its weights enter the correlation matrix and its strata/PSUs the
-        bootstrap. A DataFrame: a simple random sample (optionally with ``weights``).
+        bootstrap. A DataFrame: a simple random sample (optionally with ``weights``). An
+        engine design (``cx.Design(parquet_folder_or_table, ...)``): the same numbers from
+        weighted cross-products computed in the engine (per PSU for the bootstrap); without
+        a PSU column the bootstrap would need every row, so the importances come without
+        intervals and a :class:`~cxresearch.errors.NotPushedDownWarning` says so.
     outcome : str
         Numeric outcome (e.g. overall satisfaction 1-10). A binary outcome, a categorical or
         a text column is refused: the decompositions here are of the linear-model R^2.
@@ -246,14 +256,27 @@ def key_drivers(d, outcome: str, drivers, *, method="shapley", weights=None, B: 
     True
     >>> # In R: relaimpo::calc.relimp(lm(y ~ a + b + c, df), type = "lmg")
     """
-    frame, design = resolve(d)
+    engine = is_engine_design(d)
+    frame, design = (None, d) if engine else resolve(d)
     drivers, methods = _check_drivers(outcome, drivers, method)
     if design is not None and weights is not None:
         raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
-    rows = _rows(frame, design, outcome, drivers, weights)
+    if engine:   # rows in DuckDB/Spark: two aggregate passes (models/engine_drivers.py)
+        from cxresearch.statistics.models.engine_drivers import engine_rows
+        rows = _Rows(**engine_rows(d, outcome, drivers, per_psu=B > 0))
+    else:
+        rows = _rows(frame, design, outcome, drivers, weights)
     R = _correlation(rows, drivers)
     r2 = r2_of(R)
     est = {m: importance(R, m) for m in methods}
+    if B > 0 and rows.psu_totals is None:
+        warnings.warn(
+            "key_drivers: no bootstrap intervals on an engine design without PSUs: each row "
+            "is its own PSU, so the Rao-Wu bootstrap would rescale every row (row-level "
+            "data); the importances are exact, ci_low/ci_high/se and the differences are "
+            "empty. Give the design its PSU column, or bootstrap an explicit sample "
+            "(key_drivers(design.sample(n), ...))", NotPushedDownWarning, stacklevel=2)
+        B = 0
     reps = _bootstrap(rows, methods, int(B), seed, progress) if B > 0 else {}
     if isinstance(codebook, str):
         from cxresearch.codebooks.instrument import load_instrument
@@ -306,15 +329,19 @@ def _check_drivers(outcome, drivers, method) -> tuple[list, list]:
 
 @dataclass
 class _Rows:
-    """The complete rows: centred cross-product columns ``Z`` = [1, X - mean, y - mean]."""
+    """What the importances and their bootstrap need from the complete rows: the weighted
+    cross-products of ``Z`` = [1, X - mean, y - mean] (``cross``), the weighted means
+    (``centre``) and a function giving the PSU totals of the cross-products (PSUs x q², for
+    the bootstrap; None when they cannot be had). From the rows in memory or from two
+    aggregate passes on an engine design."""
 
-    design: Design
-    ok: np.ndarray
+    design: object          # the factors' source: _psu_stratum, _n_h, _f_h
     n: int
     n_dropped: int
-    Z: np.ndarray
-    wz: np.ndarray
+    cross: np.ndarray
     centre: np.ndarray
+    n_psu: int
+    psu_totals: object
 
 
 def _rows(frame, design, outcome, drivers, weights) -> _Rows:
@@ -350,13 +377,26 @@ def _rows(frame, design, outcome, drivers, weights) -> _Rows:
     # columns with a large mean, and the bootstrap totals stay exact about any fixed centre
     centre = (wk @ np.column_stack([Xk, yk])) / wk.sum()
     Z = np.column_stack([np.ones(n), Xk - centre[:p], yk - centre[p]])
-    return _Rows(design, ok, n, n_dropped, Z, Z * wk[:, None], centre)
+    wz = Z * wk[:, None]
+
+    def psu_totals():
+        psu = np.asarray(design._psu)
+        q = Z.shape[1]
+        outer = (wz[:, :, None] * Z[:, None, :]).reshape(n, q * q)
+        T = np.zeros((design.n_psu, q * q))
+        if design.n_psu < design.n:
+            np.add.at(T, psu[ok], outer)
+        else:
+            T[psu[ok]] = outer
+        return T
+
+    return _Rows(design, n, n_dropped, wz.T @ Z, centre, design.n_psu, psu_totals)
 
 
 def _correlation(rows: _Rows, drivers) -> np.ndarray:
     """Weighted correlation matrix of drivers and outcome; collinear drivers refused."""
     p = len(drivers)
-    R = corr_from_cross(rows.wz.T @ rows.Z)
+    R = corr_from_cross(rows.cross)
     ev = np.linalg.eigvalsh(R[:p, :p])
     if ev.min() < 1e-10:
         inv = []
@@ -372,17 +412,10 @@ def _correlation(rows: _Rows, drivers) -> np.ndarray:
 def _bootstrap(rows: _Rows, methods, B: int, seed, progress) -> dict[str, np.ndarray]:
     """``method -> (B x p)`` replicates from PSU totals of the cross-products (Rao-Wu)."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    design, Z, wz, n = rows.design, rows.Z, rows.wz, rows.n
-    p = Z.shape[1] - 2
-    psu = np.asarray(design._psu)
-    P = int(psu.max()) + 1
-    q = Z.shape[1]
-    outer = (wz[:, :, None] * Z[:, None, :]).reshape(n, q * q)
-    T = np.zeros((P, q * q))
-    if P < design.n:
-        np.add.at(T, psu[rows.ok], outer)
-    else:
-        T[psu[rows.ok]] = outer
+    design, P = rows.design, rows.n_psu
+    q = rows.cross.shape[0]
+    p = q - 2
+    T = rows.psu_totals()
     out = {m: np.empty((B, p)) for m in methods}
     # replicates in batches: the PSU rescaling factors (P x batch) are drawn per batch, so
     # memory stays bounded for a large sample (the same seed gives the same replicates)
@@ -392,6 +425,7 @@ def _bootstrap(rows: _Rows, methods, B: int, seed, progress) -> dict[str, np.nda
         nb = min(batch, B - s)
         factor, _ = rescaling_bootstrap_factors(design, nb, rng)
         Rb = corr_from_cross((np.ascontiguousarray(factor.T) @ T).reshape(-1, q, q))
+        Rb[_singular(Rb, p)] = np.nan
         for m in methods:
             try:
                 out[m][s:s + len(Rb)] = importance(Rb, m)
@@ -404,6 +438,17 @@ def _bootstrap(rows: _Rows, methods, B: int, seed, progress) -> dict[str, np.nda
         bar.step()
     bar.close()
     return out
+
+
+def _singular(Rb: np.ndarray, p: int) -> np.ndarray:
+    """Replicates whose drivers are constant or collinear (the full sample's rule: smallest
+    eigenvalue of the drivers' correlation matrix below 1e-10): singular, left out, instead
+    of importances from a matrix that rounding alone keeps invertible."""
+    bad = ~np.isfinite(Rb).all(axis=(-2, -1))
+    ok = np.flatnonzero(~bad)
+    if ok.size:
+        bad[ok] = np.linalg.eigvalsh(Rb[ok, :p, :p])[:, 0] < 1e-10
+    return bad
 
 
 def _performance(rows: _Rows, src, drivers, item_range) -> dict:

@@ -40,11 +40,19 @@ LABEL = {"shapley": "Shapley value of R\u00b2 (LMG), exact over all subsets",
 
 # ----------------------------------------------------------------------------- core maths
 def corr_from_cross(M: np.ndarray) -> np.ndarray:
-    """Correlation matrix of columns 1.. from the weighted cross-product matrix of [1, Z]."""
+    """Correlation matrix of columns 1.. from the weighted cross-product matrix of [1, Z].
+
+    A column whose variance is below 1e-12 of its mean square (constant up to the rounding
+    of ``E[z²] − E[z]²``, e.g. in a bootstrap replicate) has no correlation: NaN, whatever
+    the rounding left, so that every route of the computation calls it constant alike.
+    """
     sw = M[..., :1, :1]
     mean = M[..., :1, 1:] / sw
     C = M[..., 1:, 1:] / sw - np.swapaxes(mean, -1, -2) * mean
-    sd = np.sqrt(np.clip(np.diagonal(C, axis1=-2, axis2=-1), 0, None))
+    var = np.diagonal(C, axis1=-2, axis2=-1)
+    msq = np.diagonal(M[..., 1:, 1:], axis1=-2, axis2=-1) / sw[..., 0]
+    var = np.where(var > 1e-12 * msq, var, 0.0)
+    sd = np.sqrt(var)
     with np.errstate(divide="ignore", invalid="ignore"):  # a constant column: NaN, caught later
         return C / (sd[..., :, None] * sd[..., None, :])
 

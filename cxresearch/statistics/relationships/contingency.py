@@ -17,12 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import (
     column,
     design_weights,
     dropped_note,
+    engine_columns,
     resolve,
+    row_counts,
     total_variance,
 )
 from cxresearch.statistics.design.results import records_warnings
@@ -124,9 +127,11 @@ def two_by_two(d=None, exposure=None, outcome=None, *, table=None, conf_level: f
 
     Parameters
     ----------
-    d : DataFrame, Design or Wave, optional
+    d : DataFrame, Design, Wave or engine design, optional
         Respondent-level data. A DataFrame is a simple random sample; a Design (or a Wave,
-        via ``wave.design()``) gives design-based (linearized) standard errors.
+        via ``wave.design()``) gives design-based (linearized) standard errors. An engine
+        design (rows in DuckDB, Spark or files) runs on its cells (stratum x PSU x exposure x
+        outcome) with the same numbers.
     exposure, outcome : str or array-like of bool, optional
         Column names (or boolean arrays) of the exposure and the outcome. Boolean or 0/1
         columns are used as they are; otherwise say which values count with ``exposed=`` /
@@ -182,15 +187,23 @@ def two_by_two(d=None, exposure=None, outcome=None, *, table=None, conf_level: f
         return pd.DataFrame(rows)[COLUMNS]
     if d is None or exposure is None or outcome is None:
         raise ValueError("two_by_two needs table=[[a, b], [c, d]] or d, exposure and outcome")
-    frame, design = resolve(d)
+    # an engine design runs on its cells (stratum x PSU x exposure x outcome): exact, as
+    # every count, weighted total and linearized score is constant within a cell
+    if is_engine_design(d):
+        stub = pd.DataFrame(columns=d.columns)    # the in-memory route's messages
+        for arg, name in (("exposure", exposure), ("outcome", outcome)):
+            if isinstance(name, str):
+                column(stub, name, arg)
+    frame, design = resolve(d, columns=engine_columns(exposure, outcome))
     x, okx = _binary(column(frame, exposure, "exposure"), exposed, "exposure", "exposed")
     y, oky = _binary(column(frame, outcome, "outcome"), event, "outcome", "event")
     ok = okx & oky
-    n_dropped = int((~ok).sum())
+    rc = row_counts(design, len(frame))        # rows per row of frame (1, or a cell's rows)
+    n_dropped = int(rc[~ok].sum())
     note = dropped_note(n_dropped, "exposure or outcome")
-    n = int(ok.sum())
-    tu = np.array([[np.sum(ok & x & y), np.sum(ok & x & ~y)],
-                   [np.sum(ok & ~x & y), np.sum(ok & ~x & ~y)]], dtype=float)
+    n = int(rc[ok].sum())
+    tu = np.array([[rc[ok & x & y].sum(), rc[ok & x & ~y].sum()],
+                   [rc[ok & ~x & y].sum(), rc[ok & ~x & ~y].sum()]], dtype=float)
     if design is None:
         t = _table_from_arg(tu)
         rows = _wald_rows(t, z, correction)
@@ -202,10 +215,23 @@ def two_by_two(d=None, exposure=None, outcome=None, *, table=None, conf_level: f
         f["method"] += note
         rows.append(f)
         return pd.DataFrame(rows)[COLUMNS]
-    return _two_by_two_design(design, x, y, ok, tu, z, conf_level, note)
+    return _two_by_two_design(design, x, y, ok, tu, z, conf_level, note, n)
 
 
-def _two_by_two_design(design, x, y, ok, tu, z, conf_level, note) -> pd.DataFrame:
+def _unit_weights(design, ok) -> bool:
+    """Is every used row's weight 1 (``np.allclose``)? On the cells of an engine design,
+    from their sums: ``Σ(w - 1)² = Σw² - 2Σw + n`` at most the square of allclose's tolerance
+    (plus the rounding of the subtraction), so one row further from 1 than that is caught."""
+    w = np.asarray(design.weights, dtype=float)[ok]
+    if getattr(design, "freq", None) is None:
+        return bool(np.allclose(w, 1.0))
+    f = np.asarray(design.freq, dtype=float)[ok]
+    w2 = np.asarray(design.w2, dtype=float)[ok]
+    ss = w2 - 2 * w + f
+    return bool(np.all(ss <= (1e-5 + 1e-8) ** 2 + 8 * np.finfo(float).eps * (w2 + f)))
+
+
+def _two_by_two_design(design, x, y, ok, tu, z, conf_level, note, n) -> pd.DataFrame:
     w = design_weights(design, len(x)) * ok
     xf, yf = x.astype(float) * ok, y.astype(float) * ok
     x0 = (1.0 - x.astype(float)) * ok
@@ -214,7 +240,6 @@ def _two_by_two_design(design, x, y, ok, tu, z, conf_level, note) -> pd.DataFram
     _table_from_arg(tw)
     t1, t0 = tw[0].sum(), tw[1].sum()
     p1, p0 = tw[0, 0] / t1, tw[1, 0] / t0
-    n = int(ok.sum())
     # linearized scores (influence functions times the total): estimator = f(totals)
     s_p1 = xf * (yf - p1) / t1
     s_p0 = x0 * (yf - p0) / t0
@@ -252,8 +277,7 @@ def _two_by_two_design(design, x, y, ok, tu, z, conf_level, note) -> pd.DataFram
                          p_value=float(2 * stats.norm.sf(abs(lest / se))) if se > 0 else np.nan,
                          n=n, n_eff=n / deff if deff and np.isfinite(deff) else np.nan,
                          deff=deff, method=meth + m + note))
-    w_all = np.asarray(design.weights, dtype=float)[ok]
-    if np.allclose(w_all, 1.0):
+    if _unit_weights(design, ok):
         f = _fisher_row(tu, conf_level, n)
         f["method"] += " (unit weights; design ignored)" + note
     else:

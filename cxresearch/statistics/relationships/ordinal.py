@@ -29,8 +29,15 @@ from scipy import special, stats
 
 from cxresearch.errors import ConvergenceWarning, SeparationWarning
 from cxresearch.sampling.design import check_weights
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.statistics.design.params import check_params
-from cxresearch.statistics.design.resolve import column, design_weights, resolve, total_variance
+from cxresearch.statistics.design.resolve import (
+    column,
+    design_weights,
+    engine_columns,
+    resolve,
+    total_variance,
+)
 from cxresearch.statistics.design.results import Result, records_warnings
 from cxresearch.statistics.relationships.brant import brant_test
 
@@ -64,11 +71,17 @@ def _check_matrix(X: np.ndarray, names: list, terms: list) -> None:
                      "combination of the others) in the rows used; drop one of them")
 
 
-def _separated(est: np.ndarray, X: np.ndarray, names: list, m: int) -> list:
-    """Coefficients whose effect per SD of their column is beyond :data:`_SEP_LIMIT`."""
+def _separated(est: np.ndarray, X: np.ndarray, names: list, m: int, rows=None) -> list:
+    """Coefficients whose effect per SD of their column is beyond :data:`_SEP_LIMIT` (SD over
+    the rows used: ``rows`` counts the rows each row of ``X`` stands for, a cell's)."""
     if X.shape[1] == 0:
         return []
-    scale = np.abs(est[m:]) * X.std(0)
+    if rows is None:
+        sd = X.std(0)
+    else:
+        mu = rows @ X / rows.sum()
+        sd = np.sqrt(rows @ (X - mu) ** 2 / rows.sum())
+    scale = np.abs(est[m:]) * sd
     return [names[j] for j in np.flatnonzero(~np.isfinite(scale) | (scale > _SEP_LIMIT))]
 
 
@@ -315,9 +328,12 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
 
     Parameters
     ----------
-    d : DataFrame, Design or Wave
+    d : DataFrame, Design, Wave or engine design
         A DataFrame: model-based SEs (optionally with frequency ``weights``). A Design (or a
         Wave): design weights in the fit and design-based sandwich SEs (``survey::svyolr``).
+        An engine design (rows in DuckDB, Spark or files) is fitted on its cells (one GROUP
+        BY stratum x PSU x outcome x predictors) with the same estimates and SEs; a
+        continuous predictor (more cells than ``max_cells``) is refused by name.
     outcome : str
         Ordered categorical or numeric codes. An unordered categorical or text column is refused
         (ValueError) unless ``outcome_order`` gives the order.
@@ -379,7 +395,16 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
     if isinstance(predictors, str):
         predictors = [predictors]
     predictors = list(predictors)
-    frame, design = resolve(d)
+    # an engine design is fitted on its cells (stratum x PSU x outcome x predictors), with
+    # the cells' weight sums: likelihood, scores and sandwich are those of the rows; a
+    # continuous predictor (too many cells) is refused by the collapse, naming the columns
+    if is_engine_design(d):
+        stub = pd.DataFrame(columns=d.columns)    # the in-memory route's messages
+        column(stub, outcome, "outcome")
+        for p in predictors:
+            if isinstance(p, str):
+                column(stub, p, "predictors")
+    frame, design = resolve(d, columns=engine_columns(outcome, predictors))
     if design is not None and weights is not None:
         raise ValueError("weights= is for a DataFrame; a Design carries its own weights")
     if se == "design" and design is None:
@@ -390,7 +415,7 @@ def ordinal_logit(d, outcome: str, predictors, *, reference: dict | None = None,
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         params, ll, H, S, converged, it = _fit(x.y, x.X, x.w, link, maxiter=maxiter)
     m = len(x.levels) - 1
-    sep = _separated(params, x.X, x.names, m)
+    sep = _separated(params, x.X, x.names, m, x.rows)
     A = -H
     try:
         Ainv = np.linalg.inv(A)
@@ -448,6 +473,7 @@ class _ModelData:
     terms: list
     enc: _Encoder
     ordered_preds: list
+    rows: np.ndarray | None = None   # rows per used row of X (an engine design's cells)
 
 
 def _model_data(frame, design, outcome, predictors, reference, weights, outcome_order
@@ -467,6 +493,12 @@ def _model_data(frame, design, outcome, predictors, reference, weights, outcome_
         w_all = design_weights(design, len(frame))
     ok = (y_all >= 0) & ~xmiss & (w_all > 0)
     n_dropped = int(((y_all < 0) | xmiss).sum())
+    n = int(ok.sum())
+    rows = None
+    if getattr(design, "freq", None) is not None:   # the cells of an engine design: rows
+        n_dropped = int(np.asarray(design.freq)[(y_all < 0) | xmiss].sum())
+        rows = np.asarray(design.npos, dtype=float)[ok]   # rows with a positive weight
+        n = int(rows.sum())
     y, X, w = y_all[ok], X_all[ok], w_all[ok]
     present = np.unique(y)
     if len(present) < len(levels):
@@ -479,8 +511,8 @@ def _model_data(frame, design, outcome, predictors, reference, weights, outcome_
         raise ValueError(f"predictor(s) {inf} have infinite values; set them to missing or "
                          "recode them first")
     _check_matrix(X, names, terms)
-    return _ModelData(y, X, w, ok, int(ok.sum()), n_dropped, levels, names, terms, enc,
-                      ordered_preds)
+    return _ModelData(y, X, w, ok, n, n_dropped, levels, names, terms, enc, ordered_preds,
+                      rows)
 
 
 def _variance(Ainv, S, x: _ModelData, design, use_design, weights, link, n_rows):

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from cxresearch.errors import ConvergenceWarning, NegativeItemWarning
+from cxresearch.sampling.engine import is_engine_design
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import resolve
 from cxresearch.statistics.design.results import Result, records_warnings
@@ -72,12 +73,25 @@ def _smc(R: np.ndarray) -> np.ndarray:
         return np.diag(R @ np.linalg.pinv(R))
 
 
-def _weighted_cov(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+def refuse_unweighable(items, npos) -> None:
+    """A weighted covariance needs two rows with a positive weight answering both items."""
+    few = [(items[i], items[j]) for i in range(len(items)) for j in range(i, len(items))
+           if npos[i, j] < 2]
+    if few:
+        raise ValueError(f"item pair(s) {few[:5]} have fewer than two respondents with a "
+                         "positive weight answering both; their weighted covariance is "
+                         "undefined")
+
+
+def _weighted_cov(X: np.ndarray, w: np.ndarray, items) -> np.ndarray:
     k = X.shape[1]
+    present = ~np.isnan(X)
+    pos = (present & (w > 0)[:, None]).astype(int)
+    refuse_unweighable(items, pos.T @ present.astype(int))
     C = np.empty((k, k))
     for i in range(k):
         for j in range(i, k):
-            ok = ~np.isnan(X[:, i]) & ~np.isnan(X[:, j])
+            ok = present[:, i] & present[:, j]
             ww = w[ok]
             xi, xj = X[ok, i], X[ok, j]
             mi, mj = np.average(xi, weights=ww), np.average(xj, weights=ww)
@@ -136,9 +150,11 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
 
     Parameters
     ----------
-    d : DataFrame, Design or Wave
+    d : DataFrame, Design, Wave or engine design
         Respondent answers. With a weighted Design the covariances are weighted; the intervals
-        still treat the rows as a simple random sample (the method column says so).
+        still treat the rows as a simple random sample (the method column says so). An engine
+        design (rows in DuckDB, Spark or files) gives the same numbers from per-pair sums
+        computed in the engine (:mod:`~cxresearch.statistics.relationships.engine_reliability`).
     items : list of str
         Item columns (numeric).
     keys : list of str, optional
@@ -166,14 +182,17 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
     """
     if missing not in ("pairwise", "listwise"):
         raise ValueError(f"missing must be 'pairwise' or 'listwise', got {missing!r}")
-    frame, design = resolve(d)
-    items, keys = _check_items_and_keys(frame, items, keys)
-    X, w, rev, nsub, how = _answers(frame, design, items, keys, missing)
-    weighted = w is not None and not np.allclose(w, w[0])
-    if weighted:
-        C = _weighted_cov(X, w)
+    if is_engine_design(d):   # rows in DuckDB/Spark: the same moments from aggregates
+        from cxresearch.statistics.relationships.engine_reliability import engine_moments
+        items, keys = _check_items_and_keys(d.columns, items, keys)
+        mom = engine_moments(d, items, keys, missing)
+        if mom["weighted"]:   # where the in-memory route's _weighted_cov refuses
+            refuse_unweighable(items, mom["npos"])
     else:
-        C = pd.DataFrame(X).cov().to_numpy()
+        frame, design = resolve(d)
+        items, keys = _check_items_and_keys(frame.columns, items, keys)
+        mom = _moments(frame, design, items, keys, missing, omega)
+    C, weighted, nsub, how = mom["C"], mom["weighted"], mom["nsub"], mom["how"]
     sd = np.sqrt(np.diag(C))
     R = C / np.outer(sd, sd)
     k = len(items)
@@ -205,15 +224,26 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
         from statsmodels.multivariate.factor import Factor
 
         # psych::omega factors cor(x, use = "pairwise"), not cov2cor of the covariances
-        Rf = R if weighted else pd.DataFrame(X).corr().to_numpy()
+        Rf = R if weighted else mom["corr"]
+        # a fixed start (communalities = squared multiple correlations): statsmodels' own
+        # start is random (fresh OS entropy), which made omega differ from run to run
+        h2 = np.clip(_smc(Rf), 0.05, 0.95) if np.isfinite(Rf).all() else np.full(k, 0.5)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fa = Factor(corr=Rf, n_factor=1, method="ml", nobs=nsub).fit()
-        if any("Convergence" in c.category.__name__ for c in caught):
+            try:
+                fa = Factor(corr=Rf, n_factor=1, method="ml", nobs=nsub).fit(
+                    start=(np.sqrt(h2)[:, None], 1 - h2))
+                uniq = np.asarray(fa.uniqueness, float)
+            except (np.linalg.LinAlgError, ValueError):
+                uniq = np.full(k, np.nan)
+        if not np.isfinite(uniq).all():
+            warnings.warn("omega: the one-factor maximum-likelihood factor analysis failed "
+                          "(a singular or degenerate correlation matrix); omega is not given "
+                          "(alpha does not depend on it)", ConvergenceWarning, stacklevel=2)
+        elif any("Convergence" in c.category.__name__ for c in caught):
             warnings.warn("omega: the one-factor maximum-likelihood factor analysis did not "
                           "converge; read omega with caution (alpha does not depend on it)",
                           ConvergenceWarning, stacklevel=2)
-        uniq = np.asarray(fa.uniqueness, float)
         rows.append(dict(measure="omega_total", estimate=1 - uniq.sum() / Rf.sum(), se=np.nan,
                          ci_low=np.nan, ci_high=np.nan,
                          method="McDonald's omega total, one-factor ML factor analysis, "
@@ -225,7 +255,8 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
     scale["method"] = scale["method"] + "; " + how
     scale = scale[["measure", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff",
                    "method"]]
-    item_df = _item_table(X, C, R, items, rev)
+    item_df = _item_table(mom["item_n"], mom["item_mean"], mom["item_sd"], C, R, items,
+                          mom["rev"])
     r_drop = item_df["r_drop"].to_numpy()
     neg = [it for it, r in zip(items, r_drop, strict=True) if r < 0]
     if neg:
@@ -240,14 +271,14 @@ def reliability(d, items, *, keys=None, missing: str = "pairwise", conf_level: f
     return ReliabilityResult(table=scale, items=item_df, missing=how, n=nsub, notes=notes)
 
 
-def _check_items_and_keys(frame, items, keys) -> tuple[list, list]:
+def _check_items_and_keys(columns, items, keys) -> tuple[list, list]:
     """The item columns (two or more, distinct, present) and the reverse-keyed ones."""
     if isinstance(items, str) or not isinstance(items, list | tuple | pd.Index):
         raise TypeError(f"items must be a list of column names, got {items!r:.80}")
     items = list(items)
     if len(items) < 2:
         raise ValueError(f"items needs at least two columns, got {items}")
-    absent = [c for c in items if c not in frame.columns]
+    absent = [c for c in items if c not in columns]
     if absent:
         raise ValueError(f"items {absent} are not columns of the data")
     dup = sorted({c for c in items if items.count(c) > 1})
@@ -286,7 +317,23 @@ def _answers(frame, design, items, keys, missing):
     return X, w, rev, nsub, how
 
 
-def _item_table(X, C, R, items, rev) -> pd.DataFrame:
+def _moments(frame, design, items, keys, missing, omega) -> dict:
+    """Covariances (weighted or not), correlations for omega and item statistics from the
+    rows in memory (the engine route computes the same: ``engine_reliability``)."""
+    X, w, rev, nsub, how = _answers(frame, design, items, keys, missing)
+    weighted = w is not None and not np.allclose(w, w[0])
+    if weighted:
+        C = _weighted_cov(X, w, items)
+    else:
+        C = pd.DataFrame(X).cov().to_numpy()
+    # psych::omega factors cor(x, use = "pairwise"), not cov2cor of the covariances
+    corr = pd.DataFrame(X).corr().to_numpy() if omega and not weighted else None
+    return {"C": C, "weighted": weighted, "nsub": nsub, "how": how, "rev": rev, "corr": corr,
+            "item_n": (~np.isnan(X)).sum(0), "item_mean": np.nanmean(X, 0),
+            "item_sd": np.nanstd(X, 0, ddof=1)}
+
+
+def _item_table(item_n, item_mean, item_sd, C, R, items, rev) -> pd.DataFrame:
     """Per item: n, mean, sd, corrected item-total r, item-rest r, alpha if dropped."""
     k = len(items)
     RC = R.copy()
@@ -302,7 +349,6 @@ def _item_table(X, C, R, items, rev) -> pd.DataFrame:
         else:
             a_drop[i] = sa_drop[i] = np.nan
     item_df = pd.DataFrame({
-        "item": items, "n": (~np.isnan(X)).sum(0), "mean": np.nanmean(X, 0),
-        "sd": np.nanstd(X, 0, ddof=1), "r_cor": r_cor, "r_drop": r_drop,
+        "item": items, "n": item_n, "mean": item_mean, "sd": item_sd, "r_cor": r_cor, "r_drop": r_drop,
         "alpha_if_dropped": a_drop, "std_alpha_if_dropped": sa_drop, "reversed": rev})
     return item_df
