@@ -12,13 +12,15 @@ Examples
 
 from __future__ import annotations
 
+from cxresearch.intake.engine_checks import check_engine
 from cxresearch.waves.engine import EngineWave
 
 __all__ = ["open_wave"]
 
 
 def open_wave(source, instrument, wave: str = "engine", *, synthetic: bool = False,
-              con=None, max_cells: int = 5_000_000, lonely_psu: str = "fail") -> EngineWave:
+              con=None, max_cells: int = 5_000_000, lonely_psu: str = "fail",
+              check: bool = True) -> EngineWave:
     """A wave of ``instrument`` whose rows stay where they are (DuckDB by default).
 
     Parameters
@@ -36,6 +38,14 @@ def open_wave(source, instrument, wave: str = "engine", *, synthetic: bool = Fal
         Where file sources are read; default an embedded DuckDB.
     max_cells, lonely_psu
         As :class:`~cxresearch.sampling.engine.EngineDesign`.
+    check : bool, default True
+        Check the rows against the codebook in the engine first
+        (:func:`~cxresearch.intake.engine_checks.engine_problems`: one aggregate query,
+        seconds for tens of millions of Parquet rows): values outside a scale, unknown levels,
+        bad flags, bad design columns, repeated ids, PII columns. ``False`` skips it: then the
+        caller vouches that the rows are what a stored wave holds (for instance rows written
+        by ``cxresearch ingest``, or checked once already); estimates on unchecked rows may
+        count a ``-99`` as an answer.
 
     Returns
     -------
@@ -45,6 +55,9 @@ def open_wave(source, instrument, wave: str = "engine", *, synthetic: bool = Fal
 
     Raises
     ------
+    IngestError
+        (A ValueError.) With ``check``: every problem of the rows at once, each with its
+        column, kind, count of rows and up to five example values (never PII values).
     ValueError
         A design column the codebook declares holds impossible values (as ``cx.Design``).
 
@@ -56,12 +69,15 @@ def open_wave(source, instrument, wave: str = "engine", *, synthetic: bool = Fal
     40000000
     >>> # In R: svydesign(ids=~1, data=arrow::open_dataset("feedback/")) (svydb/sqlsurvey)
     """
-    if not isinstance(synthetic, bool):
-        raise TypeError(f"synthetic must be True or False, got {synthetic!r}")
+    for name, flag in (("synthetic", synthetic), ("check", check)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
     manifest = {"wave": wave, "synthetic": synthetic}
     if isinstance(source, str) or hasattr(source, "__fspath__"):
         manifest["source_file"] = str(source)
     w = EngineWave(source, instrument, manifest, con=con, max_cells=max_cells,
                    lonely_psu=lonely_psu)
+    if check:
+        check_engine(w, w.instrument, name=manifest.get("source_file"))
     w.design()  # validate the design columns now, not in the middle of a report
     return w
