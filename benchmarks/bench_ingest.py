@@ -116,6 +116,88 @@ def _write_block(fh, N: int, start: int, header: bool) -> None:  # noqa: N803 - 
                                        include_header=header))
 
 
+def _write_parquet(path: Path, n: int, *, raw: bool) -> None:
+    """``n`` rows of the benchmark codebook as Parquet, in blocks of 1M rows (not timed).
+
+    ``raw=False``: as a stored wave holds them (codes as integers, level values, option flags
+    as booleans, numbers as doubles), what ``cx.open_wave`` checks in the engine.
+    ``raw=True``: as an export (the CSV's text columns), what ``cx.ingest`` reads."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if path.exists():
+        return
+    DATA.mkdir(exist_ok=True)
+    CODEBOOK.write_text(_codebook(), encoding="utf-8")
+    tmp = path.with_suffix(".tmp")
+    writer = None
+    for start in range(0, n, N):
+        k = min(N, n - start)
+        rng = np.random.default_rng(start)
+        cols: dict[str, pa.Array] = {}
+        cols["respondent_id"] = pa.array(np.char.add("R", np.arange(start, start + k)
+                                                     .astype(str)))
+        cols["weight"] = pa.array(np.round(rng.gamma(4.0, 0.25, k), 4))
+        for i in range(30):
+            codes = rng.integers(1, 6, k)
+            miss = rng.random(k) < 0.01
+            if raw:
+                codes[miss] = -99
+                cols[f"agree_{i:02d}"] = pa.array(codes.astype(str))
+            else:
+                cols[f"agree_{i:02d}"] = pa.array(codes, mask=miss)
+        for i in range(8):
+            cols[f"score_{i}"] = pa.array(rng.integers(0, 11, k))
+        for i in range(5):
+            vals = ROLES if raw else ["v1", "v2", "v3"]
+            cols[f"role_{i}"] = pa.array(np.array(vals, dtype=object)[rng.integers(0, 3, k)],
+                                         type=pa.string())
+        for i in range(3):
+            cols[f"amount_{i}"] = pa.array(np.round(rng.uniform(0, 100, k), 1))
+        cols["comment"] = pa.array(np.where(rng.random(k) < 0.9, None,
+                                            np.char.add("note ", rng.integers(0, 10**6, k)
+                                                        .astype(str))))
+        pick = rng.random((k, 6)) < 0.3
+        pick[pick.sum(axis=1) > 3] = False
+        if raw:
+            opts = np.array(OPTIONS, dtype=object)
+            cols["channels"] = pa.array([";".join(opts[r]) for r in pick], type=pa.string())
+        else:
+            for j in range(6):
+                cols[f"channels__o{j + 1}"] = pa.array(pick[:, j])
+        table = pa.table(cols)
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, table.schema)
+        writer.write_table(table, row_group_size=256 * 1024)
+    writer.close()
+    tmp.replace(path)
+
+
+def _hwm() -> float:
+    """Peak resident set size of this process so far, MiB (``VmHWM``)."""
+    with open("/proc/self/status") as fh:
+        return next(float(x.split()[1]) for x in fh if x.startswith("VmHWM")) / 1024
+
+
+def _check_peak(n: int) -> None:
+    """In a fresh process: the engine checks (``cx.open_wave(..., check=True)`` without the
+    design) over ``n`` stored-form rows; seconds and peak RSS."""
+    sys.path.insert(0, str(HERE.parent))
+    from cxresearch.codebooks.instrument import load_instrument
+    from cxresearch.intake.engine_checks import engine_problems
+
+    path = DATA / f"stored_{n // 1_000_000}m.parquet"
+    inst = load_instrument(CODEBOOK)
+    base = _hwm()
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    found = engine_problems(str(path), inst)
+    sec, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    print(f"{n:>11,} rows  Parquet {path.stat().st_size / 2**20:7.0f} MiB  engine checks "
+          f"{sec:6.1f} s wall, {cpu:6.1f} CPU s  peak RSS {_hwm():6.0f} MiB (before "
+          f"{base:.0f})  problems {len(found)}", flush=True)
+
+
 def case_ingest() -> list[dict]:
     sys.path.insert(0, str(HERE.parent))
     _generate()
@@ -190,10 +272,19 @@ if __name__ == "__main__":  # manual run: python benchmarks/bench_ingest.py [--r
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, nargs="*", default=None,
                     help="measure peak memory at these sizes (each in a fresh process)")
+    ap.add_argument("--check-rows", type=int, nargs="*", default=None,
+                    help="time the engine checks over stored-form Parquet of these sizes")
     ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--one-check", type=int, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
         _peak(a.one)
+    elif a.one_check:
+        _check_peak(a.one_check)
+    elif a.check_rows:
+        for n in a.check_rows:
+            _write_parquet(DATA / f"stored_{n // 1_000_000}m.parquet", n, raw=False)
+            subprocess.run([sys.executable, __file__, "--one-check", str(n)], check=True)
     elif a.rows:
         for n in a.rows:
             _generate(n, _csv(n))   # here: the measuring process only ingests

@@ -4,9 +4,11 @@ A wave opened where its rows live (:func:`cxresearch.open_wave`: a Parquet folde
 memory, a DuckDB relation, a Spark table) never passes through ingest's row-by-row
 validation. :func:`engine_problems` asks the engine instead: it builds, for every codebook
 column, a boolean expression "this row holds a value a stored wave may not hold" and counts
-them all in **one aggregate query** (one scan of the data, whatever the number of columns);
-only when something is wrong does a second query fetch up to five example values per problem
-(``LIMIT``-ed, so it stops early), and a third, for a repeated respondent id, five of the
+them all in **one aggregate query** (one scan of the data, whatever the number of columns),
+after a screen of each column's minimum and maximum that clears the range checks it can
+prove (answered from a Parquet file's statistics, without reading the rows). Only when
+something is wrong does another query fetch up to five example values per problem
+(``LIMIT``-ed, so it stops early), and one more, for a repeated respondent id, five of the
 repeated ids.
 
 What is counted, per column (the rules of ingest, see CONTRIBUTING.md, "How answers are
@@ -50,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -71,10 +74,11 @@ class _Check:
     kind: str
     what: str                      # "N row(s) <what>"
     hint: str | None
-    bad: object = None             # ibis boolean expression (None: column-level, count given)
+    bad: object = None             # ibis boolean expression (None: counted otherwise)
     show: str | None = None        # column whose values are examples (None: no examples)
     count: int | None = None       # column-level problems: known without a query
-    only_if: str | None = None     # aggregate name that must be > 0 (design columns)
+    only_if: str | None = None     # column that must hold a value (design columns)
+    clear: object = None           # (min, max) of ``show`` -> True: no row can be bad
     examples: list = field(default_factory=list)
 
 
@@ -99,27 +103,68 @@ def _kind_of(dt) -> str:
     return "other"
 
 
+def _finite(*v) -> bool:
+    return all(x is not None and math.isfinite(float(x)) for x in v)
+
+
+def _within(lo_ok: float | None, hi_ok: float | None):
+    """A screen: the column's minimum and maximum lie within [lo_ok, hi_ok] (or it is empty)."""
+    def clear(lo, hi) -> bool:
+        if lo is None and hi is None:
+            return True
+        return (_finite(lo, hi) and (lo_ok is None or float(lo) >= lo_ok)
+                and (hi_ok is None or float(hi) <= hi_ok))
+    return clear
+
+
+def _contiguous(codes) -> bool:
+    return bool(codes) and sorted(codes) == list(range(min(codes), max(codes) + 1))
+
+
 def _as_number(t, col: str, kind: str, checks: list, item_id: str):
     """A float64 expression of a numeric item's column (text parsed with TRY_CAST, what does
     not parse counted), and the 'present' mask (not NULL, not NaN); None for another type."""
     c = t[col]
-    if kind in ("int", "float"):
+    if kind == "int":
+        return c, c.notnull()
+    if kind == "float":
         x = c.cast("float64")
-    elif kind == "str":
+        return x, x.notnull() & ~x.isnan()
+    if kind == "str":
         s = c.strip()
         x = s.try_cast("float64")
         checks.append(_Check(col, "not_a_number", "hold text that is not a number",
                              f"item {item_id!r} stores numbers", (s != "") & x.isnull(), col))
         return x, x.notnull() & ~x.isnan()
-    else:
-        return None, None
-    return x, x.notnull() & ~x.isnan() if kind == "float" else x.notnull()
+    return None, None
 
 
 def _wrong_type(t, col: str, dt, item, want: str) -> _Check:
     return _Check(col, "wrong_type", f"hold values of type {dt} where item {item.id!r} "
                   f"({item.type}) stores {want}", "convert the column before opening it",
                   t[col].notnull(), col)
+
+
+def _coded_checks(item, col, kind, x, present, checks: list) -> None:
+    """likert/rating/nps_0_10: whole numbers among the item's codes."""
+    codes = item.codes
+    span = (f"{min(codes)}..{max(codes)}" if _contiguous(codes)
+            else ", ".join(map(str, codes))) if codes else "none"
+    miss = item.missing_codes
+    hint = (f"missing codes ({', '.join(map(str, miss))}) are NULL in a stored wave" if miss
+            else f"item {item.id!r} stores codes {span}")
+    screen = _within(min(codes), max(codes)) if _contiguous(codes) else None
+    if kind == "int":
+        checks.append(_Check(col, "out_of_scale", f"hold a code outside the scale {span}",
+                             hint, present & ~x.isin(codes), col, clear=screen))
+        return
+    whole = (x % 1.0) == 0
+    checks.append(_Check(col, "not_integer", "hold a value that is not a whole number",
+                         f"item {item.id!r} stores codes {span}",
+                         present & ~x.isinf() & ~whole, col))
+    checks.append(_Check(col, "out_of_scale", f"hold a code outside the scale {span}", hint,
+                         present & (x.isinf() | (whole & ~x.isin([float(k) for k in codes]))),
+                         col, clear=screen if kind == "float" else None))
 
 
 def _item_checks(t, item, schema, checks: list) -> None:   # noqa: C901 - one branch per type
@@ -136,70 +181,67 @@ def _item_checks(t, item, schema, checks: list) -> None:   # noqa: C901 - one br
         if item.type == "single":
             values = list(item.values)
             codes = [lv.code for lv in item.levels]
+            screen = None
             if kind == "str":
                 ok = c.isin(values + [str(k) for k in codes])
-            elif kind in ("int", "float"):
-                ok = c.cast("float64").isin([float(k) for k in codes])
-                if kind == "float":
-                    ok = ok | c.isnan()
+            elif kind == "int":
+                ok = c.isin(codes)
+                screen = _within(min(codes), max(codes)) if _contiguous(codes) else None
+            elif kind == "float":
+                ok = c.isin([float(k) for k in codes]) | c.isnan()
             else:
                 checks.append(_wrong_type(t, col, dt, item, "level values"))
                 continue
             checks.append(_Check(col, "not_a_level", "hold a value that is not a level of "
                                  f"item {item.id!r}", "levels: " + ", ".join(values[:12])
                                  + (", ..." if len(values) > 12 else "")
-                                 + " (or their codes)", c.notnull() & ~ok, col))
+                                 + " (or their codes)", c.notnull() & ~ok, col, clear=screen))
         elif item.type in ("likert", "rating", "nps_0_10", "numeric", "weight", "fpc"):
             x, present = _as_number(t, col, kind, checks, item.id)
             if x is None:
                 checks.append(_wrong_type(t, col, dt, item, "numbers"))
                 continue
+            numeric = kind in ("int", "float")
             if item.type == "numeric":
                 checks.append(_Check(col, "not_finite", "hold an infinite value",
-                                     "a stored wave holds finite numbers only", present
-                                     & x.isinf(), col))
+                                     "a stored wave holds finite numbers only",
+                                     present & x.isinf(), col,
+                                     clear=_within(None, None) if numeric else None))
                 if item.scale_min is not None:
                     checks.append(_Check(col, "below_minimum", "hold a value below the "
                                          f"minimum {item.scale_min:g}", None,
-                                         present & ~x.isinf() & (x < item.scale_min), col))
+                                         present & ~x.isinf() & (x < item.scale_min), col,
+                                         clear=_within(item.scale_min, None) if numeric
+                                         else None))
                 if item.scale_max is not None:
                     checks.append(_Check(col, "above_maximum", "hold a value above the "
                                          f"maximum {item.scale_max:g}", None,
-                                         present & ~x.isinf() & (x > item.scale_max), col))
+                                         present & ~x.isinf() & (x > item.scale_max), col,
+                                         clear=_within(None, item.scale_max) if numeric
+                                         else None))
             elif item.type == "weight":
+                missing = ~present if kind == "int" else ~present | x.isinf()
                 checks.append(_Check(col, "weight_missing", "have no weight (missing or "
-                                     "not finite)", "every respondent needs one",
-                                     ~present | x.isinf(), None, only_if=f"__any_{col}"))
+                                     "not finite)", "every respondent needs one", missing,
+                                     None, only_if=col))
                 checks.append(_Check(col, "weight_negative", "have a negative weight",
-                                     "weights are non-negative", present & (x < 0), col))
+                                     "weights are non-negative", present & (x < 0), col,
+                                     clear=_within(0.0, None) if numeric else None))
             elif item.type == "fpc":
                 checks.append(_Check(col, "fpc_invalid", "have an fpc that is missing, not "
                                      "finite or not positive", "every respondent needs one",
-                                     ~present | x.isinf() | (x <= 0), col,
-                                     only_if=f"__any_{col}"))
+                                     ~present | x.isinf() | (x <= 0), col, only_if=col))
             else:
-                codes = item.codes
-                span = (f"{min(codes)}..{max(codes)}" if codes == list(range(min(codes),
-                        max(codes) + 1)) else ", ".join(map(str, codes))) if codes else "none"
-                miss = item.missing_codes
-                checks.append(_Check(col, "not_integer", "hold a value that is not a whole "
-                                     "number", f"item {item.id!r} stores codes {span}",
-                                     present & ~x.isinf() & (x != x.floor()), col))
-                checks.append(_Check(col, "out_of_scale", "hold a code outside the scale "
-                                     f"{span}", "missing codes "
-                                     f"({', '.join(map(str, miss))}) are NULL in a stored "
-                                     "wave" if miss else f"item {item.id!r} stores codes {span}",
-                                     present & (x.isinf() | ((x == x.floor())
-                                                             & ~x.isin([float(k)
-                                                                        for k in codes]))),
-                                     col))
+                _coded_checks(item, col, kind, x, present, checks)
         elif item.type == "multi":
             if kind == "bool":
                 continue
-            if kind in ("int", "float"):
-                ok = c.cast("float64").isin([0.0, 1.0])
-                if kind == "float":
-                    ok = ok | c.isnan()
+            screen = None
+            if kind == "int":
+                ok = c.isin([0, 1])
+                screen = _within(0, 1)
+            elif kind == "float":
+                ok = c.isin([0.0, 1.0]) | c.isnan()
             elif kind == "str":
                 ok = c.strip().lower().isin(list(_TRUTHY))
             else:
@@ -207,15 +249,11 @@ def _item_checks(t, item, schema, checks: list) -> None:   # noqa: C901 - one br
                 continue
             checks.append(_Check(col, "not_a_flag", "hold a value that is not true/false "
                                  "or 0/1", f"option columns of item {item.id!r} are flags",
-                                 c.notnull() & ~ok, col))
+                                 c.notnull() & ~ok, col, clear=screen))
         if item.type in ("strata", "psu"):
             checks.append(_Check(col, f"{item.type}_missing", f"have no {item.type}",
-                                 "every respondent needs one", c.isnull(), None,
-                                 only_if=f"__any_{col}"))
-        elif item.type == "id":
-            checks.append(_Check(col, "id_missing", "have no respondent id",
-                                 "every respondent needs one", c.isnull(), None))
-        elif item.required and item.type != "multi":
+                                 "every respondent needs one", c.isnull(), None, only_if=col))
+        elif item.required and item.type not in ("multi", "id", "weight", "fpc"):
             miss = c.isnull()
             if kind == "float":
                 miss = miss | c.isnan()
@@ -226,8 +264,8 @@ def _item_checks(t, item, schema, checks: list) -> None:   # noqa: C901 - one br
     if item.type == "multi" and cols:
         flags = [_flag(t[c], _kind_of(schema[c])) for c in cols]
         flags = [f for f in flags if f is not None]
-        if flags and item.max_choices:
-            chosen = sum(f.fill_null(False).cast("int64") for f in flags)
+        if flags and item.max_choices and item.max_choices < len(flags):
+            chosen = sum(f.ifelse(1, 0) for f in flags)
             checks.append(_Check(item.id, "too_many_choices", f"chose more than "
                                  f"{item.max_choices} options of item {item.id!r}",
                                  f"choose at most {item.max_choices}",
@@ -271,7 +309,13 @@ def _pii_checks(t, inst, checks: list) -> None:
 
 def engine_problems(source, instrument, *, con=None, examples: int = EXAMPLES) -> list[dict]:
     """Every value of ``source`` a stored wave of ``instrument`` may not hold, counted in the
-    engine (module docstring: what is checked; one aggregate query).
+    engine (module docstring: what is checked).
+
+    Two aggregate queries at most: a *screen* of every checked column's minimum and maximum
+    (which DuckDB answers from a Parquet file's statistics without reading the rows), which
+    clears the range checks it can prove (codes within the scale, numbers within their
+    bounds, weights non-negative); then **one** aggregate counting every check left, the
+    respondent ids and their distinct values. Examples are fetched only for problems found.
 
     Parameters
     ----------
@@ -310,40 +354,49 @@ def engine_problems(source, instrument, *, con=None, examples: int = EXAMPLES) -
             _item_checks(t, item, schema, checks)
     id_col = inst.id_column()
     id_col = id_col if id_col in schema and not inst.items[id_col].pii else None
+    weights = [c for c in schema if c in inst.items and inst.items[c].type == "weight"
+               and _kind_of(schema[c]) in ("int", "float")]
+    # 1. the screen: minimum and maximum of every screened column (Parquet statistics)
+    screened = list(dict.fromkeys([ck.show for ck in checks if ck.clear is not None]
+                                  + [ck.only_if for ck in checks if ck.only_if] + weights))
     agg = {"__n": t.count()}
-    for i, ck in enumerate(checks):
-        if ck.bad is not None:
-            agg[f"__c{i}"] = ck.bad.fill_null(False).cast("int64").sum()
-        if ck.only_if and ck.only_if not in agg:
-            agg[ck.only_if] = t[ck.column].notnull().cast("int64").sum()
+    for j, col in enumerate(screened):
+        agg[f"__lo{j}"] = t[col].min()
+        agg[f"__hi{j}"] = t[col].max()
+    row = t.aggregate(**agg).to_pyarrow().to_pylist()[0]
+    n = int(row["__n"] or 0)
+    lo = {col: row[f"__lo{j}"] for j, col in enumerate(screened)}
+    hi = {col: row[f"__hi{j}"] for j, col in enumerate(screened)}
+    left = [ck for ck in checks
+            if not (ck.only_if and hi[ck.only_if] is None)   # a design column without any
+            and not (ck.clear is not None and ck.clear(lo[ck.show], hi[ck.show]))]  # value
+    # 2. one aggregate: every check the screen did not clear, and the respondent ids
+    agg = {f"__c{i}": ck.bad.ifelse(1, 0).sum() for i, ck in enumerate(left)
+           if ck.bad is not None}
     if id_col is not None:
         agg["__ids"] = t[id_col].count()
         agg["__idd"] = t[id_col].nunique()
-    for col, item in ((c, inst.items[c]) for c in schema if c in inst.items):
-        if item.type == "weight":
-            x = t[col].cast("float64") if _kind_of(schema[col]) in ("int", "float") else None
-            if x is not None:
-                agg[f"__wpos_{col}"] = (x > 0).fill_null(False).cast("int64").sum()
-    row = t.aggregate(**agg).to_pyarrow().to_pylist()[0]
-    n = int(row["__n"] or 0)
+    row = t.aggregate(**agg).to_pyarrow().to_pylist()[0] if agg and n else {}
     found: list[_Check] = []
-    for i, ck in enumerate(checks):
-        if ck.only_if and not row[ck.only_if]:
-            continue   # a design column without any value counts as absent
-        ck.count = int(row[f"__c{i}"] or 0) if ck.bad is not None else ck.count
+    for i, ck in enumerate(left):
+        ck.count = int(row.get(f"__c{i}") or 0) if ck.bad is not None else ck.count
         if ck.count:
             found.append(ck)
-    for key, v in row.items():
-        flagged = {ck.column for ck in found if ck.kind.startswith("weight")}
-        if (key.startswith("__wpos_") and n and v == 0 and row.get(f"__any_{key[7:]}", 1)
-                and key[7:] not in flagged):
-            found.append(_Check(key[7:], "weights_all_zero", "(all): every weight is zero",
+    flagged = {ck.column for ck in found if ck.kind.startswith("weight")}
+    for col in weights:
+        if n and hi[col] is not None and float(hi[col]) == 0 and col not in flagged:
+            found.append(_Check(col, "weights_all_zero", "(all): every weight is zero",
                                 "a design needs a positive weight", count=n))
-    if id_col is not None and row["__ids"] != row["__idd"]:
-        rep = _Check(id_col, "id_repeated", "repeat a respondent id already used by another "
-                     "row", "one row per respondent", count=int(row["__ids"] - row["__idd"]))
-        rep.examples = _repeated_ids(t, id_col, examples) if examples else []
-        found.append(rep)
+    if id_col is not None and n:
+        if row["__ids"] < n:
+            found.append(_Check(id_col, "id_missing", "have no respondent id",
+                                "every respondent needs one", count=n - int(row["__ids"])))
+        if row["__ids"] != row["__idd"]:
+            rep = _Check(id_col, "id_repeated", "repeat a respondent id already used by "
+                         "another row", "one row per respondent",
+                         count=int(row["__ids"] - row["__idd"]))
+            rep.examples = _repeated_ids(t, id_col, examples) if examples else []
+            found.append(rep)
     if examples:
         _fetch_examples(t, [ck for ck in found if ck.show and ck.bad is not None], examples)
     return [_as_dict(ck) for ck in found]
