@@ -117,53 +117,64 @@ def ingest_streamed(inst, path: Path, wave: str, *, on_error: str, replace: bool
 
 
 def ingest_sources(inst, sources: list, wave: str, *, on_error: str, replace: bool, root,
-                   synthetic, encoding, trust_file_labels: bool, label: str,
-                   read_whole) -> StreamedWave:
+                   synthetic, encoding, trust_file_labels: bool, label: str, read_whole,
+                   whole=()) -> StreamedWave:
     """One wave from several exports (``sources``: paths), all or nothing; each file's
     problems carry its name (``file``), a respondent id repeated in two files is a problem
     (counted in DuckDB over the kept rows), and each file's kept rows start a part file.
-    ``read_whole(path)`` gives a file that cannot be read in batches as one block."""
+    ``read_whole(path)`` gives a file that cannot be read in batches (or is in ``whole``) as
+    one block."""
     folder = stream_folder(inst.name, wave, root)
+    run = _Run(inst, folder, on_error=on_error, trust_file_labels=trust_file_labels,
+               tag_files=True)
     try:
-        run = _Run(inst, folder, on_error=on_error, trust_file_labels=trust_file_labels,
-                   tag_files=True)
-        files = []
         for path in sources:
             try:
-                blocks = batches(path, encoding)
-                first = next(blocks, None)
-            except NotStreamable:
-                blocks, first = iter(()), read_whole(path)
-            run.feed(path, _chain(first, blocks, path, read_whole), new_part=True)
-            files.append(run.sources[-1])
+                try:
+                    if path in whole:
+                        raise NotStreamable("read whole")
+                    blocks = batches(path, encoding)
+                    first = next(blocks, None)
+                except NotStreamable:
+                    blocks, first = iter(()), read_whole(path)
+                run.feed(path, _chain(first, blocks), new_part=True)
+            except IngestError as exc:   # the file cannot be read: its problems, then on
+                run.file_failed(path, exc.problems)
         run.folder_ids_check()
-        sha = _combined_sha(files)
-        manifest = run.manifest(wave, Path(sources[0]), sha, synthetic, folder_sources=files,
-                                label=label, depth=1)
+        sha = _combined_sha(run.sources)
+        manifest = run.manifest(wave, Path(sources[0]), sha, synthetic,
+                                folder_sources=run.sources, label=label, depth=1)
         out = run.wave(manifest, label)
         write_wave(out, replace=replace, root=root)
         return out
     finally:
+        run.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _chain(first, rest, path, read_whole):
+def _chain(first, rest):
     if first is None:
         return
     yield first
     try:
         yield from rest
     except NotStreamable:   # only a CSV decides this after its first block
-        raise _Restart(path) from None
+        raise _Restart() from None
 
 
 class _Restart(Exception):
     """A file of a folder turned out not streamable after its first block: the folder ingest
     starts again, reading that file whole (:mod:`cxresearch.intake.folder`)."""
 
-    def __init__(self, path):
-        super().__init__(str(path))
-        self.path = path
+    path = None
+
+
+def _restart_names(blocks, path):
+    try:
+        yield from blocks
+    except _Restart as again:
+        again.path = path
+        raise
 
 
 def _combined_sha(files: list[dict]) -> str:
@@ -225,7 +236,7 @@ class _Run:
         read0, kept0, blank0 = self.n_read, self.n_kept, self.blank
         fresh = new_part
         try:
-            for raw in blocks:
+            for raw in _restart_names(blocks, path):
                 probs = RowProblems(raw)
                 if assigned is None:
                     info = dict(raw.info)
@@ -294,6 +305,19 @@ class _Run:
                              "rows_kept": self.n_kept - kept0,
                              **({"blank_rows_skipped": self.blank - blank0}
                                 if self.blank > blank0 else {})})
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def file_failed(self, path: Path, problems: list[dict]) -> None:
+        """A file of a folder that could not be read: its problems, as fatal ones."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        for k, p in enumerate(problems):
+            self.fatal[(path.name, "unreadable", k)] = self._tagged(p, path)
 
     def _tagged(self, p: dict, path: Path) -> dict:
         p = {k: redact(v) for k, v in p.items()}

@@ -28,7 +28,8 @@ import pandas as pd
 
 from cxresearch.sampling.engine import EngineDesign
 from cxresearch.sampling.sources import as_table, describe_source
-from cxresearch.waves.storage import Wave, _check_label, _resolve_instrument
+from cxresearch.waves.folders import _check_label
+from cxresearch.waves.wave import Wave, _resolve_instrument
 
 __all__ = ["EngineWave", "is_engine_wave"]
 
