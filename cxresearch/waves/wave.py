@@ -129,13 +129,15 @@ class Wave:
 class StreamedWave(Wave):
     """A wave whose answers were written to Parquet batch by batch (a large export): its
     ``data`` is read from the file the first time it is used, so that ingesting a file never
-    holds all its rows in memory. Before it is written, ``staged`` is the Parquet file and
-    ``data`` an empty frame with the codebook's columns and dtypes."""
+    holds all its rows in memory. Before it is written, ``staged`` is the Parquet file (or
+    the list of part files, stored as ``responses/part-NNNNN.parquet``) and ``data`` an empty
+    frame with the codebook's columns and dtypes."""
 
-    def __init__(self, empty: pd.DataFrame, instrument, manifest: dict, staged: Path,
-                 quarantine=None):
+    def __init__(self, empty: pd.DataFrame, instrument, manifest: dict,
+                 staged: Path | list[Path], quarantine=None):
         super().__init__(empty, instrument, manifest, quarantine=quarantine)
-        self.staged: Path | None = Path(staged)
+        self.staged: Path | list[Path] | None = (
+            [Path(p) for p in staged] if isinstance(staged, list | tuple) else Path(staged))
         self._loaded = False   # until written, ``data`` is the empty frame
 
     @property
