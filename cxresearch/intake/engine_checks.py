@@ -52,8 +52,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import re
 from dataclasses import dataclass, field
 
 from cxresearch.codebooks.instrument import load_instrument
@@ -61,11 +63,14 @@ from cxresearch.errors import IngestError
 from cxresearch.intake.privacy import redact
 from cxresearch.sampling.sources import as_table
 
-__all__ = ["EXAMPLES", "check_engine", "engine_problems"]
+__all__ = ["EXAMPLES", "MEMORY_LIMIT", "check_engine", "engine_problems"]
 
 #: example values shown per problem
 EXAMPLES = 5
 _TRUTHY = ("0", "1", "true", "false")
+#: DuckDB's memory limit while the checks run (see :func:`engine_problems`)
+MEMORY_LIMIT = "1GB"
+_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
 
 
 @dataclass
@@ -307,7 +312,42 @@ def _pii_checks(t, inst, checks: list) -> None:
                                  "it (its values are not shown)", t[col].notnull(), None))
 
 
-def engine_problems(source, instrument, *, con=None, examples: int = EXAMPLES) -> list[dict]:
+def _duckdb_of(t):
+    """The DuckDB connection an Ibis table lives on, or None (another engine)."""
+    try:
+        backend = t.get_backend()
+    except Exception:  # noqa: BLE001 - an unbound memtable
+        return None
+    return getattr(backend, "con", None) if getattr(backend, "name", "") == "duckdb" else None
+
+
+@contextlib.contextmanager
+def _memory_limit(t, limit: str | None):
+    """DuckDB's ``memory_limit`` set to ``limit`` for the checks, then restored: the distinct
+    respondent ids of 50M rows take 3 GB in a hash table, and DuckDB spills to its temporary
+    folder instead when told to stay under a limit."""
+    con = _duckdb_of(t) if limit else None
+    if con is None:
+        yield
+        return
+    old = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"SET memory_limit = '{limit}'").fetchall()
+    import duckdb
+
+    fresh = duckdb.connect()
+    try:
+        default = fresh.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    finally:
+        fresh.close()
+    try:
+        yield
+    finally:   # the default back exactly (its printed form is rounded), else the setting
+        con.execute("RESET memory_limit" if old == default
+                    else f"SET memory_limit = '{old}'").fetchall()
+
+
+def engine_problems(source, instrument, *, con=None, examples: int = EXAMPLES,
+                    memory_limit: str | None = MEMORY_LIMIT) -> list[dict]:
     """Every value of ``source`` a stored wave of ``instrument`` may not hold, counted in the
     engine (module docstring: what is checked).
 
@@ -327,6 +367,10 @@ def engine_problems(source, instrument, *, con=None, examples: int = EXAMPLES) -
         Where a file source is read (default: an embedded DuckDB).
     examples : int
         Example values per problem (never from a PII column).
+    memory_limit : str or None
+        On DuckDB, its ``memory_limit`` while the checks run (restored afterwards), so that
+        counting distinct respondent ids of tens of millions of rows spills to disk instead
+        of holding them all; ``None`` leaves the engine's setting.
 
     Returns
     -------
@@ -343,9 +387,18 @@ def engine_problems(source, instrument, *, con=None, examples: int = EXAMPLES) -
     """
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 0:
         raise ValueError(f"examples must be a non-negative integer, got {examples!r}")
+    if memory_limit is not None and not (isinstance(memory_limit, str)
+                                         and _SIZE.fullmatch(memory_limit)):
+        raise ValueError(f"memory_limit must be a size such as '1GB' or None, got "
+                         f"{memory_limit!r}")
+    t = _table(source, con)
+    with _memory_limit(t, memory_limit):
+        return _problems(t, instrument, examples)
+
+
+def _problems(t, instrument, examples: int) -> list[dict]:
     inst = load_instrument(instrument) if isinstance(instrument, str | os.PathLike) \
         else instrument
-    t = _table(source, con)
     schema = dict(t.schema().items())
     checks: list[_Check] = []
     _pii_checks(t, inst, checks)

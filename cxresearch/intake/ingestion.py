@@ -317,9 +317,16 @@ def summary(w, where=None) -> str:
     lines = [f"{m['study']}/{m['wave']}: {m['rows_read']} rows read, {m['rows_kept']} kept, "
              f"{m['rows_rejected']} rejected" + (" (synthetic example)" if m.get("example")
                                                  else "")]
-    lines.append(f"  source {printable(m['source_file'])} ({r.get('format')}"
-                 + (f", {r['encoding']}" if r.get("encoding") else "")
-                 + (", Qualtrics" if r.get("qualtrics") else "") + ")")
+    files = m.get("source_files")
+    if files:   # a folder of exports
+        kinds = ", ".join(sorted({str(f.get("format")) for f in files}))
+        lines.append(f"  source folder {printable(m['source_file'])}: {len(files)} file(s) "
+                     f"({kinds}), {printable(files[0]['file'])} … "
+                     f"{printable(files[-1]['file'])}")
+    else:
+        lines.append(f"  source {printable(m['source_file'])} ({r.get('format')}"
+                     + (f", {r['encoding']}" if r.get("encoding") else "")
+                     + (", Qualtrics" if r.get("qualtrics") else "") + ")")
     for reason, cols in (m.get("columns_dropped") or {}).items():
         lines.append(f"  dropped {len(cols)} {reason} column(s): {', '.join(cols)}")
     for rej in m.get("rejections", []):

@@ -261,12 +261,12 @@ class _Run:
                 for c in probs.counts():
                     self.counts[(c["reason"], c["column"])] += c["count"]
                 keep = ~probs.bad
-                self.n_read += raw.n
+                self.n_read += raw.n + len(raw.bad_rows)   # unreadable records too
                 self.n_kept += int(keep.sum())
                 if self.id_item in cols:   # 64-bit hashes of the kept ids: 8 bytes a row
                     kept = pd.Series(cols[self.id_item])[keep].dropna().astype(str)
                     self.ids.append(pd.util.hash_array(kept.to_numpy(dtype=object)))
-                if probs.bad.any():
+                if probs.bad.any() or raw.bad_rows:
                     q = _quarantine(raw, probs, assigned, self.suspected, inst)
                     if self.tag:
                         q.insert(0, "_source_file", path.name)

@@ -248,3 +248,30 @@ def test_check_engine_on_an_engine_wave(rows, tmp_path):
     check_engine(w.design(), "mitto_cx")
     with pytest.raises(ValueError, match="examples"):
         engine_problems(w, "mitto_cx", examples=-1)
+
+
+def test_memory_limit_is_restored(rows, tmp_path):
+    from cxresearch.intake import engine_checks
+
+    path = tmp_path / "ok.parquet"
+    rows.to_parquet(path, index=False)
+    w = cx.open_wave(str(path), "mitto_cx", wave="w1", check=False)
+    con = engine_checks._duckdb_of(w._table)
+    setting = "SELECT current_setting('memory_limit')"
+    before = con.execute(setting).fetchall()[0][0]
+    seen = []
+    real = engine_checks._problems
+
+    def spy(t, inst, k):
+        seen.append(con.execute(setting).fetchall()[0][0])
+        return real(t, inst, k)
+
+    import pytest as _pt
+    with _pt.MonkeyPatch.context() as mp:
+        mp.setattr(engine_checks, "_problems", spy)
+        assert engine_problems(w, "mitto_cx", memory_limit="300MB") == []
+    assert seen and seen[0] != before and "MB" in seen[0].replace("MiB", "MB")
+    assert con.execute(setting).fetchall()[0][0] == before
+    for bad in ("lots", "1 GBs", 5, ""):
+        with pytest.raises(ValueError, match="memory_limit"):
+            engine_problems(w, "mitto_cx", memory_limit=bad)

@@ -112,7 +112,7 @@ def test_engine_wave_from_storage(monkeypatch, tmp_path, px):
     assert isinstance(eng, EngineWave) and eng.path == mem.path
     assert eng.n_rows == 1000 and eng.manifest["rows_kept"] == 1000
     with pytest.raises(TypeError, match="engine"):
-        eng.data
+        _ = eng.data
     for fn, args in ((cx.mean, ("sat",)), (cx.nps, ("rec",)), (cx.proportion, ("region",))):
         a, b = fn(mem, *args), fn(eng, *args)
         np.testing.assert_allclose(b["estimate"].to_numpy(float),
