@@ -239,16 +239,16 @@ def _csv(n: int) -> Path:
     return DATA / f"bench_{n // 1000}k.csv" if n != N else CSV
 
 
-def _peak(n: int) -> None:
+def _raw_parquet(n: int) -> Path:
+    return DATA / f"export_{n}.parquet"
+
+
+def _peak(n: int, parquet: bool = False) -> None:
     """In a fresh process: ingest the ``n``-row file and print seconds and peak RSS (the
     process's ``VmHWM``: ``ru_maxrss`` would carry over the parent's peak across exec)."""
-
-    def hwm() -> float:
-        with open("/proc/self/status") as fh:
-            return next(float(x.split()[1]) for x in fh if x.startswith("VmHWM")) / 1024
-
+    hwm = _hwm
     sys.path.insert(0, str(HERE.parent))
-    csv = _csv(n)
+    csv = _raw_parquet(n) if parquet else _csv(n)
     import cxresearch as cx
     from cxresearch.codebooks.instrument import load_instrument
 
@@ -260,7 +260,8 @@ def _peak(n: int) -> None:
         sec = time.perf_counter() - t0
     peak = hwm()
     size = csv.stat().st_size / 2**20
-    print(f"{n:>9,} rows  file {size:7.0f} MiB  ingest {sec:6.1f} s  peak RSS {peak:7.0f} MiB "
+    print(f"{n:>9,} rows  {csv.suffix[1:]:7} {size:7.0f} MiB  ingest {sec:6.1f} s  "
+          f"{time.process_time():6.1f} CPU s  peak RSS {peak:7.0f} MiB "
           f"(before ingest {base:.0f} MiB; peak/file {peak / size:.2f})  "
           f"rows kept {w.manifest['rows_kept']:,}", flush=True)
 
@@ -272,6 +273,9 @@ if __name__ == "__main__":  # manual run: python benchmarks/bench_ingest.py [--r
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, nargs="*", default=None,
                     help="measure peak memory at these sizes (each in a fresh process)")
+    ap.add_argument("--parquet-rows", type=int, nargs="*", default=None,
+                    help="as --rows, for a Parquet export (read by record batches)")
+    ap.add_argument("--one-parquet", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--check-rows", type=int, nargs="*", default=None,
                     help="time the engine checks over stored-form Parquet of these sizes")
     ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
@@ -281,6 +285,12 @@ if __name__ == "__main__":  # manual run: python benchmarks/bench_ingest.py [--r
         _peak(a.one)
     elif a.one_check:
         _check_peak(a.one_check)
+    elif a.one_parquet:
+        _peak(a.one_parquet, parquet=True)
+    elif a.parquet_rows:
+        for n in a.parquet_rows:
+            _write_parquet(_raw_parquet(n), n, raw=True)
+            subprocess.run([sys.executable, __file__, "--one-parquet", str(n)], check=True)
     elif a.check_rows:
         for n in a.check_rows:
             _write_parquet(DATA / f"stored_{n // 1_000_000}m.parquet", n, raw=False)

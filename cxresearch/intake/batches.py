@@ -36,12 +36,31 @@ from cxresearch.intake.readers import (
     _refuse_nul,
 )
 
-__all__ = ["PARQUET_BATCH_ROWS", "iter_parquet_batches", "parquet_text"]
+__all__ = ["PARQUET_BATCH_ROWS", "data_bytes", "iter_parquet_batches", "parquet_text"]
 
 #: rows per record batch read from a Parquet export
 PARQUET_BATCH_ROWS = 65_536
 
 _ROW_NUMBERS = "case k of the file is reported as row k + 1 (header = row 1)"
+
+
+def data_bytes(path: Path) -> int:
+    """The size that decides whether an export is read in batches: a Parquet file's
+    uncompressed data (its row groups' ``total_byte_size``: a 30 MB file may hold 1.5 GB of
+    answers), any other file's size on disk."""
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        if fh.read(4) != b"PAR1":
+            return size
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+        return max(size, sum(meta.row_group(k).total_byte_size
+                             for k in range(meta.num_row_groups)))
+    except Exception:  # noqa: BLE001 - the reader reports a damaged file
+        return size
 
 
 def parquet_text(arr) -> pa.Array:

@@ -71,6 +71,7 @@ from pathlib import Path
 from cxresearch import paths
 from cxresearch.codebooks.instrument import load_instrument
 from cxresearch.errors import PiiSuspectedWarning, UnknownColumnsWarning, printable
+from cxresearch.intake.batches import data_bytes
 from cxresearch.intake.folder import ingest_folder
 from cxresearch.intake.longfile import ingest_long
 from cxresearch.intake.readers import NotStreamable, read_export
@@ -224,7 +225,7 @@ def ingest(path, instrument, wave: str | None = None, *, on_error: str = "fail",
         return ingest_folder(path, inst, wave, on_error=on_error, replace=replace, root=root,
                              synthetic=synthetic, encoding=encoding,
                              trust_file_labels=trust_file_labels)
-    if write and sheet is None and path.is_file() and path.stat().st_size >= STREAM_MIN_BYTES:
+    if write and sheet is None and path.is_file() and data_bytes(path) >= STREAM_MIN_BYTES:
         try:   # a large CSV: read, validated and written batch by batch (bounded memory)
             return ingest_streamed(inst, path, wave, on_error=on_error, replace=replace,
                                    root=root, synthetic=synthetic, encoding=encoding,
