@@ -69,7 +69,7 @@ __all__ = ["EXAMPLES", "MEMORY_LIMIT", "check_engine", "engine_problems"]
 EXAMPLES = 5
 _TRUTHY = ("0", "1", "true", "false")
 #: DuckDB's memory limit while the checks run (see :func:`engine_problems`)
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = "700MB"
 _SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
 
 

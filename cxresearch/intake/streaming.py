@@ -103,8 +103,8 @@ def ingest_streamed(inst, path: Path, wave: str, *, on_error: str, replace: bool
     >>> # called by cx.ingest for large CSVs; in R: readr::read_csv_chunked()
     """
     folder = stream_folder(inst.name, wave, root)
+    run = _Run(inst, folder, on_error=on_error, trust_file_labels=trust_file_labels)
     try:
-        run = _Run(inst, folder, on_error=on_error, trust_file_labels=trust_file_labels)
         run.feed(path, batches(path, encoding))
         if run.ids_repeat():   # a repeat (or, rarely, a hash collision): the whole-file
             raise NotStreamable("a respondent id repeats across blocks")   # reader decides
@@ -113,6 +113,7 @@ def ingest_streamed(inst, path: Path, wave: str, *, on_error: str, replace: bool
         write_wave(out, replace=replace, root=root)
         return out
     finally:
+        run.close()
         shutil.rmtree(folder, ignore_errors=True)   # empty once the wave took the files
 
 
@@ -357,8 +358,9 @@ class _Run:
         self.fatal[("(folder)", "ids repeat", self.id_item)] = {
             "file": None, "row": None, "column": self.id_item, "value": None,
             "kind": "duplicate_id",
-            "problem": f"{len(rows)} respondent id(s) appear in more than one file "
-                       f"({sum(n for _, n in rows) - len(rows)} extra row(s)), e.g. {shown}",
+            "problem": f"{len(rows)} respondent id(s) appear on more than one row of the "
+                       f"folder's files ({sum(n for _, n in rows) - len(rows)} extra row(s)), "
+                       f"e.g. {shown}",
             "hint": "one row per respondent: drop the repeated answers or ingest the files "
                     "as separate waves"}
 
