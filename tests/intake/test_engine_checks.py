@@ -275,3 +275,19 @@ def test_memory_limit_is_restored(rows, tmp_path):
     for bad in ("lots", "1 GBs", 5, ""):
         with pytest.raises(ValueError, match="memory_limit"):
             engine_problems(w, "mitto_cx", memory_limit=bad)
+
+
+def test_csv_source_and_hive_folder(rows, tmp_path):
+    df = rows.copy()
+    df.loc[0, "nps"] = 12
+    f = tmp_path / "rows.csv"
+    df.to_csv(f, index=False)
+    p = {(q["column"], q["kind"]) for q in engine_problems(str(f), "mitto_cx")}
+    assert ("nps", "out_of_scale") in p
+    folder = tmp_path / "feedback"
+    for k, part in enumerate((rows.iloc[:50], rows.iloc[50:])):
+        d = folder / f"day=2026-11-0{k + 1}"
+        d.mkdir(parents=True)
+        part.to_parquet(d / "part-0.parquet", index=False)
+    w = cx.open_wave(str(folder), "mitto_cx", wave="2026-11")   # "day" is not checked
+    assert "day" in w.columns and w.n_rows == len(rows)
