@@ -130,8 +130,9 @@ def _as_number(t, col: str, kind: str, checks: list, item_id: str):
     """A float64 expression of a numeric item's column (text parsed with TRY_CAST, what does
     not parse counted), and the 'present' mask (not NULL, not NaN); None for another type."""
     c = t[col]
-    if kind == "int":
-        return c, c.notnull()
+    if kind == "int":   # as DOUBLE: one set of expressions (isinf is false for them)
+        x = c.cast("float64")
+        return x, x.notnull()
     if kind == "float":
         x = c.cast("float64")
         return x, x.notnull() & ~x.isnan()
@@ -161,7 +162,8 @@ def _coded_checks(item, col, kind, x, present, checks: list) -> None:
     screen = _within(min(codes), max(codes)) if _contiguous(codes) else None
     if kind == "int":
         checks.append(_Check(col, "out_of_scale", f"hold a code outside the scale {span}",
-                             hint, present & ~x.isin(codes), col, clear=screen))
+                             hint, present & ~x.isin([float(k) for k in codes]), col,
+                             clear=screen))
         return
     whole = (x % 1.0) == 0
     checks.append(_Check(col, "not_integer", "hold a value that is not a whole number",

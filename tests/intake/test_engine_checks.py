@@ -291,3 +291,15 @@ def test_csv_source_and_hive_folder(rows, tmp_path):
         part.to_parquet(d / "part-0.parquet", index=False)
     w = cx.open_wave(str(folder), "mitto_cx", wave="2026-11")   # "day" is not checked
     assert "day" in w.columns and w.n_rows == len(rows)
+
+
+def test_integer_typed_numbers(rows):
+    df = rows.copy()
+    df["csat_pct"] = df["csat_pct"].round().astype("Int64")
+    df["weight"] = 1
+    assert _kinds(df.copy(deep=True)) == {}
+    df.loc[0, "csat_pct"] = 150
+    df.loc[1, "weight"] = -3
+    found = _kinds(df)
+    assert found[("csat_pct", "above_maximum")]["examples"] == ["150"]
+    assert found[("weight", "weight_negative")]["examples"] == ["-3"]
