@@ -35,6 +35,7 @@
 # %% tags=["parameters"]
 study = "ecsi_mobi"
 wave = None  # None: the newest observed wave of the study
+source = None  # or a Parquet file, glob or folder (rows stay in DuckDB): cx.open_wave
 conf_level = 0.95
 quick = False  # unused: the templates are fast
 
@@ -49,7 +50,7 @@ wr, story, Labeller = nb.wavereport, nb, nb.Labeller  # report helpers, narratio
 cx.theme(set_global=True)
 cx.warnings_as_notes()  # what an estimator warns is in its result's .notes, shown below
 
-w = wr.default_wave(study, wave)
+w = wr.default_wave(study, wave, source)
 inst = w.instrument
 names = Labeller(w, lang=wr.report_language(w.instrument))  # the codebook's words
 design_cols = wr.used_design_columns(w)
@@ -148,9 +149,9 @@ if len(notes):
 # %%
 notes = wr.Notes(names)
 segs = wr.segments(inst)
-if [s for s in segs if s not in w.data]:  # never dropped silently (#23)
+if [s for s in segs if s not in w.columns]:  # never dropped silently (#23)
     raise ValueError(f"meta.analysis.segments of {study}: "
-                     f"{[s for s in segs if s not in w.data]} are not items of this wave")
+                     f"{[s for s in segs if s not in w.columns]} are not items of this wave")
 outcomes = wr.segment_outcomes(inst)
 if segs and outcomes:
     by_seg, tests = wr.segment_comparisons(w, outcomes, segs, conf_level=conf_level,

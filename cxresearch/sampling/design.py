@@ -463,7 +463,15 @@ class Design:
             raise ValueError("scores contain NaN or infinite values; zero them outside the "
                              "domain instead")
         z = self.residualize(z)
-        u = z * self.weights[:, None]
+        return self.weighted_total_variance(z * self.weights[:, None])
+
+    def weighted_total_variance(self, u: np.ndarray) -> np.ndarray:
+        """:meth:`total_variance` from the weighted scores ``u = w z`` (n × k floats, finite),
+        which it overwrites: for an estimator that forms them in a buffer of its own (a
+        regression's scores on a million rows). ``z`` must already be residualized on a
+        calibrated design; ``u`` in column order (F) keeps the column passes contiguous."""
+        if u.ndim != 2 or u.shape[0] != self.n:
+            raise ValueError(f"u must have {self.n} rows, got shape {u.shape}")
         if self.psu_is_row and np.array_equal(self._psu, np.arange(self.n)):
             t = u
         else:
@@ -516,7 +524,8 @@ class Design:
         w = self.weights
         W1 = np.bincount(key, weights=w, minlength=H * L)
         W2 = np.bincount(key, weights=w * w, minlength=H * L)
-        cells = np.flatnonzero(np.bincount(key, minlength=H * L))
+        counts = np.bincount(key, minlength=H * L)
+        cells = np.flatnonzero(counts)
         scale_h, centred = self._stratum_scales()
         return cell_variance(G[cells % L], W1[cells], W2[cells], cells // L, self._n_h,
-                             scale_h, centred, self._average_factor())
+                             scale_h, centred, self._average_factor(), freq=counts[cells])

@@ -50,6 +50,8 @@ from cxresearch.sampling.variance import (
 __all__ = ["CollapsedDesign", "EngineDesign", "TooManyCells", "is_engine_design"]
 
 _AGG = ("__n", "__W", "__W2", "__npos")
+#: memory the recent aggregates of one design (and its copies) may keep for reuse
+_CACHE_BYTES = 256 * 2**20
 
 
 class TooManyCells(ValueError):
@@ -72,7 +74,10 @@ class EngineDesign:
 
     Built by ``cx.Design(source, ...)`` when ``source`` is not a DataFrame. Construction runs
     one aggregation (per PSU, or per stratum) that validates the design variables and gives
-    the design structure; each estimate then runs one ``GROUP BY`` (:meth:`collapse`).
+    the design structure; each estimate then runs one ``GROUP BY`` (:meth:`collapse`), and
+    the most recent aggregates are kept for reuse. The design is a snapshot of the rows when
+    it was built (its strata, PSUs and counts): after files are added or changed, build a new
+    one.
 
     Parameters
     ----------
@@ -344,7 +349,8 @@ class EngineDesign:
         cols = list(dict.fromkeys(cols))
         s, p = self.spec["strata"], self.spec["psu"]
         design_keys = list(dict.fromkeys(c for c in (s, p) if c is not None))
-        keys = list(dict.fromkeys(design_keys + cols))
+        grouped = sorted(cols)  # one aggregate per set of columns, whatever their order
+        keys = list(dict.fromkeys(design_keys + grouped))
         t = self.table.mutate(__w=self._weight_expr())
         w = t["__w"]
         aggs = dict(__n=t.count(), __W=w.sum(), __W2=(w * w).sum(),
@@ -355,26 +361,61 @@ class EngineDesign:
         codes = self._codes_table()
         if codes is not None:
             e = e.join(codes, design_keys)
-        keep = [*cols, *_AGG, *(["__h"] if s is not None else []),
+        keep = [*grouped, *_AGG, *(["__h"] if s is not None else []),
                 *(["__psu"] if p is not None else [])]
-        e = e.select(*keep)
-        arrow = e.limit(self.max_cells + 1).to_pyarrow()
-        if arrow.num_rows > self.max_cells:
+        e = e.select(*keep).limit(self.max_cells + 1)
+        cells = self._cached(e, cols)
+        return CollapsedDesign(self, cells, cols)
+
+    def _cached(self, e, cols) -> dict:
+        """The columns of aggregate ``e``, from the cache of recent aggregates when the same
+        query ran before (the wave report asks for the cells of an item for its mean, its NPS
+        and its tests); the cache is keyed by the query's SQL, so a design with other weights
+        or columns never reuses another's cells, and holds at most ``_CACHE_BYTES``."""
+        import ibis
+
+        cache = self.__dict__.setdefault("_collapse_cache", {})
+        try:
+            key = str(ibis.to_sql(e))
+        except Exception:  # noqa: BLE001 - a backend that cannot print SQL: no cache
+            key = None
+        hit = cache.get(key) if key is not None else None
+        if hit is None:
+            arrow = e.to_pyarrow()
+            if arrow.num_rows > self.max_cells:
+                hit = "too many"
+            else:
+                hit = {c: arrow.column(c).to_pandas() for c in arrow.column_names}
+            size = 0 if isinstance(hit, str) else int(arrow.nbytes)
+            del arrow
+            if key is not None and size <= _CACHE_BYTES:
+                cache[key] = hit
+                total = 0
+                for k in reversed(list(cache)):  # newest first; drop the oldest past the cap
+                    v = cache[k]
+                    total += 0 if isinstance(v, str) else sum(x.memory_usage(deep=False)
+                                                              for x in v.values())
+                    if total > _CACHE_BYTES:
+                        del cache[k]
+        else:  # most recently used last
+            cache[key] = cache.pop(key)
+        if isinstance(hit, str):
             raise TooManyCells(
                 f"the aggregate over {cols} has more than max_cells={self.max_cells} rows: "
                 "one of these columns has too many distinct values to be pushed down exactly "
                 "(a continuous variable per row). Round or bin it in the source, raise "
                 "max_cells, or analyse an explicit sample (design.sample(n))")
-        cells = {c: arrow.column(c).to_pandas() for c in keep}
-        del arrow
-        return CollapsedDesign(self, cells, cols)
+        return hit
 
     def _codes_table(self):
-        """Ibis memtable of the design keys with their integer codes (or None)."""
+        """Ibis memtable of the design keys with their integer codes (or None); made once, so
+        that the aggregates' SQL (the cache key) is the same from one call to the next."""
         import ibis
         s, p = self.spec["strata"], self.spec["psu"]
         if s is None and p is None:
             return None
+        if getattr(self, "_codes", None) is not None:
+            return self._codes
         summ = self._summary
         tab = {}
         if s is not None:
@@ -384,7 +425,8 @@ class EngineDesign:
             if p != s:
                 tab[p] = summ[p].to_numpy()
             tab["__psu"] = self._psu_code_of_summary.astype(np.int64)
-        return ibis.memtable(pd.DataFrame(tab))
+        self._codes = ibis.memtable(pd.DataFrame(tab))
+        return self._codes
 
     def sample(self, n: int, seed: int = 0) -> Design:
         """An explicit in-memory Bernoulli sample of about ``n`` rows as a :class:`Design`.
@@ -436,23 +478,24 @@ class CollapsedDesign(Design):
         self.has_fpc = eng.has_fpc
         self.strata_levels = eng.strata_levels
         self._strata = (np.zeros(n, dtype=np.intp) if s is None
-                        else cells["__h"].to_numpy(dtype=np.intp))
+                        else np.array(cells["__h"].to_numpy(dtype=np.intp)))
         self.psu_is_row = eng.psu_is_row  # P == n, as Design (label only; _psu decides)
         if p is None:
             self._psu = None
             self._psu_stratum = None
         else:
-            self._psu = cells["__psu"].to_numpy(dtype=np.intp)
+            self._psu = np.array(cells["__psu"].to_numpy(dtype=np.intp))
             self._psu_stratum = eng._psu_stratum
         self.n_psu = eng.n_psu
         self._n_h = eng._n_h
         self._f_h, self._N_h, self._lonely_h = eng._f_h, eng._N_h, eng._lonely_h
         self.df = eng.df
         self._calibrations = ()
-        self.weights = cells["__W"].to_numpy(dtype=float, na_value=0.0)
-        self.freq = cells["__n"].to_numpy(dtype=np.int64)
-        self.w2 = cells["__W2"].to_numpy(dtype=float)
-        self.npos = cells["__npos"].to_numpy(dtype=np.int64)
+        # own arrays: the cells may be shared with the design's cache of recent aggregates
+        self.weights = np.array(cells["__W"].to_numpy(dtype=float, na_value=0.0))
+        self.freq = np.array(cells["__n"].to_numpy(dtype=np.int64))
+        self.w2 = np.array(cells["__W2"].to_numpy(dtype=float))
+        self.npos = np.array(cells["__npos"].to_numpy(dtype=np.int64))
         # every row-level weight equal? (labels "weighted" as the in-memory route does)
         fr = np.maximum(self.freq, 1)
         within = np.abs(self.w2 * fr - self.weights**2) <= 1e-12 * self.w2 * fr
@@ -491,7 +534,7 @@ class CollapsedDesign(Design):
         avg = average_factor(self._lonely_h, self.lonely_psu)
         if self._psu is None:
             return cell_variance(z, self.weights, self.w2, self._strata, self._n_h, scale_h,
-                                 centred, avg)
+                                 centred, avg, freq=self.freq)
         t = psu_totals(self._psu, z * self.weights[:, None], self.n_psu)
         return psu_variance(t, self._psu_stratum, self._n_h, scale_h, centred, avg)
 

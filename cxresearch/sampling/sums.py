@@ -36,7 +36,7 @@ import pandas as pd
 from cxresearch.errors import SingleRespondentWarning
 from cxresearch.sampling.variance import average_factor, psu_variance, stratum_scales
 
-__all__ = ["linear_by_sums", "ratio_by_sums"]
+__all__ = ["linear_by_sums", "ratio_by_sums", "score_meat", "used_df"]
 
 
 def _label(gtable: pd.DataFrame, g: int) -> str:
@@ -294,38 +294,54 @@ def linear_by_sums(eng, yname: str, terms: list[tuple], check=None) -> dict:
             for m in range(j, k):
                 agg2[f"__m{j}_{m}"] = (wc * wc * r * r * tc[f"__x{j}"] * tc[f"__x{m}"]).sum()
     a2 = fetch(tc.group_by(dkeys).aggregate(**agg2) if dkeys else tc.aggregate(**agg2))
+    meat = score_meat(eng, a2, k)
+    Ainv = np.linalg.inv(A)
+    design_df = used_df(eng, a1, n)
+    return {"beta": beta, "V": Ainv @ meat @ Ainv, "A": A, "n": n, "n_dropped": n_dropped,
+            "sum_w": sum_w, "rss": float(a2["__rss"].sum()), "sst": float(a2["__sst"].sum()),
+            "design_df": design_df, "k": k}
+
+
+def score_meat(eng, a2: pd.DataFrame, k: int) -> np.ndarray:
+    """The covariance of the PSU totals of model scores from a per-PSU aggregate ``a2``.
+
+    ``a2`` holds, per (stratum, PSU), the score sums ``__t0..__t{k-1}`` and the design codes
+    (``__psu``, ``__h``); when every row is its own PSU, per stratum, the sums of the scores'
+    squares and cross-products ``__m{j}_{m}`` instead. The variance code is the in-memory
+    route's (:mod:`cxresearch.sampling.variance`).
+    """
+    s, p = eng.spec["strata"], eng.spec["psu"]
     T = a2[[f"__t{j}" for j in range(k)]].to_numpy(float)
     scale_h, centred = stratum_scales(eng._n_h, eng._f_h, eng._lonely_h, eng.lonely_psu)
     avg = average_factor(eng._lonely_h, eng.lonely_psu)
     H = len(eng.strata_levels)
-    if not row_psu:
+    if p is not None:
         tp = np.zeros((eng.n_psu, k))
         np.add.at(tp, a2["__psu"].to_numpy(np.intp), T)
-        meat = psu_variance(tp, eng._psu_stratum, eng._n_h, scale_h, centred, avg)
-    else:
-        h2 = a2["__h"].to_numpy(np.intp) if s is not None else np.zeros(len(a2), np.intp)
-        meat = np.zeros((k, k))
-        S1 = np.zeros((H, k))
-        np.add.at(S1, h2, T)
-        for j in range(k):
-            for m in range(j, k):
-                v = float(scale_h[h2] @ a2[f"__m{j}_{m}"].to_numpy(float))
-                meat[j, m] = meat[m, j] = v
-        cf = np.where(centred, scale_h / np.maximum(eng._n_h, 1), 0.0)
-        meat = (meat - (S1 * cf[:, None]).T @ S1) * avg
-    Ainv = np.linalg.inv(A)
-    # domain df when rows were left out: PSUs (rows) with a usable row, minus their strata
-    if n < eng.n:
-        nok = a1["__nok"].to_numpy(float)
-        sel = nok > 0
-        if row_psu:
-            hs = a1["__h"].to_numpy(np.intp)[sel] if s is not None else np.zeros(int(sel.sum()))
-            design_df = int(nok[sel].sum() - len(np.unique(hs)))
-        else:
-            psus = np.unique(a1["__psu"].to_numpy(np.intp)[sel])
-            design_df = int(len(psus) - len(np.unique(eng._psu_stratum[psus])))
-    else:
-        design_df = eng.df
-    return {"beta": beta, "V": Ainv @ meat @ Ainv, "A": A, "n": n, "n_dropped": n_dropped,
-            "sum_w": sum_w, "rss": float(a2["__rss"].sum()), "sst": float(a2["__sst"].sum()),
-            "design_df": design_df, "k": k}
+        return psu_variance(tp, eng._psu_stratum, eng._n_h, scale_h, centred, avg)
+    h2 = a2["__h"].to_numpy(np.intp) if s is not None else np.zeros(len(a2), np.intp)
+    meat = np.zeros((k, k))
+    S1 = np.zeros((H, k))
+    np.add.at(S1, h2, T)
+    for j in range(k):
+        for m in range(j, k):
+            v = float(scale_h[h2] @ a2[f"__m{j}_{m}"].to_numpy(float))
+            meat[j, m] = meat[m, j] = v
+    cf = np.where(centred, scale_h / np.maximum(eng._n_h, 1), 0.0)
+    return (meat - (S1 * cf[:, None]).T @ S1) * avg
+
+
+def used_df(eng, a1: pd.DataFrame, n: int) -> int:
+    """The design df of the rows a model used: PSUs (rows, when rows are PSUs) with a usable
+    row, minus their strata; the design's df when every row was used. ``a1`` is a per-PSU
+    aggregate with the usable rows in ``__nok``."""
+    if n >= eng.n:
+        return eng.df
+    s = eng.spec["strata"]
+    nok = a1["__nok"].to_numpy(float)
+    sel = nok > 0
+    if eng.spec["psu"] is None:
+        hs = a1["__h"].to_numpy(np.intp)[sel] if s is not None else np.zeros(int(sel.sum()))
+        return int(nok[sel].sum() - len(np.unique(hs)))
+    psus = np.unique(a1["__psu"].to_numpy(np.intp)[sel])
+    return int(len(psus) - len(np.unique(eng._psu_stratum[psus])))

@@ -177,3 +177,31 @@ def test_reader_pages_use_labels_not_raw_ids(run):
             text = text.replace("\\_", "_")
             found = [i for i in look if re.search(rf"(?<![\w.]){re.escape(i)}(?![\w])", text)]
             assert not found, (name, found, text[:300])
+
+
+def test_the_wave_report_runs_on_a_parquet_folder_with_the_same_tables(run, tmp_path):
+    """Issue 25: the wave report template on rows that stay in DuckDB (a hive-partitioned
+    Parquet folder, ``--param source=``) writes the same tables as on the stored wave."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    proj = run.parent.parent
+    rows = pd.read_parquet(proj / "waves" / "api_schools" / "2000" /
+                           "responses.parquet")
+    rows["part"] = [i % 3 for i in range(len(rows))]
+    folder = tmp_path / "api_2000_rows"
+    pq.write_to_dataset(pa.Table.from_pandas(rows, preserve_index=False), folder,
+                        partition_cols=["part"])
+    only10 = tmp_path / "notebooks"
+    only10.mkdir()
+    shutil.copy(ROOT / "notebooks" / "10_wave_report.ipynb", only10)
+    out = tmp_path / "engine_run"
+    _run(["reproduce", "--study", "api_schools", "--wave", "2000", "--param",
+          f"source={folder}", "--notebooks", str(only10), "--out", str(out), "--jobs", "1",
+          "--no-progress", "--allow-outside"], cwd=proj)
+    page = (out / "notebooks" / "10_wave_report-api_schools.html").read_text(encoding="utf-8")
+    assert "the rows stay in duckdb" in page and str(folder) not in page
+    for name in ("items", "segments", "segment_tests"):
+        a = pd.read_csv(run / "tables" / f"api_schools_{name}.csv")
+        b = pd.read_csv(out / "tables" / f"api_schools_{name}.csv")
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, atol=1e-12)

@@ -101,3 +101,44 @@ def test_spark_continuous_mean_by_sums_equals_memory(case):
 @given(case=eq.designs())
 def test_spark_linear_regression_by_cross_products_equals_memory(case):
     eq._check_regress(*case, "gaussian", "y ~ q1 + ch + b", max_cells=1)
+
+
+@pytest.mark.parametrize("study, export", [("api_schools", "api_2000.csv"),
+                                           ("beps_1997", "beps.csv")])
+def test_spark_wave_report_equals_memory(spark_tables, study, export):
+    """The wave report's sections on a wave whose rows are a Spark table (``cx.open_wave``):
+    items, segment estimates and segment tests (Wald F from regress's engine route; the
+    classical ANOVA F from two GROUP BYs) as in memory, to 1e-12."""
+    import warnings
+    from pathlib import Path
+
+    import cxresearch as cx
+    from cxresearch.report.narrative import wavereport as wr
+
+    surveys = Path(__file__).resolve().parents[1] / "pipeline" / "surveys"
+    inst = cx.load_instrument(surveys / study / f"{study}.yaml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mem = cx.ingest(str(surveys / study / export), inst, "2000", write=False)
+        rows = mem.data.copy()
+        for c in rows.columns:
+            if isinstance(rows[c].dtype, pd.CategoricalDtype):
+                rows[c] = rows[c].astype(object)
+        eng = cx.open_wave(eq._ibis_table(rows), inst, wave="2000")
+        assert eng.backend == "pyspark"
+        segs, outs = wr.segments(inst), wr.segment_outcomes(inst)
+        pairs = [(wr.item_estimates(mem)[0], wr.item_estimates(eng)[0]),
+                 *zip(wr.segment_comparisons(mem, outs, segs),
+                      wr.segment_comparisons(eng, outs, segs), strict=True)]
+    for a, b in pairs:
+        assert len(a) == len(b) and len(a)
+        for c in ("estimate", "se", "statistic", "p_value", "n"):
+            if c in a:
+                pd.testing.assert_series_equal(a[c].astype(float), b[c].astype(float),
+                                               rtol=1e-12, atol=1e-12)
+
+
+@SPARK
+@given(case=eq.designs())
+def test_spark_logistic_regression_by_sums_equals_memory(case):
+    eq._check_regress(*case, "binomial", "b ~ y + ch", max_cells=1)

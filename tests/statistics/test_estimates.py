@@ -240,3 +240,15 @@ def test_proportion_ci_vectorized_and_errors():
         cx.proportion_ci(11, 10)
     with pytest.raises(ValueError, match="need a design"):
         cx.proportion_ci(1, 10, "logit")
+
+
+@pytest.mark.parametrize("engine", [False, True])
+def test_a_by_column_without_any_answer_is_refused_by_name(engine):
+    import ibis
+
+    df = pd.DataFrame({"y": [1.0, 2, 3, 4], "g": [np.nan] * 4, "k": ["a", "b", "a", "b"]})
+    d = cx.Design(ibis.memtable(df)) if engine else df
+    for call in (lambda: cx.mean(d, "y", by="g"), lambda: cx.proportion(d, "k", by="g"),
+                 lambda: cx.total(d, "y", by=["k", "g"])):
+        with pytest.raises(ValueError, match=r"by=.*has no answer in any of the 4 rows"):
+            call()

@@ -17,10 +17,23 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 
 __all__ = ["NUMPY_NOISE", "Notes"]
+
+_DEPRECATIONS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+
+
+def _library_deprecation(w) -> bool:
+    """A deprecation notice raised inside a library other than cxresearch (e.g. ibis telling
+    pandas 3 users about ``future.infer_string``): for developers, never a reader's note."""
+    if not issubclass(w.category, _DEPRECATIONS):
+        return False
+    name = os.path.abspath(str(getattr(w, "filename", "") or ""))
+    return not name.startswith(_PACKAGE)
 
 NUMPY_NOISE = re.compile(r"encountered in|divide by zero|Degrees of freedom <= 0|Mean of empty")
 
@@ -88,6 +101,8 @@ class Notes:
         for c in caught:
             if issubclass(c.category, RuntimeWarning) and NUMPY_NOISE.search(str(c.message)):
                 continue  # floating-point noise: the undefined value shows as a blank
+            if _library_deprecation(c):
+                continue  # a library's notice to developers (ibis, pandas), not a finding
             self.add(c.message)
         for res in out if isinstance(out, tuple) else (out,):
             self.extend(self._recorded(res))

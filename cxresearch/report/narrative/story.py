@@ -108,4 +108,6 @@ def describe_wave(w) -> str:
     else:
         kind = "observed"
     src = f", from file “{esc(m['source_file'])}”" if m.get("source_file") else ""
-    return f"**{esc(w.study)}/{esc(w.label)}**: {len(w.data):,} respondents ({kind}{src})"
+    where = getattr(w, "backend", None)  # an engine wave: the rows were not loaded
+    stay = f"; the rows stay in {esc(where)}, only aggregates were read" if where else ""
+    return f"**{esc(w.study)}/{esc(w.label)}**: {w.n_rows:,} respondents ({kind}{src}{stay})"

@@ -85,12 +85,16 @@ def wave_labels(study: str, observed_only: bool = True) -> list[str]:
     return sorted(labels, key=lambda x: (wave_year(x) is None, wave_year(x) or 0, x))
 
 
-def default_wave(study: str, wave: str | None = None):
-    """The wave a template analyses: ``wave`` when given, else the newest observed stored
+def default_wave(study: str, wave: str | None = None, source=None):
+    """The wave a template analyses: the rows at ``source`` when given (a Parquet file, glob
+    or folder, or any source ``cx.Design`` takes; they stay in the engine, see
+    :func:`cxresearch.open_wave`), else ``wave`` when given, else the newest observed stored
     wave, else the study's example export (``<examples>/<study>/``) ingested in memory."""
     import cxresearch as cx
     from cxresearch import paths
 
+    if source is not None:
+        return cx.open_wave(source, study, wave=wave)
     if wave is None:
         labels = wave_labels(study)
         if labels:
@@ -152,8 +156,11 @@ def index_design(w):
     index's items; a respondent who skipped any of them has no score), and the scores' names.
     """
     from cxresearch.sampling.design import Design
+    from cxresearch.waves.engine import is_engine_wave
 
     inst = w.instrument
+    if is_engine_wave(w):
+        return _engine_index_design(w)
     data = w.data.copy()
     names = []
     for name, items in inst.indices.items():
@@ -171,9 +178,54 @@ def index_design(w):
     return design, names
 
 
+def _engine_index_design(w):
+    """:func:`index_design` of an engine wave: the scores are computed in the engine (the sum
+    of the items over their number; null when any item is unanswered), so the rows stay
+    there; a score takes few distinct values, so its estimates are pushed down exactly."""
+    import ibis
+
+    eng = w.design()
+    have = set(eng.columns)
+    exprs, names = {}, []
+    for name, items in w.instrument.indices.items():
+        cols = [c for c in items if c in have]
+        if not cols or name in have:
+            continue
+
+        def score(t, cols=cols):
+            vals = [t[c].cast("float64") for c in cols]
+            vals = [ibis.ifelse(v.isnan(), ibis.null("float64"), v) for v in vals]
+            total = vals[0]
+            for v in vals[1:]:
+                total = total + v
+            return total / float(len(cols))
+
+        exprs[name] = score
+        names.append(name)
+    return (eng.with_columns(**exprs) if exprs else eng), names
+
+
+def _columns(design) -> list:
+    """The columns of a design's rows, in memory or in an engine."""
+    cols = getattr(design, "columns", None)
+    return list(cols) if cols is not None and not callable(cols) else list(design.data.columns)
+
+
+def _answered(design, col: str) -> bool:
+    """Whether any respondent answered ``col`` (one engine aggregate, cached, for rows that
+    stay in an engine)."""
+    if col not in _columns(design):
+        return False
+    if hasattr(design, "answered"):
+        return design.answered([col])[col] > 0
+    return bool(design.data[col].notna().any())
+
+
 def used_design_columns(w) -> dict:
     """The codebook's weight/strata/psu/fpc columns that the wave carries (a declared column
     the export lacked, stored all-NA, is left out, as :meth:`Wave.design` does)."""
+    if hasattr(w, "design_columns"):
+        return w.design_columns()
     return {k: c for k, c in w.instrument.design_columns().items()
             if k in ("weights", "strata", "psu", "fpc") and c is not None
             and c in w.data.columns and w.data[c].notna().any()}
@@ -208,7 +260,7 @@ def item_estimates(w, conf_level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFr
             elif item.type == "multi":
                 for opt in item.options:
                     col = f"{item.id}__{opt.value}"
-                    if col in design.data:
+                    if col in _columns(design):
                         res = cx.proportion(design, col, level=True, conf_level=conf_level)
                         rows.append(_row(item.id, opt.value, res))
             else:
@@ -249,7 +301,7 @@ def index_reliability(w, notes: Notes | None = None, names=None) -> pd.DataFrame
     notes = notes if notes is not None else Notes()
     rows = []
     for name, items in w.instrument.indices.items():
-        cols = [c for c in items if c in w.data]
+        cols = [c for c in items if c in w.columns]
         if len(cols) < 2:
             continue
         said = names.item(name) if names is not None else name  # the index in notes
@@ -416,6 +468,22 @@ def segment_test(design, outcome: str, segment: str) -> dict:
     """
     import cxresearch as cx
 
+    if design.srs and hasattr(design, "table"):  # rows in an engine: the same F from sums
+        from cxresearch.statistics.relationships.engine_anova import anova_on_engine
+
+        a = anova_on_engine(design, outcome, segment)
+        return {"test": "classical one-way ANOVA F", "statistic": a["statistic"],
+                "df1": a["df1"], "df2": a["df2"], "p_value": a["p_value"], "n": a["n"],
+                "method": _ANOVA_METHOD}
+    if hasattr(design, "table"):
+        fit = cx.regress(design, outcome, [segment])
+        t = fit.wald_test(segment).iloc[0]
+        return {"test": "design-based Wald F", "statistic": float(t["statistic"]),
+                "df1": float(t["df1"]), "df2": float(t["df2"]),
+                "p_value": float(t["p_value"]), "n": int(fit.stats["n"]),
+                "method": f"design-based Wald F of equal segment means "
+                          f"({design_label_of(design)}); as R's "
+                          "regTermTest(svyglm(y ~ segment, design), ~segment)"}
     data = design.data
     ok = data[outcome].notna() & data[segment].notna()
     if design.srs:
@@ -424,10 +492,7 @@ def segment_test(design, outcome: str, segment: str) -> dict:
         t = g.tests.set_index("test").loc["anova"]
         return {"test": "classical one-way ANOVA F", "statistic": float(t["statistic"]),
                 "df1": float(t["df"]), "df2": float(t["df2"]), "p_value": float(t["p_value"]),
-                "n": int(ok.sum()),
-                "method": "classical one-way ANOVA F, equal variances (a simple random sample: "
-                          "the codebook declares no weights, strata or PSUs); as R's "
-                          "oneway.test(var.equal = TRUE)"}
+                "n": int(ok.sum()), "method": _ANOVA_METHOD}
     fit = cx.regress(design, outcome, [segment])
     t = fit.wald_test(segment).iloc[0]
     return {"test": "design-based Wald F", "statistic": float(t["statistic"]),
@@ -435,6 +500,11 @@ def segment_test(design, outcome: str, segment: str) -> dict:
             "n": int(fit.stats.get("n", ok.sum())) if hasattr(fit, "stats") else int(ok.sum()),
             "method": f"design-based Wald F of equal segment means ({design_label_of(design)});"
                       " as R's regTermTest(svyglm(y ~ segment, design), ~segment)"}
+
+
+_ANOVA_METHOD = ("classical one-way ANOVA F, equal variances (a simple random sample: the "
+                 "codebook declares no weights, strata or PSUs); as R's "
+                 "oneway.test(var.equal = TRUE)")
 
 
 def design_label_of(design) -> str:
@@ -465,11 +535,11 @@ def segment_comparisons(w, outcomes: list[str], segs: list[str], conf_level: flo
     est, tests = [], []
     said = names.item if names is not None else str
     for seg in segs:
-        if seg not in design.data or not design.data[seg].notna().any():
+        if not _answered(design, seg):
             notes.add(f"{said(seg)}: no answers in this wave, so no segment comparison")
             continue
         for out in outcomes:
-            if out not in design.data or not design.data[out].notna().any():
+            if not _answered(design, out):
                 continue
             try:
                 res = notes.collect(cx.mean, design, out, by=seg, conf_level=conf_level)

@@ -140,6 +140,10 @@ def groups(design: Design, by) -> tuple[pd.DataFrame, np.ndarray]:
     key = np.ravel_multi_index(codes, [max(len(u), 1) for u in uniq])
     key = np.where(bad, -1, key)
     present, inv = np.unique(key[~bad], return_inverse=True)
+    if not len(present) and design.n:
+        rows = getattr(design, "n_rows", design.n)  # an engine design's cells: its rows
+        raise ValueError(f"by={by!r} has no answer in any of the {rows} rows: there is no "
+                         "domain to estimate in (check the column, or leave by= out)")
     g = np.full(design.n, -1, dtype=np.intp)
     g[~bad] = inv
     parts = np.unravel_index(present, [max(len(u), 1) for u in uniq])

@@ -34,7 +34,7 @@ from cxresearch.statistics.models.frame import (
     split_formula,
 )
 
-__all__ = ["linear_on_engine"]
+__all__ = ["coding_text", "engine_terms", "interval_df", "linear_on_engine"]
 
 
 def _check_gram(G: np.ndarray, names: list[str]) -> None:
@@ -51,8 +51,10 @@ def _check_gram(G: np.ndarray, names: list[str]) -> None:
     refuse_collinear(G, names)
 
 
-def linear_on_engine(d, outcome, predictors, *, reference, conf_level, ddf, result_cls):
-    """The gaussian ``regress`` of an engine design (see the module notes)."""
+def engine_terms(d, outcome, predictors, reference, *, numeric_outcome: bool = True):
+    """The model-matrix columns of ``outcome ~ a + b + …`` on an engine design's rows:
+    ``(yname, terms, names, refs, ordered)`` — numeric and boolean columns as they are, text
+    and categorical columns as treatment dummies (their levels read by one ``DISTINCT``)."""
     stub = pd.DataFrame(columns=d.columns)
     yname, rhs = split_formula(outcome, predictors, stub)
     parts = [x.strip().strip("`") for x in rhs.split("+")]
@@ -60,7 +62,8 @@ def linear_on_engine(d, outcome, predictors, *, reference, conf_level, ddf, resu
         raise ValueError(f"on an engine design a model with a continuous variable takes a sum "
                          f"of columns ('y ~ a + b'), got {rhs!r}; transforms and interactions "
                          "need the rows: fit them on design.sample(n)")
-    if not d.table[yname].type().is_numeric() and not d.table[yname].type().is_boolean():
+    if numeric_outcome and not d.table[yname].type().is_numeric() and \
+            not d.table[yname].type().is_boolean():
         raise TypeError(f"outcome {yname!r} is not numeric (dtype {d.table[yname].type()})")
     reference = dict(reference or {})
     bad_ref = [k for k in reference if k not in parts]
@@ -87,9 +90,22 @@ def linear_on_engine(d, outcome, predictors, *, reference, conf_level, ddf, resu
         for lv in levels[1:]:
             terms.append(("dummy", v, lv))
             names.append(f"{v}[T.{lv}]")
-    r = linear_by_sums(d, yname, terms, check=lambda A: _check_gram(A, names))
-    k, n = r["k"], r["n"]
-    b, V, design_df = r["beta"], r["V"], r["design_df"]
+    return yname, terms, names, refs, ordered
+
+
+def coding_text(refs: dict, ordered: list) -> str:
+    """How the categorical predictors were coded, for the method text."""
+    ref_list = [refs[v] for v in sorted(refs)]
+    coding = (f"treatment (dummy) coding against reference {', '.join(ref_list)}"
+              if ref_list else "")
+    if ordered:
+        coding += f" (ordered {sorted(ordered)} dummy-coded too; R would use polynomial " \
+                  "contrasts)"
+    return coding
+
+
+def interval_df(ddf, design_df: int, k: int) -> tuple[float, float]:
+    """``(df of intervals and tests, residual df)`` as ``regress``'s ``ddf`` option says."""
     df_resid = design_df + 1 - k
     if isinstance(ddf, str) and ddf not in ("design", "residual"):
         raise ValueError(f"ddf must be 'design', 'residual' or a number, got {ddf!r}")
@@ -98,16 +114,21 @@ def linear_on_engine(d, outcome, predictors, *, reference, conf_level, ddf, resu
     if df_resid <= 0:
         raise ValueError(f"the design has {design_df} degrees of freedom, too few for "
                          f"{k} coefficients")
+    return float(df_ci), float(df_resid)
+
+
+def linear_on_engine(d, outcome, predictors, *, reference, conf_level, ddf, result_cls):
+    """The gaussian ``regress`` of an engine design (see the module notes)."""
+    yname, terms, names, refs, ordered = engine_terms(d, outcome, predictors, reference)
+    r = linear_by_sums(d, yname, terms, check=lambda A: _check_gram(A, names))
+    k, n = r["k"], r["n"]
+    b, V, design_df = r["beta"], r["V"], r["design_df"]
+    df_ci, df_resid = interval_df(ddf, design_df, k)
     sum_w = r["sum_w"]
     dispersion = r["rss"] / sum_w * n / (n - 1)
     meth = (f"design-weighted linear (identity) regression, linearization (sandwich) SE as "
             f"svyglm, t with {df_ci:g} df")
-    ref_list = [refs[v] for v in sorted(refs)]
-    coding = (f"treatment (dummy) coding against reference {', '.join(ref_list)}"
-              if ref_list else "")
-    if ordered:
-        coding += f" (ordered {sorted(ordered)} dummy-coded too; R would use polynomial " \
-                  "contrasts)"
+    coding = coding_text(refs, ordered)
     if coding:
         meth += "; " + coding
     seb = np.sqrt(np.diag(V))

@@ -51,8 +51,16 @@ def split_formula(outcome, predictors, frame):
     return outcome, " + ".join(f"`{p}`" for p in predictors)
 
 
-def prepare_column(s: pd.Series, name: str, ref):
-    """A column formulaic can encode: float64 with NaN, or a Categorical (reference first)."""
+def _plain_float(s: pd.Series) -> bool:
+    """A numpy float64 column: its values are usable as they are (NaN for missing)."""
+    return isinstance(s.dtype, np.dtype) and s.dtype == np.float64
+
+
+def prepare_column(s: pd.Series, name: str, ref, *, finite_checked: bool = False):
+    """A column formulaic can encode: float64 with NaN, or a Categorical (reference first).
+
+    ±inf in a numeric column is refused, unless ``finite_checked`` says the caller refuses it
+    (:func:`present` does, with the mask of present values it needs anyway)."""
     if isinstance(s.dtype, pd.CategoricalDtype) or not (
             pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)) \
             or ref is not None:
@@ -69,14 +77,32 @@ def prepare_column(s: pd.Series, name: str, ref):
                                  f"({levels})")
             levels = [ref] + [v for v in levels if v != ref]
         return pd.Categorical(np.asarray(s.astype(object)), categories=levels), levels, ordered
-    v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan) \
-        if not pd.api.types.is_bool_dtype(s.dtype) else \
-        s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    refuse_infinite(v, f"column {name!r}")
+    if _plain_float(s):
+        v = s.to_numpy()   # the data's own values: read, never written
+    elif pd.api.types.is_bool_dtype(s.dtype):
+        v = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    else:
+        v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
+    if not finite_checked:
+        refuse_infinite(v, f"column {name!r}")
     return v, None, False
 
 
+def present(v, what: str) -> np.ndarray:
+    """Mask of the present values of a prepared column (a Categorical's non-missing codes, a
+    float array's finite values); ±inf is refused (:func:`refuse_infinite`), so that the
+    mask's complement is exactly the missing values."""
+    if isinstance(v, pd.Categorical):
+        return v.codes >= 0
+    m = np.isfinite(v)
+    if not m.all():
+        refuse_infinite(v, what)
+    return m
+
+
 def outcome_values(s: pd.Series, name: str, family: str, event):
+    """The outcome as float64 (NaN for missing) and its mask of present values, checked
+    against the family (0/1 or proportions for binomial, counts for poisson)."""
     if event is not None:
         if family != "binomial":
             raise ValueError(f"event= is for family='binomial', got family={family!r}")
@@ -84,22 +110,25 @@ def outcome_values(s: pd.Series, name: str, family: str, event):
                      (s == event).fillna(False).to_numpy(dtype=bool).astype(float))
         if not (s == event).fillna(False).any():
             raise ValueError(f"event={event!r} never occurs in outcome {name!r}")
-        return y
+        return y, np.isfinite(y)
     if not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
         levels = pd.unique(s.dropna()).tolist()[:10]
         raise ValueError(f"outcome {name!r} is not numeric (dtype {s.dtype}, values {levels}); "
                          "for a binary outcome pass family='binomial', event=<the level that "
                          "counts as 1>")
-    y = s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    refuse_infinite(y, f"outcome {name!r}")
-    f = y[np.isfinite(y)]
+    y = s.to_numpy() if _plain_float(s) else \
+        s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    m = present(y, f"outcome {name!r}")
+    if family == "gaussian":
+        return y, m
+    f = y[m]
     if family == "binomial" and (np.any(f < 0) or np.any(f > 1)):
         raise ValueError(f"outcome {name!r} must be 0/1 (or a proportion) for family="
                          f"'binomial'; values range {f.min():g}..{f.max():g}; pass event=")
     if family == "poisson" and np.any(f < 0):
         raise ValueError(f"outcome {name!r} must be non-negative for family='poisson'; "
                          f"minimum is {f.min():g}")
-    return y
+    return y, m
 
 
 def check_matrix(X: np.ndarray, names: list[str], wX: np.ndarray) -> np.ndarray:
@@ -147,39 +176,51 @@ def refuse_collinear(G: np.ndarray, names: list[str]) -> None:
                          f"matrix is rank-deficient); drop one of them")
 
 
-def model_matrix(rhs: str, frame: pd.DataFrame, prep: dict):
-    """(formulaic model spec, model matrix as a float ndarray).
+def model_matrix(rhs: str, columns: dict, rows, n_all: int, prep: dict, frame):
+    """(formulaic model spec, model matrix as a float ndarray, whether it was assembled directly).
 
-    The spec always comes from formulaic. For an additive formula of plain columns (the list
-    form) the spec is learnt on the first rows and the matrix is assembled directly (numeric
-    columns as they are, treatment dummies against the first category), which skips
-    formulaic's per-row materialization on large data; the two are compared on those rows.
+    ``columns`` holds each prepared predictor's ``n_all`` rows, ``rows`` the boolean mask of
+    the rows used (``None``: all) and ``frame()`` builds the DataFrame of the rows used. The spec
+    always comes from formulaic, learnt on the first 50 rows used. For an additive formula of
+    plain columns (the list form) the matrix is then filled directly, float64 in column order
+    (numeric columns as they are, treatment dummies against the first category), which skips
+    formulaic's per-row materialization and any DataFrame on large data; the two are compared
+    on those 50 rows. Other formulas (stateful transforms such as center(), scale(), splines
+    must learn from all rows) go through formulaic on ``frame()``.
     """
+    first = np.arange(min(50, n_all)) if rows is None else np.flatnonzero(rows)[:50]
+    n = n_all if rows is None else int(np.count_nonzero(rows))
     try:
-        head = frame.iloc[:50]
+        head = pd.DataFrame({v: c[first] for v, c in columns.items()}, index=first)
         spec = Formula(rhs).get_model_matrix(head, na_action="raise", output="numpy").model_spec
         terms = [str(t) for t in spec.terms]
-        if all(t == "1" or t in prep for t in terms) and len(frame) > 50:
-            cols = []
+        if all(t == "1" or t in prep for t in terms) and n > 50:
+            width = sum(1 if t == "1" or prep[t][0] is None else len(prep[t][0]) - 1
+                        for t in terms)
+            X = np.empty((n, width), order="F")   # column writes stay contiguous
+            j = 0
             for t in terms:
                 if t == "1":
-                    cols.append(np.ones(len(frame)))
+                    X[:, j] = 1.0
+                    j += 1
                 elif prep[t][0] is None:
-                    cols.append(frame[t].to_numpy(dtype=float))
+                    if rows is None:
+                        X[:, j] = columns[t]
+                    else:
+                        np.compress(rows, columns[t], out=X[:, j])
+                    j += 1
                 else:
-                    codes = frame[t].cat.codes.to_numpy()
-                    cols += [(codes == j).astype(float) for j in range(1, len(prep[t][0]))]
-            X = np.empty((len(frame), len(cols)), order="F")   # column writes stay contiguous
-            for j, c in enumerate(cols):
-                X[:, j] = c
+                    codes = columns[t].codes if rows is None else columns[t].codes[rows]
+                    for lv in range(1, len(prep[t][0])):
+                        np.equal(codes, lv, out=X[:, j], casting="unsafe")
+                        j += 1
             check = np.asarray(spec.get_model_matrix(head, output="numpy"), dtype=float)
             if X.shape[1] == check.shape[1] and np.array_equal(X[:len(head)], check):
-                return spec, X
-        # stateful transforms (center(), scale(), splines) must learn from all rows
-        mm = Formula(rhs).get_model_matrix(frame, na_action="raise", output="numpy")
+                return spec, X, True
+        mm = Formula(rhs).get_model_matrix(frame(), na_action="raise", output="numpy")
     except Exception as exc:  # formulaic raises several types for a bad formula
         raise ValueError(f"cannot build the model matrix for {rhs!r}: {exc}") from None
-    return mm.model_spec, np.asarray(mm, dtype=float)
+    return mm.model_spec, np.asarray(mm, dtype=float), False
 
 
 def wls(X, y, wX, G):
