@@ -173,3 +173,18 @@ def test_cli(days, fx, tmp_path, capsys, monkeypatch):
     assert code == 1 and "2026-11-02.csv, row 2" in err
     assert np.all([not p.name.startswith(".") or p.name == ".locks"
                    for p in (data / "waves" / "fx").iterdir()])
+
+
+def test_mixed_formats_and_column_orders(days, fx, tmp_path):
+    df = pd.read_csv(days / "2026-11-02.csv", dtype=str)
+    df[["channel", "sat", "rid"]].to_csv(days / "2026-11-02.csv", index=False)
+    x = pd.read_csv(days / "2026-11-03.csv", dtype=str)
+    (days / "2026-11-03.csv").unlink()
+    x.to_excel(days / "2026-11-03.xlsx", index=False)
+    w = cx.ingest(days, fx, "2026-11", root=tmp_path / "r")
+    formats = [f["format"] for f in w.manifest["source_files"]]
+    assert formats == ["csv", "csv", "xlsx", "parquet"]
+    assert w.manifest["rows_kept"] == 160
+    back = cx.load_wave(fx, "2026-11", root=tmp_path / "r")
+    assert list(back.data.columns) == ["rid", "sat", "channel"]
+    assert back.data["rid"].is_unique
