@@ -58,6 +58,8 @@ class IngestError(ValueError):
         lines = []
         for p in self.problems[:200]:
             where = f"row {p['row']}" if p.get("row") is not None else "file"
+            if p.get("file"):   # one of several files (a folder ingest)
+                where = f"{printable(p['file'])}, {where}"
             col = f", column {p['column']!r}" if p.get("column") is not None else ""
             val = f", value {p['value']!r}" if p.get("value") is not None else ""
             hint = f" (hint: {p['hint']})" if p.get("hint") else ""

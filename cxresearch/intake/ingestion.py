@@ -42,10 +42,14 @@ Rules (what a researcher can rely on):
   study: their waves are marked ``synthetic: true, example: true``. Every other file is
   observed data (``synthetic: false``) unless the caller says otherwise.
 
-* **Large CSVs** (at least :data:`~cxresearch.intake.streaming.STREAM_MIN_BYTES`) are read,
-  validated and written block by block (:mod:`cxresearch.intake.streaming`): the same wave,
+* **Large CSV and Parquet exports** (at least
+  :data:`~cxresearch.intake.streaming.STREAM_MIN_BYTES`) are read, validated and written block
+  by block (:mod:`cxresearch.intake.streaming`; Parquet by record batches): the same wave,
   manifest and problems, with memory independent of the number of rows (5M rows, an 870 MiB
-  file: 453 MiB peak, against 4.2 GB read whole).
+  file: 453 MiB peak, against 4.2 GB read whole); a wave of more than
+  :data:`~cxresearch.intake.streaming.PART_ROWS` rows is stored as part files.
+* **A folder of exports** (the daily files of continuous feedback) is one wave, a partition
+  per file, all or nothing (:mod:`cxresearch.intake.folder`).
 * **Long files** holding several waves: ``wave_column=`` (and ``wave_period=`` for dates)
   ingests each value as its own wave, all or nothing (:mod:`cxresearch.intake.longfile`).
   On the command line, ``cxresearch ingest FILE --instrument S`` with neither ``--wave`` nor
@@ -67,6 +71,8 @@ from pathlib import Path
 from cxresearch import paths
 from cxresearch.codebooks.instrument import load_instrument
 from cxresearch.errors import PiiSuspectedWarning, UnknownColumnsWarning, printable
+from cxresearch.intake.batches import data_bytes
+from cxresearch.intake.folder import ingest_folder
 from cxresearch.intake.longfile import ingest_long
 from cxresearch.intake.readers import NotStreamable, read_export
 from cxresearch.intake.streaming import STREAM_MIN_BYTES, ingest_streamed
@@ -95,6 +101,9 @@ def ingest(path, instrument, wave: str | None = None, *, on_error: str = "fail",
     path : path
         The export: CSV/TSV (UTF-8, UTF-8 with BOM, UTF-16, GB18030/GBK; delimiter , ; tab |
         sniffed), a Qualtrics CSV export, XLSX, SPSS ``.sav`` (value labels used) or Parquet.
+        Or a **folder** of such exports (daily files of continuous feedback): every file in
+        it is a partition of the one wave ``wave``, validated on its own, all or nothing,
+        every problem of every file reported at once (:mod:`cxresearch.intake.folder`).
     instrument : str or Instrument
         Codebook name (``"mitto_cx"``) or a loaded instrument.
     wave : str
@@ -207,7 +216,16 @@ def ingest(path, instrument, wave: str | None = None, *, on_error: str = "fail",
         raise WaveExistsError(
             f"wave {inst.name}/{wave} already exists at {target}; nothing was read or written "
             "(pass replace=True, or --replace on the command line, to overwrite it)")
-    if write and sheet is None and path.is_file() and path.stat().st_size >= STREAM_MIN_BYTES:
+    if path.is_dir():   # a folder of exports (daily files): one wave, a part per file
+        if not write:
+            raise ValueError(f"a folder of exports ({path}) is ingested batch by batch and "
+                             "written as it is validated; write=False takes one file")
+        if sheet is not None:
+            raise ValueError("sheet= chooses a worksheet of one XLSX file, not of a folder")
+        return ingest_folder(path, inst, wave, on_error=on_error, replace=replace, root=root,
+                             synthetic=synthetic, encoding=encoding,
+                             trust_file_labels=trust_file_labels)
+    if write and sheet is None and path.is_file() and data_bytes(path) >= STREAM_MIN_BYTES:
         try:   # a large CSV: read, validated and written batch by batch (bounded memory)
             return ingest_streamed(inst, path, wave, on_error=on_error, replace=replace,
                                    root=root, synthetic=synthetic, encoding=encoding,
@@ -300,9 +318,16 @@ def summary(w, where=None) -> str:
     lines = [f"{m['study']}/{m['wave']}: {m['rows_read']} rows read, {m['rows_kept']} kept, "
              f"{m['rows_rejected']} rejected" + (" (synthetic example)" if m.get("example")
                                                  else "")]
-    lines.append(f"  source {printable(m['source_file'])} ({r.get('format')}"
-                 + (f", {r['encoding']}" if r.get("encoding") else "")
-                 + (", Qualtrics" if r.get("qualtrics") else "") + ")")
+    files = m.get("source_files")
+    if files:   # a folder of exports
+        kinds = ", ".join(sorted({str(f.get("format")) for f in files}))
+        lines.append(f"  source folder {printable(m['source_file'])}: {len(files)} file(s) "
+                     f"({kinds}), {printable(files[0]['file'])} … "
+                     f"{printable(files[-1]['file'])}")
+    else:
+        lines.append(f"  source {printable(m['source_file'])} ({r.get('format')}"
+                     + (f", {r['encoding']}" if r.get("encoding") else "")
+                     + (", Qualtrics" if r.get("qualtrics") else "") + ")")
     for reason, cols in (m.get("columns_dropped") or {}).items():
         lines.append(f"  dropped {len(cols)} {reason} column(s): {', '.join(cols)}")
     for rej in m.get("rejections", []):

@@ -16,6 +16,7 @@ import json
 import os
 from pathlib import Path
 
+from cxresearch.intake.engine_checks import check_engine
 from cxresearch.paths import check_label
 from cxresearch.waves.engine import EngineWave
 
@@ -23,7 +24,8 @@ __all__ = ["open_wave"]
 
 
 def open_wave(source, instrument, wave: str | None = None, *, synthetic: bool | None = None,
-              con=None, max_cells: int = 5_000_000, lonely_psu: str = "fail") -> EngineWave:
+              con=None, max_cells: int = 5_000_000, lonely_psu: str = "fail",
+              check: bool = True) -> EngineWave:
     """A wave of ``instrument`` whose rows stay where they are (DuckDB by default).
 
     Parameters
@@ -44,6 +46,14 @@ def open_wave(source, instrument, wave: str | None = None, *, synthetic: bool | 
         Where file sources are read; default an embedded DuckDB.
     max_cells, lonely_psu
         As :class:`~cxresearch.sampling.engine.EngineDesign`.
+    check : bool, default True
+        Check the rows against the codebook in the engine first
+        (:func:`~cxresearch.intake.engine_checks.engine_problems`: one aggregate query,
+        seconds for tens of millions of Parquet rows): values outside a scale, unknown levels,
+        bad flags, bad design columns, repeated ids, PII columns. ``False`` skips it: then the
+        caller vouches that the rows are what a stored wave holds (for instance rows written
+        by ``cxresearch ingest``, or checked once already); estimates on unchecked rows may
+        count a ``-99`` as an answer.
 
     Returns
     -------
@@ -53,6 +63,9 @@ def open_wave(source, instrument, wave: str | None = None, *, synthetic: bool | 
 
     Raises
     ------
+    IngestError
+        (A ValueError.) With ``check``: every problem of the rows at once, each with its
+        column, kind, count of rows and up to five example values (never PII values).
     ValueError
         A design column the codebook declares holds impossible values (as ``cx.Design``).
 
@@ -66,6 +79,8 @@ def open_wave(source, instrument, wave: str | None = None, *, synthetic: bool | 
     """
     if synthetic is not None and not isinstance(synthetic, bool):
         raise TypeError(f"synthetic must be True, False or None, got {synthetic!r}")
+    if not isinstance(check, bool):
+        raise TypeError(f"check must be True or False, got {check!r}")
     manifest = _sidecar(source)
     if wave is not None:
         manifest["wave"] = wave
@@ -78,6 +93,8 @@ def open_wave(source, instrument, wave: str | None = None, *, synthetic: bool | 
         manifest["source_file"] = Path(os.fspath(source).rstrip("/\\")).name
     w = EngineWave(source, instrument, manifest, con=con, max_cells=max_cells,
                    lonely_psu=lonely_psu)
+    if check:
+        check_engine(w, w.instrument, name=manifest.get("source_file"))
     w.design()  # validate the design columns now, not in the middle of a report
     return w
 

@@ -4,7 +4,8 @@ Sub-commands
 ------------
 ``cxresearch ingest PATH --instrument NAME [--wave LABEL | --wave-column COL [--wave-period
 month|quarter|year]] [--on-error fail|quarantine] [--replace] [--trust-file-labels]``
-(neither ``--wave`` nor ``--wave-column``: the codebook's ``meta.wave_column``)
+(neither ``--wave`` nor ``--wave-column``: the codebook's ``meta.wave_column``; PATH may be a
+folder of exports, the daily files of one wave, ingested all or nothing as its partitions)
 ``cxresearch check-published [--study S] [--out DIR]``
 ``cxresearch reconstruct STUDY [--seed N] [--set name=value ...] [--replace]``
 ``cxresearch reproduce [--study S] [--wave W] [--jobs N] [--out DIR] [--param NAME=VALUE ...]``
@@ -118,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("path", help="codebook file or name")
 
     p = sub.add_parser("ingest", help="validate a raw export against a codebook and store a wave")
-    p.add_argument("path")
+    p.add_argument("path", help="the export (CSV, Qualtrics CSV, XLSX, SPSS .sav, Parquet), or "
+                   "a folder of exports: the daily files of one wave, each a partition of it "
+                   "(all or nothing; every problem of every file reported)")
     p.add_argument("--instrument", required=True, help="codebook name, e.g. mitto_cx")
     p.add_argument("--wave", default=None, help="wave label, e.g. 2024")
     p.add_argument("--wave-column", default=None, metavar="COLUMN",

@@ -12,7 +12,10 @@ the rows (``w.data``) says so and names the way out: an explicit in-memory sampl
 Values are read as the engine holds them; the codebook's dtypes (ordered categoricals) are
 applied to the small aggregates that come back, as :func:`~cxresearch.waves.load_wave` applies
 them to a stored file. The rows are checked against the codebook when the wave is opened
-through :func:`cxresearch.open_wave` (intake), as ingest checks an export.
+through :func:`cxresearch.open_wave` (intake: :mod:`cxresearch.intake.engine_checks`, SQL
+aggregates), as ingest checks an export; a stored wave opened with
+``cx.load_wave(study, wave, engine=True)`` was checked at ingest and its files are checked
+against the manifest's sha256.
 
 Examples
 --------
@@ -28,7 +31,8 @@ import pandas as pd
 
 from cxresearch.sampling.engine import EngineDesign
 from cxresearch.sampling.sources import as_table, describe_source
-from cxresearch.waves.storage import Wave, _check_label, _resolve_instrument
+from cxresearch.waves.folders import _check_label
+from cxresearch.waves.wave import Wave, _resolve_instrument
 
 __all__ = ["EngineWave", "is_engine_wave"]
 

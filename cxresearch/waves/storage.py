@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 import warnings
@@ -44,7 +43,30 @@ from cxresearch.errors import (
     printable,
 )
 from cxresearch.paths import sha256_file, spreadsheet_safe_frame
-from cxresearch.sampling.design import Design
+from cxresearch.waves.engine import EngineWave
+from cxresearch.waves.folders import (  # noqa: F401 - names this module has always offered
+    _LABEL_RE,
+    MANIFEST,
+    PARTS,
+    QUARANTINE,
+    RESPONSES,
+    _check_label,
+    _recover_locked,
+    _wave_lock,
+    check_label,
+    recover_wave,
+    response_files,
+    stream_folder,
+    wave_dir,
+)
+from cxresearch.waves.wave import (  # noqa: F401 - names this module has always offered
+    StreamedWave,
+    Wave,
+    _resolve_instrument,
+    is_wave,
+    read_parts,
+    wave_year,
+)
 
 __all__ = [
     "is_wave",
@@ -63,134 +85,6 @@ __all__ = [
     "StreamedWave",
     "stream_folder",
 ]
-
-RESPONSES = "responses.parquet"
-MANIFEST = "manifest.json"
-QUARANTINE = "quarantine.csv"
-
-# study ids and wave labels become folder names: paths.check_label keeps them portable
-_LABEL_RE = paths.LABEL_RE
-_LOCK_TIMEOUT = 300.0  # seconds a writer waits for another writer of the same wave
-
-
-check_label = paths.check_label  # the rule lives in paths, beside the other name rules
-
-
-_check_label = check_label
-
-
-def _resolve_instrument(instrument):
-    if isinstance(instrument, str | os.PathLike):
-        from cxresearch.codebooks.instrument import load_instrument
-
-        return load_instrument(instrument)
-    return instrument
-
-
-def wave_dir(study: str, wave: str, root: str | os.PathLike | None = None) -> Path:
-    """Folder of a wave: ``<root>/<study>/<wave>`` (root defaults to ``paths.waves_dir()``)."""
-    base = Path(root) if root is not None else paths.waves_dir()
-    return base / _check_label("study", study) / _check_label("wave", wave)
-
-
-class Wave:
-    """A validated wave: answers, the codebook they follow, and where they came from.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        One row per respondent, columns and dtypes as the codebook prescribes.
-    instrument : cxresearch.instruments.Instrument or str
-        The codebook (or its name).
-    manifest : dict
-        Provenance, with at least ``study`` and ``wave``; keys as in CONTRIBUTING.md.
-    quarantine : pandas.DataFrame, optional
-        Rows rejected at ingest (with a ``_reasons`` column); written to ``quarantine.csv``.
-
-    Attributes
-    ----------
-    data, instrument, manifest, quarantine
-    study : str
-    label : str
-        The wave label, e.g. ``"2024"`` or ``"2021-reconstructed"``.
-    synthetic : bool
-        True for reconstructed (or made-up example) data.
-
-    Examples
-    --------
-    >>> import cxresearch as cx
-    >>> w = cx.load_wave("mitto_cx", "2021")            # doctest: +SKIP
-    >>> w.synthetic, w.manifest["rows_kept"]            # doctest: +SKIP
-    >>> d = w.design()                                  # doctest: +SKIP
-    >>> # In R: des <- survey::svydesign(ids = ~1, weights = ~weight, data = df)
-    """
-
-    def __init__(self, data: pd.DataFrame, instrument, manifest: dict, quarantine=None):
-        if not isinstance(data, pd.DataFrame):
-            raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-        if not isinstance(manifest, dict):
-            raise TypeError(f"manifest must be a dict, got {type(manifest).__name__}")
-        self.data = data
-        self.instrument = _resolve_instrument(instrument)
-        self.manifest = dict(manifest)
-        self.manifest.setdefault("study", getattr(self.instrument, "name", None))
-        for key in ("study", "wave"):
-            _check_label(f"manifest[{key!r}]", self.manifest.get(key))
-        self.quarantine = quarantine
-        self.path: Path | None = None
-
-    @property
-    def study(self) -> str:
-        return self.manifest["study"]
-
-    @property
-    def label(self) -> str:
-        return self.manifest["wave"]
-
-    @property
-    def synthetic(self) -> bool:
-        return bool(self.manifest.get("synthetic", False))
-
-    @property
-    def columns(self) -> list[str]:
-        """The wave's columns (as :attr:`EngineWave.columns`, whose rows are elsewhere)."""
-        return list(self.data.columns)
-
-    @property
-    def n_rows(self) -> int:
-        """Respondents in the wave."""
-        return len(self.data)
-
-    def answered(self, columns) -> dict:
-        """Respondents with an answer in each of ``columns``."""
-        return {c: int(self.data[c].notna().sum()) for c in columns}
-
-    def design(self):
-        """The survey design of this wave, from the codebook's weight/strata/psu/fpc columns.
-
-        A design column that the codebook declares but the export did not carry (absent, or
-        entirely NA, as ingest stores an absent optional item) is left out: no weight column
-        gives unit weights.
-
-        Returns
-        -------
-        cxresearch.design.Design
-        """
-        cols = self.instrument.design_columns()
-        kwargs = {
-            key: (col if col is not None and col in self.data.columns
-                  and self.data[col].notna().any() else None)
-            for key, col in cols.items()
-            if key in ("weights", "strata", "psu", "fpc")
-        }
-        return Design(self.data, **kwargs)
-
-    def __repr__(self) -> str:
-        kind = "synthetic" if self.synthetic else "observed"
-        return (
-            f"<Wave {self.study}/{self.label}: {len(self.data)} respondents × "
-            f"{self.data.shape[1]} columns, {kind}>"
-        )
 
 
 def _jsonable(obj):
@@ -340,13 +234,19 @@ def _stage(wave: Wave, target: Path, manifest: dict) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
         staged = getattr(wave, "staged", None)
+        names = [RESPONSES]
         if staged is not None:   # a StreamedWave: its responses were written batch by batch
-            os.replace(staged, tmp / RESPONSES)
-            shutil.rmtree(Path(staged).parent, ignore_errors=True)
+            parts = [Path(p) for p in staged] if isinstance(staged, list) else [Path(staged)]
+            if len(parts) > 1:   # several part files: responses/part-00000.parquet, ...
+                (tmp / PARTS).mkdir()
+                names = [f"{PARTS}/part-{k:05d}.parquet" for k in range(len(parts))]
+            for part, name in zip(parts, names, strict=True):
+                os.replace(part, tmp / name)
+            shutil.rmtree(parts[0].parent, ignore_errors=True)
             wave.staged = None
         else:
             wave.data.to_parquet(tmp / RESPONSES, index=False)
-        files = {RESPONSES: sha256_file(tmp / RESPONSES)}
+        files = {name: sha256_file(tmp / name) for name in names}
         if wave.quarantine is not None and len(wave.quarantine):
             safe = spreadsheet_safe_frame(wave.quarantine)
             # CRLF rows (RFC 4180): pandas quotes a lone "\r" in a cell only then
@@ -380,164 +280,8 @@ def _refuse_infinite(wave: Wave) -> None:
                                  "stores finite numbers only — make them missing or fix them")
 
 
-# ------------------------------------------------------------------ locking and recovery
-
-
-def _wave_lock(target: Path):
-    """The lock of one wave (``<waves>/.locks/<study>/<wave>.lock``), outside the wave folders
-    so that a study folder holds only waves."""
-    from filelock import FileLock
-
-    lock_dir = target.parent.parent / ".locks" / target.parent.name
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(lock_dir / f"{target.name}.lock"), timeout=_LOCK_TIMEOUT)
-
-
-def _leftovers(target: Path) -> dict[str, list[Path]]:
-    """Hidden folders of killed writes of this wave: ``new`` (complete or not) and ``old``."""
-    out: dict[str, list[Path]] = {"new": [], "old": []}
-    if not target.parent.is_dir():
-        return out
-    prefix = f".{target.name}."
-    for p in target.parent.iterdir():
-        if not p.name.startswith(prefix) or not p.is_dir():
-            continue
-        kind = p.name[len(prefix):].split("-", 1)[0]
-        if kind == "stream" and _owner_alive(p.name[len(prefix):]):
-            continue   # a batch-wise ingest still writing (see stream_folder)
-        if kind in ("new", "tmp", "stream"):
-            out["new"].append(p)
-        elif kind == "old":
-            out["old"].append(p)
-    return out
-
-
-def _owner_alive(rest: str) -> bool:
-    """``stream-<pid>-<random>``: whether process ``pid`` still runs (on this machine)."""
-    try:
-        pid = int(rest.split("-")[1])
-        os.kill(pid, 0)
-    except (IndexError, ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def stream_folder(study: str, wave: str, root: str | os.PathLike | None = None) -> Path:
-    """A private hidden folder beside a wave's final place for a batch-wise ingest to write
-    ``responses.parquet`` into before :func:`write_wave` moves it into the wave
-    (``.<wave>.stream-<pid>-*``: left alone while its process runs, removed by the recovery
-    once it is dead)."""
-    target = wave_dir(study, wave, root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{wave}.stream-{os.getpid()}-", dir=target.parent))
-
-
-class StreamedWave(Wave):
-    """A wave whose answers were written to Parquet batch by batch (a large export): its
-    ``data`` is read from the file the first time it is used, so that ingesting a file never
-    holds all its rows in memory. Before it is written, ``staged`` is the Parquet file and
-    ``data`` an empty frame with the codebook's columns and dtypes."""
-
-    def __init__(self, empty: pd.DataFrame, instrument, manifest: dict, staged: Path,
-                 quarantine=None):
-        super().__init__(empty, instrument, manifest, quarantine=quarantine)
-        self.staged: Path | None = Path(staged)
-        self._loaded = False   # until written, ``data`` is the empty frame
-
-    @property
-    def data(self) -> pd.DataFrame:
-        if not self._loaded and self.staged is None and self.path is not None:
-            self._data = self.instrument.apply_dtypes(pd.read_parquet(self.path / RESPONSES))
-            self._loaded = True
-        return self._data
-
-    @data.setter
-    def data(self, value: pd.DataFrame) -> None:
-        self._data = value
-        self._loaded = True
-
-    def __repr__(self) -> str:
-        kind = "synthetic" if self.synthetic else "observed"
-        return (f"<Wave {self.study}/{self.label}: {self.manifest.get('rows_kept')} "
-                f"respondents, {kind}, read batch by batch>")
-
-
-def _complete(folder: Path) -> bool:
-    """A written wave folder whose files all match the sha256 in its manifest."""
-    try:
-        m = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        files = m.get("files") or {}
-        return RESPONSES in files and all(
-            (folder / f).is_file() and sha256_file(folder / f) == h for f, h in files.items())
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _recover_locked(target: Path) -> list[str]:
-    """Resolve the left-overs of killed writes of one wave (the caller holds its lock)."""
-    left = _leftovers(target)
-    if not left["new"] and not left["old"]:
-        return []
-    done: list[str] = []
-    newest = lambda ps: sorted(ps, key=lambda q: q.stat().st_mtime_ns, reverse=True)  # noqa: E731
-    if not target.exists():
-        olds = [q for q in newest(left["old"]) if (q / "wave").is_dir()]
-        news = [q for q in newest(left["new"]) if _complete(q)] if olds else []
-        if news:  # killed between the two renames of a replace: the new wave was complete
-            os.rename(news[0], target)
-            done.append(f"completed an interrupted replacement of {target.name} with the new "
-                        f"wave from {news[0].name}")
-        elif olds:
-            os.rename(olds[0] / "wave", target)
-            done.append(f"restored {target.name} from {olds[0].name} (an interrupted "
-                        "replacement had moved it aside and left no complete new wave)")
-    for q in left["new"] + left["old"]:
-        if q.exists():
-            shutil.rmtree(q, ignore_errors=True)
-            if q.exists():
-                done.append(f"could not remove the left-over folder {q}")
-            else:
-                done.append(f"removed the left-over folder {q.name} of a killed write")
-    return done
-
-
-def recover_wave(study: str, wave: str, root: str | os.PathLike | None = None) -> list[str]:
-    """Resolve what killed writes of one wave left behind; returns what was done.
-
-    A replacement killed between its two renames leaves no wave but the old copy in
-    ``.<wave>.old-*`` and the new one in ``.<wave>.new-*``: the new one wins when complete
-    (every file matches its manifest), otherwise the old one is restored. Other hidden
-    folders of killed writes are removed. Each action is also reported with a
-    :class:`~cxresearch.errors.WaveRecoveredWarning`. Called by :func:`load_wave`,
-    :func:`list_waves` and :func:`write_wave`; it takes the wave's lock.
-
-    Examples
-    --------
-    >>> from cxresearch.waves.storage import recover_wave
-    >>> recover_wave("mitto_cx", "2024")                  # doctest: +SKIP
-    []
-    >>> # In R: no equivalent (file-system housekeeping)
-    """
-    target = wave_dir(study, wave, root)
-    left = _leftovers(target)
-    if not left["new"] and not left["old"]:
-        return []
-    try:
-        with _wave_lock(target):
-            done = _recover_locked(target)
-    except OSError as exc:  # read-only data folder: say so, change nothing
-        done = [f"left-over folders of a killed write of {study}/{wave} were found in "
-                f"{target.parent} but could not be resolved ({exc}): "
-                + ", ".join(q.name for q in left["new"] + left["old"])]
-    for line in done:
-        warnings.warn(f"wave {study}/{wave}: {line}", WaveRecoveredWarning, stacklevel=3)
-    return done
-
-
 def load_wave(instrument, wave: str, root: str | os.PathLike | None = None, *,
-              project: str | os.PathLike | None = None) -> Wave:
+              project: str | os.PathLike | None = None, engine: bool = False) -> Wave:
     """Read a stored wave, with the codebook's dtypes (ordered categoricals) restored.
 
     Parameters
@@ -551,10 +295,17 @@ def load_wave(instrument, wave: str, root: str | os.PathLike | None = None, *,
     project : path, optional
         A project folder (with ``cxresearch.toml``): read its waves and codebooks. Default:
         the current project (``--project``, or found from the current directory).
+    engine : bool, default False
+        ``True``: an :class:`~cxresearch.waves.engine.EngineWave` over the wave's Parquet
+        file(s), read by an embedded DuckDB, so that a wave larger than memory is never read
+        into pandas (its ``design()`` is an engine design; every pushed-down estimator takes
+        it). The files are checked against the manifest's sha256 first, as for ``False``;
+        the rows were checked against the codebook at ingest.
 
     Returns
     -------
     Wave
+        (An ``EngineWave`` with ``engine=True``.)
 
     Warns
     -----
@@ -567,6 +318,8 @@ def load_wave(instrument, wave: str, root: str | os.PathLike | None = None, *,
     >>> w = cx.load_wave("mitto_cx", "2021")              # doctest: +SKIP
     >>> w.data["maturity"].cat.ordered                      # doctest: +SKIP
     True
+    >>> big = cx.load_wave("feedback", "2026-11", engine=True)   # doctest: +SKIP
+    >>> cx.nps(big, "recommend")                                 # doctest: +SKIP
     >>> # In R: df <- arrow::read_parquet("data/waves/mitto_cx/2021/responses.parquet")
     """
     from cxresearch.codebooks.instrument import Instrument
@@ -574,13 +327,15 @@ def load_wave(instrument, wave: str, root: str | os.PathLike | None = None, *,
     if not isinstance(instrument, str | os.PathLike | Instrument):
         raise TypeError("instrument must be a codebook name, a path to its YAML file or an "
                         f"Instrument, got {type(instrument).__name__} {instrument!r:.80}")
+    if not isinstance(engine, bool):
+        raise TypeError(f"engine must be True or False, got {engine!r}")
     if project is not None:
         with paths.use_project(project):
-            return load_wave(instrument, wave, root)
+            return load_wave(instrument, wave, root, engine=engine)
     inst = _resolve_instrument(instrument)
     folder = wave_dir(inst.name, wave, root)
     recover_wave(inst.name, wave, root)
-    if not (folder / MANIFEST).is_file() or not (folder / RESPONSES).is_file():
+    if not (folder / MANIFEST).is_file() or not response_files(folder):
         have = sorted(p.name for p in folder.parent.iterdir() if p.is_dir()
                       and not p.name.startswith(".")) if folder.parent.is_dir() else []
         raise FileNotFoundError(
@@ -588,12 +343,14 @@ def load_wave(instrument, wave: str, root: str | os.PathLike | None = None, *,
             f"{', '.join(have) or 'none'} (ingest one with `cxresearch ingest`)"
         )
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    recorded = manifest.get("files", {}).get(RESPONSES)
-    if recorded is not None and recorded != sha256_file(folder / RESPONSES):
-        raise ValueError(
-            f"{folder / RESPONSES} does not match the sha256 in its manifest: the file was "
-            "changed after it was written; ingest the wave again"
-        )
+    files = response_files(folder, manifest)
+    for f in files:
+        recorded = (manifest.get("files") or {}).get(f.relative_to(folder).as_posix())
+        if recorded is not None and (not f.is_file() or recorded != sha256_file(f)):
+            raise ValueError(
+                f"{f} does not match the sha256 in its manifest: the file was "
+                "changed (or removed) after it was written; ingest the wave again"
+            )
     if manifest.get("codebook_sha256") not in (None, inst.sha256):
         warnings.warn(
             f"codebook {inst.name} changed since wave {wave} was written "
@@ -603,10 +360,15 @@ def load_wave(instrument, wave: str, root: str | os.PathLike | None = None, *,
             CodebookChangedWarning,
             stacklevel=2,
         )
-    data = inst.apply_dtypes(pd.read_parquet(folder / RESPONSES))
     quarantine = None
     if (folder / QUARANTINE).is_file():
         quarantine = pd.read_csv(folder / QUARANTINE, dtype=str, keep_default_na=False)
+    if engine:   # the rows stay in DuckDB: never read into pandas
+        out = EngineWave([str(f) for f in files], inst, manifest)
+        out.quarantine = quarantine
+        out.path = folder
+        return out
+    data = inst.apply_dtypes(read_parts(files))
     out = Wave(data, inst, manifest, quarantine=quarantine)
     out.path = folder
     return out
@@ -653,14 +415,3 @@ def list_waves(study: str | None = None, root: str | os.PathLike | None = None) 
                          "wave": wdir.name, "path": str(wdir)})
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["study", "wave"], ignore_index=True)
-
-
-def wave_year(label: str) -> int | None:
-    """The year a wave label starts with (``2021-reconstructed`` -> 2021), or None."""
-    m = re.match(r"(\d{4})", str(label))
-    return int(m.group(1)) if m else None
-
-
-def is_wave(obj) -> bool:
-    """Whether ``obj`` is a :class:`Wave` (the one test every layer uses)."""
-    return isinstance(obj, Wave)

@@ -13,6 +13,7 @@ strata, fpc; R package survey's ``apistrat``, GPL-2/3) and classical ANOVA F on 
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from pathlib import Path
@@ -149,19 +150,21 @@ def test_an_engine_wave_says_where_its_rows_are_and_never_loads_them(pair, tmp_p
 def test_open_wave_takes_label_and_synthetic_from_a_stored_manifest(tmp_path):
     df = pd.DataFrame({"cusa1": [7, 8, 9, 10] * 5})
     folder = _to_parquet_folder(df, tmp_path / "2026-11")
-    w = cx.open_wave(str(folder), "ecsi_mobi")
+    # one column of a codebook with 23 required items: the engine checks would refuse it
+    open_wave = functools.partial(cx.open_wave, check=False)
+    w = open_wave(str(folder), "ecsi_mobi")
     assert w.label == "2026-11" and w.synthetic is False
     (folder / "manifest.json").write_text(json.dumps({"wave": "2021-reconstructed",
                                                       "synthetic": True}))
-    w = cx.open_wave(str(folder), "ecsi_mobi")
+    w = open_wave(str(folder), "ecsi_mobi")
     assert w.label == "2021-reconstructed" and w.synthetic
     assert "synthetic" in describe_wave(w)
-    w = cx.open_wave(str(folder), "ecsi_mobi", wave="nov", synthetic=False)
+    w = open_wave(str(folder), "ecsi_mobi", wave="nov", synthetic=False)
     assert (w.label, w.synthetic) == ("nov", False)
     with pytest.raises(ValueError, match="wave"):
-        cx.open_wave(str(folder), "ecsi_mobi", wave="../x")
+        open_wave(str(folder), "ecsi_mobi", wave="../x")
     with pytest.raises(TypeError, match="synthetic"):
-        cx.open_wave(str(folder), "ecsi_mobi", synthetic="yes")
+        open_wave(str(folder), "ecsi_mobi", synthetic="yes")
 
 
 # ------------------------------------------------------------------ classical ANOVA by sums

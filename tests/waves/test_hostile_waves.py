@@ -309,8 +309,8 @@ def test_unresolvable_leftovers_are_reported_not_hidden(data, hx, monkeypatch):
     def no_lock(target):
         raise PermissionError(f"read-only: {target}")
 
-    from cxresearch.waves import storage
-    monkeypatch.setattr(storage, "_wave_lock", no_lock)
+    from cxresearch.waves import folders  # where the lock and the recovery live
+    monkeypatch.setattr(folders, "_wave_lock", no_lock)
     with pytest.warns(WaveRecoveredWarning, match="could not be resolved.*w1.old-k1ll3d"):
         with pytest.raises(FileNotFoundError):
             load_wave(hx, "w1")
