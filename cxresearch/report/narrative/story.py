@@ -108,6 +108,7 @@ def describe_wave(w) -> str:
     else:
         kind = "observed"
     src = f", from file “{esc(m['source_file'])}”" if m.get("source_file") else ""
+    n = w.n_rows if hasattr(w, "n_rows") else len(w.data)  # a stand-in wave has data only
     where = getattr(w, "backend", None)  # an engine wave: the rows were not loaded
     stay = f"; the rows stay in {esc(where)}, only aggregates were read" if where else ""
-    return f"**{esc(w.study)}/{esc(w.label)}**: {w.n_rows:,} respondents ({kind}{src}{stay})"
+    return f"**{esc(w.study)}/{esc(w.label)}**: {n:,} respondents ({kind}{src}{stay})"
