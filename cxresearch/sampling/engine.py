@@ -60,7 +60,9 @@ class TooManyCells(ValueError):
 
 
 def is_engine_design(obj) -> bool:
-    return isinstance(obj, EngineDesign)
+    """An :class:`EngineDesign`, or an object whose rows are one (an engine wave, which
+    forwards the design's attributes): every estimator takes either."""
+    return isinstance(obj, EngineDesign) or bool(getattr(type(obj), "engine_rows", False))
 
 
 def _spec_name(spec, what: str):

@@ -93,6 +93,17 @@ class EngineWave(Wave):
         self._lonely_psu = lonely_psu
         self._design = None
 
+    #: estimators treat an engine wave as its engine design (``is_engine_design``)
+    engine_rows = True
+    _OWN = frozenset({"_design", "_table", "_max_cells", "_lonely_psu", "_check"})
+
+    def __getattr__(self, name):
+        """Attributes of the engine design (``collapse``, ``table``, ``spec``…), so that an
+        estimator's engine route takes the wave as it takes ``w.design()``."""
+        if name.startswith("__") or name in self._OWN:
+            raise AttributeError(name)
+        return getattr(self.design(), name)
+
     # ----------------------------------------------------------------- rows
     @property
     def data(self) -> pd.DataFrame:

@@ -46,6 +46,7 @@ from cxresearch.statistics.tracking.inputs import (
     index_series_spec,
     index_spec,
 )
+from cxresearch.waves.storage import is_wave
 
 __all__ = ["engine_index_group", "engine_parts", "is_engine_input", "refuse_adjust"]
 
@@ -86,12 +87,21 @@ def engine_parts(obj, wave: str, columns: list, lonely_psu=None) -> tuple[list[P
                              "that holds the wave, or pass a list of Waves")
         cols = [c for c in cols if c != wave and c in eng.columns]
         parts = [Part(lab, d) for lab, d in _split_cells(eng, wave, cols)]
-    elif isinstance(obj, dict):
+    elif isinstance(obj, dict | list | tuple):
+        if isinstance(obj, list | tuple):  # a list of waves: their labels
+            bad = [type(v).__name__ for v in obj if not is_wave(v)]
+            if bad:
+                raise TypeError(f"a list of waves must hold Waves, got {bad[0]}; pass a dict "
+                                "{label: design} instead")
+            obj = {v.label: v for v in obj}
         parts = []
         for lab, v in obj.items():
             if is_engine_design(v):
-                e = _with_rule(v, lonely_psu)
-                parts.append(Part(lab, e.collapse([c for c in cols if c in e.columns])))
+                wv = is_wave(v)  # an engine wave: its codebook and kind come along
+                e = _with_rule(v.design() if wv else v, lonely_psu)
+                parts.append(Part(lab, e.collapse([c for c in cols if c in e.columns]),
+                                  v.instrument if wv else None,
+                                  bool(getattr(v, "synthetic", False)) if wv else False))
             else:
                 parts.append(Part(lab, _wave_design(v, lonely_psu),
                                   getattr(v, "instrument", None),
@@ -105,7 +115,9 @@ def engine_parts(obj, wave: str, columns: list, lonely_psu=None) -> tuple[list[P
     dup = sorted({x for x in labs if labs.count(x) > 1})
     if dup:
         raise ValueError(f"wave labels must be unique, got {dup} more than once")
-    return parts, {"study": None, "synthetic": False}
+    insts = {p.instrument.name for p in parts if getattr(p, "instrument", None) is not None}
+    return parts, {"study": next(iter(insts)) if len(insts) == 1 else None,
+                   "synthetic": any(getattr(p, "synthetic", False) for p in parts)}
 
 
 def _split_cells(eng, wave: str, cols: list) -> list:
