@@ -81,9 +81,13 @@ def _score_variance(design, data: ModelData, fit: ModelFit) -> np.ndarray:
     if fast and data.rows is None and fit.work is not None:
         u = fit.work        # X * w, no longer needed: overwritten by (X * e) * w
         fit.work = None
-        for j in range(X.shape[1]):
-            np.multiply(X[:, j], resid, out=u[:, j])
-            u[:, j] *= fit.w
+        w, B = fit.w, 1 << 15   # blocks of rows that stay in cache (elementwise: same bits)
+        for a in range(0, len(w), B):
+            e, wa = resid[a:a + B], w[a:a + B]
+            for j in range(X.shape[1]):
+                c = u[a:a + B, j]
+                np.multiply(X[a:a + B, j], e, out=c)
+                c *= wa
     else:
         u = X * resid[:, None] if data.rows is None else _expand(X * resid[:, None], ok)
         if not fast:
