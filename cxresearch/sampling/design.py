@@ -496,13 +496,18 @@ class Design:
         calibrated design; ``u`` in column order (F) keeps the column passes contiguous."""
         if u.ndim != 2 or u.shape[0] != self.n:
             raise ValueError(f"u must have {self.n} rows, got shape {u.shape}")
-        if self.psu_is_row and np.array_equal(self._psu, np.arange(self.n)):
-            t = u
-        else:
-            t = psu_totals(self._psu, u, self.n_psu)
+        t = u if self._psu_identity() else psu_totals(self._psu, u, self.n_psu)
         scale_h, centred = self._stratum_scales()
         return psu_variance(t, self._psu_stratum, self._n_h, scale_h, centred,
                             self._average_factor())
+
+    def _psu_identity(self) -> bool:
+        """Every row its own PSU, numbered in row order (the PSU totals are the rows); asked
+        once per design."""
+        if "_psu_is_identity" not in self.__dict__:
+            self._psu_is_identity = self.psu_is_row and bool(
+                np.all(self._psu[1:] - self._psu[:-1] == 1) and self._psu[0] == 0)
+        return self._psu_is_identity
 
     def _stratum_scales(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-stratum factor ``(1 - f_h) n_h / (n_h - 1)`` and whether PSU totals are centred

@@ -92,12 +92,13 @@ def psu_variance(t: np.ndarray, psu_stratum: np.ndarray, n_h: np.ndarray,
     # time, so that no further P x k temporaries are made: V = (c sqrt(s))'(c sqrt(s)).
     # Elementwise, so the blocking changes no bit; each column's stratum means are gathered
     # by a 1-d take into one reused buffer (twice as fast as the 2-d fancy index).
-    root = np.sqrt(scale_h)[psu_stratum]
+    root_h = np.sqrt(scale_h)
     cols = np.ascontiguousarray(means.T)
-    m_p = np.empty(min(_BLOCK, len(psu_stratum)))
+    m_p, r_p = np.empty((2, min(_BLOCK, len(psu_stratum))))
     for a in range(0, len(psu_stratum), _BLOCK):
-        ps, r = psu_stratum[a:a + _BLOCK], root[a:a + _BLOCK]
-        m = m_p[:len(ps)]
+        ps = psu_stratum[a:a + _BLOCK]
+        m, r = m_p[:len(ps)], r_p[:len(ps)]
+        np.take(root_h, ps, out=r, mode="clip")
         for j in range(k):
             c = t[a:a + _BLOCK, j]
             np.take(cols[j], ps, out=m, mode="clip")   # codes are valid: "clip" never clips
