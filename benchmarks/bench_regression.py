@@ -5,7 +5,13 @@
   included) against ``svyglm(y ~ ..., svydesign(ids=~1, strata=~h, weights=~w, data=d))``
   (svydesign() not counted; R reads a CSV written by this case) and against statsmodels
   ``WLS(...).fit()`` (point estimates and model SEs only, no design). Target: ≤ 0.1× svyglm.
-  The case checks that the coefficients and SEs agree with R.
+  The case checks that the coefficients and SEs agree with R. Measured for issue 25 (2 shared
+  cores; cxresearch / svyglm seconds in the same run; before = 04934d1, after = the in-memory
+  route of issue 25, every number identical): before 0.505 / 3.76 (0.13×, quiet machine),
+  0.432 / 4.09 and 1.34 / 3.93 (0.11×, 0.34×, load 2), 1.39 / 4.09 and 1.02 / 3.91 (0.34×,
+  0.26×, load 3-4); after 0.346 / 3.96 and 0.336 / 3.96 (0.087×, 0.085×, load 2; peak 982 MB
+  against 1236 MB before), 0.361 / 4.34, 0.369 / 4.14, 0.371 / 3.99 (0.083-0.093×,
+  load 3-4), 0.481 / 5.95 (0.081×) and 0.759 / 4.07 (0.19×) at load 4-5.
 * ``shapley``: exact Shapley/LMG for 12 drivers on 100,000 rows (no bootstrap). Target < 2 s.
 * ``johnson bootstrap``: 500 Rao-Wu bootstrap replicates of Johnson's weights, 10 drivers,
   10,000 rows. Target < 30 s.

@@ -42,11 +42,13 @@ def coefficient_variance(se, design, ddf, family, data: ModelData, fit: ModelFit
                              f"{k} coefficients")
         # summary.svyglm: weighted mean of squared Pearson residuals times n / (n - 1)
         pearson2 = resid**2 if family == "gaussian" else resid**2 / dmu(family, fit.eta)
-        dispersion = float(w @ pearson2) / sum_w * n / (n - 1)
+        wp2 = float(w @ pearson2)   # gaussian: the residual sum of squares
+        dispersion = wp2 / sum_w * n / (n - 1)
         meth = (f"design-weighted {fam_txt} regression, linearization (sandwich) SE as svyglm, "
                 f"t with {df_ci:g} df" + (", quasi-likelihood" if family != "gaussian" else ""))
         return dict(V=V, df_ci=df_ci, df_resid=df_resid, design_df=design_df,
-                    dispersion=dispersion, method=meth)
+                    dispersion=dispersion, method=meth,
+                    rss=wp2 if family == "gaussian" else None)
     if family == "gaussian":
         df_resid = sum_w - k
         dispersion = float(w @ resid**2) / df_resid
@@ -81,9 +83,13 @@ def _score_variance(design, data: ModelData, fit: ModelFit) -> np.ndarray:
     if fast and data.rows is None and fit.work is not None:
         u = fit.work        # X * w, no longer needed: overwritten by (X * e) * w
         fit.work = None
-        for j in range(X.shape[1]):
-            np.multiply(X[:, j], resid, out=u[:, j])
-            u[:, j] *= fit.w
+        w, B = fit.w, 1 << 15   # blocks of rows that stay in cache (elementwise: same bits)
+        for a in range(0, len(w), B):
+            e, wa = resid[a:a + B], w[a:a + B]
+            for j in range(X.shape[1]):
+                c = u[a:a + B, j]
+                np.multiply(X[a:a + B, j], e, out=c)
+                c *= wa
     else:
         u = X * resid[:, None] if data.rows is None else _expand(X * resid[:, None], ok)
         if not fast:
@@ -137,8 +143,10 @@ def model_stats(family, design, data: ModelData, fit: ModelFit, var: dict) -> di
           "df_residual": float(var["df_resid"]), "design_df": var["design_df"],
           "dispersion": var["dispersion"]}
     if family == "gaussian":
-        sst = float(w @ (y - ybar) ** 2)
-        rss = float(w @ resid**2)
+        dev = y - ybar
+        sst = float(w @ np.multiply(dev, dev, out=dev))   # = w @ (y - ybar)**2, one temporary
+        rss = var.get("rss")
+        rss = float(w @ resid**2) if rss is None else rss
         st["r2"] = 1 - rss / sst
         st["deviance"] = rss
         st["null_deviance"] = sst
