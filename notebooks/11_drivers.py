@@ -64,7 +64,7 @@ if unusable or inside or len(drivers) < 2:
         + ([f"the outcome {outcome!r} is inside driver index(es) {inside}"] if inside else [])
         + ([f"drivers needs at least two, got {drivers}"] if len(drivers) < 2 else []))
         + "; fix it and run `cxresearch codebook check`")
-if outcome is None or outcome not in design.data:
+if outcome is None or outcome not in wr.row_columns(design):
     raise ValueError(f"meta.analysis.outcome {outcome!r} is not an item or index of {study}")
 title = w.instrument.meta.get("title", study)
 story.say(story.describe_wave(w))

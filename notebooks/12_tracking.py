@@ -56,7 +56,7 @@ cx.theme(set_global=True)
 labels = wr.wave_labels(study)
 if len(labels) < 2:
     raise ValueError(f"{study} has {len(labels)} observed wave(s); tracking needs two")
-waves = [cx.load_wave(study, x) for x in labels]
+waves = [wr.load_for_report(study, x) for x in labels]  # large waves stay in DuckDB
 inst = waves[-1].instrument
 names = Labeller(waves[-1], lang=wr.report_language(inst))
 title = inst.meta.get("title", study)
@@ -126,7 +126,7 @@ if len(notes):
 # %%
 notes = wr.Notes(names)
 segs = wr.segments(inst)
-absent = {s: [w.label for w in waves if s not in w.data] for s in segs}
+absent = {s: [w.label for w in waves if s not in w.columns] for s in segs}
 absent = {s: x for s, x in absent.items() if x}
 if absent and (inst.meta.get("analysis") or {}).get("segments"):  # named: never dropped (#23)
     raise ValueError(f"meta.analysis.segments of {study}: not in every wave: {absent}")
@@ -138,7 +138,11 @@ if len(segs) > 2:
               f", not for {', '.join(names.item(s) for s in segs[2:])}")
 segs = segs[:2]
 measured = [p for p in plan if p["kpi"]] or plan[:3]
-if segs and measured:
+if any(wr.is_engine(w) for w in waves):
+    story.say("The waves are read in the data engine (too large for memory): composition "
+              "adjustment, which rakes each wave inside the tracking model, is computed only "
+              "for waves read into memory, so it is not shown.")
+elif segs and measured:
     adj = tr.track_many(waves, measured, conf_level=conf_level, notes=notes, adjust=segs)
     if len(adj):
         shown = tr.labelled_tracking(adj, names)

@@ -21,7 +21,7 @@ import os
 import re
 import warnings
 
-__all__ = ["NUMPY_NOISE", "Notes"]
+__all__ = ["NUMPY_NOISE", "READER_WORDS", "Notes"]
 
 _DEPRECATIONS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
@@ -36,6 +36,17 @@ def _library_deprecation(w) -> bool:
     return not name.startswith(_PACKAGE)
 
 NUMPY_NOISE = re.compile(r"encountered in|divide by zero|Degrees of freedom <= 0|Mean of empty")
+
+
+#: messages written for a programmer (function and argument names, what to call instead)
+#: that a report shows in words for its reader
+READER_WORDS = [
+    (re.compile(r"no bootstrap intervals on an engine design without PSUs"),
+     "The importances have no intervals: the answers are read in the data engine and the "
+     "survey has no clusters (PSUs), so the bootstrap behind the intervals and the "
+     "differences between drivers would need every respondent's row. The importances "
+     "themselves are exact."),
+]
 
 
 class Notes:
@@ -85,7 +96,12 @@ class Notes:
         return t
 
     def add(self, text) -> None:
-        t = self._relabel(self.clean(text))
+        t = str(text)
+        for pattern, words in READER_WORDS:  # a developer's message, in a reader's words
+            if pattern.search(t):
+                t = words
+                break
+        t = self._relabel(self.clean(t))
         if t and t not in self.items:
             self.items.append(t)
 

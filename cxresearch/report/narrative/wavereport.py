@@ -35,7 +35,11 @@ from cxresearch.report.narrative.notes import NUMPY_NOISE, Notes
 __all__ = [
     "ORDINAL",
     "analysis_spec",
+    "ENGINE_ROWS",
+    "engine_rows",
     "default_wave",
+    "is_engine",
+    "load_for_report",
     "report_language",
     "drivers_ranked",
     "labelled_differences",
@@ -86,6 +90,49 @@ def wave_labels(study: str, observed_only: bool = True) -> list[str]:
     return sorted(labels, key=lambda x: (wave_year(x) is None, wave_year(x) or 0, x))
 
 
+#: stored waves of at least this many respondents open in the engine (their rows stay in
+#: DuckDB: ``load_wave(..., engine=True)``) when a template reads them; the environment
+#: variable ``CXRESEARCH_ENGINE_ROWS`` sets another threshold (0: every stored wave)
+ENGINE_ROWS = 2_000_000
+
+
+def engine_rows() -> int:
+    """The threshold in force: ``$CXRESEARCH_ENGINE_ROWS`` when set to a whole number, else
+    :data:`ENGINE_ROWS`."""
+    import os
+
+    raw = os.environ.get("CXRESEARCH_ENGINE_ROWS", "").strip()
+    if not raw:
+        return ENGINE_ROWS
+    if not raw.isdigit():
+        raise ValueError(f"CXRESEARCH_ENGINE_ROWS must be a whole number of rows, got {raw!r}")
+    return int(raw)
+
+
+def load_for_report(study: str, wave: str):
+    """A stored wave as a template reads it: in memory, or in the engine (rows in DuckDB, see
+    :func:`cxresearch.open_wave`) when its manifest counts at least :func:`engine_rows` kept
+    rows (2 million by default), so that a wave larger than memory is never loaded."""
+    import json
+
+    import cxresearch as cx
+    from cxresearch.waves.folders import MANIFEST, wave_dir
+
+    try:
+        m = json.loads((wave_dir(study, wave) / MANIFEST).read_text(encoding="utf-8"))
+        big = int(m.get("rows_kept") or 0) >= engine_rows()
+    except (OSError, ValueError, TypeError):
+        big = False  # load_wave says what is wrong with the folder
+    return cx.load_wave(study, wave, engine=big)
+
+
+def is_engine(w) -> bool:
+    """Whether a wave's rows stay in the engine (no ``data`` in memory)."""
+    from cxresearch.waves.engine import is_engine_wave
+
+    return is_engine_wave(w)
+
+
 def default_wave(study: str, wave: str | None = None, source=None):
     """The wave a template analyses: the rows at ``source`` when given (a Parquet file, glob
     or folder, or any source ``cx.Design`` takes; they stay in the engine, see
@@ -99,10 +146,10 @@ def default_wave(study: str, wave: str | None = None, source=None):
     if wave is None:
         labels = wave_labels(study)
         if labels:
-            return cx.load_wave(study, labels[-1])
+            return load_for_report(study, labels[-1])
     else:
         try:
-            return cx.load_wave(study, wave)
+            return load_for_report(study, wave)
         except FileNotFoundError:
             if not str(wave).startswith("example"):
                 raise
