@@ -91,8 +91,9 @@ def engine_parts(obj, wave: str, columns: list, lonely_psu=None) -> tuple[list[P
         if isinstance(obj, list | tuple):  # a list of waves: their labels
             bad = [type(v).__name__ for v in obj if not is_wave(v)]
             if bad:
-                raise TypeError(f"a list of waves must hold Waves, got {bad[0]}; pass a dict "
-                                "{label: design} instead")
+                raise TypeError(f"a list must hold Waves (their labels name the waves), got "
+                                f"{bad[0]}; engine designs are tracked as one design with a "
+                                "wave column or as a dict {label: design}")
             obj = {v.label: v for v in obj}
         parts = []
         for lab, v in obj.items():
