@@ -211,6 +211,7 @@ def test_linear_regression_by_cross_products_equals_memory(formula, case):
     _check_regress(*case, "gaussian", formula, max_cells=1)
 
 
+@pytest.mark.slow  # Newton passes per example: 5-30 s per family
 @pytest.mark.parametrize("family,formula", [("binomial", "b ~ y + ch"),
                                             ("binomial", "b ~ q1 + y"),
                                             ("poisson", "nps ~ y + fcr")])
