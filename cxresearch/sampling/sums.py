@@ -13,7 +13,7 @@ mean or total still needs only sums, in two passes over the data:
 
 The PSU totals then go through :mod:`cxresearch.sampling.variance`, the code of the in-memory
 route. The result is one dict per domain in the layout of
-``cxresearch.statistics.estimates.means.ratio_estimates``.
+``cxresearch.statistics.estimates.domains.ratio_estimates``.
 
 Examples
 --------
@@ -149,7 +149,7 @@ def ratio_by_sums(eng, var: str, by, *, total: bool = False, what: str | None = 
         s2 = np.where(nn > 1, ss / Wd * (nn / (nn - 1)), np.nan)
     vsrs = s2 * (Wd**2 / nn)
     # without replacement only when the weights estimate a population clearly larger than the
-    # sample, as estimates.means.without_replacement
+    # sample, as estimates.domains.without_replacement
     if not eng.srs and eng.sum_w >= 2.0 * eng.n:
         vsrs = vsrs * np.where(Wd > nn * (1 + 1e-9), (Wd - nn) / Wd, 1.0)
 

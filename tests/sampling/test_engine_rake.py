@@ -226,7 +226,7 @@ def _rake_pair(d, spec, margins, **kw):
     assert ra.iterations == rb.iterations and ra.converged == rb.converged
     np.testing.assert_allclose(rb.total, ra.total, rtol=RTOL)
     _same(ra.margins, rb.margins, floor_scale=1.0)  # rel_error is a difference near 0
-    # deff compares with sampling without replacement when Σw >= 2n (means.without_replacement):
+    # deff compares with sampling without replacement when Σw >= 2n (domains.without_replacement):
     # raked to exactly 2n (shares of a total of fpc-derived weights), rounding decides
     assume(abs(a.weights.sum() - 2 * len(d)) > 1e-9 * len(d))
     return a, b

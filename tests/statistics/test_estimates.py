@@ -15,7 +15,7 @@ from support import r_reference, reference_csv
 
 import cxresearch as cx
 from cxresearch.sampling.design import Design
-from cxresearch.statistics.estimates.means import COLUMNS
+from cxresearch.statistics.estimates.domains import COLUMNS
 
 REF = r_reference("survey_core")
 EXACT, QUANT = 1e-9, 1e-7

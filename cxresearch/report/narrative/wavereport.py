@@ -371,7 +371,7 @@ _ANOVA_METHOD = ("classical one-way ANOVA F, equal variances (a simple random sa
 
 def design_label_of(design) -> str:
     """The design in words (weighted, strata, PSUs), as the estimates' ``method`` says it."""
-    from cxresearch.statistics.estimates.means import design_label
+    from cxresearch.statistics.estimates.domains import design_label
 
     return design_label(design).removeprefix("design: ")
 

@@ -41,20 +41,20 @@ from cxresearch.sampling.design import Design
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.resolve import as_design, row_counts
 from cxresearch.statistics.design.results import records_warnings
+from cxresearch.statistics.estimates.domains import (
+    COLUMNS,
+    assemble,
+    design_label,
+    groups,
+    ratio_estimates,
+)
 from cxresearch.statistics.estimates.itemscales import (
     dimensions,
     item_scale_of,
     parse_coding,
     reverse_set,
 )
-from cxresearch.statistics.estimates.means import (
-    COLUMNS,
-    assemble,
-    design_label,
-    design_prop_ci,
-    groups,
-    ratio_estimates,
-)
+from cxresearch.statistics.estimates.means import design_prop_ci
 from cxresearch.statistics.estimates.recommend import (
     NpsCutoffs,
     check_cutoffs_fit,

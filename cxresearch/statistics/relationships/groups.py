@@ -44,7 +44,7 @@ from cxresearch.statistics.design.resolve import (
     total_variance,
 )
 from cxresearch.statistics.design.results import Result, records_warnings
-from cxresearch.statistics.estimates.means import (
+from cxresearch.statistics.estimates.domains import (
     COLUMNS,
     assemble,
     design_label,

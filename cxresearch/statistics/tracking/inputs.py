@@ -19,7 +19,7 @@ import pandas as pd
 from cxresearch.sampling.design import Design
 from cxresearch.statistics.design.resolve import as_design, refuse_infinite
 from cxresearch.statistics.estimates import recommend
-from cxresearch.statistics.estimates.means import refuse_huge
+from cxresearch.statistics.estimates.domains import refuse_huge
 from cxresearch.waves.storage import is_wave, wave_year
 
 __all__ = ["MEASURES", "Part", "check_measure_args", "index_series_spec", "index_spec",

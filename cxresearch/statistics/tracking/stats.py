@@ -17,7 +17,8 @@ from scipy import special
 
 from cxresearch.errors import ConvergenceWarning
 from cxresearch.sampling.design import Design
-from cxresearch.statistics.estimates.means import design_prop_ci, without_replacement
+from cxresearch.statistics.estimates.domains import without_replacement
+from cxresearch.statistics.estimates.means import design_prop_ci
 
 __all__ = ["at_shift"]
 

@@ -43,7 +43,7 @@ from threadpoolctl import threadpool_limits
 from cxresearch.statistics.design.params import check_params
 from cxresearch.statistics.design.results import add_notes, records_warnings
 from cxresearch.statistics.design.weighting import rake
-from cxresearch.statistics.estimates.means import design_label
+from cxresearch.statistics.estimates.domains import design_label
 from cxresearch.statistics.relationships.multiplicity import adjust_pvalues
 from cxresearch.statistics.tracking.engine import (
     engine_index_group,
