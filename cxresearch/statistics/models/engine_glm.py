@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxresearch.errors import ConvergenceWarning
 from cxresearch.sampling.glm_sums import glm_by_sums
@@ -39,11 +37,9 @@ from cxresearch.statistics.models.engine_linear import (
     engine_terms,
     interval_df,
 )
-from cxresearch.statistics.models.frame import pvalue
+from cxresearch.statistics.models.inference import FAMILY_TEXT, coefficient_frame
 
 __all__ = ["glm_on_engine"]
-
-_TEXT = {"binomial": "logistic (logit)", "poisson": "Poisson (log)"}
 
 
 def glm_on_engine(d, outcome, predictors, *, family, reference, conf_level, ddf, event,
@@ -65,27 +61,12 @@ def glm_on_engine(d, outcome, predictors, *, family, reference, conf_level, ddf,
     sum_w = r["sum_w"]
     # summary.svyglm: weighted mean of squared Pearson residuals times n / (n - 1)
     dispersion = r["pearson"] / sum_w * n / (n - 1)
-    meth = (f"design-weighted {_TEXT[family]} regression, linearization (sandwich) SE as "
+    meth = (f"design-weighted {FAMILY_TEXT[family]} regression, linearization (sandwich) SE as "
             f"svyglm, t with {df_ci:g} df, quasi-likelihood")
     coding = coding_text(refs, ordered)
     if coding:
         meth += "; " + coding
-    seb = np.sqrt(np.diag(V))
-    crit = stats.t.ppf(0.5 + conf_level / 2, df_ci) if np.isfinite(df_ci) else \
-        stats.norm.ppf(0.5 + conf_level / 2)
-    lo, hi = b - crit * seb, b + crit * seb
-    stat = b / seb
-    est = b
-    if exponentiate:
-        est, lo, hi = np.exp(b), np.exp(lo), np.exp(hi)
-        meth += ("; odds ratios" if family == "binomial" else "; rate ratios") + \
-            " (exponentiated estimate and CI; se, statistic on the link scale)"
-    coef = pd.DataFrame({"term": names, "estimate": est, "se": seb, "ci_low": lo,
-                         "ci_high": hi, "statistic": stat, "df": float(df_ci),
-                         "p_value": pvalue(stat, df_ci), "method": meth})
-    coef.attrs["measure"] = (("odds_ratio" if family == "binomial" else "rate_ratio")
-                             if exponentiate else
-                             ("log_odds_ratio" if family == "binomial" else "log_rate_ratio"))
+    coef = coefficient_frame(names, b, V, df_ci, meth, family, conf_level, exponentiate)
     st = {"n": n, "n_dropped": r["n_dropped"], "sum_w": sum_w, "k": k,
           "df_residual": float(df_resid), "design_df": design_df, "dispersion": dispersion,
           "deviance": r["deviance"], "null_deviance": r["null_deviance"],

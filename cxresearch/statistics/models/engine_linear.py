@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxresearch.sampling.sums import linear_by_sums
 from cxresearch.statistics.models.frame import (
     prepare_column,
-    pvalue,
     refuse_collinear,
     split_formula,
 )
+from cxresearch.statistics.models.inference import coefficient_frame
 
 __all__ = ["coding_text", "engine_terms", "interval_df", "linear_on_engine"]
 
@@ -117,7 +116,8 @@ def interval_df(ddf, design_df: int, k: int) -> tuple[float, float]:
     return float(df_ci), float(df_resid)
 
 
-def linear_on_engine(d, outcome, predictors, *, reference, conf_level, ddf, result_cls):
+def linear_on_engine(d, outcome, predictors, *, reference, conf_level, ddf, result_cls,
+                     exponentiate=False):
     """The gaussian ``regress`` of an engine design (see the module notes)."""
     yname, terms, names, refs, ordered = engine_terms(d, outcome, predictors, reference)
     r = linear_by_sums(d, yname, terms, check=lambda A: _check_gram(A, names))
@@ -131,14 +131,7 @@ def linear_on_engine(d, outcome, predictors, *, reference, conf_level, ddf, resu
     coding = coding_text(refs, ordered)
     if coding:
         meth += "; " + coding
-    seb = np.sqrt(np.diag(V))
-    crit = stats.t.ppf(0.5 + conf_level / 2, df_ci) if np.isfinite(df_ci) else \
-        stats.norm.ppf(0.5 + conf_level / 2)
-    stat = b / seb
-    coef = pd.DataFrame({"term": names, "estimate": b, "se": seb, "ci_low": b - crit * seb,
-                         "ci_high": b + crit * seb, "statistic": stat, "df": float(df_ci),
-                         "p_value": pvalue(stat, df_ci), "method": meth})
-    coef.attrs["measure"] = "coefficient"
+    coef = coefficient_frame(names, b, V, df_ci, meth, "gaussian", conf_level, exponentiate)
     st = {"n": n, "n_dropped": r["n_dropped"], "sum_w": sum_w, "k": k,
           "df_residual": float(df_resid), "design_df": design_df, "dispersion": dispersion,
           "r2": 1 - r["rss"] / r["sst"], "deviance": r["rss"], "null_deviance": r["sst"],

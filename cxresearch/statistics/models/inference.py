@@ -111,8 +111,16 @@ def _expand(Z: np.ndarray, ok: np.ndarray) -> np.ndarray:
 
 def coef_table(fit: ModelFit, var: dict, family, conf_level, exponentiate) -> pd.DataFrame:
     """The tidy coefficient table (t or z intervals; odds or rate ratios on request)."""
-    b, df_ci, meth = fit.b, var["df_ci"], var["method"]
-    seb = np.sqrt(np.diag(var["V"]))
+    return coefficient_frame(fit.names, fit.b, var["V"], var["df_ci"], var["method"], family,
+                             conf_level, exponentiate)
+
+
+def coefficient_frame(names, b, V, df_ci, meth: str, family: str, conf_level: float,
+                      exponentiate: bool) -> pd.DataFrame:
+    """Coefficients ``b`` with covariance ``V`` as the tidy table of every route (in memory,
+    engine cells, engine sums): t intervals on ``df_ci`` (normal when infinite), odds or rate
+    ratios on request."""
+    seb = np.sqrt(np.diag(V))
     crit = stats.t.ppf(0.5 + conf_level / 2, df_ci) if np.isfinite(df_ci) else \
         stats.norm.ppf(0.5 + conf_level / 2)
     lo, hi = b - crit * seb, b + crit * seb
@@ -125,7 +133,7 @@ def coef_table(fit: ModelFit, var: dict, family, conf_level, exponentiate) -> pd
         est, lo, hi = np.exp(b), np.exp(lo), np.exp(hi)
         meth += ("; odds ratios" if family == "binomial" else "; rate ratios") + \
             " (exponentiated estimate and CI; se, statistic on the link scale)"
-    coef = pd.DataFrame({"term": fit.names, "estimate": est, "se": seb, "ci_low": lo,
+    coef = pd.DataFrame({"term": names, "estimate": est, "se": seb, "ci_low": lo,
                          "ci_high": hi, "statistic": stat, "df": float(df_ci),
                          "p_value": pvalue(stat, df_ci), "method": meth})
     coef.attrs["measure"] = ("odds_ratio" if family == "binomial" else "rate_ratio") \

@@ -151,11 +151,9 @@ def regress(d, outcome: str, predictors=None, *, family: str = "gaussian",
                                  conf_level=conf_level, ddf=ddf, event=event,
                                  exponentiate=exponentiate, maxiter=maxiter,
                                  result_cls=RegressionResult)
-        if exponentiate:
-            raise ValueError("exponentiate=True is for family='binomial' (odds ratios) or "
-                             "'poisson' (rate ratios), not 'gaussian'") from None
         return linear_on_engine(d, outcome, predictors, reference=reference,
-                                conf_level=conf_level, ddf=ddf, result_cls=RegressionResult)
+                                conf_level=conf_level, ddf=ddf, result_cls=RegressionResult,
+                                exponentiate=exponentiate)
     se = _check_options(se, ddf, weights, design is not None)
     yname, rhs, variables, reference = parse_formula(frame, outcome, predictors, reference)
     data = prepare_data(frame, design, yname, variables, reference, family, event, weights)
