@@ -45,3 +45,36 @@ def fake_wave(data, instrument, manifest=None, design=None, synthetic=None):
     if design is not None:
         w.design = design
     return w
+
+
+def spark_tables(workdir: Path, prefix: str):
+    """A Spark local-mode session (2 cores, no UI, UTC, Arrow) and ``table(frame)``, which
+    registers a DataFrame as a temporary view and returns it as an Ibis table; for the
+    ``make test-spark`` modules. Returns ``(spark, con, table)``; the caller stops ``spark``."""
+    import ibis
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master("local[2]").appName(f"cxresearch-{prefix}")
+             .config("spark.ui.enabled", "false")
+             .config("spark.sql.shuffle.partitions", "2")
+             .config("spark.default.parallelism", "2")
+             .config("spark.driver.memory", "1g")
+             .config("spark.sql.warehouse.dir", str(workdir / "warehouse"))
+             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={workdir}")
+             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    con = ibis.pyspark.connect(spark)
+    count = {"i": 0}
+
+    def table(d):
+        count["i"] += 1
+        d = d.copy()
+        for c in d.columns:  # pandas' missing strings must reach Spark as NULL, not "NaN"
+            if not pd.api.types.is_numeric_dtype(d[c]):
+                d[c] = d[c].astype(object).where(d[c].notna(), None)
+        name = f"{prefix}{count['i']}"
+        spark.createDataFrame(d).createOrReplaceTempView(name)  # a view: nothing on disk
+        return con.table(name)
+
+    return spark, con, table

@@ -16,6 +16,7 @@ import pytest
 import test_engine_equality as eq  # a sibling test module (tests/sampling on sys.path)
 import test_engine_rake as rk
 from hypothesis import HealthCheck, given, settings
+from support import spark_tables as start_spark
 
 pytestmark = [
     pytest.mark.skipif(os.environ.get("CX_TEST_SPARK") != "1",
@@ -34,32 +35,7 @@ SPARK = settings(max_examples=int(os.environ.get("CX_SPARK_EXAMPLES", "3")), dea
 @pytest.fixture(scope="module", autouse=True)
 def spark_tables(tmp_path_factory):
     pytest.importorskip("pyspark")
-    wh = tmp_path_factory.mktemp("spark")
-    import ibis
-    from pyspark.sql import SparkSession
-    spark = (SparkSession.builder.master("local[2]").appName("cxresearch-tests")
-             .config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", "2")
-             .config("spark.default.parallelism", "2")
-             .config("spark.driver.memory", "1g")
-             .config("spark.sql.warehouse.dir", str(wh / "warehouse"))
-             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={wh}")
-             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
-    con = ibis.pyspark.connect(spark)
-    count = {"i": 0}
-
-    def table(d):
-        count["i"] += 1
-        d = d.copy()
-        for c in d.columns:  # pandas' missing strings must reach Spark as NULL, not "NaN"
-            if not pd.api.types.is_numeric_dtype(d[c]):
-                d[c] = d[c].astype(object).where(d[c].notna(), None)
-        name = f"cx_t{count['i']}"
-        spark.createDataFrame(d).createOrReplaceTempView(name)  # a view: nothing on disk
-        return con.table(name)
-
+    spark, con, table = start_spark(tmp_path_factory.mktemp("spark"), "cx_t")
     eq._CON["factory"] = table
     yield con
     eq._CON.pop("factory", None)
