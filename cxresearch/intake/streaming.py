@@ -2,7 +2,7 @@
 
 :func:`cxresearch.intake.ingestion.ingest` sends a CSV or Parquet file of at least
 :data:`STREAM_MIN_BYTES` here. The file is read in blocks
-(:func:`cxresearch.intake.readers.iter_csv_batches`, or record batches of a Parquet file,
+(:func:`cxresearch.intake.csvbatches.iter_csv_batches`, or record batches of a Parquet file,
 :func:`cxresearch.intake.batches.iter_parquet_batches`); each block is validated exactly as the
 whole file would be (the same column mapping, conversions, problems with their spreadsheet row
 numbers, PII scan and quarantine) and its kept rows are appended to ``responses.parquet`` in a
@@ -43,13 +43,13 @@ import pyarrow as pa
 from cxresearch.errors import IngestError, UnknownColumnsWarning, printable
 from cxresearch.intake.answers import RowProblems
 from cxresearch.intake.batches import iter_parquet_batches
+from cxresearch.intake.csvbatches import iter_csv_batches
 from cxresearch.intake.labels import check_file_labels
 from cxresearch.intake.privacy import redact
 from cxresearch.intake.readers import (
     SAMPLE_BYTES,
     NotStreamable,
     _sniff_format,
-    iter_csv_batches,
 )
 from cxresearch.intake.validation import (
     _assemble,

@@ -21,7 +21,7 @@ import pytest
 
 import cxresearch as cx
 from cxresearch.errors import IngestError
-from cxresearch.intake import readers, streaming
+from cxresearch.intake import csvbatches, readers, streaming
 from cxresearch.waves.storage import StreamedWave
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,7 +182,7 @@ def test_no_stream_folder_left_on_error(monkeypatch, tmp_path, hx):
 
 def test_iter_csv_batches_row_numbers(tmp_path):
     f = _csv(tmp_path / "x.csv", _rows(1000))
-    batches = list(readers.iter_csv_batches(f, block_size=4096))
+    batches = list(csvbatches.iter_csv_batches(f, block_size=4096))
     assert len(batches) > 3
     rows = [int(r) for b in batches for r in b.rows]
     assert rows == list(range(2, 1002))
